@@ -1,0 +1,222 @@
+package io.ecapture.kafka.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Exit;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.metadata.storage.Formatter;
+import org.apache.kafka.server.common.Feature;
+import org.apache.kafka.server.common.MetadataVersion;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A real single-node Kafka broker in KRaft combined mode (broker and controller in one process),
+ * started from the Maven artifacts, with no ZooKeeper and no Docker.
+ *
+ * <p>The storage directory is formatted on first start and reused afterwards, so data survives a
+ * restart on the same directory. Kafka's own fatal-error path calls {@code System.exit}; the
+ * broker here traps it (see {@link #trapKafkaExit()}) so a broker failure cannot kill a JVM that
+ * also hosts other components or tests. Run it in a child JVM when killing it must be honest.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
+  private static final AtomicBoolean EXIT_TRAPPED = new AtomicBoolean();
+
+  private final KafkaRaftServer server;
+  private final String bootstrapServers;
+  private final Path dataDir;
+
+  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, Path dataDir) {
+    this.server = server;
+    this.bootstrapServers = bootstrapServers;
+    this.dataDir = dataDir;
+  }
+
+  /** Starts a broker on free ephemeral ports of 127.0.0.1 (tests). */
+  public static EmbeddedKafka start(Path dataDir) {
+    return start(new Settings(dataDir, "127.0.0.1", freePort(), freePort(), Map.of()));
+  }
+
+  /** Starts a broker on the given client port of 127.0.0.1; the controller uses port + 1. */
+  public static EmbeddedKafka start(Path dataDir, int port) {
+    return start(new Settings(dataDir, "127.0.0.1", port, port + 1, Map.of()));
+  }
+
+  /**
+   * Where the broker lives and listens.
+   *
+   * @param host address to bind and advertise (127.0.0.1 keeps it private to this machine)
+   * @param overrides extra broker properties, applied last
+   */
+  public record Settings(
+      Path dataDir, String host, int port, int controllerPort, Map<String, String> overrides) {}
+
+  /** Formats the storage if needed, starts the broker and waits until it answers clients. */
+  public static EmbeddedKafka start(Settings settings) {
+    trapKafkaExit();
+    Path logDir = settings.dataDir().resolve("kraft-logs").toAbsolutePath();
+    try {
+      Files.createDirectories(logDir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create broker data directory " + logDir, e);
+    }
+    Map<String, String> props = brokerProperties(settings, logDir);
+    KafkaConfig config = new KafkaConfig(props, false);
+    format(logDir);
+    KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+    server.startup();
+    String bootstrap = settings.host() + ":" + settings.port();
+    EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, settings.dataDir());
+    try {
+      kafka.awaitReady(60_000);
+    } catch (RuntimeException e) {
+      kafka.close();
+      throw e;
+    }
+    LOG.info("Kafka broker up at {} (data in {})", bootstrap, logDir);
+    return kafka;
+  }
+
+  static Map<String, String> brokerProperties(Settings s, Path logDir) {
+    String controller = s.host() + ":" + s.controllerPort();
+    Map<String, String> p = new HashMap<>();
+    p.put("process.roles", "broker,controller");
+    p.put("node.id", "1");
+    p.put("controller.quorum.voters", "1@" + controller);
+    p.put("listeners", "PLAINTEXT://" + s.host() + ":" + s.port() + ",CONTROLLER://" + controller);
+    p.put("advertised.listeners", "PLAINTEXT://" + s.host() + ":" + s.port());
+    p.put("controller.listener.names", "CONTROLLER");
+    p.put("inter.broker.listener.name", "PLAINTEXT");
+    p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    p.put("log.dirs", logDir.toString());
+    // a single node: every internal topic has one replica
+    p.put("offsets.topic.replication.factor", "1");
+    p.put("offsets.topic.num.partitions", "4");
+    p.put("transaction.state.log.replication.factor", "1");
+    p.put("transaction.state.log.min.isr", "1");
+    p.put("transaction.state.log.num.partitions", "4");
+    p.put("share.coordinator.state.topic.replication.factor", "1");
+    p.put("share.coordinator.state.topic.min.isr", "1");
+    p.put("group.initial.rebalance.delay.ms", "0");
+    // topics are created explicitly (TopicSetup) so a typo in a topic name fails loudly
+    p.put("auto.create.topics.enable", "false");
+    p.put("num.partitions", "1");
+    p.putAll(s.overrides());
+    return p;
+  }
+
+  private static void format(Path logDir) {
+    if (Files.exists(logDir.resolve("meta.properties"))) {
+      return;
+    }
+    try {
+      Formatter formatter =
+          new Formatter()
+              .setPrintStream(System.err)
+              .setNodeId(1)
+              .setClusterId(Uuid.randomUuid().toString())
+              .setDirectories(List.of(logDir.toString()))
+              .setReleaseVersion(MetadataVersion.latestProduction())
+              .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
+              .setControllerListenerName("CONTROLLER")
+              .setMetadataLogDirectory(logDir.toString());
+      formatter.run();
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot format Kafka storage in " + logDir, e);
+    }
+  }
+
+  private void awaitReady(long timeoutMs) {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+    try (Admin admin = Admin.create(p)) {
+      while (true) {
+        try {
+          if (!admin.describeCluster().nodes().get().isEmpty()) {
+            return;
+          }
+        } catch (Exception e) {
+          if (System.currentTimeMillis() > deadline) {
+            throw new IllegalStateException("Kafka broker at " + bootstrapServers + " not ready", e);
+          }
+        }
+        sleep(100);
+      }
+    }
+  }
+
+  /**
+   * Replaces Kafka's {@code Exit} procedures so a fatal broker error throws instead of ending the
+   * whole JVM. Installed once per JVM.
+   */
+  public static void trapKafkaExit() {
+    if (EXIT_TRAPPED.compareAndSet(false, true)) {
+      Exit.setExitProcedure(
+          (code, message) -> {
+            LOG.error("Kafka asked to exit with status {}: {}", code, message);
+            throw new IllegalStateException("Kafka exit(" + code + "): " + message);
+          });
+      Exit.setHaltProcedure(
+          (code, message) -> {
+            LOG.error("Kafka asked to halt with status {}: {}", code, message);
+            throw new IllegalStateException("Kafka halt(" + code + "): " + message);
+          });
+    }
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  @Override
+  public void close() {
+    try {
+      server.shutdown();
+      server.awaitShutdown();
+    } catch (RuntimeException e) {
+      LOG.warn("Kafka broker shutdown failed: {}", e.toString());
+    }
+  }
+
+  /** A port that was free a moment ago on 127.0.0.1. */
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.setReuseAddress(true);
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for Kafka", e);
+    }
+  }
+}

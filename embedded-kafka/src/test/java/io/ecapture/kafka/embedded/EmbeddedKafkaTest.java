@@ -1,0 +1,74 @@
+package io.ecapture.kafka.embedded;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ecapture.kafka.proto.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class EmbeddedKafkaTest {
+  @TempDir Path dir;
+
+  @Test
+  void brokerServesProduceAndConsumeAndKeepsDataAcrossRestart() throws Exception {
+    String value = "hello-" + System.nanoTime();
+    int port = EmbeddedKafka.freePort();
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir, port)) {
+      List<String> created = TopicSetup.ensureTopics(kafka.bootstrapServers(), 3);
+      assertEquals(Topics.ALL.size(), created.size());
+      // idempotent: a second call creates nothing
+      assertTrue(TopicSetup.ensureTopics(kafka.bootstrapServers(), 3).isEmpty());
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+        int partitions =
+            admin.describeTopics(List.of(Topics.RAW.name())).allTopicNames().get()
+                .get(Topics.RAW.name()).partitions().size();
+        assertEquals(3, partitions);
+      }
+      try (KafkaProducer<String, String> producer =
+          new KafkaProducer<>(
+              Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
+              new StringSerializer(),
+              new StringSerializer())) {
+        producer.send(new ProducerRecord<>(Topics.LOGS.name(), "k", value)).get();
+      }
+    }
+    // same directory, same port: the record written before the restart is still there
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir, port)) {
+      assertEquals(List.of(value), readAll(kafka.bootstrapServers(), Topics.LOGS.name()));
+    }
+  }
+
+  private static List<String> readAll(String bootstrap, String topic) {
+    Properties p = new Properties();
+    p.put("bootstrap.servers", bootstrap);
+    p.put("group.id", "t-" + System.nanoTime());
+    p.put("auto.offset.reset", "earliest");
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(p, new StringDeserializer(), new StringDeserializer())) {
+      consumer.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (System.currentTimeMillis() < deadline) {
+        ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+        if (!records.isEmpty()) {
+          List<String> values = new java.util.ArrayList<>();
+          records.forEach(r -> values.add(r.value()));
+          return values;
+        }
+      }
+      return List.of();
+    }
+  }
+}
