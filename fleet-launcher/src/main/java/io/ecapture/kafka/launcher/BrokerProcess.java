@@ -1,0 +1,112 @@
+package io.ecapture.kafka.launcher;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded broker in a child JVM. A fatal broker error then cannot take the collector and the
+ * gateway down with it, and stopping the broker (even with SIGKILL) is an honest broker failure.
+ */
+public final class BrokerProcess implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(BrokerProcess.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+
+  private final Process process;
+  private final String bootstrapServers;
+  private final Path logFile;
+
+  private BrokerProcess(Process process, String bootstrapServers, Path logFile) {
+    this.process = process;
+    this.bootstrapServers = bootstrapServers;
+    this.logFile = logFile;
+  }
+
+  /** Starts the child and returns once it serves clients; its output goes to {@code broker.log}. */
+  public static BrokerProcess start(Path dataDir, String host, int port) throws IOException {
+    Files.createDirectories(dataDir);
+    Path readyFile = dataDir.resolve("broker.ready");
+    Path logFile = dataDir.resolve("broker.log");
+    Files.deleteIfExists(readyFile);
+    List<String> command = new ArrayList<>();
+    command.add(ProcessHandle.current().info().command().orElse("java"));
+    command.addAll(JvmFlags.CHILD_FLAGS);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(
+        List.of(
+            "broker",
+            "--data-dir", dataDir.toString(),
+            "--host", host,
+            "--port", Integer.toString(port),
+            "--ready-file", readyFile.toString(),
+            "--exit-with-parent"));
+    Process process =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+            .start();
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!Files.exists(readyFile)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException(
+            "the Kafka broker exited with status " + process.exitValue() + " during start; see " + logFile);
+      }
+      if (System.nanoTime() > deadline) {
+        process.destroyForcibly();
+        throw new IllegalStateException("the Kafka broker did not start within " + START_TIMEOUT + "; see " + logFile);
+      }
+      sleep(100);
+    }
+    String bootstrap = Files.readString(readyFile).trim();
+    LOG.info("Kafka broker (pid {}) ready at {}; log {}", process.pid(), bootstrap, logFile);
+    return new BrokerProcess(process, bootstrap, logFile);
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public Path logFile() {
+    return logFile;
+  }
+
+  /** Asks the broker to shut down cleanly (SIGTERM), then kills it if it does not within 30 s. */
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        LOG.warn("Kafka broker did not stop within 30 s; killing it");
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while starting the broker", e);
+    }
+  }
+}

@@ -1,0 +1,177 @@
+package io.ecapture.kafka.launcher;
+
+import io.ecapture.kafka.collector.Collector;
+import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
+import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.gateway.Gateway;
+import io.ecapture.kafka.gateway.GatewayConfig;
+import io.ecapture.kafka.gateway.GatewayStats;
+import io.ecapture.kafka.processor.ProcessorConfig;
+import io.ecapture.kafka.processor.ProcessorMetrics;
+import io.ecapture.kafka.processor.StreamsProcessor;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every component on one host: a Kafka broker (or an external cluster), the topics, the streams
+ * processor, the eCaptureQ gateway and the collector. Started in dependency order, closed in
+ * reverse: the collector first (probes detached, producer flushed), the broker last.
+ */
+public final class Fleet implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
+
+  private final Deque<AutoCloseable> started = new ArrayDeque<>();
+  private final FleetConfig config;
+  private String bootstrapServers;
+  private StreamsProcessor.Handle processor;
+  private Gateway gateway;
+  private Collector collector;
+  private String captureError;
+
+  private Fleet(FleetConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * Starts everything. When {@link FleetConfig#capture()} is on and eBPF cannot load, the
+   * collector's error is kept ({@link #captureError()}) and the rest keeps running, so the
+   * operator still gets a working pipeline and a clear reason.
+   */
+  public static Fleet start(FleetConfig config) throws Exception {
+    Fleet fleet = new Fleet(config);
+    try {
+      fleet.startAll();
+      return fleet;
+    } catch (Exception | Error e) {
+      fleet.close();
+      throw e;
+    }
+  }
+
+  private void startAll() throws Exception {
+    bootstrapServers = startBroker();
+    TopicSetup.ensureTopics(bootstrapServers, config.partitions());
+    processor =
+        remember(
+            StreamsProcessor.start(
+                ProcessorConfig.defaults()
+                    .withBootstrapServers(bootstrapServers)
+                    .withStateDir(config.dataDir().resolve("streams"))
+                    .withIdleFlush(config.idleFlush())));
+    gateway =
+        remember(
+            Gateway.start(
+                GatewayConfig.builder()
+                    .bootstrapServers(bootstrapServers)
+                    .listen(config.gatewayListen())
+                    .build()));
+    if (config.capture()) {
+      try {
+        collector = remember(Collector.start(collectorConfig()));
+      } catch (RuntimeException e) {
+        captureError = e.getMessage();
+        LOG.error("capture is OFF: the collector could not start: {}", e.getMessage());
+      }
+    }
+  }
+
+  private String startBroker() throws Exception {
+    return switch (config.broker()) {
+      case EXTERNAL -> config.externalBootstrap();
+      case IN_PROCESS -> {
+        int port = config.kafkaPort() == 0 ? EmbeddedKafka.freePort() : config.kafkaPort();
+        EmbeddedKafka kafka =
+            remember(
+                EmbeddedKafka.start(
+                    new EmbeddedKafka.Settings(
+                        config.dataDir().resolve("broker"), "127.0.0.1", port, port + 1, Map.of())));
+        yield kafka.bootstrapServers();
+      }
+      case CHILD_PROCESS -> {
+        int port = config.kafkaPort() == 0 ? EmbeddedKafka.freePort() : config.kafkaPort();
+        BrokerProcess broker =
+            remember(BrokerProcess.start(config.dataDir().resolve("broker"), "127.0.0.1", port));
+        yield broker.bootstrapServers();
+      }
+    };
+  }
+
+  private CollectorConfig collectorConfig() {
+    CollectorConfig c =
+        CollectorConfig.defaults(bootstrapServers)
+            .withHostId(config.hostId())
+            .withStatusPort(config.collectorStatusPort());
+    return config.libsslPaths().isEmpty() ? c : c.withLibsslPaths(config.libsslPaths());
+  }
+
+  private <T extends AutoCloseable> T remember(T component) {
+    started.push(component);
+    return component;
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  public int gatewayPort() {
+    return gateway.port();
+  }
+
+  /** Why capture is off, or null when the collector runs (or was not asked for). */
+  public String captureError() {
+    return captureError;
+  }
+
+  public boolean capturing() {
+    return collector != null;
+  }
+
+  public Collector collector() {
+    return collector;
+  }
+
+  public Gateway gateway() {
+    return gateway;
+  }
+
+  /** One line for an operator: what flows through each stage. */
+  public String statusLine() {
+    StringBuilder line = new StringBuilder();
+    if (collector != null) {
+      line.append("collector[").append(collector.stats().summary()).append("] ");
+    } else {
+      line.append("collector[off] ");
+    }
+    ProcessorMetrics m = processor.metrics();
+    line.append("processor[")
+        .append(processor.state())
+        .append(" in=").append(m.recordsIn())
+        .append(" out=").append(m.messagesOut())
+        .append(" dlq=").append(m.deadLettered())
+        .append(" gaps=").append(m.gaps())
+        .append("] ");
+    GatewayStats g = gateway.stats();
+    line.append("gateway[clients=").append(g.clients().size())
+        .append(" sent=").append(g.framesSent())
+        .append(" dropped=").append(g.framesDropped())
+        .append(" lag=").append(g.consumerLag())
+        .append(']');
+    return line.toString();
+  }
+
+  @Override
+  public void close() {
+    while (!started.isEmpty()) {
+      AutoCloseable component = started.pop();
+      try {
+        component.close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed: {}", component.getClass().getSimpleName(), e.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.ecapture.kafka.launcher;
+
+import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.proto.Topic;
+import io.ecapture.kafka.proto.Topics;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** Creates the pipeline's topics on an external cluster. */
+@Command(
+    name = "topics",
+    mixinStandardHelpOptions = true,
+    description = "Create the pipeline's topics (ecapture.raw, .parsed, .logs, .dlq, .keylog) if missing.")
+public final class TopicsCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap", description = "Kafka bootstrap servers. Default: ${DEFAULT-VALUE}")
+  String bootstrap = "127.0.0.1:9092";
+
+  @Option(names = "--partitions", description = "Partitions per topic. Default: ${DEFAULT-VALUE}")
+  int partitions = 4;
+
+  @Option(names = "--replication-factor", description = "Replicas per partition. Default: ${DEFAULT-VALUE}")
+  short replicationFactor = 1;
+
+  @Override
+  public Integer call() {
+    List<String> created = TopicSetup.ensureTopics(bootstrap, partitions, replicationFactor);
+    for (Topic<?, ?> topic : Topics.ALL) {
+      System.out.println(
+          (created.contains(topic.name()) ? "created  " : "existing ") + topic.name());
+    }
+    return 0;
+  }
+}
