@@ -1,0 +1,91 @@
+package io.ecapture.kafka.gateway;
+
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.java_websocket.WebSocketImpl;
+
+/**
+ * Fans entries out to every connected {@link ClientSession}.
+ *
+ * <p>Events are mapped and serialized once, and only when some connected client's filter wants
+ * them; each client then gets the same bytes through its own bounded queue. Process-log lines are
+ * also kept in the {@link ReplayBuffer}; registering a client and snapshotting the buffer happen
+ * under one lock so every line reaches a new client exactly once (by replay or live) and in order.
+ */
+final class Broadcaster {
+  private final List<ClientSession> sessions = new CopyOnWriteArrayList<>();
+  private final ReplayBuffer replay;
+  private final Object logLock = new Object();
+  private final EventMapper mapper;
+  private final GatewayConfig config;
+  private final GatewayCounters counters;
+
+  Broadcaster(GatewayConfig config, GatewayCounters counters) {
+    this.config = config;
+    this.counters = counters;
+    this.replay = new ReplayBuffer(config.replayLogs());
+    this.mapper = new EventMapper(config.maxPayloadBytes(), counters);
+  }
+
+  /**
+   * Registers a client and sends it, in this order, the replayed process logs and heartbeat 0.
+   */
+  ClientSession open(WebSocketImpl connection, ClientFilter filter, long unixSeconds) {
+    ClientSession session =
+        new ClientSession(
+            connection, filter, config.maxQueuedFrames(), config.maxQueuedBytes(), counters);
+    // holding the session's lock keeps live frames behind the replay and the first heartbeat
+    synchronized (session) {
+      List<byte[]> backlog;
+      synchronized (logLock) {
+        sessions.add(session);
+        backlog = replay.snapshot();
+      }
+      for (byte[] frame : backlog) {
+        session.offer(frame);
+      }
+      session.heartbeat(unixSeconds);
+    }
+    return session;
+  }
+
+  void close(ClientSession session) {
+    sessions.remove(session);
+    session.closed();
+  }
+
+  /** Maps and sends one parsed message to the clients whose filter accepts it. */
+  void publish(ParsedMessage message, long fallbackTimeNs) {
+    byte[] frame = null;
+    for (ClientSession session : sessions) {
+      if (session.filter().accepts(message)) {
+        if (frame == null) {
+          frame = LogEntries.frame(LogEntries.event(mapper.map(message, fallbackTimeNs)));
+        }
+        session.offer(frame);
+      }
+    }
+  }
+
+  /** Sends one process-log line to every client and keeps it for replay. */
+  void publishLog(String line) {
+    byte[] frame = LogEntries.frame(LogEntries.runLog(line));
+    List<ClientSession> targets;
+    synchronized (logLock) {
+      replay.add(frame);
+      targets = List.copyOf(sessions);
+    }
+    for (ClientSession session : targets) {
+      session.offer(frame);
+    }
+  }
+
+  boolean hasClients() {
+    return !sessions.isEmpty();
+  }
+
+  List<ClientSession> sessions() {
+    return List.copyOf(sessions);
+  }
+}

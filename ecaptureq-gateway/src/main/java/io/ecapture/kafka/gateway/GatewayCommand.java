@@ -1,0 +1,162 @@
+package io.ecapture.kafka.gateway;
+
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code gateway}: runs an eCaptureQ-compatible WebSocket gateway until interrupted (Ctrl-C or
+ * SIGTERM). Exit code 0 after a clean stop, 2 when the address cannot be bound.
+ */
+@Command(
+    name = "gateway",
+    mixinStandardHelpOptions = true,
+    description = "Serve eCaptureQ clients from the ecapture.parsed and ecapture.logs topics.")
+public final class GatewayCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--bootstrap",
+      paramLabel = "HOST:PORT",
+      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+  String bootstrap = GatewayConfig.DEFAULT_BOOTSTRAP;
+
+  @Option(
+      names = "--listen",
+      paramLabel = "HOST:PORT",
+      description = "WebSocket address, port 0 for any free port (default: ${DEFAULT-VALUE}).")
+  String listen = GatewayConfig.DEFAULT_HOST + ":" + GatewayConfig.DEFAULT_PORT;
+
+  @Option(
+      names = "--replay-logs",
+      paramLabel = "N",
+      description = "Most recent process-log lines sent to each new client (default: ${DEFAULT-VALUE}).")
+  int replayLogs = GatewayConfig.DEFAULT_REPLAY_LOGS;
+
+  @Option(
+      names = "--heartbeat",
+      paramLabel = "DURATION",
+      description = "Heartbeat period, ISO-8601 or seconds (default: 15).")
+  String heartbeat = "15";
+
+  @Option(
+      names = "--max-queued-frames",
+      paramLabel = "N",
+      description = "Frames a client may have waiting before more are dropped (default: ${DEFAULT-VALUE}).")
+  int maxQueuedFrames = GatewayConfig.DEFAULT_MAX_QUEUED_FRAMES;
+
+  @Option(
+      names = "--max-queued-bytes",
+      paramLabel = "BYTES",
+      description = "Bytes a client may have waiting before more are dropped (default: ${DEFAULT-VALUE}).")
+  long maxQueuedBytes = GatewayConfig.DEFAULT_MAX_QUEUED_BYTES;
+
+  @Option(
+      names = "--from-beginning",
+      description = "Show parsed messages retained in Kafka, not only new ones.")
+  boolean fromBeginning;
+
+  @Option(
+      names = "--allow-origin",
+      paramLabel = "HOST",
+      split = ",",
+      description = "Hosts an Origin header may name, * for any (default: localhost, 127.0.0.1, ::1, tauri.localhost).")
+  java.util.List<String> allowedOrigins = GatewayConfig.DEFAULT_ORIGIN_HOSTS;
+
+  @Option(
+      names = "--http-listen",
+      paramLabel = "HOST:PORT",
+      description = "Serve GET /status (JSON) and /metrics (Prometheus) here; off by default.")
+  String httpListen;
+
+  @Option(
+      names = "--token-file",
+      paramLabel = "PATH",
+      description = "Require the token in this file's first line (?token= or Authorization: Bearer).")
+  java.nio.file.Path tokenFile;
+
+  /** The configuration these options describe. */
+  GatewayConfig config() {
+    return GatewayConfig.builder()
+        .bootstrapServers(bootstrap)
+        .listen(listen)
+        .replayLogs(replayLogs)
+        .heartbeatInterval(parseDuration(heartbeat))
+        .maxQueuedFrames(maxQueuedFrames)
+        .maxQueuedBytes(maxQueuedBytes)
+        .startFromLatest(!fromBeginning)
+        .allowedOriginHosts(allowedOrigins)
+        .httpListen(httpListen)
+        .token(readToken())
+        .build();
+  }
+
+  @Override
+  public Integer call() {
+    GatewayConfig config;
+    try {
+      config = config();
+    } catch (IllegalArgumentException e) {
+      System.err.println("gateway: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
+    Gateway gateway;
+    try {
+      gateway = Gateway.start(config);
+    } catch (GatewayStartException e) {
+      System.err.println("gateway: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Thread hook = new Thread(() -> {
+      gateway.close();
+      stopped.countDown();
+    }, "gateway-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      // stopped by the caller (e.g. a launcher running several commands) rather than a signal
+      Thread.currentThread().interrupt();
+      try {
+        Runtime.getRuntime().removeShutdownHook(hook);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running already and closes the gateway itself
+      }
+      gateway.close();
+    }
+    return CommandLine.ExitCode.OK;
+  }
+
+  private String readToken() {
+    if (tokenFile == null) {
+      return "";
+    }
+    try {
+      String token = java.nio.file.Files.readAllLines(tokenFile).stream().findFirst().orElse("").strip();
+      if (token.isEmpty()) {
+        throw new IllegalArgumentException("token file " + tokenFile + " is empty");
+      }
+      return token;
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException("cannot read token file " + tokenFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  static Duration parseDuration(String text) {
+    String s = text.strip();
+    try {
+      return s.chars().allMatch(Character::isDigit)
+          ? Duration.ofSeconds(Long.parseLong(s))
+          : Duration.parse(s.startsWith("P") || s.startsWith("p") ? s : "PT" + s);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("bad duration '" + text + "', use seconds or e.g. PT15S", e);
+    }
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new GatewayCommand()).execute(args));
+  }
+}

@@ -1,0 +1,325 @@
+package io.ecapture.kafka.gateway;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything a {@link Gateway} needs, immutable. Start from {@link #defaults()} or {@link
+ * #builder()}; every limit has a documented default sized for one eCaptureQ desktop client per
+ * operator and a handful of clients per gateway.
+ *
+ * @param listen where the WebSocket server binds; port 0 picks an ephemeral port (see {@link
+ *     Gateway#port()}). Default {@code 127.0.0.1:28257}, eCaptureQ's conventional address.
+ * @param bootstrapServers Kafka bootstrap servers; blank runs the gateway without a Kafka feed
+ *     (only {@link Gateway#publish} feeds it). Default {@code 127.0.0.1:9092}.
+ * @param replayLogs how many process-log lines a newly connected client receives first: the most
+ *     recent ones (see {@link ReplayBuffer} for why not the first ones). Default 128; 0 disables.
+ * @param heartbeatInterval period of the per-connection heartbeat after the one sent at connect.
+ *     Default 15 s as eCapture.
+ * @param maxQueuedFrames frames a client may have waiting in its send queue before new frames to it
+ *     are dropped and counted. Default 1024.
+ * @param maxQueuedBytes bytes (estimated, see {@link ClientSession}) a client may have waiting
+ *     before new frames are dropped. A single frame larger than this still goes to a client whose
+ *     queue is empty. Default 8 MiB.
+ * @param maxPayloadBytes an event payload longer than this is cut (at a UTF-8 boundary) and marked;
+ *     Go clients read at most 32 MiB per frame, so at most {@link #MAX_PAYLOAD_LIMIT}. Default 4 MiB.
+ * @param maxInboundFrameBytes largest frame accepted from a client (inbound data is ignored, this
+ *     only stops a client from making the server buffer a huge message); larger closes with 1009.
+ *     Default 64 KiB.
+ * @param socketSendBufferBytes SO_SNDBUF of accepted sockets, 0 keeps the OS default
+ *     (auto-tuned). Smaller values make slow clients hit the gateway's bound sooner. Default 0.
+ * @param allowedOriginHosts hosts an {@code Origin} header may name (browser pages of other sites
+ *     must not read captured plaintext); {@code "*"} allows any. Default localhost, 127.0.0.1,
+ *     [::1] and tauri.localhost (eCaptureQ is a Tauri app).
+ * @param allowMissingOrigin whether handshakes without {@code Origin} (non-browser clients) are
+ *     accepted. Default true; the reference rejects them.
+ * @param startFromLatest true: a new gateway sees only parsed messages produced after it started
+ *     (eCapture shows live traffic); false: from the earliest retained record. Default true.
+ * @param pollTimeout longest a Kafka poll blocks. Default 500 ms.
+ * @param assignmentRefresh how often topic partitions are looked up again, to pick up topics
+ *     created later and added partitions. Default 30 s.
+ * @param missingTopicRetry how often topics are looked for while one of them does not exist yet.
+ *     Default 1 s.
+ * @param kafkaOverrides extra consumer properties (security, client.rack...), applied last.
+ * @param httpListen where {@code GET /status} (JSON) and {@code GET /metrics} (Prometheus text)
+ *     are served, null for nowhere. A separate port because Java-WebSocket answers every non-upgrade
+ *     request with 404. Default null.
+ * @param token when not blank, WebSocket clients and status requests must present it as {@code
+ *     ?token=} or {@code Authorization: Bearer}; others are refused. Default "" (open, which is
+ *     what eCaptureQ expects on loopback).
+ */
+public record GatewayConfig(
+    InetSocketAddress listen,
+    String bootstrapServers,
+    int replayLogs,
+    Duration heartbeatInterval,
+    int maxQueuedFrames,
+    long maxQueuedBytes,
+    int maxPayloadBytes,
+    int maxInboundFrameBytes,
+    int socketSendBufferBytes,
+    List<String> allowedOriginHosts,
+    boolean allowMissingOrigin,
+    boolean startFromLatest,
+    Duration pollTimeout,
+    Duration assignmentRefresh,
+    Duration missingTopicRetry,
+    Map<String, String> kafkaOverrides,
+    InetSocketAddress httpListen,
+    String token) {
+
+  public static final int DEFAULT_PORT = 28257;
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
+  public static final int DEFAULT_REPLAY_LOGS = 128;
+  public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
+  public static final int DEFAULT_MAX_QUEUED_FRAMES = 1024;
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 8L << 20;
+  public static final int DEFAULT_MAX_PAYLOAD_BYTES = 4 << 20;
+  public static final int DEFAULT_MAX_INBOUND_FRAME_BYTES = 64 << 10;
+  /** Go clients (eCapture's own, eCaptureQ's backend) read at most 32 MiB per frame. */
+  public static final int MAX_PAYLOAD_LIMIT = 30 << 20;
+  public static final List<String> DEFAULT_ORIGIN_HOSTS =
+      List.of("localhost", "127.0.0.1", "[::1]", "::1", "tauri.localhost");
+
+  public GatewayConfig {
+    Objects.requireNonNull(listen, "listen");
+    bootstrapServers = bootstrapServers == null ? "" : bootstrapServers.strip();
+    requireAtLeast(replayLogs, 0, "replayLogs");
+    requirePositive(heartbeatInterval, "heartbeatInterval");
+    requireAtLeast(maxQueuedFrames, 1, "maxQueuedFrames");
+    requireAtLeast(maxQueuedBytes, 1, "maxQueuedBytes");
+    requireAtLeast(maxPayloadBytes, 1, "maxPayloadBytes");
+    if (maxPayloadBytes > MAX_PAYLOAD_LIMIT) {
+      throw new IllegalArgumentException(
+          "maxPayloadBytes must be <= " + MAX_PAYLOAD_LIMIT + " (clients read 32 MiB frames at most)");
+    }
+    requireAtLeast(maxInboundFrameBytes, 1, "maxInboundFrameBytes");
+    requireAtLeast(socketSendBufferBytes, 0, "socketSendBufferBytes");
+    allowedOriginHosts = List.copyOf(allowedOriginHosts);
+    requirePositive(pollTimeout, "pollTimeout");
+    requirePositive(assignmentRefresh, "assignmentRefresh");
+    requirePositive(missingTopicRetry, "missingTopicRetry");
+    kafkaOverrides = Map.copyOf(kafkaOverrides);
+    token = token == null ? "" : token.strip();
+  }
+
+  /** Like the record's own, with the token redacted: configs end up in logs. */
+  @Override
+  public String toString() {
+    return "GatewayConfig[listen=" + listen + ", bootstrapServers=" + bootstrapServers
+        + ", replayLogs=" + replayLogs + ", heartbeatInterval=" + heartbeatInterval
+        + ", maxQueuedFrames=" + maxQueuedFrames + ", maxQueuedBytes=" + maxQueuedBytes
+        + ", maxPayloadBytes=" + maxPayloadBytes + ", maxInboundFrameBytes=" + maxInboundFrameBytes
+        + ", socketSendBufferBytes=" + socketSendBufferBytes
+        + ", allowedOriginHosts=" + allowedOriginHosts + ", allowMissingOrigin=" + allowMissingOrigin
+        + ", startFromLatest=" + startFromLatest + ", pollTimeout=" + pollTimeout
+        + ", assignmentRefresh=" + assignmentRefresh + ", missingTopicRetry=" + missingTopicRetry
+        + ", kafkaOverrides=" + kafkaOverrides.keySet()
+        + ", httpListen=" + httpListen + ", token=" + (token.isEmpty() ? "none" : "***") + "]";
+  }
+
+  /** All defaults: {@code ws://127.0.0.1:28257/} fed from {@code 127.0.0.1:9092}. */
+  public static GatewayConfig defaults() {
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Whether a Kafka consumer feeds the gateway. */
+  public boolean kafkaEnabled() {
+    return !bootstrapServers.isEmpty();
+  }
+
+  private static void requireAtLeast(long value, long min, String name) {
+    if (value < min) {
+      throw new IllegalArgumentException(name + " must be >= " + min + ", was " + value);
+    }
+  }
+
+  private static void requirePositive(Duration value, String name) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new IllegalArgumentException(name + " must be a positive duration, was " + value);
+    }
+  }
+
+  /** Mutable builder; {@link #build()} validates. */
+  public static final class Builder {
+    private InetSocketAddress listen = new InetSocketAddress(DEFAULT_HOST, DEFAULT_PORT);
+    private String bootstrapServers = DEFAULT_BOOTSTRAP;
+    private int replayLogs = DEFAULT_REPLAY_LOGS;
+    private Duration heartbeatInterval = DEFAULT_HEARTBEAT;
+    private int maxQueuedFrames = DEFAULT_MAX_QUEUED_FRAMES;
+    private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
+    private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
+    private int maxInboundFrameBytes = DEFAULT_MAX_INBOUND_FRAME_BYTES;
+    private int socketSendBufferBytes = 0;
+    private List<String> allowedOriginHosts = DEFAULT_ORIGIN_HOSTS;
+    private boolean allowMissingOrigin = true;
+    private boolean startFromLatest = true;
+    private Duration pollTimeout = Duration.ofMillis(500);
+    private Duration assignmentRefresh = Duration.ofSeconds(30);
+    private Duration missingTopicRetry = Duration.ofSeconds(1);
+    private Map<String, String> kafkaOverrides = Map.of();
+    private InetSocketAddress httpListen;
+    private String token = "";
+
+    private Builder() {}
+
+    private Builder(GatewayConfig c) {
+      listen = c.listen;
+      bootstrapServers = c.bootstrapServers;
+      replayLogs = c.replayLogs;
+      heartbeatInterval = c.heartbeatInterval;
+      maxQueuedFrames = c.maxQueuedFrames;
+      maxQueuedBytes = c.maxQueuedBytes;
+      maxPayloadBytes = c.maxPayloadBytes;
+      maxInboundFrameBytes = c.maxInboundFrameBytes;
+      socketSendBufferBytes = c.socketSendBufferBytes;
+      allowedOriginHosts = c.allowedOriginHosts;
+      allowMissingOrigin = c.allowMissingOrigin;
+      startFromLatest = c.startFromLatest;
+      pollTimeout = c.pollTimeout;
+      assignmentRefresh = c.assignmentRefresh;
+      missingTopicRetry = c.missingTopicRetry;
+      kafkaOverrides = c.kafkaOverrides;
+      httpListen = c.httpListen;
+      token = c.token;
+    }
+
+    public Builder listen(InetSocketAddress v) {
+      listen = v;
+      return this;
+    }
+
+    /** {@code HOST:PORT}, {@code [v6]:PORT} or {@code :PORT}. */
+    public Builder listen(String hostPort) {
+      listen = HostPort.parse(hostPort);
+      return this;
+    }
+
+    public Builder bootstrapServers(String v) {
+      bootstrapServers = v;
+      return this;
+    }
+
+    public Builder replayLogs(int v) {
+      replayLogs = v;
+      return this;
+    }
+
+    public Builder heartbeatInterval(Duration v) {
+      heartbeatInterval = v;
+      return this;
+    }
+
+    public Builder maxQueuedFrames(int v) {
+      maxQueuedFrames = v;
+      return this;
+    }
+
+    public Builder maxQueuedBytes(long v) {
+      maxQueuedBytes = v;
+      return this;
+    }
+
+    public Builder maxPayloadBytes(int v) {
+      maxPayloadBytes = v;
+      return this;
+    }
+
+    public Builder maxInboundFrameBytes(int v) {
+      maxInboundFrameBytes = v;
+      return this;
+    }
+
+    public Builder socketSendBufferBytes(int v) {
+      socketSendBufferBytes = v;
+      return this;
+    }
+
+    public Builder allowedOriginHosts(List<String> v) {
+      allowedOriginHosts = v;
+      return this;
+    }
+
+    public Builder allowMissingOrigin(boolean v) {
+      allowMissingOrigin = v;
+      return this;
+    }
+
+    public Builder startFromLatest(boolean v) {
+      startFromLatest = v;
+      return this;
+    }
+
+    public Builder pollTimeout(Duration v) {
+      pollTimeout = v;
+      return this;
+    }
+
+    public Builder assignmentRefresh(Duration v) {
+      assignmentRefresh = v;
+      return this;
+    }
+
+    public Builder missingTopicRetry(Duration v) {
+      missingTopicRetry = v;
+      return this;
+    }
+
+    public Builder kafkaOverrides(Map<String, String> v) {
+      kafkaOverrides = v;
+      return this;
+    }
+
+    /** Null serves no status endpoints. */
+    public Builder httpListen(InetSocketAddress v) {
+      httpListen = v;
+      return this;
+    }
+
+    /** {@code HOST:PORT}; null or blank serves no status endpoints. */
+    public Builder httpListen(String hostPort) {
+      httpListen = hostPort == null || hostPort.isBlank() ? null : HostPort.parse(hostPort);
+      return this;
+    }
+
+    public Builder token(String v) {
+      token = v;
+      return this;
+    }
+
+    public GatewayConfig build() {
+      return new GatewayConfig(
+          listen,
+          bootstrapServers,
+          replayLogs,
+          heartbeatInterval,
+          maxQueuedFrames,
+          maxQueuedBytes,
+          maxPayloadBytes,
+          maxInboundFrameBytes,
+          socketSendBufferBytes,
+          allowedOriginHosts,
+          allowMissingOrigin,
+          startFromLatest,
+          pollTimeout,
+          assignmentRefresh,
+          missingTopicRetry,
+          kafkaOverrides,
+          httpListen,
+          token);
+    }
+  }
+}

@@ -1,0 +1,8 @@
+package io.ecapture.kafka.gateway;
+
+/** The gateway could not start listening; the message names the address and the reason. */
+public final class GatewayStartException extends RuntimeException {
+  public GatewayStartException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

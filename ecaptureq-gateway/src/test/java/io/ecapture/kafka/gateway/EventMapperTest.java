@@ -1,0 +1,104 @@
+package io.ecapture.kafka.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.ecaptureq.Event;
+import io.ecapture.kafka.proto.parsed.Endpoint;
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+class EventMapperTest {
+  private final GatewayCounters counters = new GatewayCounters();
+  private final EventMapper mapper = new EventMapper(64, counters);
+
+  private static ParsedMessage.Builder base() {
+    return ParsedMessage.newBuilder()
+        .setPid(7)
+        .setTid(8)
+        .setComm("python3")
+        .setFd(3)
+        .setRendered(ByteString.copyFromUtf8("HTTP/1.1 200 OK\r\n\r\n"));
+  }
+
+  @Test
+  void missingTupleUsesTheLoopbackPlaceholderLikeECaptureModulesWithoutOne() {
+    Event e = mapper.map(base().setDirection(Direction.READ).build(), 42);
+    assertEquals("127.0.0.1", e.getSrcIp());
+    assertEquals(0, e.getSrcPort());
+    assertEquals("127.0.0.1", e.getDstIp());
+    assertEquals(0, e.getDstPort());
+    assertEquals("7_8_python3_3_0_127.0.0.1:0-127.0.0.1:0", e.getUuid());
+  }
+
+  @Test
+  void missingFirstByteTimeFallsBackToTheRecordTime() {
+    assertEquals(42, mapper.map(base().build(), 42).getTimestamp());
+    assertEquals(99, mapper.map(base().setFirstByteTimeNs(99).build(), 42).getTimestamp());
+  }
+
+  @Test
+  void ipv6EndpointsAreBracketedInTheTupleOnly() {
+    Event e =
+        mapper.map(
+            base()
+                .setDirection(Direction.WRITE)
+                .setSrc(Endpoint.newBuilder().setIp("::1").setPort(5000))
+                .setDst(Endpoint.newBuilder().setIp("2001:db8::2").setPort(443))
+                .build(),
+            0);
+    assertEquals("::1", e.getSrcIp());
+    assertEquals("7_8_python3_3_1_[::1]:5000-[2001:db8::2]:443", e.getUuid());
+  }
+
+  @Test
+  void pidAboveInt32AndUnknownTypesAreNeutralised() {
+    Event e = mapper.map(base().setPid(-5).setEcaptureqType(9).build(), 0);
+    assertEquals(0, e.getPid());
+    assertEquals(0, e.getType());
+    assertEquals(5, mapper.map(base().setEcaptureqType(5).build(), 0).getType());
+  }
+
+  @Test
+  void lengthAlwaysEqualsPayloadSize() {
+    Event e = mapper.map(base().build(), 0);
+    assertEquals(e.getPayload().size(), e.getLength());
+    assertEquals("HTTP/1.1 200 OK\r\n\r\n", e.getPayload().toStringUtf8());
+  }
+
+  @Test
+  void oversizedPayloadIsCutAtAUtf8BoundaryWithAMarkerAndCounted() throws Exception {
+    // 3-byte characters so most cut points fall inside a character
+    ByteString big = ByteString.copyFromUtf8("€".repeat(100));
+    Event e = mapper.map(base().setRendered(big).build(), 0);
+    assertTrue(e.getPayload().size() <= 64, "size " + e.getPayload().size());
+    assertEquals(e.getPayload().size(), e.getLength());
+    String text = strictUtf8(e.getPayload());
+    assertTrue(text.contains("payload cut, 300 bytes"), text);
+    assertTrue(text.startsWith("€"), text);
+    assertEquals(1, counters.truncatedPayloads.sum());
+  }
+
+  @Test
+  void rawBytesWithoutRenderingBecomeAHexDump() {
+    Event e =
+        new EventMapper(4096, counters).map(
+            base().setRendered(ByteString.EMPTY).setRaw(ByteString.copyFrom(new byte[] {0x16, 0x03, 'A'})).build(),
+            0);
+    assertEquals("00000000  16 03 41" + " ".repeat(3 * 13 + 1) + " |..A|\n", e.getPayload().toStringUtf8());
+  }
+
+  private static String strictUtf8(ByteString bytes) throws CharacterCodingException {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(CodingErrorAction.REPORT)
+        .decode(ByteBuffer.wrap(bytes.toByteArray()))
+        .toString();
+  }
+}

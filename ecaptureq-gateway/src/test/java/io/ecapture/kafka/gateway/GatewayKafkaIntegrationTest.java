@@ -1,0 +1,155 @@
+package io.ecapture.kafka.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
+import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.proto.Topics;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.capture.LogLevel;
+import io.ecapture.kafka.proto.capture.ProcessLog;
+import io.ecapture.kafka.proto.ecaptureq.Event;
+import io.ecapture.kafka.proto.ecaptureq.LogEntry;
+import io.ecapture.kafka.proto.ecaptureq.LogType;
+import io.ecapture.kafka.proto.parsed.Endpoint;
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The gateway against a real single-node KRaft broker: records in, eCaptureQ frames out. */
+class GatewayKafkaIntegrationTest {
+  @TempDir static Path dataDir;
+  static EmbeddedKafka kafka;
+  static KafkaProducer<byte[], byte[]> producer;
+
+  @BeforeAll
+  static void broker() {
+    kafka = EmbeddedKafka.start(dataDir);
+    TopicSetup.ensureTopics(kafka.bootstrapServers(), 2);
+    producer =
+        new KafkaProducer<>(
+            Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all", "linger.ms", "0"),
+            new ByteArraySerializer(),
+            new ByteArraySerializer());
+  }
+
+  @AfterAll
+  static void stop() {
+    producer.close();
+    kafka.close();
+  }
+
+  private static GatewayConfig.Builder config() {
+    return GatewayConfig.builder().listen("127.0.0.1:0").bootstrapServers(kafka.bootstrapServers());
+  }
+
+  private static void produce(String topic, String key, byte[] value) throws Exception {
+    producer.send(new ProducerRecord<>(topic, key.getBytes(), value)).get();
+  }
+
+  private static void produce(ParsedMessage m) throws Exception {
+    produce(Topics.PARSED.name(), m.getConnectionId(), m.toByteArray());
+  }
+
+  @Test
+  void parsedMessagesAndProcessLogsFromKafkaReachTheClientAndPoisonIsSkipped() throws Exception {
+    // written before the gateway starts: comes back through the tail replay of ecapture.logs
+    produce(
+        Topics.LOGS.name(),
+        "web-1",
+        ProcessLog.newBuilder()
+            .setHostId("web-1")
+            .setComponent("collector")
+            .setLevel(LogLevel.INFO)
+            .setMessage("attached to libssl.so.3")
+            .build()
+            .toByteArray());
+    try (Gateway gateway = Gateway.start(config().build())) {
+      assertTrue(gateway.awaitKafkaAssignment(Duration.ofSeconds(30)), "partitions assigned");
+      try (WsClient client = WsClient.connect(gateway.port())) {
+        LogEntry log;
+        do {
+          log = client.nextOfType(LogType.PROCESS_LOG);
+        } while (!log.getRunLog().contains("[web-1/collector]"));
+        assertTrue(log.getRunLog().endsWith("INF [web-1/collector] attached to libssl.so.3"), log.getRunLog());
+
+        // same key as the message after it: same partition, so it is processed first
+        produce(Topics.PARSED.name(), "conn-1", new byte[] {(byte) 0xFF, (byte) 0xFF});
+        produce(
+            ParsedMessage.newBuilder()
+                .setConnectionId("conn-1")
+                .setHostId("web-1")
+                .setPid(4242)
+                .setTid(4243)
+                .setComm("curl")
+                .setFd(6)
+                .setDirection(Direction.READ)
+                .setSrc(Endpoint.newBuilder().setIp("10.1.1.1").setPort(51000))
+                .setDst(Endpoint.newBuilder().setIp("10.2.2.2").setPort(443))
+                .setFirstByteTimeNs(1_763_000_000_000_000_000L)
+                .setEcaptureqType(3)
+                .setRendered(ByteString.copyFromUtf8("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"))
+                .build());
+        Event event = client.nextOfType(LogType.EVENT).getEventPayload();
+        assertEquals("4242_4243_curl_6_0_10.1.1.1:51000-10.2.2.2:443", event.getUuid());
+        assertEquals(1_763_000_000_000_000_000L, event.getTimestamp());
+        assertEquals(3, event.getType());
+        assertEquals(4242, event.getPid());
+        assertEquals("curl", event.getPname());
+        assertEquals("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok", event.getPayload().toStringUtf8());
+        assertEquals(event.getPayload().size(), event.getLength());
+        assertEquals(1, gateway.stats().undecodableRecords());
+        assertEquals(4, gateway.stats().assignedPartitions());
+      }
+    }
+  }
+
+  @Test
+  void aClientThatNeverReadsDoesNotHoldUpAnotherAndItsDropsAreCounted() throws Exception {
+    int events = 400;
+    int batch = 20;
+    byte[] filler = new byte[8000];
+    Arrays.fill(filler, (byte) 'y');
+    GatewayConfig cfg =
+        config().replayLogs(0).maxQueuedBytes(1 << 20).socketSendBufferBytes(16 << 10).build();
+    try (Gateway gateway = Gateway.start(cfg)) {
+      assertTrue(gateway.awaitKafkaAssignment(Duration.ofSeconds(30)), "partitions assigned");
+      try (RawWsClient slow = new RawWsClient(gateway.port(), 4096);
+          WsClient fast = WsClient.connect(gateway.port())) {
+        assertEquals(LogType.HEARTBEAT, slow.next().getLogType());
+        for (int i = 0; i < events; i++) {
+          // one connection id: one partition, so order is kept end to end
+          produce(
+              ParsedMessage.newBuilder()
+                  .setConnectionId("conn-bulk")
+                  .setPid(9)
+                  .setComm("bulk")
+                  .setRendered(ByteString.copyFromUtf8(i + ":" + new String(filler)))
+                  .build());
+          if (i % batch == batch - 1) {
+            for (int j = i - batch + 1; j <= i; j++) {
+              String payload = fast.nextOfType(LogType.EVENT).getEventPayload().getPayload().toStringUtf8();
+              assertEquals(j, Integer.parseInt(payload.substring(0, payload.indexOf(':'))));
+            }
+          }
+        }
+        GatewayStats stats = gateway.stats();
+        assertEquals(events, stats.parsedRecords());
+        assertTrue(stats.framesDropped() > 0, "the slow client lost frames: " + stats);
+        long clientsWithDrops = stats.clients().stream().filter(c -> c.framesDropped() > 0).count();
+        assertEquals(1, clientsWithDrops, stats.toString());
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+package io.ecapture.kafka.gateway;
+
+import io.ecapture.kafka.proto.ecaptureq.LogEntry;
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A client over a bare socket that completes the RFC 6455 handshake and then reads only when
+ * told to: the "slow client" whose unread data piles up at the gateway. A small receive buffer
+ * makes the pile-up reach the gateway's queue quickly.
+ */
+final class RawWsClient implements AutoCloseable {
+  private final Socket socket = new Socket();
+  private final DataInputStream in;
+
+  RawWsClient(int port, int receiveBufferBytes) throws IOException {
+    socket.setReceiveBufferSize(receiveBufferBytes);
+    socket.setSoTimeout((int) WsClient.WAIT.toMillis());
+    socket.connect(new InetSocketAddress("127.0.0.1", port));
+    OutputStream out = socket.getOutputStream();
+    out.write(
+        ("GET / HTTP/1.1\r\n"
+                + "Host: 127.0.0.1:" + port + "\r\n"
+                + "Upgrade: websocket\r\n"
+                + "Connection: Upgrade\r\n"
+                + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\n"
+                + "Origin: http://localhost/\r\n\r\n")
+            .getBytes(StandardCharsets.US_ASCII));
+    out.flush();
+    in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
+    String status = readHeaderBlock();
+    if (!status.startsWith("HTTP/1.1 101")) {
+      throw new IOException("handshake refused: " + status);
+    }
+  }
+
+  private String readHeaderBlock() throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      head.append((char) in.readUnsignedByte());
+    }
+    return head.toString();
+  }
+
+  /** Reads the next data frame (control frames skipped) and decodes it as a LogEntry. */
+  LogEntry next() throws IOException {
+    while (true) {
+      int b0 = in.readUnsignedByte();
+      int b1 = in.readUnsignedByte();
+      if ((b0 & 0x80) == 0) {
+        throw new IOException("gateway sent a fragmented frame");
+      }
+      if ((b1 & 0x80) != 0) {
+        throw new IOException("server frames must not be masked (RFC 6455 5.1)");
+      }
+      long length = b1 & 0x7F;
+      if (length == 126) {
+        length = in.readUnsignedShort();
+      } else if (length == 127) {
+        length = in.readLong();
+      }
+      byte[] payload = new byte[Math.toIntExact(length)];
+      in.readFully(payload);
+      int opcode = b0 & 0x0F;
+      if (opcode == 2) {
+        return LogEntry.parseFrom(payload);
+      }
+      if (opcode == 8) {
+        throw new IOException("gateway closed the connection");
+      }
+      if (opcode == 1) {
+        throw new IOException("gateway sent a text frame");
+      }
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}
