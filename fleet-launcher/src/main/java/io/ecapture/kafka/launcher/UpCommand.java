@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -72,18 +73,20 @@ public final class UpCommand implements Callable<Integer> {
     System.err.println("ecapture-kafka: starting (data in " + config.dataDir() + ")");
     Fleet fleet = Fleet.start(config);
     CountDownLatch stopped = new CountDownLatch(1);
+    AtomicBoolean stopping = new AtomicBoolean();
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
-                  System.err.println("ecapture-kafka: stopping");
+                  stopping.set(true);
+                  System.err.println("ecapture-kafka: stopping (collector, gateway, processor, broker)");
                   fleet.close();
                   stopped.countDown();
                 },
                 "up-shutdown"));
     printWhereToConnect(fleet, config);
     while (!stopped.await(Math.max(1, statusIntervalSeconds), java.util.concurrent.TimeUnit.SECONDS)) {
-      if (statusIntervalSeconds > 0) {
+      if (statusIntervalSeconds > 0 && !stopping.get()) {
         System.err.println("status: " + fleet.statusLine());
       }
     }

@@ -1,0 +1,81 @@
+package io.ecapture.kafka.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.ecapture.kafka.proto.Topics;
+import io.ecapture.kafka.proto.capture.AddressFamily;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.capture.ProcessInfo;
+import io.ecapture.kafka.proto.capture.RawEvent;
+import io.ecapture.kafka.proto.capture.TlsData;
+import io.ecapture.kafka.proto.capture.Tuple;
+import io.ecapture.kafka.proto.ecaptureq.LogType;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import org.testcontainers.kafka.KafkaContainer;
+
+/**
+ * The processor and the gateway against a broker in a container, the way an operator runs them
+ * against an external cluster. Runs where a Docker engine exists; skipped (reported as such)
+ * where none does.
+ */
+@Testcontainers(disabledWithoutDocker = true)
+class ContainerKafkaPipelineTest {
+  @Container static final KafkaContainer KAFKA = new KafkaContainer("apache/kafka:4.1.0");
+
+  @TempDir Path dir;
+
+  @Test
+  void rawEventsProducedToAnExternalClusterReachAnEcaptureqClient() throws Exception {
+    FleetConfig config =
+        new FleetConfig(dir, FleetConfig.BrokerMode.EXTERNAL, KAFKA.getBootstrapServers(), 0, 2,
+            new InetSocketAddress("127.0.0.1", 0), false, "container-host", List.of(), -1,
+            Duration.ofMillis(300), Duration.ofSeconds(10));
+    try (Fleet fleet = Fleet.start(config);
+        EcaptureqTestClient client = new EcaptureqTestClient(fleet.gatewayPort())) {
+      assertTrue(fleet.gateway().awaitKafkaAssignment(Duration.ofSeconds(60)));
+      try (KafkaProducer<String, RawEvent> producer =
+          new KafkaProducer<>(Map.of("bootstrap.servers", KAFKA.getBootstrapServers()),
+              Topics.RAW.keySerde().serializer(), Topics.RAW.valueSerde().serializer())) {
+        producer.send(record(Direction.WRITE, "GET /container HTTP/1.1\r\nHost: x\r\n\r\n")).get();
+        producer.send(record(Direction.READ, "HTTP/1.1 204 No Content\r\n\r\n")).get();
+      }
+      assertNotNull(client.await(e -> e.getLogType() == LogType.EVENT && e.getEventPayload().getType() == 1
+          && e.getEventPayload().getPayload().toString(StandardCharsets.UTF_8).contains("/container"),
+          Duration.ofSeconds(60)), "request event");
+      assertNotNull(client.await(e -> e.getLogType() == LogType.EVENT && e.getEventPayload().getType() == 3,
+          Duration.ofSeconds(60)), "response event");
+    }
+  }
+
+  private static ProducerRecord<String, RawEvent> record(Direction direction, String text) {
+    String connection = "container-host/4242/7/1";
+    byte[] bytes = text.getBytes(StandardCharsets.US_ASCII);
+    RawEvent event =
+        RawEvent.newBuilder()
+            .setHostId("container-host")
+            .setConnectionId(connection)
+            .setProcess(ProcessInfo.newBuilder().setPid(4242).setTid(4242).setComm("client"))
+            .setFd(7)
+            .setTuple(Tuple.newBuilder().setFamily(AddressFamily.INET)
+                .setSrcAddr(ByteString.copyFrom(new byte[] {127, 0, 0, 1})).setSrcPort(40000)
+                .setDstAddr(ByteString.copyFrom(new byte[] {127, 0, 0, 1})).setDstPort(443))
+            .setWallTimeNs(System.currentTimeMillis() * 1_000_000L)
+            .setData(TlsData.newBuilder().setDirection(direction).setOffset(0)
+                .setPayload(ByteString.copyFrom(bytes)).setOriginalLength(bytes.length))
+            .build();
+    return new ProducerRecord<>(Topics.RAW.name(), connection, event);
+  }
+}
