@@ -1,0 +1,265 @@
+package io.ecapture.kafka.processor.topology;
+
+import com.google.protobuf.ByteString;
+import io.ecapture.kafka.processor.ProcessorLimits;
+import io.ecapture.kafka.processor.ProcessorMetrics;
+import io.ecapture.kafka.processor.protocol.http2.Http2Frame;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.parsed.Header;
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
+import io.ecapture.kafka.proto.parsed.ProcessorHttp2Stream;
+import io.ecapture.kafka.proto.parsed.Protocol;
+import java.util.List;
+
+/**
+ * Turns one direction's HTTP/2 frames into messages (RFC 9113 §8.1): a stream's HEADERS (with
+ * CONTINUATIONs), DATA and trailing HEADERS make one request or response, emitted at END_STREAM
+ * or RST_STREAM, or truncated when the direction is flushed. Partial streams live in the state
+ * store; header blocks are decoded once, in wire order, so the HPACK table stays in step.
+ *
+ * <p>Requests and responses pair by stream id, so multiplexed exchanges pair correctly whatever
+ * order they finish in.
+ */
+final class Http2StreamAssembler {
+  /**
+   * Open streams kept per direction (RFC 9113 §6.5.2 recommends allowing at least 100
+   * concurrent streams); past it the oldest is emitted as it is. Their bodies together stay
+   * under {@link ProcessorLimits#maxBufferedBytes()}.
+   */
+  static final int MAX_OPEN_STREAMS = 128;
+
+  private final HpackDecoders hpack;
+  private final ParsedMessageFactory factory;
+  private final ProcessorLimits limits;
+  private final ProcessorMetrics metrics;
+
+  Http2StreamAssembler(HpackDecoders hpack, ParsedMessageFactory factory, ProcessorLimits limits,
+      ProcessorMetrics metrics) {
+    this.hpack = hpack;
+    this.factory = factory;
+    this.limits = limits;
+    this.metrics = metrics;
+  }
+
+  void forget(String connectionId) {
+    hpack.forget(connectionId);
+  }
+
+  void onFrame(ConnectionSession session, Direction direction, ParsedMessageFactory.Span span,
+      Http2Frame frame) {
+    ProcessorDirectionState.Builder dir = session.direction(direction);
+    switch (frame.type()) {
+      case Http2Frame.PREFACE -> {
+        dir.setProtocol(Protocol.HTTP2);
+        // parse hints of the other side were computed for HTTP/1: drop them
+        session.direction(opposite(direction)).setProtocol(Protocol.HTTP2)
+            .setUnknownPrefixBytes(0).setParseNeedsBytes(0);
+      }
+      case Http2Frame.HEADERS -> {
+        int index = streamIndex(session, direction, frame.streamId(), span);
+        ProcessorHttp2Stream.Builder stream = touch(dir.getHttp2StreamsBuilder(index), span);
+        byte[] fragment = headerFragment(frame);
+        if (fragment == null || frame.truncated()) {
+          stream.setHpackFailed(true);
+        } else {
+          stream.setHeaderBlock(stream.getHeaderBlock().concat(ByteString.copyFrom(fragment)));
+        }
+        if (frame.has(Http2Frame.FLAG_END_STREAM)) {
+          stream.setEndStreamPending(true);
+        }
+        if (frame.has(Http2Frame.FLAG_END_HEADERS)) {
+          endHeaders(session, direction, index);
+        }
+      }
+      case Http2Frame.CONTINUATION -> {
+        int index = streamIndex(session, direction, frame.streamId(), span);
+        ProcessorHttp2Stream.Builder stream = touch(dir.getHttp2StreamsBuilder(index), span);
+        stream.setHeaderBlock(stream.getHeaderBlock().concat(ByteString.copyFrom(frame.payload())));
+        if (frame.truncated()) {
+          stream.setHpackFailed(true);
+        }
+        if (frame.has(Http2Frame.FLAG_END_HEADERS)) {
+          endHeaders(session, direction, index);
+        }
+      }
+      case Http2Frame.DATA -> {
+        int index = streamIndex(session, direction, frame.streamId(), span);
+        ProcessorHttp2Stream.Builder stream = touch(dir.getHttp2StreamsBuilder(index), span);
+        byte[] data = unpad(frame);
+        if (data != null) {
+          long room = limits.maxBodyBytes() - stream.getBody().size();
+          if (room > 0) {
+            int take = (int) Math.min(room, data.length);
+            stream.setBody(stream.getBody().concat(ByteString.copyFrom(data, 0, take)));
+          }
+          long padding = frame.has(Http2Frame.FLAG_PADDED) ? 1 + padLength(frame) : 0;
+          stream.setBodyLength(stream.getBodyLength() + Math.max(0, frame.length() - padding));
+        }
+        if (frame.has(Http2Frame.FLAG_END_STREAM)) {
+          complete(session, direction, index, false);
+        } else if (openBodyBytes(dir) > limits.maxBufferedBytes()) {
+          // bound the state: the stream holding the most leaves now, truncated
+          complete(session, direction, largestStream(dir), true);
+        }
+      }
+      case Http2Frame.RST_STREAM -> {
+        int index = find(dir, frame.streamId());
+        if (index >= 0) {
+          touch(dir.getHttp2StreamsBuilder(index), span);
+          complete(session, direction, index, true);
+        }
+      }
+      case Http2Frame.PUSH_PROMISE -> {
+        // the promised request's header block still updates the HPACK table: decode, drop
+        byte[] fragment = headerFragment(frame);
+        if (fragment != null && fragment.length >= 4 && frame.has(Http2Frame.FLAG_END_HEADERS)) {
+          hpack.decode(session.connectionId(), direction, frame.streamId(),
+              java.util.Arrays.copyOfRange(fragment, 4, fragment.length));
+        }
+      }
+      default -> {} // SETTINGS, PING, WINDOW_UPDATE, PRIORITY, GOAWAY, unknown: no message
+    }
+  }
+
+  /** The direction ends (idle, close, gap): every open stream leaves as it is, truncated. */
+  void flushOpenStreams(ConnectionSession session, Direction direction) {
+    ProcessorDirectionState.Builder dir = session.direction(direction);
+    while (dir.getHttp2StreamsCount() > 0) {
+      complete(session, direction, 0, true);
+    }
+  }
+
+  private void endHeaders(ConnectionSession session, Direction direction, int index) {
+    ProcessorHttp2Stream.Builder stream = session.direction(direction).getHttp2StreamsBuilder(index);
+    byte[] block = stream.getHeaderBlock().toByteArray();
+    stream.clearHeaderBlock();
+    if (!stream.getHpackFailed()) {
+      List<Header> fields = hpack.decode(session.connectionId(), direction, stream.getStreamId(), block);
+      if (fields == null) {
+        stream.setHpackFailed(true);
+      } else {
+        stream.addAllHeaders(fields);
+      }
+    }
+    if (stream.getEndStreamPending()) {
+      complete(session, direction, index, false);
+    }
+  }
+
+  private void complete(ConnectionSession session, Direction direction, int index, boolean cut) {
+    ProcessorDirectionState.Builder dir = session.direction(direction);
+    ProcessorHttp2Stream stream = dir.getHttp2Streams(index);
+    dir.removeHttp2Streams(index);
+    ParsedMessageFactory.Span span = new ParsedMessageFactory.Span(direction,
+        stream.getFirstOffset(), (int) Math.min(Integer.MAX_VALUE, stream.getWireLength()),
+        stream.getFirstByteTimeNs(), stream.getLastByteTimeNs(), stream.getGapBefore());
+    boolean truncated = cut || stream.getBody().size() < stream.getBodyLength();
+    ParsedMessage.Builder message =
+        factory.http2(session.connectionId(), session.state().getIdentity(), span, stream, truncated);
+    if (truncated) {
+      metrics.truncatedMessage();
+    }
+    metrics.messageOut();
+    String pairId = session.connectionId() + "#h2/" + stream.getStreamId();
+    switch (message.getKind()) {
+      case REQUEST -> session.emitKeyedRequest(message, message.getHttp().getMethod(), pairId);
+      case RESPONSE -> session.emitKeyedResponse(message, pairId, message.getHttp().getStatus() < 200);
+      default -> session.emitData(message);
+    }
+  }
+
+  /** Index of the stream's state, created (with the span's position and gap flag) if absent. */
+  private int streamIndex(ConnectionSession session, Direction direction, int streamId,
+      ParsedMessageFactory.Span span) {
+    ProcessorDirectionState.Builder dir = session.direction(direction);
+    int index = find(dir, streamId);
+    if (index >= 0) {
+      return index;
+    }
+    if (dir.getHttp2StreamsCount() >= MAX_OPEN_STREAMS) {
+      complete(session, direction, 0, true);
+    }
+    dir.addHttp2Streams(ProcessorHttp2Stream.newBuilder()
+        .setStreamId(streamId)
+        .setFirstOffset(span.streamOffset())
+        .setFirstByteTimeNs(span.firstByteNs())
+        .setGapBefore(span.gapBefore()));
+    return dir.getHttp2StreamsCount() - 1;
+  }
+
+  private static ProcessorHttp2Stream.Builder touch(ProcessorHttp2Stream.Builder stream,
+      ParsedMessageFactory.Span span) {
+    return stream.setLastByteTimeNs(span.lastByteNs())
+        .setWireLength(stream.getWireLength() + span.length());
+  }
+
+  private static long openBodyBytes(ProcessorDirectionState.Builder dir) {
+    long total = 0;
+    for (ProcessorHttp2Stream stream : dir.getHttp2StreamsList()) {
+      total += stream.getBody().size();
+    }
+    return total;
+  }
+
+  private static int largestStream(ProcessorDirectionState.Builder dir) {
+    int largest = 0;
+    for (int i = 1; i < dir.getHttp2StreamsCount(); i++) {
+      if (dir.getHttp2Streams(i).getBody().size() > dir.getHttp2Streams(largest).getBody().size()) {
+        largest = i;
+      }
+    }
+    return largest;
+  }
+
+  private static int find(ProcessorDirectionState.Builder dir, int streamId) {
+    for (int i = 0; i < dir.getHttp2StreamsCount(); i++) {
+      if (dir.getHttp2Streams(i).getStreamId() == streamId) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private static int padLength(Http2Frame frame) {
+    return frame.has(Http2Frame.FLAG_PADDED) && frame.payload().length > 0
+        ? frame.payload()[0] & 0xff : 0;
+  }
+
+  /** DATA payload without padding (§6.1), or null when the padding is malformed. */
+  private static byte[] unpad(Http2Frame frame) {
+    byte[] p = frame.payload();
+    if (!frame.has(Http2Frame.FLAG_PADDED)) {
+      return p;
+    }
+    int pad = padLength(frame);
+    if (p.length < 1 || (!frame.truncated() && 1 + pad > p.length)) {
+      return null;
+    }
+    int end = frame.truncated() ? p.length : p.length - pad;
+    return java.util.Arrays.copyOfRange(p, 1, Math.max(1, end));
+  }
+
+  /** HEADERS / PUSH_PROMISE fragment without padding and priority fields (§6.2), or null. */
+  private static byte[] headerFragment(Http2Frame frame) {
+    byte[] p = frame.payload();
+    int start = 0;
+    int pad = 0;
+    if (frame.has(Http2Frame.FLAG_PADDED)) {
+      if (p.length < 1) {
+        return null;
+      }
+      pad = p[0] & 0xff;
+      start = 1;
+    }
+    if (frame.type() == Http2Frame.HEADERS && frame.has(Http2Frame.FLAG_PRIORITY)) {
+      start += 5;
+    }
+    int end = p.length - pad;
+    return end < start ? null : java.util.Arrays.copyOfRange(p, start, end);
+  }
+
+  private static Direction opposite(Direction direction) {
+    return direction == Direction.READ ? Direction.WRITE : Direction.READ;
+  }
+}

@@ -1,0 +1,44 @@
+package io.ecapture.kafka.processor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class ProcessorCommandTest {
+  @Test
+  void defaultsMatchTheDocumentedConfig() {
+    ProcessorCommand command = new ProcessorCommand();
+    new CommandLine(command).parseArgs();
+    ProcessorConfig config = command.config();
+    assertEquals("127.0.0.1:9092", config.bootstrapServers());
+    assertEquals("ecapture-processor", config.applicationId());
+    assertEquals("exactly_once_v2", config.processingGuarantee());
+    assertEquals(Duration.ofSeconds(1), config.idleFlush());
+    assertEquals(ProcessorConfig.defaults(), config);
+  }
+
+  @Test
+  void optionsReachTheConfig() {
+    ProcessorCommand command = new ProcessorCommand();
+    new CommandLine(command).parseArgs("--bootstrap", "10.1.1.1:9093", "--application-id", "p2",
+        "--idle-flush-ms", "250", "--processing-guarantee", "at_least_once", "--state-dir", "/var/lib/p");
+    ProcessorConfig config = command.config();
+    assertEquals("10.1.1.1:9093", config.bootstrapServers());
+    assertEquals("p2", config.applicationId());
+    assertEquals(Duration.ofMillis(250), config.idleFlush());
+    assertEquals("at_least_once", config.processingGuarantee());
+    assertEquals(Path.of("/var/lib/p"), config.stateDir());
+    assertEquals("10.1.1.1:9093", config.toStreamsProperties().get("bootstrap.servers"));
+  }
+
+  @Test
+  void unknownProcessingGuaranteeIsRejected() {
+    ProcessorCommand command = new ProcessorCommand();
+    new CommandLine(command).parseArgs("--processing-guarantee", "exactly_once");
+    assertThrows(IllegalArgumentException.class, command::config);
+  }
+}

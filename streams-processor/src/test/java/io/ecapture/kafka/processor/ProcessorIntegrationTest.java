@@ -1,0 +1,208 @@
+package io.ecapture.kafka.processor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
+import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.proto.Serdes;
+import io.ecapture.kafka.proto.Topic;
+import io.ecapture.kafka.proto.Topics;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.capture.ProcessInfo;
+import io.ecapture.kafka.proto.capture.RawEvent;
+import io.ecapture.kafka.proto.capture.TlsData;
+import io.ecapture.kafka.proto.parsed.MessageKind;
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The processor against a real single-node KRaft broker, with exactly-once processing. */
+class ProcessorIntegrationTest {
+  private static final Duration WAIT = Duration.ofSeconds(90);
+  @TempDir static Path dir;
+  private static EmbeddedKafka kafka;
+
+  @BeforeAll
+  static void startBroker() {
+    kafka = EmbeddedKafka.start(dir.resolve("broker"));
+    TopicSetup.ensureTopics(kafka.bootstrapServers(), 2);
+  }
+
+  @AfterAll
+  static void stopBroker() {
+    if (kafka != null) {
+      kafka.close();
+    }
+  }
+
+  @Test
+  void parsesDeadLettersAndResumesFromTheChangelogAfterARestart() throws Exception {
+    ProcessorConfig config = ProcessorConfig.defaults()
+        .withBootstrapServers(kafka.bootstrapServers())
+        .withApplicationId("it-processor")
+        .withStateDir(dir.resolve("state-1"))
+        .withStatsInterval(Duration.ofSeconds(2))
+        // long enough that the half request waits across the restart instead of being flushed
+        .withIdleFlush(Duration.ofSeconds(60));
+    String request1 = "GET /first HTTP/1.1\r\nHost: example.test\r\n\r\n";
+    String response1 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+    byte[] request2 = "POST /second HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4\r\n\r\nbody"
+        .getBytes(StandardCharsets.ISO_8859_1);
+    int half = 30;
+    byte[] bigUnknown = new byte[1_200_000];
+    new java.util.Random(1).nextBytes(bigUnknown);
+    bigUnknown[0] = 0x17;
+    for (int i = 0; i < bigUnknown.length; i++) {
+      if (bigUnknown[i] == '\n') {
+        bigUnknown[i] = 0; // no line starts: stays one unknown run until the close
+      }
+    }
+
+    try (KafkaProducer<String, byte[]> producer = producer();
+        KafkaConsumer<String, ParsedMessage> parsed = consumer(Topics.PARSED, new StringDeserializer(),
+            Serdes.PARSED_MESSAGE.deserializer());
+        KafkaConsumer<byte[], byte[]> dlq = consumer(Topics.DLQ, new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      List<ParsedMessage> before;
+      try (StreamsProcessor.Handle handle = StreamsProcessor.start(config)) {
+        assertEquals(KafkaStreams.State.RUNNING, handle.state());
+        send(producer, "c1", new byte[] {(byte) 0xff, 0x00, 0x13});
+        send(producer, "c1", data("c1", Direction.WRITE, 0, bytes(request1)));
+        send(producer, "c1", data("c1", Direction.READ, 0, bytes(response1)));
+        send(producer, "c1", data("c1", Direction.WRITE, request1.length(),
+            java.util.Arrays.copyOfRange(request2, 0, half)));
+        producer.flush();
+
+        // a second connection whose unparsed bytes (1.2 MiB) exceed Kafka's default record size:
+        // its state must still reach the changelog
+        for (int pos = 0; pos < bigUnknown.length; pos += 16384) {
+          send(producer, "c2", data("c2", Direction.WRITE, pos,
+              java.util.Arrays.copyOfRange(bigUnknown, pos, Math.min(bigUnknown.length, pos + 16384))));
+        }
+        producer.flush();
+
+        before = poll(parsed, 2, ConsumerRecord::value);
+        List<byte[]> dead = poll(dlq, 1, ConsumerRecord::value);
+        assertEquals(3, dead.get(0).length);
+        assertEquals(1, handle.metrics().deadLettered());
+        long expectedRecords = 4 + (bigUnknown.length + 16383) / 16384;
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (handle.metrics().recordsIn() < expectedRecords && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
+        assertEquals(expectedRecords, handle.metrics().recordsIn());
+      }
+      assertEquals("/first", before.get(0).getHttp().getPath());
+      assertEquals(200, before.get(1).getHttp().getStatus());
+      assertEquals(before.get(0).getPairId(), before.get(1).getPairId());
+
+      // a fresh state directory: the half request must come back from the changelog topic
+      try (StreamsProcessor.Handle handle = StreamsProcessor.start(config.withStateDir(dir.resolve("state-2")))) {
+        send(producer, "c1", data("c1", Direction.WRITE, request1.length() + half,
+            java.util.Arrays.copyOfRange(request2, half, request2.length)));
+        producer.flush();
+        ParsedMessage second = poll(parsed, 1, ConsumerRecord::value).get(0);
+        assertEquals(MessageKind.REQUEST, second.getKind());
+        assertEquals("/second", second.getHttp().getPath());
+        assertEquals("body", second.getHttp().getBody().toStringUtf8());
+        assertEquals(request1.length(), second.getStreamOffset());
+        assertTrue(second.getPairId().endsWith("#1"), second.getPairId());
+
+        // closing c2 flushes the restored 1.2 MiB as unknown-data records of bounded size
+        send(producer, "c2", RawEvent.newBuilder().setConnectionId("c2")
+            .setClose(io.ecapture.kafka.proto.capture.ConnectionClose.newBuilder()
+                .setBytesWritten(bigUnknown.length)).build());
+        producer.flush();
+        java.io.ByteArrayOutputStream restored = new java.io.ByteArrayOutputStream();
+        int pieces = (bigUnknown.length + ProcessorLimits.DEFAULT_MAX_BODY_BYTES - 1)
+            / ProcessorLimits.DEFAULT_MAX_BODY_BYTES;
+        for (ParsedMessage piece : poll(parsed, pieces, ConsumerRecord::value)) {
+          assertEquals("c2", piece.getConnectionId());
+          assertEquals(restored.size(), piece.getStreamOffset());
+          restored.writeBytes(piece.getRaw().toByteArray());
+        }
+        org.junit.jupiter.api.Assertions.assertArrayEquals(bigUnknown, restored.toByteArray());
+        assertEquals(0, handle.metrics().oversizedRecords());
+      }
+    }
+  }
+
+  private static RawEvent data(String connection, Direction direction, long offset, byte[] payload) {
+    return RawEvent.newBuilder()
+        .setHostId("it-host")
+        .setConnectionId(connection)
+        .setProcess(ProcessInfo.newBuilder().setPid(7).setTid(7).setComm("curl"))
+        .setWallTimeNs(System.currentTimeMillis() * 1_000_000L)
+        .setData(TlsData.newBuilder().setDirection(direction).setOffset(offset)
+            .setPayload(ByteString.copyFrom(payload)).setOriginalLength(payload.length))
+        .build();
+  }
+
+  private static void send(KafkaProducer<String, byte[]> producer, String key, RawEvent event) {
+    send(producer, key, event.toByteArray());
+  }
+
+  private static void send(KafkaProducer<String, byte[]> producer, String key, byte[] value) {
+    producer.send(new ProducerRecord<>(Topics.RAW.name(), key, value));
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.ISO_8859_1);
+  }
+
+  private static KafkaProducer<String, byte[]> producer() {
+    return new KafkaProducer<>(Map.of(
+        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+  }
+
+  private static <K, V> KafkaConsumer<K, V> consumer(Topic<?, ?> topic,
+      org.apache.kafka.common.serialization.Deserializer<K> keys,
+      org.apache.kafka.common.serialization.Deserializer<V> values) {
+    KafkaConsumer<K, V> consumer = new KafkaConsumer<>(Map.of(
+        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), keys, values);
+    List<TopicPartition> partitions = new ArrayList<>();
+    consumer.partitionsFor(topic.name()).forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
+    consumer.assign(partitions);
+    consumer.seekToBeginning(partitions);
+    return consumer;
+  }
+
+  /** Polls until {@code count} records arrived; fails after a generous bound (a hang, not a timing). */
+  private static <K, V, T> List<T> poll(KafkaConsumer<K, V> consumer, int count,
+      Function<ConsumerRecord<K, V>, T> mapper) {
+    List<T> out = new ArrayList<>();
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (out.size() < count) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("expected " + count + " records, got " + out.size());
+      }
+      consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(mapper.apply(r)));
+    }
+    return out;
+  }
+}
