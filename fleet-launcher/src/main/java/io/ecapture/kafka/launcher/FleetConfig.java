@@ -1,6 +1,5 @@
 package io.ecapture.kafka.launcher;
 
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +12,7 @@ import java.util.List;
  * @param externalBootstrap bootstrap servers when {@code broker} is {@link BrokerMode#EXTERNAL}
  * @param kafkaPort client port of the embedded broker (the controller takes the next one); 0 = free
  * @param partitions partitions of every pipeline topic
- * @param gatewayListen the eCaptureQ WebSocket address; port 0 = free
+ * @param gatewayListen the eCaptureQ WebSocket address, HOST:PORT; port 0 = free
  * @param capture whether the collector runs (false on a host without eBPF: the rest still runs)
  * @param hostId host id stamped on every captured record
  * @param libsslPaths TLS libraries to probe; empty = the collector's default discovery
@@ -27,7 +26,7 @@ public record FleetConfig(
     String externalBootstrap,
     int kafkaPort,
     int partitions,
-    InetSocketAddress gatewayListen,
+    String gatewayListen,
     boolean capture,
     String hostId,
     List<Path> libsslPaths,

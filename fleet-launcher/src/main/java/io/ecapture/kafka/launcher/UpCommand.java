@@ -1,7 +1,6 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +62,7 @@ public final class UpCommand implements Callable<Integer> {
             bootstrap,
             kafkaPort,
             partitions,
-            parseListen(listen),
+            listen,
             !noCapture,
             hostId,
             libssl,
@@ -94,7 +93,7 @@ public final class UpCommand implements Callable<Integer> {
   }
 
   private static void printWhereToConnect(Fleet fleet, FleetConfig config) {
-    String host = config.gatewayListen().getHostString();
+    String host = fleet.gateway().config().listen().getHostString();
     System.out.println();
     System.out.println("ecapture-kafka is up");
     System.out.println("  Kafka bootstrap    " + fleet.bootstrapServers());
@@ -112,17 +111,5 @@ public final class UpCommand implements Callable<Integer> {
     }
     System.out.println("  stop               Ctrl-C");
     System.out.println();
-  }
-
-  static InetSocketAddress parseListen(String value) {
-    int colon = value.lastIndexOf(':');
-    if (colon <= 0) {
-      throw new IllegalArgumentException("--listen wants HOST:PORT, got " + value);
-    }
-    String host = value.substring(0, colon);
-    if (host.startsWith("[") && host.endsWith("]")) {
-      host = host.substring(1, host.length() - 1);
-    }
-    return new InetSocketAddress(host, Integer.parseInt(value.substring(colon + 1)));
   }
 }

@@ -12,7 +12,6 @@ import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.capture.Tuple;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,7 +40,7 @@ class ContainerKafkaPipelineTest {
   void rawEventsProducedToAnExternalClusterReachAnEcaptureqClient() throws Exception {
     FleetConfig config =
         new FleetConfig(dir, FleetConfig.BrokerMode.EXTERNAL, KAFKA.getBootstrapServers(), 0, 2,
-            new InetSocketAddress("127.0.0.1", 0), false, "container-host", List.of(), -1,
+            "127.0.0.1:0", false, "container-host", List.of(), -1,
             Duration.ofMillis(300), Duration.ofSeconds(10));
     try (Fleet fleet = Fleet.start(config);
         EcaptureqTestClient client = new EcaptureqTestClient(fleet.gatewayPort())) {

@@ -9,7 +9,6 @@ import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.proto.ecaptureq.Event;
 import io.ecapture.kafka.proto.ecaptureq.LogEntry;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +39,7 @@ class FleetEndToEndTest {
             null,
             0,
             2,
-            new InetSocketAddress("127.0.0.1", 0),
+            "127.0.0.1:0",
             true,
             "e2e-host",
             List.of(),
