@@ -1,0 +1,579 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tlscapture: plaintext of OpenSSL SSL_read/SSL_write(_ex) calls, with the socket behind them.
+ *
+ * Entry uprobes remember (SSL*, buffer, out-length pointer) per thread; the raw syscall
+ * tracepoint fired while such a call is active tells which socket fd the SSL object uses; the
+ * return uprobe reads the real length, finds the socket, advances the connection's per-direction
+ * byte offset atomically and copies the plaintext into the ring buffer in chunks of at most
+ * MAX_CHUNK bytes. accept() exits mark server-side sockets; close(fd) and TCP_CLOSE end
+ * connections. kprobes/fentry are not used (unavailable on some kernels).
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "tlscapture.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define TCP_CLOSE 7
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* An SSL call between its entry and return uprobes, per thread. */
+struct active_call {
+	__u64 ssl;
+	__u64 buf;
+	__u64 out_len_ptr;   /* size_t* of the _ex variants, 0 otherwise */
+	__s32 fd;            /* learnt from a syscall during the call, -1 until then */
+	__u8 function;
+	__u8 direction;
+	__u16 library;       /* bpf_cookie of the uprobe: which libssl file */
+};
+
+/* An SSL object of a process: SSL pointers are per address space. */
+struct ssl_key {
+	__u64 ssl;
+	__u32 tgid;
+	__u32 pad;
+};
+
+/* A connection as first seen; keyed by its struct sock pointer. */
+struct conn_info {
+	__u64 start_ns;
+	__u64 bytes[2];        /* index direction - 1: read, write */
+	__u32 pid;
+	__u32 uid;
+	__s32 fd;
+	__u16 family;
+	__u16 sport;
+	__u16 dport;
+	__u16 closed;          /* CLOSE event already sent (TCP_CLOSE seen); fd may still drain */
+	__u16 library;
+	__u8 accepted;
+	__u8 pad;
+	__u32 flags;
+	__u8 saddr[ADDR_LEN];
+	__u8 daddr[ADDR_LEN];
+	char comm[TASK_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 * 1024 * 1024); /* overridden by the collector before load */
+} events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drop_counts SEC(".maps");
+
+/* Optional filters (enum filter_key), set from user space after load; all 0 = capture everything. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FILTER_KEYS);
+	__type(key, __u32);
+	__type(value, __u64);
+} capture_filter SEC(".maps");
+
+/* LRU: a thread killed inside an SSL call never reaches the return probe; its entry ages out. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_ACTIVE_CALLS);
+	__type(key, __u64);                 /* pid_tgid */
+	__type(value, struct active_call);
+} active_calls SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_SSL_SESSIONS);
+	__type(key, struct ssl_key);
+	__type(value, __s32);               /* last fd the SSL object did I/O on */
+} ssl_fds SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_CONNECTIONS);
+	__type(key, __u64);                 /* struct sock *, or the SSL* when no socket is known */
+	__type(value, struct conn_info);
+} connections SEC(".maps");
+
+/* Sockets returned by accept(), until first seen by an SSL call or their fd is closed. Kept
+ * across TCP_CLOSE: a peer may reset the connection before the server's first read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_CONNECTIONS);
+	__type(key, __u64);                 /* struct sock * */
+	__type(value, __u32);               /* tgid of the process that accepted it */
+} accepted_socks SEC(".maps");
+
+/* Keeps struct tls_event in the object's BTF so the Java layout test can read it. */
+const struct tls_event *unused_tls_event __attribute__((unused));
+
+/*
+ * Waking the consumer for every record costs more than capturing it (an irq_work and an epoll
+ * wake-up per SSL call): wake it only once the ring is 1/8 full; otherwise it drains on its own
+ * poll timeout (the collector polls every 50 ms).
+ */
+static __always_inline __u64 wakeup_flags(void)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+
+	return avail >= size / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void count_drop(__u32 index, __u64 amount)
+{
+	__u64 *counter = bpf_map_lookup_elem(&drop_counts, &index);
+
+	if (counter)
+		*counter += amount;
+}
+
+/* ---- socket lookup (CO-RE) ---- */
+
+static __always_inline struct sock *sock_of_fd(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *socket;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	socket = BPF_CORE_READ(file, private_data);
+	/* private_data is a struct socket only for socket files, whose socket points back. */
+	if (!socket || BPF_CORE_READ(socket, file) != file)
+		return NULL;
+	return BPF_CORE_READ(socket, sk);
+}
+
+static __always_inline void read_tuple(struct sock *sk, struct conn_info *conn)
+{
+	conn->family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	/* inet_sport survives TCP_CLOSE (skc_num is zeroed when the port is released): a reset
+	 * socket is often first seen draining after it closed. */
+	conn->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
+	if (!conn->sport)
+		conn->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	conn->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (conn->family == AF_INET) {
+		bpf_core_read(conn->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
+		bpf_core_read(conn->daddr, 4, &sk->__sk_common.skc_daddr);
+	} else if (conn->family == AF_INET6) {
+		bpf_core_read(conn->saddr, ADDR_LEN, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(conn->daddr, ADDR_LEN, &sk->__sk_common.skc_v6_daddr);
+	}
+}
+
+static __always_inline void fill_header(struct tls_event *ev, __u32 kind, const struct conn_info *conn,
+					__u32 tid)
+{
+	ev->kind = kind;
+	ev->pid = conn->pid;
+	ev->tid = tid;
+	ev->uid = conn->uid;
+	ev->ktime_ns = bpf_ktime_get_ns();
+	ev->conn_start_ns = conn->start_ns;
+	ev->offset = 0;
+	ev->bytes_read = conn->bytes[0];
+	ev->bytes_written = conn->bytes[1];
+	ev->fd = conn->fd;
+	ev->call_len = 0;
+	ev->data_len = 0;
+	ev->direction = 0;
+	ev->function = 0;
+	ev->family = conn->family;
+	ev->sport = conn->sport;
+	ev->dport = conn->dport;
+	ev->flags = conn->flags;
+	__builtin_memcpy(ev->saddr, conn->saddr, ADDR_LEN);
+	__builtin_memcpy(ev->daddr, conn->daddr, ADDR_LEN);
+	__builtin_memcpy(ev->comm, conn->comm, TASK_COMM_LEN);
+	ev->chunk_offset = 0;
+	ev->library = conn->library;
+	ev->accepted = conn->accepted;
+	ev->pad = 0;
+}
+
+static __always_inline void emit_lifecycle(__u32 kind, const struct conn_info *conn, __u32 tid)
+{
+	struct tls_event *ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+
+	if (!ev) {
+		count_drop(DROP_RECORDS, 1);
+		return;
+	}
+	fill_header(ev, kind, conn, tid);
+	bpf_ringbuf_submit(ev, wakeup_flags());
+}
+
+/*
+ * An entry whose CLOSE was sent may still be in use: after a reset the owner keeps reading what
+ * was buffered. It is stale once someone else owns the address: a new socket reuses the freed
+ * struct sock (different process or fd, or the socket is alive again).
+ */
+static __always_inline bool is_stale(const struct conn_info *conn, struct sock *sk, int fd, __u32 tgid)
+{
+	if (!conn->closed)
+		return false;
+	return conn->pid != tgid || conn->fd != fd || BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_CLOSE;
+}
+
+/* Finds or creates the connection of an SSL call; a new one gets an OPEN event. */
+static __always_inline struct conn_info *connection_of(__u64 ssl, int fd, __u64 pid_tgid, __u16 library)
+{
+	struct sock *sk = sock_of_fd(fd);
+	__u64 key = sk ? (__u64)sk : ssl;
+	struct conn_info *conn = bpf_map_lookup_elem(&connections, &key);
+	struct conn_info fresh = {};
+	__u32 *acceptor;
+
+	if (conn) {
+		if (!sk || !is_stale(conn, sk, fd, pid_tgid >> 32))
+			return conn;
+		bpf_map_delete_elem(&connections, &key);
+	}
+	fresh.start_ns = bpf_ktime_get_ns();
+	fresh.pid = pid_tgid >> 32;
+	fresh.uid = (__u32)bpf_get_current_uid_gid();
+	fresh.fd = sk ? fd : -1;
+	fresh.flags = sk ? 0 : FLAG_NO_SOCKET;
+	fresh.library = library;
+	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
+	if (sk) {
+		read_tuple(sk, &fresh);
+		acceptor = bpf_map_lookup_elem(&accepted_socks, &key);
+		if (acceptor) {
+			/* another process's entry would be a stale one for a reused struct sock */
+			fresh.accepted = *acceptor == fresh.pid;
+			bpf_map_delete_elem(&accepted_socks, &key);
+		}
+	}
+	if (bpf_map_update_elem(&connections, &key, &fresh, BPF_NOEXIST) == 0)
+		emit_lifecycle(EVENT_OPEN, &fresh, (__u32)pid_tgid);
+	return bpf_map_lookup_elem(&connections, &key);
+}
+
+/* ---- chunked payload copy ---- */
+
+struct chunk_ctx {
+	struct conn_info *conn;
+	__u64 buf;
+	__u64 offset;       /* stream position of the call's first byte */
+	__u32 call_len;     /* bytes the call moved */
+	__u32 capture_len;  /* bytes to copy: min(call_len, MAX_CAPTURE_LEN) */
+	__u32 tid;
+	__u32 flags;
+	__u8 direction;
+	__u8 function;
+};
+
+/* Reserve / check / fill / submit one record with room for `room` payload bytes (a constant). */
+static __always_inline long emit_chunk_sized(struct chunk_ctx *c, __u32 done, __u32 want, const __u32 room)
+{
+	struct tls_event *ev;
+	__u64 len = want;
+
+	/* The caller already bounds len; the barrier keeps clang from dropping this check,
+	 * which the verifier needs to prove the copy stays inside the reservation. */
+	asm volatile("" : "+r"(len));
+	if (len > room)
+		len = room;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + room, 0);
+	if (!ev) {
+		count_drop(DROP_RECORDS, 1);
+		count_drop(DROP_BYTES, len);
+		return 0;
+	}
+	fill_header(ev, EVENT_DATA, c->conn, c->tid);
+	ev->offset = c->offset + done;
+	ev->chunk_offset = done;
+	ev->call_len = c->call_len;
+	ev->direction = c->direction;
+	ev->function = c->function;
+	ev->flags = c->flags;
+	if (bpf_probe_read_user((void *)(ev + 1), len, (const void *)(c->buf + done))) {
+		count_drop(DROP_READ_FAULTS, 1);
+		ev->flags |= FLAG_READ_FAULT;
+		len = 0;
+	}
+	ev->data_len = len;
+	bpf_ringbuf_submit(ev, wakeup_flags());
+	return 0;
+}
+
+static long emit_chunk(__u32 index, struct chunk_ctx *c)
+{
+	__u32 done = index * MAX_CHUNK;
+	__u32 len;
+
+	if (done >= c->capture_len)
+		return 1; /* stop the loop */
+	len = c->capture_len - done;
+	if (len <= SMALL_CHUNK)
+		return emit_chunk_sized(c, done, len, SMALL_CHUNK);
+	if (len <= MEDIUM_CHUNK)
+		return emit_chunk_sized(c, done, len, MEDIUM_CHUNK);
+	return emit_chunk_sized(c, done, len, MAX_CHUNK);
+}
+
+/* ---- SSL call tracking ---- */
+
+/* Several simulated hosts on one machine differ by network namespace: capture only ours. */
+static __always_inline bool wanted_task(void)
+{
+	__u32 key = FILTER_NETNS;
+	__u64 *netns = bpf_map_lookup_elem(&capture_filter, &key);
+	struct task_struct *task;
+
+	if (!netns || !*netns)
+		return true;
+	task = (struct task_struct *)bpf_get_current_task();
+	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == *netns;
+}
+
+static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void *buf, void *out_len_ptr,
+				      __u8 function, __u8 direction)
+{
+	__u64 pid_tgid;
+	struct active_call call;
+
+	if (!wanted_task())
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	call = (struct active_call){
+		.ssl = (__u64)ssl,
+		.buf = (__u64)buf,
+		.out_len_ptr = (__u64)out_len_ptr,
+		.fd = -1,
+		.function = function,
+		.direction = direction,
+		.library = (__u16)bpf_get_attach_cookie(ctx),
+	};
+
+	bpf_map_update_elem(&active_calls, &pid_tgid, &call, BPF_ANY);
+	return 0;
+}
+
+static __always_inline int return_call(long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct active_call *active = bpf_map_lookup_elem(&active_calls, &pid_tgid);
+	struct active_call call;
+	struct ssl_key skey = {};
+	struct chunk_ctx c = {};
+	__u64 moved = 0;
+	__s32 *known_fd;
+	int fd;
+
+	if (!active)
+		return 0;
+	call = *active;
+	bpf_map_delete_elem(&active_calls, &pid_tgid);
+
+	if (call.out_len_ptr) {
+		/* SSL_read_ex / SSL_write_ex return 1 on success and the length through the pointer. */
+		if (ret != 1 || bpf_probe_read_user(&moved, sizeof(moved), (void *)call.out_len_ptr))
+			return 0;
+	} else {
+		if (ret <= 0)
+			return 0;
+		moved = ret;
+	}
+	if (moved == 0 || moved > 0xffffffffULL)
+		return 0;
+
+	skey.ssl = call.ssl;
+	skey.tgid = pid_tgid >> 32;
+	fd = call.fd;
+	if (fd >= 0) {
+		bpf_map_update_elem(&ssl_fds, &skey, &fd, BPF_ANY);
+	} else {
+		/* SSL_read served from OpenSSL's buffer makes no syscall: use the fd seen last. */
+		known_fd = bpf_map_lookup_elem(&ssl_fds, &skey);
+		if (known_fd)
+			fd = *known_fd;
+	}
+
+	c.conn = connection_of(call.ssl, fd, pid_tgid, call.library);
+	if (!c.conn)
+		return 0;
+	c.offset = __sync_fetch_and_add(&c.conn->bytes[call.direction == DIR_READ ? 0 : 1], moved);
+	c.buf = call.buf;
+	c.call_len = (__u32)moved;
+	c.capture_len = c.call_len;
+	c.flags = c.conn->flags;
+	if (c.capture_len > MAX_CAPTURE_LEN) {
+		c.capture_len = MAX_CAPTURE_LEN;
+		c.flags |= FLAG_TRUNCATED;
+		count_drop(DROP_TRUNCATED, 1);
+	}
+	c.tid = (__u32)pid_tgid;
+	c.direction = call.direction;
+	c.function = call.function;
+	bpf_loop(MAX_CHUNKS, emit_chunk, &c, 0);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_entry, void *ssl, const void *buf, int num)
+{
+	return enter_call(ctx, ssl, buf, NULL, FN_SSL_WRITE, DIR_WRITE);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_return, int ret)
+{
+	return return_call(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_entry, void *ssl, void *buf, int num)
+{
+	return enter_call(ctx, ssl, buf, NULL, FN_SSL_READ, DIR_READ);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_return, int ret)
+{
+	return return_call(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_entry, void *ssl, const void *buf, size_t num, size_t *written)
+{
+	return enter_call(ctx, ssl, buf, written, FN_SSL_WRITE_EX, DIR_WRITE);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_write_ex_return, int ret)
+{
+	return return_call(ret);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_read_ex_entry, void *ssl, void *buf, size_t num, size_t *readbytes)
+{
+	return enter_call(ctx, ssl, buf, readbytes, FN_SSL_READ_EX, DIR_READ);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_read_ex_return, int ret)
+{
+	return return_call(ret);
+}
+
+/* ---- fd discovery: socket I/O syscalls made while an SSL call is active ----
+ * Raw tracepoints: they attach by name without tracefs being mounted. */
+
+/* x86-64 syscall numbers OpenSSL's socket BIO (and kTLS) use, and close. */
+#define NR_READ 0
+#define NR_WRITE 1
+#define NR_CLOSE 3
+#define NR_ACCEPT 43
+#define NR_ACCEPT4 288
+#define NR_READV 19
+#define NR_WRITEV 20
+#define NR_SENDTO 44
+#define NR_RECVFROM 45
+#define NR_SENDMSG 46
+#define NR_RECVMSG 47
+
+static __always_inline bool is_socket_io(long id)
+{
+	return id == NR_READ || id == NR_WRITE || id == NR_READV || id == NR_WRITEV ||
+	       id == NR_SENDTO || id == NR_RECVFROM || id == NR_SENDMSG || id == NR_RECVMSG;
+}
+
+/* The owner closing its fd ends the capture of a connection: send CLOSE (once) and forget it. */
+static __always_inline void close_fd(int fd, __u64 pid_tgid)
+{
+	struct sock *sk = sock_of_fd(fd);
+	__u64 key = (__u64)sk;
+	struct conn_info *conn;
+
+	if (!sk)
+		return;
+	bpf_map_delete_elem(&accepted_socks, &key);
+	conn = bpf_map_lookup_elem(&connections, &key);
+	if (!conn || conn->pid != pid_tgid >> 32 || conn->fd != fd)
+		return; /* not captured, or another process's copy of a shared socket */
+	if (!conn->closed)
+		emit_lifecycle(EVENT_CLOSE, conn, (__u32)pid_tgid);
+	bpf_map_delete_elem(&connections, &key);
+}
+
+SEC("raw_tp/sys_enter")
+int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
+{
+	__u64 pid_tgid;
+	struct active_call *call;
+	int fd;
+
+	if (id == NR_CLOSE) {
+		close_fd((int)PT_REGS_PARM1_CORE_SYSCALL(regs), bpf_get_current_pid_tgid());
+		return 0;
+	}
+	if (!is_socket_io(id))
+		return 0;
+	pid_tgid = bpf_get_current_pid_tgid();
+	call = bpf_map_lookup_elem(&active_calls, &pid_tgid);
+	if (!call)
+		return 0;
+	fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	/* OpenSSL may touch other files inside a call (entropy, logs): only a socket counts. */
+	if (sock_of_fd(fd))
+		call->fd = fd;
+	return 0;
+}
+
+/* Remembers sockets accept() returned, so their connection is marked as the server side. */
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	long id;
+	struct sock *sk;
+	__u64 key;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ret < 0)
+		return 0;
+	id = BPF_CORE_READ(regs, orig_ax);
+	if (id != NR_ACCEPT && id != NR_ACCEPT4)
+		return 0;
+	sk = sock_of_fd((int)ret);
+	if (!sk)
+		return 0;
+	key = (__u64)sk;
+	bpf_map_update_elem(&accepted_socks, &key, &tgid, BPF_ANY);
+	return 0;
+}
+
+/* ---- connection end seen by TCP (reset, or the process died without close()) ---- */
+
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct conn_info *conn;
+
+	if (newstate != TCP_CLOSE)
+		return 0;
+	conn = bpf_map_lookup_elem(&connections, &key);
+	if (!conn || conn->closed)
+		return 0;
+	emit_lifecycle(EVENT_CLOSE, conn, 0);
+	/* Kept until the owner closes its fd: data still buffered may be read after a reset. */
+	conn->closed = 1;
+	return 0;
+}

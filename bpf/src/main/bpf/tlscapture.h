@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Records the tlscapture BPF programs write to the ring buffer "events".
+ * Shared with the Java decoder (io.ecapture.kafka.collector.EventLayout): fixed-width
+ * fields only, padding spelled out, every offset pinned by a _Static_assert here and
+ * checked again by a Java test against the BTF of the compiled object.
+ */
+#ifndef __TLSCAPTURE_H
+#define __TLSCAPTURE_H
+
+#define TASK_COMM_LEN 16
+#define ADDR_LEN 16
+
+/* One library call is split into records of at most MAX_CHUNK payload bytes. */
+#define MAX_CHUNK 16384
+/* Calls longer than MAX_CHUNKS * MAX_CHUNK (1 MiB) are cut and flagged truncated. */
+#define MAX_CHUNKS 64
+#define MAX_CAPTURE_LEN (MAX_CHUNK * MAX_CHUNKS)
+
+/* Smaller reservations for short calls so a 100-byte request does not pin 16 KiB. */
+#define SMALL_CHUNK 1024
+#define MEDIUM_CHUNK 4096
+
+#define MAX_CONNECTIONS 65536
+#define MAX_ACTIVE_CALLS 16384
+#define MAX_SSL_SESSIONS 65536
+
+enum event_kind {
+	EVENT_DATA = 1,
+	EVENT_OPEN = 2,
+	EVENT_CLOSE = 3,
+};
+
+/* Same numbers as capture.proto Direction. */
+enum direction {
+	DIR_READ = 1,
+	DIR_WRITE = 2,
+};
+
+/* Same numbers as capture.proto TlsFunction. */
+enum tls_function {
+	FN_SSL_READ = 1,
+	FN_SSL_WRITE = 2,
+	FN_SSL_READ_EX = 3,
+	FN_SSL_WRITE_EX = 4,
+};
+
+enum event_flags {
+	/* The call moved more than MAX_CAPTURE_LEN bytes; only the first MAX_CAPTURE_LEN came. */
+	FLAG_TRUNCATED = 1,
+	/* No socket was found behind the SSL object: fd and tuple are unknown. */
+	FLAG_NO_SOCKET = 2,
+	/* Copying the plaintext from user memory failed: payload is missing. */
+	FLAG_READ_FAULT = 4,
+};
+
+/* Keys of the array "capture_filter" (__u64 values, 0 = no filter), written by the collector. */
+enum filter_key {
+	FILTER_NETNS = 0,      /* capture only processes in the network namespace with this inode */
+	FILTER_KEYS = 1,
+};
+
+/* Indices of the per-CPU array "drop_counts". */
+enum drop_counter {
+	DROP_RECORDS = 0,      /* ring buffer full: records lost */
+	DROP_BYTES = 1,        /* ring buffer full: payload bytes lost */
+	DROP_READ_FAULTS = 2,  /* user memory could not be read */
+	DROP_TRUNCATED = 3,    /* calls longer than MAX_CAPTURE_LEN */
+	DROP_COUNTERS = 4,
+};
+
+/* Header of every record; DATA records carry data_len payload bytes right after it. */
+struct tls_event {
+	__u32 kind;             /* enum event_kind */
+	__u32 pid;              /* tgid of the process that owns the connection */
+	__u32 tid;
+	__u32 uid;
+	__u64 ktime_ns;         /* bpf_ktime_get_ns at the library call's return */
+	__u64 conn_start_ns;    /* ktime the connection was first seen: its generation */
+	__u64 offset;           /* DATA: stream position of payload[0] in this direction */
+	__u64 bytes_read;       /* CLOSE: total bytes read on the connection */
+	__u64 bytes_written;    /* CLOSE: total bytes written on the connection */
+	__s32 fd;               /* -1 when unknown */
+	__u32 call_len;         /* DATA: bytes the library call moved (whole call) */
+	__u32 data_len;         /* DATA: payload bytes following this header */
+	__u8 direction;         /* enum direction */
+	__u8 function;          /* enum tls_function */
+	__u16 family;           /* AF_INET (2) / AF_INET6 (10) / 0 */
+	__u16 sport;            /* local port, host order */
+	__u16 dport;            /* remote port, host order */
+	__u32 flags;            /* enum event_flags */
+	__u8 saddr[ADDR_LEN];   /* local address, network order (4 bytes used for AF_INET) */
+	__u8 daddr[ADDR_LEN];   /* remote address, network order */
+	char comm[TASK_COMM_LEN];
+	__u32 chunk_offset;     /* DATA: position of payload[0] within the call */
+	__u16 library;          /* index of the probed libssl file (the uprobe's bpf_cookie) */
+	__u8 accepted;          /* 1: the socket came from accept(): this process is the server */
+	__u8 pad;               /* explicit padding, always 0 */
+};
+
+_Static_assert(sizeof(struct tls_event) == 136, "tls_event size");
+_Static_assert(__builtin_offsetof(struct tls_event, ktime_ns) == 16, "ktime_ns");
+_Static_assert(__builtin_offsetof(struct tls_event, conn_start_ns) == 24, "conn_start_ns");
+_Static_assert(__builtin_offsetof(struct tls_event, offset) == 32, "offset");
+_Static_assert(__builtin_offsetof(struct tls_event, fd) == 56, "fd");
+_Static_assert(__builtin_offsetof(struct tls_event, data_len) == 64, "data_len");
+_Static_assert(__builtin_offsetof(struct tls_event, direction) == 68, "direction");
+_Static_assert(__builtin_offsetof(struct tls_event, flags) == 76, "flags");
+_Static_assert(__builtin_offsetof(struct tls_event, saddr) == 80, "saddr");
+_Static_assert(__builtin_offsetof(struct tls_event, comm) == 112, "comm");
+_Static_assert(__builtin_offsetof(struct tls_event, chunk_offset) == 128, "chunk_offset");
+_Static_assert(__builtin_offsetof(struct tls_event, library) == 132, "library");
+_Static_assert(__builtin_offsetof(struct tls_event, accepted) == 134, "accepted");
+
+#endif /* __TLSCAPTURE_H */

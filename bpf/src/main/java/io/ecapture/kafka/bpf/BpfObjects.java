@@ -1,0 +1,48 @@
+package io.ecapture.kafka.bpf;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * The BPF objects this module compiles (clang, CO-RE) and packages as classpath resources.
+ *
+ * <p>libbpf opens objects from files, so {@link #extract} copies one to a private temporary file.
+ */
+public enum BpfObjects {
+  /** uprobes on OpenSSL SSL_read/SSL_write(_ex) + syscall/sock tracepoints; see tlscapture.h. */
+  TLSCAPTURE("tlscapture.bpf.o");
+
+  private final String fileName;
+
+  BpfObjects(String fileName) {
+    this.fileName = fileName;
+  }
+
+  /** Resource path of the object inside the bpf jar. */
+  public String resourcePath() {
+    return "/io/ecapture/kafka/bpf/" + fileName;
+  }
+
+  /**
+   * Copies the object into {@code directory} and returns the file.
+   *
+   * @throws UncheckedIOException if the resource is missing (bpf module built without clang) or
+   *     cannot be written
+   */
+  public Path extract(Path directory) {
+    try (InputStream in = BpfObjects.class.getResourceAsStream(resourcePath())) {
+      if (in == null) {
+        throw new IOException("BPF object " + resourcePath() + " not on the classpath");
+      }
+      Path target = directory.resolve(fileName);
+      Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+      return target;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot extract BPF object " + fileName, e);
+    }
+  }
+}

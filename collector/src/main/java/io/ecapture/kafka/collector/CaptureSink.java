@@ -1,0 +1,26 @@
+package io.ecapture.kafka.collector;
+
+import io.ecapture.kafka.proto.capture.ProcessLog;
+import io.ecapture.kafka.proto.capture.RawEvent;
+
+/**
+ * Where the collector delivers what it captures. {@link KafkaCaptureSink} is the production
+ * implementation; an on-disk spool for broker outages plugs in here (wrap the Kafka sink).
+ *
+ * <p>{@link #event} is called on the ring-buffer thread for every record, so it must not block for
+ * long: a slow sink makes the kernel ring buffer fill and drop (counted).
+ */
+public interface CaptureSink extends AutoCloseable {
+  /** Delivers one capture event (asynchronously is fine). */
+  void event(RawEvent event);
+
+  /** Delivers one process-log line. */
+  void log(ProcessLog line);
+
+  /** Waits until everything handed over so far is delivered or failed. */
+  void flush();
+
+  /** Delivers what is pending within a bounded time (what cannot be delivered is counted), then releases resources. */
+  @Override
+  void close();
+}

@@ -1,0 +1,93 @@
+package io.ecapture.kafka.collector;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code collector}: captures OpenSSL plaintext on this host and produces it to Kafka until
+ * interrupted (SIGINT/SIGTERM), then detaches the probes and flushes the producer.
+ */
+@Command(
+    name = "collector",
+    mixinStandardHelpOptions = true,
+    description = "Capture TLS plaintext with eBPF uprobes on OpenSSL and produce it to Kafka.")
+public final class CollectorCommand implements Callable<Integer> {
+  @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
+  String bootstrap = CollectorConfig.DEFAULT_BOOTSTRAP;
+
+  @Option(names = "--host-id", description = "Host id used in connection ids (default: the hostname).")
+  String hostId;
+
+  @Option(names = "--libssl", paramLabel = "PATH", description = "libssl.so.3 to probe; repeatable (default: found via ldconfig and common paths).")
+  List<Path> libssl;
+
+  @Option(names = "--ring-buffer-mb", description = "Kernel ring buffer size in MiB, a power of two (default: ${DEFAULT-VALUE}).")
+  int ringBufferMb = CollectorConfig.DEFAULT_RING_BUFFER_BYTES >> 20;
+
+  @Option(names = "--stats-interval-s", description = "Seconds between counter summaries (default: ${DEFAULT-VALUE}).")
+  long statsIntervalSeconds = CollectorConfig.DEFAULT_STATS_INTERVAL.toSeconds();
+
+  @Option(names = "--status-port", description = "HTTP /status and /metrics port on 127.0.0.1; 0 any, -1 off (default: ${DEFAULT-VALUE}).")
+  int statusPort = CollectorConfig.DEFAULT_STATUS_PORT;
+
+  @Option(names = "--netns", paramLabel = "PATH", description = "Capture only processes in this network namespace (e.g. /var/run/netns/NAME); default: all.")
+  Path netns;
+
+  /** The configuration the options describe. */
+  CollectorConfig config() {
+    CollectorConfig config =
+        CollectorConfig.defaults(bootstrap)
+            .withRingBufferBytes(ringBufferMb << 20)
+            .withStatsInterval(Duration.ofSeconds(statsIntervalSeconds))
+            .withStatusPort(statusPort);
+    if (hostId != null) {
+      config = config.withHostId(hostId);
+    }
+    if (netns != null) {
+      config = config.withNetns(netns);
+    }
+    if (libssl != null && !libssl.isEmpty()) {
+      config = config.withLibsslPaths(libssl);
+    }
+    return config;
+  }
+
+  @Override
+  public Integer call() throws InterruptedException {
+    CountDownLatch stopped = new CountDownLatch(1);
+    Collector collector;
+    try {
+      collector = Collector.start(config());
+    } catch (CollectorStartException e) {
+      System.err.println("collector: " + e.getMessage());
+      return 1;
+    }
+    Thread hook =
+        new Thread(
+            () -> {
+              collector.close();
+              stopped.countDown();
+            },
+            "collector-shutdown");
+    Runtime.getRuntime().addShutdownHook(hook);
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      // interrupted by an embedding launcher rather than a signal: stop here
+      Runtime.getRuntime().removeShutdownHook(hook);
+      collector.close();
+      throw e;
+    }
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new CollectorCommand()).execute(args));
+  }
+}

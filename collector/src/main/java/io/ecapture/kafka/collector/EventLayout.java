@@ -1,0 +1,60 @@
+package io.ecapture.kafka.collector;
+
+/**
+ * Byte layout of {@code struct tls_event} (bpf module, tlscapture.h): the header of every
+ * ring-buffer record, little-endian, followed by {@code data_len} payload bytes for DATA records.
+ * A test checks every offset against the BTF of the compiled BPF object.
+ */
+public final class EventLayout {
+  public static final int KIND = 0;
+  public static final int PID = 4;
+  public static final int TID = 8;
+  public static final int UID = 12;
+  public static final int KTIME_NS = 16;
+  public static final int CONN_START_NS = 24;
+  public static final int OFFSET = 32;
+  public static final int BYTES_READ = 40;
+  public static final int BYTES_WRITTEN = 48;
+  public static final int FD = 56;
+  public static final int CALL_LEN = 60;
+  public static final int DATA_LEN = 64;
+  public static final int DIRECTION = 68;
+  public static final int FUNCTION = 69;
+  public static final int FAMILY = 70;
+  public static final int SPORT = 72;
+  public static final int DPORT = 74;
+  public static final int FLAGS = 76;
+  public static final int SADDR = 80;
+  public static final int DADDR = 96;
+  public static final int COMM = 112;
+  public static final int CHUNK_OFFSET = 128;
+  public static final int LIBRARY = 132;
+  public static final int ACCEPTED = 134;
+  public static final int PAD = 135;
+  /** sizeof(struct tls_event). */
+  public static final int HEADER_SIZE = 136;
+
+  public static final int ADDR_LEN = 16;
+  public static final int COMM_LEN = 16;
+  /** MAX_CHUNK: most payload bytes one record carries. */
+  public static final int MAX_CHUNK = 16384;
+
+  public static final int KIND_DATA = 1;
+  public static final int KIND_OPEN = 2;
+  public static final int KIND_CLOSE = 3;
+
+  public static final int FLAG_TRUNCATED = 1;
+  public static final int FLAG_NO_SOCKET = 2;
+  public static final int FLAG_READ_FAULT = 4;
+
+  public static final int AF_INET = 2;
+  public static final int AF_INET6 = 10;
+
+  /** Indices of the per-CPU array map {@code drop_counts}. */
+  public static final int DROP_RECORDS = 0;
+  public static final int DROP_BYTES = 1;
+  public static final int DROP_READ_FAULTS = 2;
+  public static final int DROP_TRUNCATED = 3;
+
+  private EventLayout() {}
+}

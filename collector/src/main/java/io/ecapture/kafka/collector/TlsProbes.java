@@ -1,0 +1,161 @@
+package io.ecapture.kafka.collector;
+
+import io.ecapture.kafka.bpf.BpfObjects;
+import io.ecapture.kafka.collector.libbpf.BpfLink;
+import io.ecapture.kafka.collector.libbpf.BpfObject;
+import io.ecapture.kafka.collector.libbpf.LibBpf;
+import io.ecapture.kafka.collector.libbpf.LibBpfException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The loaded tlscapture BPF object and its attachments: syscall/sock raw tracepoints once, and an
+ * entry + return uprobe on each OpenSSL function for every libssl file. Closing detaches all
+ * probes (reverse order) and unloads the object.
+ */
+final class TlsProbes implements AutoCloseable {
+  static final String EVENTS_MAP = "events";
+  static final String DROP_COUNTS_MAP = "drop_counts";
+  /** LRU hash of the connections the kernel tracks, keyed by a 64-bit struct sock pointer. */
+  static final String CONNECTIONS_MAP = "connections";
+  /** Array of __u64 filters (tlscapture.h enum filter_key). */
+  static final String CAPTURE_FILTER_MAP = "capture_filter";
+  static final int FILTER_NETNS = 0;
+
+  /** Raw tracepoints (attach by name, no tracefs mount needed): fd discovery, accept, close. */
+  static final List<String> TRACEPOINT_PROGRAMS = List.of("sys_enter", "sys_exit", "inet_sock_set_state");
+
+  /** An OpenSSL function and the programs for its entry and return. */
+  record Hook(String function, String entryProgram, String returnProgram) {}
+
+  static final List<Hook> HOOKS =
+      List.of(
+          new Hook("SSL_write", "ssl_write_entry", "ssl_write_return"),
+          new Hook("SSL_read", "ssl_read_entry", "ssl_read_return"),
+          new Hook("SSL_write_ex", "ssl_write_ex_entry", "ssl_write_ex_return"),
+          new Hook("SSL_read_ex", "ssl_read_ex_entry", "ssl_read_ex_return"));
+
+  private final BpfObject object;
+  private final List<BpfLink> links = new ArrayList<>();
+
+  private TlsProbes(BpfObject object) {
+    this.object = object;
+  }
+
+  /**
+   * Loads the object with a ring buffer of {@code ringBufferBytes} and attaches the tracepoints.
+   *
+   * @throws LibBpfException when the kernel refuses (not root, no BTF, verifier rejection)
+   */
+  static TlsProbes load(int ringBufferBytes) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("ecapture-bpf");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path file = BpfObjects.TLSCAPTURE.extract(dir);
+    BpfObject object;
+    try {
+      object = BpfObject.open(file);
+    } finally {
+      deleteQuietly(file, dir); // libbpf has read the file into memory
+    }
+    TlsProbes probes = new TlsProbes(object);
+    try {
+      object.setMaxEntries(EVENTS_MAP, ringBufferBytes);
+      object.load();
+      for (String program : TRACEPOINT_PROGRAMS) {
+        probes.links.add(object.attach(program));
+      }
+      return probes;
+    } catch (RuntimeException e) {
+      probes.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Attaches every hook to one libssl file; events from it carry {@code index} (the bpf_cookie).
+   *
+   * @return one line per hook: attached, or why not (a library may lack the _ex functions)
+   */
+  List<String> attachLibssl(Path libssl, int index, List<String> failures) {
+    List<String> report = new ArrayList<>();
+    for (Hook hook : HOOKS) {
+      try {
+        BpfLink entry = object.attachUprobe(hook.entryProgram(), libssl, hook.function(), false, index);
+        try {
+          links.add(object.attachUprobe(hook.returnProgram(), libssl, hook.function(), true, index));
+        } catch (LibBpfException e) {
+          entry.close(); // an entry without its return would leave calls pending forever
+          throw e;
+        }
+        links.add(entry);
+        report.add("attached " + libssl + ":" + hook.function());
+      } catch (LibBpfException e) {
+        failures.add(libssl + ":" + hook.function() + ": " + e.getMessage());
+      }
+    }
+    return report;
+  }
+
+  int eventsMapFd() {
+    return object.mapFd(EVENTS_MAP);
+  }
+
+  /**
+   * Captures only processes in the network namespace with this inode (0: every namespace).
+   * Effective for SSL calls that start after it returns.
+   */
+  void filterNetns(long inode) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
+      key.set(ValueLayout.JAVA_INT, 0, FILTER_NETNS);
+      MemorySegment value = arena.allocate(ValueLayout.JAVA_LONG);
+      value.set(ValueLayout.JAVA_LONG, 0, inode);
+      int rc = LibBpf.mapUpdateElem(object.mapFd(CAPTURE_FILTER_MAP), key, value, 0);
+      if (rc < 0) {
+        throw new LibBpfException("bpf_map_update_elem(capture_filter)", -rc);
+      }
+    }
+  }
+
+  int connectionsMapFd() {
+    return object.mapFd(CONNECTIONS_MAP);
+  }
+
+  int dropCountsMapFd() {
+    return object.mapFd(DROP_COUNTS_MAP);
+  }
+
+  /** Detaches every probe; the maps stay readable until {@link #close}. */
+  void detach() {
+    for (int i = links.size() - 1; i >= 0; i--) {
+      links.get(i).close();
+    }
+    links.clear();
+  }
+
+  @Override
+  public void close() {
+    detach();
+    object.close();
+  }
+
+  private static void deleteQuietly(Path file, Path dir) {
+    try {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // a stale temp file is harmless
+    }
+  }
+}

@@ -1,0 +1,127 @@
+package io.ecapture.kafka.collector.libbpf;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * A BPF object file opened with libbpf: {@link #open}, adjust maps, {@link #load}, then attach
+ * its programs. Closing frees the kernel objects (programs, maps) it holds; close every link and
+ * ring buffer made from it first.
+ */
+public final class BpfObject implements AutoCloseable {
+  private static final int VERIFIER_LOG_BYTES = 1 << 20;
+
+  private final Arena arena = Arena.ofShared();
+  private final MemorySegment handle;
+  private final MemorySegment verifierLog;
+  private boolean closed;
+
+  private BpfObject(Path file) {
+    LibBpfLogging.install();
+    verifierLog = arena.allocate(VERIFIER_LOG_BYTES);
+    MemorySegment opts = arena.allocate(NativeStructs.OBJECT_OPEN_OPTS);
+    opts.set(JAVA_LONG, 0, NativeStructs.OBJECT_OPEN_OPTS.byteSize());
+    opts.set(ADDRESS, NativeStructs.offsetOf(NativeStructs.OBJECT_OPEN_OPTS, "kernel_log_buf"), verifierLog);
+    opts.set(JAVA_LONG, NativeStructs.offsetOf(NativeStructs.OBJECT_OPEN_OPTS, "kernel_log_size"), VERIFIER_LOG_BYTES);
+    // level 0: libbpf asks the kernel for a log only when a load fails (then retries with level 1)
+    opts.set(JAVA_INT, NativeStructs.offsetOf(NativeStructs.OBJECT_OPEN_OPTS, "kernel_log_level"), 0);
+    try {
+      handle = LibBpf.objectOpenFile(file.toString(), opts);
+    } catch (RuntimeException e) {
+      arena.close();
+      throw e;
+    }
+  }
+
+  /** Opens (parses, does not load) a BPF object file. */
+  public static BpfObject open(Path file) {
+    return new BpfObject(file);
+  }
+
+  /** Sets a map's max_entries (ring buffer: size in bytes, a power-of-2 multiple of the page size). */
+  public void setMaxEntries(String mapName, int maxEntries) {
+    int rc = LibBpf.mapSetMaxEntries(map(mapName), maxEntries);
+    if (rc < 0) {
+      throw new LibBpfException("bpf_map__set_max_entries(" + mapName + ", " + maxEntries + ")", -rc);
+    }
+  }
+
+  /** Loads programs and maps into the kernel; a rejection carries the verifier log. */
+  public void load() {
+    int rc = LibBpf.objectLoad(handle);
+    if (rc < 0) {
+      throw new LibBpfException("bpf_object__load", -rc, verifierLogText());
+    }
+  }
+
+  /** Attaches a tracepoint (or other auto-attachable) program by name. */
+  public BpfLink attach(String programName) {
+    return new BpfLink(LibBpf.programAttach(program(programName), programName));
+  }
+
+  /**
+   * Attaches a program as uprobe ({@code retprobe} false) or uretprobe on {@code function} of the
+   * ELF file {@code binary}, for every process (pid -1). The program reads {@code cookie} with
+   * bpf_get_attach_cookie.
+   */
+  public BpfLink attachUprobe(String programName, Path binary, String function, boolean retprobe, long cookie) {
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment opts = call.allocate(NativeStructs.UPROBE_OPTS);
+      opts.set(JAVA_LONG, 0, NativeStructs.UPROBE_OPTS.byteSize());
+      opts.set(JAVA_LONG, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "bpf_cookie"), cookie);
+      opts.set(JAVA_BYTE, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "retprobe"), (byte) (retprobe ? 1 : 0));
+      opts.set(ADDRESS, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "func_name"), call.allocateFrom(function));
+      String what = programName + " -> " + binary + ":" + function;
+      return new BpfLink(
+          LibBpf.programAttachUprobeOpts(program(programName), -1, binary.toString(), 0, opts, what));
+    }
+  }
+
+  /** File descriptor of a loaded map. */
+  public int mapFd(String mapName) {
+    int fd = LibBpf.mapFd(map(mapName));
+    if (fd < 0) {
+      throw new LibBpfException("bpf_map__fd(" + mapName + ")", -fd);
+    }
+    return fd;
+  }
+
+  private MemorySegment program(String name) {
+    MemorySegment program = LibBpf.findProgram(handle, name);
+    if (program.equals(MemorySegment.NULL)) {
+      throw new LibBpfException("bpf_object__find_program_by_name(" + name + ")", Errno.ENOENT);
+    }
+    return program;
+  }
+
+  private MemorySegment map(String name) {
+    MemorySegment map = LibBpf.findMap(handle, name);
+    if (map.equals(MemorySegment.NULL)) {
+      throw new LibBpfException("bpf_object__find_map_by_name(" + name + ")", Errno.ENOENT);
+    }
+    return map;
+  }
+
+  private String verifierLogText() {
+    String text = verifierLog.getString(0);
+    // The end of the log says why the program was rejected; keep that part.
+    int keep = 8192;
+    return text.length() <= keep ? text : "..." + text.substring(text.length() - keep);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    LibBpf.objectClose(handle);
+    arena.close();
+  }
+}

@@ -1,0 +1,38 @@
+package io.ecapture.kafka.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class CollectorCommandTest {
+  @Test
+  void optionsBecomeTheConfig() {
+    CollectorCommand command = new CollectorCommand();
+    new CommandLine(command)
+        .parseArgs("--bootstrap", "k1:9093", "--host-id", "edge-1", "--libssl", "/a/libssl.so.3",
+            "--libssl", "/b/libssl.so.3", "--ring-buffer-mb", "64", "--stats-interval-s", "5", "--status-port", "0", "--netns", "/var/run/netns/h1");
+    CollectorConfig config = command.config();
+    assertEquals("k1:9093", config.bootstrapServers());
+    assertEquals("edge-1", config.hostId());
+    assertEquals(List.of(Path.of("/a/libssl.so.3"), Path.of("/b/libssl.so.3")), config.libsslPaths());
+    assertEquals(64 << 20, config.ringBufferBytes());
+    assertEquals(Duration.ofSeconds(5), config.statsInterval());
+    assertEquals(0, config.statusPort());
+    assertEquals(java.util.Optional.of(Path.of("/var/run/netns/h1")), config.netns());
+  }
+
+  @Test
+  void defaultsMatchTheDocumentedOnes() {
+    CollectorCommand command = new CollectorCommand();
+    new CommandLine(command).parseArgs();
+    CollectorConfig config = command.config();
+    assertEquals("127.0.0.1:9092", config.bootstrapServers());
+    assertEquals(CollectorConfig.DEFAULT_RING_BUFFER_BYTES, config.ringBufferBytes());
+    assertEquals(28258, config.statusPort());
+    assertEquals(java.util.Optional.empty(), config.netns());
+  }
+}

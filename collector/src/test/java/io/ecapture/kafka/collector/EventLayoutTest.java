@@ -1,0 +1,92 @@
+package io.ecapture.kafka.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ecapture.kafka.bpf.BpfObjects;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** EventLayout must match struct tls_event as clang laid it out in the packaged BPF object. */
+class EventLayoutTest {
+  private static final Pattern STRUCT = Pattern.compile("STRUCT 'tls_event' size=(\\d+) vlen=\\d+");
+  private static final Pattern MEMBER = Pattern.compile("^\\s+'(\\w+)' type_id=\\d+ bits_offset=(\\d+)");
+
+  @Test
+  void everyFieldOffsetMatchesTheCompiledObjectsBtf(@TempDir Path dir) throws Exception {
+    EbpfEnvironment.requireTool("bpftool");
+    Path object = BpfObjects.TLSCAPTURE.extract(dir);
+    String dump = ExternalCommand.run(dir, List.of("bpftool", "btf", "dump", "file", object.toString()));
+
+    int size = -1;
+    Map<String, Integer> offsets = new LinkedHashMap<>();
+    boolean inStruct = false;
+    for (String line : dump.split("\n")) {
+      Matcher struct = STRUCT.matcher(line);
+      if (struct.find()) {
+        size = Integer.parseInt(struct.group(1));
+        inStruct = true;
+        continue;
+      }
+      Matcher member = MEMBER.matcher(line);
+      if (inStruct && member.find()) {
+        offsets.put(member.group(1), Integer.parseInt(member.group(2)) / 8);
+      } else if (inStruct) {
+        inStruct = false;
+      }
+    }
+
+    assertEquals(EventLayout.HEADER_SIZE, size, "sizeof(struct tls_event)");
+    Map<String, Integer> expected = new LinkedHashMap<>();
+    expected.put("kind", EventLayout.KIND);
+    expected.put("pid", EventLayout.PID);
+    expected.put("tid", EventLayout.TID);
+    expected.put("uid", EventLayout.UID);
+    expected.put("ktime_ns", EventLayout.KTIME_NS);
+    expected.put("conn_start_ns", EventLayout.CONN_START_NS);
+    expected.put("offset", EventLayout.OFFSET);
+    expected.put("bytes_read", EventLayout.BYTES_READ);
+    expected.put("bytes_written", EventLayout.BYTES_WRITTEN);
+    expected.put("fd", EventLayout.FD);
+    expected.put("call_len", EventLayout.CALL_LEN);
+    expected.put("data_len", EventLayout.DATA_LEN);
+    expected.put("direction", EventLayout.DIRECTION);
+    expected.put("function", EventLayout.FUNCTION);
+    expected.put("family", EventLayout.FAMILY);
+    expected.put("sport", EventLayout.SPORT);
+    expected.put("dport", EventLayout.DPORT);
+    expected.put("flags", EventLayout.FLAGS);
+    expected.put("saddr", EventLayout.SADDR);
+    expected.put("daddr", EventLayout.DADDR);
+    expected.put("comm", EventLayout.COMM);
+    expected.put("chunk_offset", EventLayout.CHUNK_OFFSET);
+    expected.put("library", EventLayout.LIBRARY);
+    expected.put("accepted", EventLayout.ACCEPTED);
+    expected.put("pad", EventLayout.PAD);
+    assertEquals(expected, offsets, "field -> byte offset");
+  }
+
+  @Test
+  void headerConstantsMatchTheSharedHeader() throws Exception {
+    String header;
+    try (var in = EventLayoutTest.class.getResourceAsStream("/io/ecapture/kafka/bpf/tlscapture.h")) {
+      assertTrue(in != null, "tlscapture.h packaged in the bpf jar");
+      header = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    assertTrue(header.contains("#define MAX_CHUNK " + EventLayout.MAX_CHUNK + "\n"), "MAX_CHUNK");
+    assertTrue(header.contains("#define TASK_COMM_LEN " + EventLayout.COMM_LEN + "\n"), "TASK_COMM_LEN");
+    assertTrue(header.contains("EVENT_DATA = " + EventLayout.KIND_DATA + ","), "EVENT_DATA");
+    assertTrue(header.contains("EVENT_OPEN = " + EventLayout.KIND_OPEN + ","), "EVENT_OPEN");
+    assertTrue(header.contains("EVENT_CLOSE = " + EventLayout.KIND_CLOSE + ","), "EVENT_CLOSE");
+    assertTrue(header.contains("FLAG_TRUNCATED = " + EventLayout.FLAG_TRUNCATED + ","), "FLAG_TRUNCATED");
+    assertTrue(header.contains("FLAG_READ_FAULT = " + EventLayout.FLAG_READ_FAULT + ","), "FLAG_READ_FAULT");
+    assertTrue(header.contains("DROP_RECORDS = " + EventLayout.DROP_RECORDS + ","), "DROP_RECORDS");
+    assertTrue(header.contains("DROP_TRUNCATED = " + EventLayout.DROP_TRUNCATED + ","), "DROP_TRUNCATED");
+  }
+}
