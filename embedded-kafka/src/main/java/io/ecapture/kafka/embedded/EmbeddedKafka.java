@@ -182,6 +182,39 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
+  /**
+   * Runs a broker until the JVM is asked to stop (SIGTERM, Ctrl-C), closing it cleanly then.
+   *
+   * @param readyFile if not null, written with the bootstrap address once clients are served
+   * @param exitWithParent stop when the parent process ends (a parent killed with SIGKILL cannot
+   *     stop its child, so the child watches it)
+   */
+  public static void runUntilStopped(Settings settings, Path readyFile, boolean exitWithParent)
+      throws IOException, InterruptedException {
+    EmbeddedKafka kafka = start(settings);
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  kafka.close();
+                  stopped.countDown();
+                },
+                "broker-shutdown"));
+    if (exitWithParent) {
+      ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> System.exit(0)));
+    }
+    if (readyFile != null) {
+      Path tmp = readyFile.resolveSibling(readyFile.getFileName() + ".tmp");
+      Files.writeString(tmp, kafka.bootstrapServers());
+      Files.move(tmp, readyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+    System.out.println(
+        "Kafka broker ready at " + kafka.bootstrapServers() + " (data in "
+            + settings.dataDir().toAbsolutePath() + ")");
+    stopped.await();
+  }
+
   public String bootstrapServers() {
     return bootstrapServers;
   }

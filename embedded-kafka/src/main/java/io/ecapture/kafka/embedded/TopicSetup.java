@@ -52,6 +52,7 @@ public final class TopicSetup {
           }
         }
       }
+      awaitVisible(admin);
       return created;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -59,6 +60,24 @@ public final class TopicSetup {
     } catch (ExecutionException e) {
       throw new IllegalStateException(
           "cannot list topics at " + bootstrapServers + ": " + e.getCause(), e.getCause());
+    }
+  }
+
+  // The controller acknowledges a creation before every broker's metadata shows it; clients
+  // started right after (the processor checks its source topics) must see all of them.
+  private static void awaitVisible(Admin admin) throws InterruptedException, ExecutionException {
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (true) {
+      Set<String> names = admin.listTopics().names().get();
+      List<String> missing =
+          Topics.ALL.stream().map(Topic::name).filter(n -> !names.contains(n)).toList();
+      if (missing.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("topics created but not visible after 30 s: " + missing);
+      }
+      Thread.sleep(50);
     }
   }
 

@@ -1,11 +1,9 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -32,28 +30,8 @@ public final class BrokerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    EmbeddedKafka kafka =
-        EmbeddedKafka.start(new EmbeddedKafka.Settings(dataDir, host, port, port + 1, Map.of()));
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  kafka.close();
-                  stopped.countDown();
-                },
-                "broker-shutdown"));
-    if (exitWithParent) {
-      // a parent killed with SIGKILL cannot stop us, so we watch it instead
-      ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> System.exit(0)));
-    }
-    if (readyFile != null) {
-      Path tmp = readyFile.resolveSibling(readyFile.getFileName() + ".tmp");
-      Files.writeString(tmp, kafka.bootstrapServers());
-      Files.move(tmp, readyFile, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-    }
-    System.out.println("Kafka broker ready at " + kafka.bootstrapServers() + " (data in " + dataDir.toAbsolutePath() + ")");
-    stopped.await();
+    EmbeddedKafka.runUntilStopped(
+        new EmbeddedKafka.Settings(dataDir, host, port, port + 1, Map.of()), readyFile, exitWithParent);
     return 0;
   }
 }

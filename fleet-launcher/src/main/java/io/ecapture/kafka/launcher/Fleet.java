@@ -2,6 +2,7 @@ package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.embedded.BrokerProcess;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.embedded.TopicSetup;
 import io.ecapture.kafka.gateway.Gateway;

@@ -1,4 +1,4 @@
-package io.ecapture.kafka.launcher;
+package io.ecapture.kafka.embedded;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,6 +17,9 @@ import org.slf4j.LoggerFactory;
 public final class BrokerProcess implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(BrokerProcess.class);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
+  // Kafka's use of sun.misc.Unsafe on JDK 25; a bounded heap so a test machine keeps its memory
+  private static final List<String> CHILD_JVM_FLAGS =
+      List.of("--sun-misc-unsafe-memory-access=allow", "-Xms256m", "-Xmx1g");
 
   private final Process process;
   private final String bootstrapServers;
@@ -36,18 +39,11 @@ public final class BrokerProcess implements AutoCloseable {
     Files.deleteIfExists(readyFile);
     List<String> command = new ArrayList<>();
     command.add(ProcessHandle.current().info().command().orElse("java"));
-    command.addAll(JvmFlags.CHILD_FLAGS);
+    command.addAll(CHILD_JVM_FLAGS);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
-    command.addAll(
-        List.of(
-            "broker",
-            "--data-dir", dataDir.toString(),
-            "--host", host,
-            "--port", Integer.toString(port),
-            "--ready-file", readyFile.toString(),
-            "--exit-with-parent"));
+    command.add(EmbeddedKafkaMain.class.getName());
+    command.addAll(List.of(dataDir.toString(), host, Integer.toString(port), readyFile.toString()));
     Process process =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
@@ -84,6 +80,11 @@ public final class BrokerProcess implements AutoCloseable {
 
   public Path logFile() {
     return logFile;
+  }
+
+  /** Kills the broker at once (SIGKILL), as a crash or a pulled plug would. */
+  public void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
   }
 
   /** Asks the broker to shut down cleanly (SIGTERM), then kills it if it does not within 30 s. */
