@@ -3,7 +3,7 @@ package io.ecapture.kafka.gateway;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.java_websocket.WebSocketImpl;
+import org.eclipse.jetty.websocket.api.Session;
 
 /**
  * Fans entries out to every connected {@link ClientSession}.
@@ -31,12 +31,15 @@ final class Broadcaster {
   /**
    * Registers a client and sends it, in this order, the replayed process logs and heartbeat 0.
    */
-  ClientSession open(WebSocketImpl connection, ClientFilter filter, long unixSeconds) {
+  ClientSession open(Session connection, String path, ClientOptions options, long unixSeconds) {
     ClientSession session =
         new ClientSession(
-            connection, filter, config.maxQueuedFrames(), config.maxQueuedBytes(), counters);
+            connection, path, options, config.maxQueuedFrames(), config.maxQueuedBytes(), counters);
     // holding the session's lock keeps live frames behind the replay and the first heartbeat
     synchronized (session) {
+      if (options.wantsReplay() && replayAvailable()) {
+        session.beginReplay();
+      }
       List<byte[]> backlog;
       synchronized (logLock) {
         sessions.add(session);
@@ -50,6 +53,11 @@ final class Broadcaster {
     return session;
   }
 
+  /** Whether {@code since}/{@code last} requests are served (needs Kafka). */
+  boolean replayAvailable() {
+    return config.kafkaEnabled() && config.maxReplayEvents() > 0;
+  }
+
   void close(ClientSession session) {
     sessions.remove(session);
     session.closed();
@@ -58,14 +66,27 @@ final class Broadcaster {
   /** Maps and sends one parsed message to the clients whose filter accepts it. */
   void publish(ParsedMessage message, long fallbackTimeNs) {
     byte[] frame = null;
+    byte[] annotated = null;
     for (ClientSession session : sessions) {
       if (session.filter().accepts(message)) {
         if (frame == null) {
-          frame = LogEntries.frame(LogEntries.event(mapper.map(message, fallbackTimeNs)));
+          frame = eventFrame(message, fallbackTimeNs);
         }
-        session.offer(frame);
+        if (session.options().annotateHost()) {
+          if (annotated == null) {
+            annotated = LogEntries.withHost(frame, message.getHostId());
+          }
+          session.offerLive(annotated);
+        } else {
+          session.offerLive(frame);
+        }
       }
     }
+  }
+
+  /** The EVENT frame of one parsed message, as every client without annotations gets it. */
+  byte[] eventFrame(ParsedMessage message, long fallbackTimeNs) {
+    return LogEntries.frame(LogEntries.event(mapper.map(message, fallbackTimeNs)));
   }
 
   /** Sends one process-log line to every client and keeps it for replay. */

@@ -4,72 +4,74 @@ import io.ecapture.kafka.gateway.GatewayStats.ClientStats;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.concurrent.ScheduledFuture;
-import org.java_websocket.WebSocketImpl;
-import org.java_websocket.exceptions.WebsocketNotConnectedException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.eclipse.jetty.websocket.api.Callback;
+import org.eclipse.jetty.websocket.api.Session;
 
 /**
  * One connected eCaptureQ client: its send-queue bound, drop counters and heartbeat counter.
  *
- * <p>Back-pressure: Java-WebSocket's {@code send()} never blocks and queues without bound, so
- * every frame goes through {@link #offer}, which drops (and counts) it when the client's queue
- * already holds {@code maxQueuedFrames} frames or about {@code maxQueuedBytes} bytes. The frame
- * count is exact ({@code outQueue.size()}); the byte count is the wire size of frames queued here
- * minus the bytes the socket accepted ({@link CountingByteChannel}), which undercounts only by
- * the few control frames (pong, close) the library queues itself. A slow client therefore costs
- * bounded memory and never delays others: offering is O(1) and never waits for the network.
+ * <p>Back-pressure: Jetty's {@code sendBinary} never blocks and its frame queue has no bound of
+ * its own, but it completes a callback once a frame's bytes were written to the socket. Every
+ * frame goes through {@link #offer}, which counts the frames and wire bytes whose callback has not
+ * completed yet and drops (and counts) a new frame when they reach {@code maxQueuedFrames} or
+ * about {@code maxQueuedBytes}. A slow client therefore costs bounded memory and never delays the
+ * others: offering is O(1) and never waits for the network.
  *
  * <p>Once a client that lost frames has room again, it first gets a process-log line saying how
  * many it missed, so the operator knows the view has gaps.
  *
- * <p>Thread-safety: all methods synchronize on the session; frames offered by the consumer,
- * heartbeat and selector threads reach the client in the order the calls acquired the lock.
+ * <p>Thread-safety: offering synchronizes on the session, so frames offered by the consumer,
+ * heartbeat and Jetty threads reach the client in the order the calls acquired the lock; the
+ * write callbacks only touch atomics (they may run on any Jetty thread, inside or outside {@code
+ * sendBinary}).
  */
 final class ClientSession {
   /** Upper bound of a missed-frames notice on the wire (it is about 150 bytes). */
   private static final int NOTICE_ALLOWANCE = 512;
 
-  private final WebSocketImpl connection;
-  private final CountingByteChannel channel;
-  private final long writtenBaseline;
+  private final Session connection;
   private final int maxQueuedFrames;
   private final long maxQueuedBytes;
   private final GatewayCounters counters;
-  private final ClientFilter filter;
+  private final ClientOptions options;
   private final String remote;
   private final String path;
+  private final AtomicInteger queuedFrames = new AtomicInteger();
+  private final AtomicLong queuedBytes = new AtomicLong();
 
-  private long enqueuedBytes;
   private long sent;
   private long dropped;
   private long droppedSinceNotice;
   private int heartbeats;
   private ScheduledFuture<?> heartbeatTask;
   private boolean closed;
+  /** Live events that arrived while past ones are being replayed; null when not replaying. */
+  private java.util.List<byte[]> held;
 
   ClientSession(
-      WebSocketImpl connection,
-      ClientFilter filter,
+      Session connection,
+      String path,
+      ClientOptions options,
       int maxQueuedFrames,
       long maxQueuedBytes,
       GatewayCounters counters) {
     this.connection = connection;
-    this.channel = (CountingByteChannel) connection.getChannel();
-    this.filter = filter;
+    this.options = options;
     this.maxQueuedFrames = maxQueuedFrames;
     this.maxQueuedBytes = maxQueuedBytes;
     this.counters = counters;
     this.remote = String.valueOf(connection.getRemoteSocketAddress());
-    this.path = AccessToken.redact(connection.getResourceDescriptor());
-    // bytes still queued now (the handshake response) are not ours: count them as written
-    long pending = 0;
-    for (ByteBuffer b : connection.outQueue) {
-      pending += b.remaining();
-    }
-    this.writtenBaseline = channel.written() + pending;
+    this.path = AccessToken.redact(path);
   }
 
   ClientFilter filter() {
-    return filter;
+    return options.filter();
+  }
+
+  ClientOptions options() {
+    return options;
   }
 
   /**
@@ -78,7 +80,7 @@ final class ClientSession {
    * @return whether the frame was queued; false when dropped (counted) or the client is closed
    */
   synchronized boolean offer(byte[] frame) {
-    if (!connection.isOpen()) {
+    if (closed || !connection.isOpen()) {
       return false;
     }
     if (droppedSinceNotice > 0) {
@@ -90,7 +92,44 @@ final class ClientSession {
       counters.framesDropped.increment();
       return false;
     }
-    return send(frame);
+    send(frame);
+    return true;
+  }
+
+  /**
+   * Offers a live event: held back while a replay runs, so the client sees past events first and
+   * then live ones in order. At most {@code maxQueuedFrames} are held; more are dropped, counted.
+   */
+  synchronized boolean offerLive(byte[] frame) {
+    if (held == null) {
+      return offer(frame);
+    }
+    if (closed || held.size() >= maxQueuedFrames) {
+      if (!closed) {
+        dropped++;
+        droppedSinceNotice++;
+        counters.framesDropped.increment();
+      }
+      return false;
+    }
+    held.add(frame);
+    return true;
+  }
+
+  /** Starts holding live events back; called before the session receives any. */
+  synchronized void beginReplay() {
+    held = new java.util.ArrayList<>();
+  }
+
+  /** Ends a replay: the held live events go out now, in arrival order. */
+  synchronized void endReplay() {
+    java.util.List<byte[]> frames = held;
+    held = null;
+    if (frames != null) {
+      for (byte[] frame : frames) {
+        offer(frame);
+      }
+    }
   }
 
   /** Sends the next heartbeat: count 0 at connect, then 1, 2, ... */
@@ -107,7 +146,7 @@ final class ClientSession {
     }
   }
 
-  /** Stops the heartbeat; the connection itself is closed by Java-WebSocket. */
+  /** Stops the heartbeat and further sends; the connection itself is closed by Jetty. */
   synchronized void closed() {
     closed = true;
     if (heartbeatTask != null) {
@@ -117,7 +156,7 @@ final class ClientSession {
 
   synchronized ClientStats stats() {
     return new ClientStats(
-        remote, path, sent, dropped, connection.outQueue.size(), queuedBytes(), heartbeats);
+        remote, path, sent, dropped, queuedFrames.get(), queuedBytes.get(), heartbeats);
   }
 
   private void tellMissed(int nextFrameBytes) {
@@ -125,7 +164,7 @@ final class ClientSession {
     if (!hasRoomFor(NOTICE_ALLOWANCE + nextFrameBytes)) {
       return;
     }
-    byte[] notice =
+    send(
         LogEntries.frame(
             LogEntries.runLog(
                 ProcessLogFormatter.local(
@@ -135,35 +174,32 @@ final class ClientSession {
                         + droppedSinceNotice
                         + " messages were dropped for it ("
                         + dropped
-                        + " since it connected)")));
-    if (send(notice)) {
-      droppedSinceNotice = 0;
-    }
+                        + " since it connected)"))));
+    droppedSinceNotice = 0;
   }
 
   private boolean hasRoomFor(long wireBytes) {
-    if (connection.outQueue.size() >= maxQueuedFrames) {
+    if (queuedFrames.get() >= maxQueuedFrames) {
       return false;
     }
-    long queued = queuedBytes();
+    long queued = queuedBytes.get();
     // an empty queue takes any frame, else one frame above the bound would never be delivered
     return queued == 0 || queued + wireBytes <= maxQueuedBytes;
   }
 
-  private long queuedBytes() {
-    return Math.max(0, enqueuedBytes - (channel.written() - writtenBaseline));
-  }
-
-  private boolean send(byte[] frame) {
-    try {
-      connection.send(frame);
-    } catch (WebsocketNotConnectedException e) {
-      return false;
-    }
-    enqueuedBytes += wireSize(frame.length);
+  private void send(byte[] frame) {
+    long wire = wireSize(frame.length);
+    queuedFrames.incrementAndGet();
+    queuedBytes.addAndGet(wire);
     sent++;
     counters.framesSent.increment();
-    return true;
+    // success or failure (connection gone), the frame no longer occupies the queue
+    Runnable release =
+        () -> {
+          queuedFrames.decrementAndGet();
+          queuedBytes.addAndGet(-wire);
+        };
+    connection.sendBinary(ByteBuffer.wrap(frame), Callback.from(release, failure -> release.run()));
   }
 
   /** RFC 6455 section 5.2: server frames are unmasked, 2-byte header plus 0, 2 or 8 length bytes. */

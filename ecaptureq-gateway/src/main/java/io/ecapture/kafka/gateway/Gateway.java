@@ -2,25 +2,24 @@ package io.ecapture.kafka.gateway;
 
 import io.ecapture.kafka.proto.capture.ProcessLog;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.websocket.api.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running eCaptureQ-compatible gateway: a WebSocket server fed by a Kafka consumer of {@code
+ * A running eCaptureQ-compatible gateway: one port serving the WebSocket stream, {@code
+ * /status}, {@code /metrics} and the browser view {@code /ui/}, fed by a Kafka consumer of {@code
  * ecapture.parsed} and {@code ecapture.logs}.
  *
  * <pre>{@code
  * try (Gateway gateway = Gateway.start(GatewayConfig.defaults())) {
- *   // eCaptureQ connects to ws://127.0.0.1:28257/
+ *   // eCaptureQ connects to ws://127.0.0.1:28257/, a browser opens http://127.0.0.1:28257/ui/
  * }
  * }</pre>
  *
@@ -29,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
-  private static final Duration START_TIMEOUT = Duration.ofSeconds(10);
 
   private final GatewayConfig config;
   private final GatewayCounters counters;
@@ -37,7 +35,7 @@ public final class Gateway implements AutoCloseable {
   private final ScheduledExecutorService heartbeats;
   private final GatewayServer server;
   private final KafkaFeed feed;
-  private volatile StatusServer status;
+  private final EventReplay replay;
 
   private Gateway(GatewayConfig config) {
     this.config = config;
@@ -46,41 +44,30 @@ public final class Gateway implements AutoCloseable {
     this.heartbeats =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("gateway-heartbeat").daemon().factory());
-    this.server = new GatewayServer(config, broadcaster, counters, heartbeats);
+    this.server = new GatewayServer(config, new Registry(), counters, this::stats);
     this.feed = config.kafkaEnabled() ? new KafkaFeed(config, broadcaster, counters) : null;
+    this.replay = broadcaster.replayAvailable() ? new EventReplay(config, broadcaster, counters) : null;
   }
 
   /**
-   * Starts listening and consuming; returns once the WebSocket port is bound (the consumer may
-   * still be looking for its partitions, see {@link #awaitKafkaAssignment}).
+   * Starts listening and consuming; returns once the port is bound (the consumer may still be
+   * looking for its partitions, see {@link #awaitKafkaAssignment}).
    *
-   * @throws GatewayStartException when the address cannot be bound (in use, not local...)
+   * @throws GatewayStartException when the address cannot be bound (in use, not local...) or the
+   *     TLS key store cannot be read
    */
   public static Gateway start(GatewayConfig config) {
     Gateway gateway = new Gateway(config);
-    gateway.server.start();
     try {
-      gateway.server.started().get(START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (ExecutionException | TimeoutException | InterruptedException e) {
+      gateway.server.start();
+    } catch (Exception e) {
       gateway.close();
-      if (e instanceof InterruptedException) {
-        Thread.currentThread().interrupt();
-      }
-      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-      throw new GatewayStartException("cannot listen on " + config.listen() + ": " + cause, cause);
+      throw new GatewayStartException("cannot listen on " + config.listen() + ": " + e, e);
     }
-    if (config.httpListen() != null) {
-      try {
-        gateway.status =
-            new StatusServer(config.httpListen(), gateway::stats, new AccessToken(config.token()));
-      } catch (IOException | RuntimeException e) {
-        gateway.close();
-        throw new GatewayStartException(
-            "cannot serve status on " + config.httpListen() + ": " + e, e);
-      }
-    }
-    String url = "ws://" + hostForUrl(config) + ":" + gateway.port() + "/";
-    log.info("eCaptureQ gateway listening on {}", url);
+    String scheme = config.tlsKeyStore() == null ? "ws" : "wss";
+    String url = scheme + "://" + hostForUrl(config) + ":" + gateway.port() + "/";
+    log.info("eCaptureQ gateway listening on {} (browser view {}ui/)", url,
+        url.replaceFirst("^ws", "http"));
     gateway.publishLog(
         ProcessLogFormatter.local(
             Instant.now(),
@@ -95,15 +82,14 @@ public final class Gateway implements AutoCloseable {
     return gateway;
   }
 
-  /** The bound WebSocket port (the real one when {@link GatewayConfig#listen()} asked for 0). */
+  /** The bound port (the real one when {@link GatewayConfig#listen()} asked for 0). */
   public int port() {
     return server.boundPort();
   }
 
-  /** The port of {@code /status} and {@code /metrics}, -1 when not served. */
+  /** The port of {@code /status} and {@code /metrics}: the WebSocket port itself. */
   public int statusPort() {
-    StatusServer s = status;
-    return s == null ? -1 : s.port();
+    return port();
   }
 
   public GatewayConfig config() {
@@ -145,6 +131,8 @@ public final class Gateway implements AutoCloseable {
         counters.framesDropped.sum(),
         counters.connectionsAccepted.sum(),
         counters.handshakesRefused.sum(),
+        counters.malformedHandshakes.sum(),
+        counters.replayedEvents.sum(),
         feed == null ? 0 : feed.assignedPartitions(),
         feed == null ? -1 : feed.lag(),
         clients);
@@ -155,20 +143,55 @@ public final class Gateway implements AutoCloseable {
     if (feed != null) {
       feed.close();
     }
-    try {
-      server.stop((int) Duration.ofSeconds(2).toMillis(), "gateway shutting down");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (replay != null) {
+      replay.close();
     }
+    server.stop();
     heartbeats.shutdownNow();
-    StatusServer s = status;
-    if (s != null) {
-      s.close();
-    }
   }
 
   private static String hostForUrl(GatewayConfig config) {
     String host = config.listen().getHostString();
     return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+  }
+
+  private static long unixSeconds() {
+    return System.currentTimeMillis() / 1000;
+  }
+
+  /** Registers connections with the broadcaster, starts heartbeats and requested replays. */
+  private final class Registry implements SessionRegistry {
+    @Override
+    public ClientSession open(Session connection, String path, ClientOptions options) {
+      ClientSession session = broadcaster.open(connection, path, options, unixSeconds());
+      counters.connectionsAccepted.increment();
+      long period = config.heartbeatInterval().toMillis();
+      session.heartbeatTask(
+          heartbeats.scheduleAtFixedRate(
+              () -> heartbeat(session), period, period, TimeUnit.MILLISECONDS));
+      if (options.wantsReplay()) {
+        if (replay != null) {
+          replay.submit(session);
+        } else {
+          session.offer(LogEntries.frame(LogEntries.runLog(ProcessLogFormatter.local(Instant.now(), "WRN",
+              "no replay: " + (config.kafkaEnabled() ? "disabled (--max-replay-events 0)" : "no Kafka feed")))));
+        }
+      }
+      return session;
+    }
+
+    @Override
+    public void close(ClientSession session) {
+      broadcaster.close(session);
+    }
+
+    private static void heartbeat(ClientSession session) {
+      try {
+        session.heartbeat(unixSeconds());
+      } catch (RuntimeException e) {
+        // an exception would silently cancel this client's periodic task
+        log.warn("heartbeat failed for {}", session.stats().remote(), e);
+      }
+    }
   }
 }

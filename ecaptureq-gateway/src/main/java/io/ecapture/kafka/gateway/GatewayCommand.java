@@ -66,10 +66,22 @@ public final class GatewayCommand implements Callable<Integer> {
   java.util.List<String> allowedOrigins = GatewayConfig.DEFAULT_ORIGIN_HOSTS;
 
   @Option(
-      names = "--http-listen",
-      paramLabel = "HOST:PORT",
-      description = "Serve GET /status (JSON) and /metrics (Prometheus) here; off by default.")
-  String httpListen;
+      names = "--tls-keystore",
+      paramLabel = "PATH",
+      description = "Serve TLS only (wss://, https://) with this PKCS#12 or JKS key store.")
+  java.nio.file.Path tlsKeyStore;
+
+  @Option(
+      names = "--tls-keystore-password-file",
+      paramLabel = "PATH",
+      description = "File whose first line is the key store password (required with --tls-keystore).")
+  java.nio.file.Path tlsPasswordFile;
+
+  @Option(
+      names = "--max-replay-events",
+      paramLabel = "N",
+      description = "Most past events one client may ask for with ?since= or ?last=, 0 disables (default: ${DEFAULT-VALUE}).")
+  int maxReplayEvents = GatewayConfig.DEFAULT_MAX_REPLAY_EVENTS;
 
   @Option(
       names = "--token-file",
@@ -88,7 +100,8 @@ public final class GatewayCommand implements Callable<Integer> {
         .maxQueuedBytes(maxQueuedBytes)
         .startFromLatest(!fromBeginning)
         .allowedOriginHosts(allowedOrigins)
-        .httpListen(httpListen)
+        .maxReplayEvents(maxReplayEvents)
+        .tls(tlsKeyStore, tlsPassword())
         .token(readToken())
         .build();
   }
@@ -119,15 +132,34 @@ public final class GatewayCommand implements Callable<Integer> {
       stopped.await();
     } catch (InterruptedException e) {
       // stopped by the caller (e.g. a launcher running several commands) rather than a signal
-      Thread.currentThread().interrupt();
       try {
         Runtime.getRuntime().removeShutdownHook(hook);
       } catch (IllegalStateException shuttingDown) {
         // the hook is running already and closes the gateway itself
       }
+      // closed before the interrupt flag is restored: a graceful stop waits for clients to close
       gateway.close();
+      Thread.currentThread().interrupt();
     }
     return CommandLine.ExitCode.OK;
+  }
+
+  private String tlsPassword() {
+    if (tlsKeyStore == null) {
+      if (tlsPasswordFile != null) {
+        throw new IllegalArgumentException("--tls-keystore-password-file needs --tls-keystore");
+      }
+      return "";
+    }
+    if (tlsPasswordFile == null) {
+      throw new IllegalArgumentException("--tls-keystore needs --tls-keystore-password-file");
+    }
+    try {
+      return java.nio.file.Files.readAllLines(tlsPasswordFile).stream().findFirst().orElse("").strip();
+    } catch (java.io.IOException e) {
+      throw new IllegalArgumentException(
+          "cannot read key store password file " + tlsPasswordFile + ": " + e.getMessage(), e);
+    }
   }
 
   private String readToken() {

@@ -44,9 +44,12 @@ import java.util.Objects;
  * @param missingTopicRetry how often topics are looked for while one of them does not exist yet.
  *     Default 1 s.
  * @param kafkaOverrides extra consumer properties (security, client.rack...), applied last.
- * @param httpListen where {@code GET /status} (JSON) and {@code GET /metrics} (Prometheus text)
- *     are served, null for nowhere. A separate port because Java-WebSocket answers every non-upgrade
- *     request with 404. Default null.
+ * @param maxReplayEvents upper bound of past events one client may ask for with {@code ?since=} or
+ *     {@code ?last=} (read from Kafka, never from memory); 0 disables replay. Default 1000.
+ * @param maxReplayAge how far back {@code ?since=} may reach. Default 1 h.
+ * @param tlsKeyStore a PKCS#12 (or JKS) key store: when set, the port speaks TLS only ({@code
+ *     wss://}, {@code https://}). Default null (plain, fine on loopback).
+ * @param tlsKeyStorePassword the key store's password (also used for the key). Default "".
  * @param token when not blank, WebSocket clients and status requests must present it as {@code
  *     ?token=} or {@code Authorization: Bearer}; others are refused. Default "" (open, which is
  *     what eCaptureQ expects on loopback).
@@ -68,7 +71,10 @@ public record GatewayConfig(
     Duration assignmentRefresh,
     Duration missingTopicRetry,
     Map<String, String> kafkaOverrides,
-    InetSocketAddress httpListen,
+    int maxReplayEvents,
+    Duration maxReplayAge,
+    java.nio.file.Path tlsKeyStore,
+    String tlsKeyStorePassword,
     String token) {
 
   public static final int DEFAULT_PORT = 28257;
@@ -82,6 +88,8 @@ public record GatewayConfig(
   public static final int DEFAULT_MAX_INBOUND_FRAME_BYTES = 64 << 10;
   /** Go clients (eCapture's own, eCaptureQ's backend) read at most 32 MiB per frame. */
   public static final int MAX_PAYLOAD_LIMIT = 30 << 20;
+  public static final int DEFAULT_MAX_REPLAY_EVENTS = 1000;
+  public static final Duration DEFAULT_MAX_REPLAY_AGE = Duration.ofHours(1);
   public static final List<String> DEFAULT_ORIGIN_HOSTS =
       List.of("localhost", "127.0.0.1", "[::1]", "::1", "tauri.localhost");
 
@@ -104,6 +112,9 @@ public record GatewayConfig(
     requirePositive(assignmentRefresh, "assignmentRefresh");
     requirePositive(missingTopicRetry, "missingTopicRetry");
     kafkaOverrides = Map.copyOf(kafkaOverrides);
+    requireAtLeast(maxReplayEvents, 0, "maxReplayEvents");
+    requirePositive(maxReplayAge, "maxReplayAge");
+    tlsKeyStorePassword = tlsKeyStorePassword == null ? "" : tlsKeyStorePassword;
     token = token == null ? "" : token.strip();
   }
 
@@ -119,7 +130,9 @@ public record GatewayConfig(
         + ", startFromLatest=" + startFromLatest + ", pollTimeout=" + pollTimeout
         + ", assignmentRefresh=" + assignmentRefresh + ", missingTopicRetry=" + missingTopicRetry
         + ", kafkaOverrides=" + kafkaOverrides.keySet()
-        + ", httpListen=" + httpListen + ", token=" + (token.isEmpty() ? "none" : "***") + "]";
+        + ", maxReplayEvents=" + maxReplayEvents + ", maxReplayAge=" + maxReplayAge
+        + ", tlsKeyStore=" + tlsKeyStore + ", tlsKeyStorePassword=***"
+        + ", token=" + (token.isEmpty() ? "none" : "***") + "]";
   }
 
   /** All defaults: {@code ws://127.0.0.1:28257/} fed from {@code 127.0.0.1:9092}. */
@@ -171,7 +184,10 @@ public record GatewayConfig(
     private Duration assignmentRefresh = Duration.ofSeconds(30);
     private Duration missingTopicRetry = Duration.ofSeconds(1);
     private Map<String, String> kafkaOverrides = Map.of();
-    private InetSocketAddress httpListen;
+    private int maxReplayEvents = DEFAULT_MAX_REPLAY_EVENTS;
+    private Duration maxReplayAge = DEFAULT_MAX_REPLAY_AGE;
+    private java.nio.file.Path tlsKeyStore;
+    private String tlsKeyStorePassword = "";
     private String token = "";
 
     private Builder() {}
@@ -193,7 +209,10 @@ public record GatewayConfig(
       assignmentRefresh = c.assignmentRefresh;
       missingTopicRetry = c.missingTopicRetry;
       kafkaOverrides = c.kafkaOverrides;
-      httpListen = c.httpListen;
+      maxReplayEvents = c.maxReplayEvents;
+      maxReplayAge = c.maxReplayAge;
+      tlsKeyStore = c.tlsKeyStore;
+      tlsKeyStorePassword = c.tlsKeyStorePassword;
       token = c.token;
     }
 
@@ -283,15 +302,20 @@ public record GatewayConfig(
       return this;
     }
 
-    /** Null serves no status endpoints. */
-    public Builder httpListen(InetSocketAddress v) {
-      httpListen = v;
+    public Builder maxReplayEvents(int v) {
+      maxReplayEvents = v;
       return this;
     }
 
-    /** {@code HOST:PORT}; null or blank serves no status endpoints. */
-    public Builder httpListen(String hostPort) {
-      httpListen = hostPort == null || hostPort.isBlank() ? null : HostPort.parse(hostPort);
+    public Builder maxReplayAge(Duration v) {
+      maxReplayAge = v;
+      return this;
+    }
+
+    /** Serve TLS only, with this key store and password; null path for plain. */
+    public Builder tls(java.nio.file.Path keyStore, String password) {
+      tlsKeyStore = keyStore;
+      tlsKeyStorePassword = password;
       return this;
     }
 
@@ -318,7 +342,10 @@ public record GatewayConfig(
           assignmentRefresh,
           missingTopicRetry,
           kafkaOverrides,
-          httpListen,
+          maxReplayEvents,
+          maxReplayAge,
+          tlsKeyStore,
+          tlsKeyStorePassword,
           token);
     }
   }

@@ -12,4 +12,6 @@ final class GatewayCounters {
   final LongAdder framesDropped = new LongAdder();
   final LongAdder connectionsAccepted = new LongAdder();
   final LongAdder handshakesRefused = new LongAdder();
+  final LongAdder malformedHandshakes = new LongAdder();
+  final LongAdder replayedEvents = new LongAdder();
 }

@@ -1,158 +1,95 @@
 package io.ecapture.kafka.gateway;
 
-import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import org.java_websocket.WebSocket;
-import org.java_websocket.WebSocketImpl;
-import org.java_websocket.drafts.Draft;
-import org.java_websocket.drafts.Draft_6455;
-import org.java_websocket.exceptions.InvalidDataException;
-import org.java_websocket.framing.CloseFrame;
-import org.java_websocket.handshake.ClientHandshake;
-import org.java_websocket.handshake.ServerHandshakeBuilder;
-import org.java_websocket.server.WebSocketServer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.ServerWebSocketContainer;
 
 /**
- * The WebSocket endpoint eCaptureQ connects to: every path, version 13 only, Origin checked,
- * inbound messages read and ignored (pings are answered by the library), inbound frames above
- * {@link GatewayConfig#maxInboundFrameBytes()} closed with 1009.
+ * The one HTTP/1.1 port of the gateway (Jetty 12): WebSocket upgrades on any path, {@code GET
+ * /status}, {@code GET /metrics} and the browser view under {@code /ui/}; optionally TLS.
  *
- * <p>A refused handshake gets Java-WebSocket's HTTP 404 (the library offers no other status);
- * eCapture answers 403. Clients see a failed handshake either way.
+ * <p>Inbound messages above {@link GatewayConfig#maxInboundFrameBytes()} close the connection
+ * with 1009. The idle timeout only ends connections that neither read nor accept writes for
+ * several heartbeat periods (a healthy client always accepts the heartbeats).
  */
-final class GatewayServer extends WebSocketServer {
-  private static final Logger log = LoggerFactory.getLogger(GatewayServer.class);
+final class GatewayServer {
+  private static final Duration MIN_IDLE_TIMEOUT = Duration.ofSeconds(60);
 
-  private final GatewayConfig config;
-  private final Broadcaster broadcaster;
-  private final GatewayCounters counters;
-  private final ScheduledExecutorService heartbeats;
-  private final OriginPolicy origins;
-  private final AccessToken token;
-  private final CompletableFuture<Void> started = new CompletableFuture<>();
+  private final Server server;
+  private final ServerConnector connector;
 
-  GatewayServer(
-      GatewayConfig config,
-      Broadcaster broadcaster,
-      GatewayCounters counters,
-      ScheduledExecutorService heartbeats) {
-    super(config.listen(), List.<Draft>of(new Draft_6455(List.of(), config.maxInboundFrameBytes())));
-    this.config = config;
-    this.broadcaster = broadcaster;
-    this.counters = counters;
-    this.heartbeats = heartbeats;
-    this.origins = new OriginPolicy(config.allowedOriginHosts(), config.allowMissingOrigin());
-    this.token = new AccessToken(config.token());
-    setWebSocketFactory(new GatewaySocketFactory(config.socketSendBufferBytes()));
-    setReuseAddr(true);
-    setTcpNoDelay(true);
-    setDaemon(true);
-  }
-
-  /** Completes once listening, or exceptionally when binding failed. */
-  CompletableFuture<Void> started() {
-    return started;
-  }
-
-  @Override
-  public ServerHandshakeBuilder onWebsocketHandshakeReceivedAsServer(
-      WebSocket conn, Draft draft, ClientHandshake request) throws InvalidDataException {
-    ServerHandshakeBuilder response = super.onWebsocketHandshakeReceivedAsServer(conn, draft, request);
-    String origin = request.hasFieldValue("Origin") ? request.getFieldValue("Origin") : null;
-    String refusal = origins.refusal(origin);
-    if (refusal != null) {
-      refuse(conn, refusal);
+  GatewayServer(GatewayConfig config, SessionRegistry sessions, GatewayCounters counters,
+      Supplier<GatewayStats> stats) {
+    QueuedThreadPool threads = new QueuedThreadPool(64, 4);
+    threads.setName("gateway-http");
+    threads.setDaemon(true);
+    server = new Server(threads);
+    connector = newConnector(server, config);
+    connector.setHost(config.listen().getHostString());
+    connector.setPort(config.listen().getPort());
+    connector.setReuseAddress(true);
+    connector.setAcceptedTcpNoDelay(true);
+    if (config.socketSendBufferBytes() > 0) {
+      connector.setAcceptedSendBufferSize(config.socketSendBufferBytes());
     }
-    String authorization =
-        request.hasFieldValue("Authorization") ? request.getFieldValue("Authorization") : null;
-    if (!token.admits(request.getResourceDescriptor(), authorization)) {
-      refuse(conn, "missing or wrong token");
+    server.addConnector(connector);
+
+    ServerWebSocketContainer container = ServerWebSocketContainer.ensure(server);
+    container.setMaxBinaryMessageSize(config.maxInboundFrameBytes());
+    container.setMaxTextMessageSize(config.maxInboundFrameBytes());
+    // outbound frames carry payloads up to maxPayloadBytes; inbound size is bounded per message
+    container.setMaxFrameSize(GatewayConfig.MAX_PAYLOAD_LIMIT + (1 << 20));
+    Duration idle = config.heartbeatInterval().multipliedBy(4);
+    container.setIdleTimeout(idle.compareTo(MIN_IDLE_TIMEOUT) > 0 ? idle : MIN_IDLE_TIMEOUT);
+    server.setHandler(new GatewayHandler(config, container, sessions, counters, stats));
+    server.setStopTimeout(2000);
+  }
+
+  private static ServerConnector newConnector(Server server, GatewayConfig config) {
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    if (config.tlsKeyStore() == null) {
+      return new ServerConnector(server, new HttpConnectionFactory(http));
     }
-    try {
-      conn.setAttachment(ClientFilter.parse(request.getResourceDescriptor()));
-    } catch (IllegalArgumentException e) {
-      refuse(conn, e.getMessage());
-    }
-    return response;
+    SslContextFactory.Server tls = new SslContextFactory.Server();
+    tls.setKeyStorePath(config.tlsKeyStore());
+    tls.setKeyStorePassword(config.tlsKeyStorePassword());
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    // a self-signed certificate for an IP address or any name must still be served
+    secure.setSniHostCheck(false);
+    http.addCustomizer(secure);
+    return new ServerConnector(
+        server,
+        new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+        new HttpConnectionFactory(http));
   }
 
-  private void refuse(WebSocket conn, String why) throws InvalidDataException {
-    counters.handshakesRefused.increment();
-    log.warn("refused WebSocket handshake from {}: {}", conn.getRemoteSocketAddress(), why);
-    throw new InvalidDataException(CloseFrame.POLICY_VALIDATION, why);
-  }
-
-  @Override
-  public void onOpen(WebSocket conn, ClientHandshake handshake) {
-    ClientFilter filter = conn.getAttachment() instanceof ClientFilter f ? f : ClientFilter.ALL;
-    ClientSession session = broadcaster.open((WebSocketImpl) conn, filter, unixSeconds());
-    conn.setAttachment(session);
-    counters.connectionsAccepted.increment();
-    long period = config.heartbeatInterval().toMillis();
-    session.heartbeatTask(
-        heartbeats.scheduleAtFixedRate(
-            () -> heartbeat(session), period, period, TimeUnit.MILLISECONDS));
-    log.info(
-        "client {} connected to {}",
-        conn.getRemoteSocketAddress(),
-        AccessToken.redact(handshake.getResourceDescriptor()));
-  }
-
-  private static void heartbeat(ClientSession session) {
-    try {
-      session.heartbeat(unixSeconds());
-    } catch (RuntimeException e) {
-      // an exception would silently cancel this client's periodic task
-      log.warn("heartbeat failed for {}", session.stats().remote(), e);
-    }
-  }
-
-  @Override
-  public void onClose(WebSocket conn, int code, String reason, boolean remote) {
-    if (conn.getAttachment() instanceof ClientSession session) {
-      broadcaster.close(session);
-      log.info("client {} left ({} {}), {}", conn.getRemoteSocketAddress(), code, reason, session.stats());
-    }
-  }
-
-  @Override
-  public void onMessage(WebSocket conn, String message) {
-    // eCaptureQ sends nothing meaningful; inbound text is read and ignored like the reference
-  }
-
-  @Override
-  public void onMessage(WebSocket conn, ByteBuffer message) {
-    // ignored, as text
-  }
-
-  @Override
-  public void onError(WebSocket conn, Exception e) {
-    if (conn == null) {
-      // the server itself failed: before onStart that is a bind error
-      if (!started.completeExceptionally(e)) {
-        log.error("WebSocket server failed", e);
-      }
-    } else {
-      log.debug("client {} error: {}", conn.getRemoteSocketAddress(), e.toString());
-    }
-  }
-
-  @Override
-  public void onStart() {
-    started.complete(null);
+  /** Binds and starts serving; throws when the address cannot be bound or TLS cannot load. */
+  void start() throws Exception {
+    server.start();
   }
 
   /** The listening port, ephemeral ports resolved. */
   int boundPort() {
-    return getPort();
+    return connector.getLocalPort();
   }
 
-  private static long unixSeconds() {
-    return System.currentTimeMillis() / 1000;
+  /** Closes client connections (1001 going away) and releases the port. */
+  void stop() {
+    try {
+      server.stop();
+    } catch (Exception e) {
+      // stopping is best effort: the port is released by closing the connector regardless
+      connector.close();
+    }
   }
 }

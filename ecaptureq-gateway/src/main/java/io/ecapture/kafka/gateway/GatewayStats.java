@@ -13,7 +13,9 @@ import java.util.List;
  * @param framesSent frames handed to client connections
  * @param framesDropped frames not sent because a client's queue was over its bound
  * @param connectionsAccepted WebSocket handshakes completed
- * @param handshakesRefused handshakes refused (origin policy)
+ * @param handshakesRefused well-formed handshakes refused (origin policy, token, bad options)
+ * @param malformedHandshakes upgrade requests that broke RFC 6455 (no key, wrong version...)
+ * @param replayedEvents past events sent to clients that asked for {@code since} or {@code last}
  * @param assignedPartitions Kafka partitions this gateway currently reads
  * @param consumerLag records behind the end of its partitions as of the last poll, -1 unknown
  * @param clients the connected clients
@@ -27,6 +29,8 @@ public record GatewayStats(
     long framesDropped,
     long connectionsAccepted,
     long handshakesRefused,
+    long malformedHandshakes,
+    long replayedEvents,
     int assignedPartitions,
     long consumerLag,
     List<ClientStats> clients) {

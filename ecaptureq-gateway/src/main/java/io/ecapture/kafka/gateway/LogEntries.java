@@ -10,7 +10,33 @@ import io.ecapture.kafka.proto.ecaptureq.LogType;
  * WebSocket binary frame (no length prefix, no batching).
  */
 final class LogEntries {
+  /**
+   * Gateway extension: the capturing host's id, a string field of LogEntry that eCaptureQ's
+   * schema does not have (its decoders skip it). Only sent to clients that ask with {@code
+   * ?annotate=host}; 15 keeps clear of eCapture's numbers 1..4 and still encodes in one tag byte.
+   */
+  static final int HOST_FIELD = 15;
+
   private LogEntries() {}
+
+  /** The frame with {@link #HOST_FIELD} appended: protobuf fields may come in any order. */
+  static byte[] withHost(byte[] frame, String hostId) {
+    byte[] host = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    int extra =
+        com.google.protobuf.CodedOutputStream.computeTagSize(HOST_FIELD)
+            + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(host.length)
+            + host.length;
+    byte[] out = java.util.Arrays.copyOf(frame, frame.length + extra);
+    com.google.protobuf.CodedOutputStream tail =
+        com.google.protobuf.CodedOutputStream.newInstance(out, frame.length, extra);
+    try {
+      tail.writeByteArray(HOST_FIELD, host);
+      tail.checkNoSpaceLeft();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("sized exactly, cannot overflow", e);
+    }
+    return out;
+  }
 
   /**
    * A heartbeat as eCapture sends it: Unix seconds, the connection's counter and {@code

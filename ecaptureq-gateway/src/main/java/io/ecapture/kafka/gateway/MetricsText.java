@@ -21,6 +21,8 @@ final class MetricsText {
     counter(out, "frames_dropped_total", "Frames dropped because a client read too slowly.", s.framesDropped());
     counter(out, "connections_total", "WebSocket handshakes completed.", s.connectionsAccepted());
     counter(out, "handshakes_refused_total", "WebSocket handshakes refused.", s.handshakesRefused());
+    counter(out, "handshakes_malformed_total", "Upgrade requests that broke RFC 6455.", s.malformedHandshakes());
+    counter(out, "replayed_events_total", "Past events replayed to clients on request.", s.replayedEvents());
     gauge(out, "clients", "Connected clients.", s.clients().size());
     gauge(out, "assigned_partitions", "Kafka partitions read.", s.assignedPartitions());
     gauge(out, "consumer_lag_records", "Records behind the partition ends, -1 when unknown.", s.consumerLag());

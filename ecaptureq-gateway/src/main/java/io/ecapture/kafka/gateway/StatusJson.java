@@ -16,6 +16,8 @@ final class StatusJson {
         .append(",\"framesDropped\":").append(s.framesDropped())
         .append(",\"connectionsAccepted\":").append(s.connectionsAccepted())
         .append(",\"handshakesRefused\":").append(s.handshakesRefused())
+        .append(",\"malformedHandshakes\":").append(s.malformedHandshakes())
+        .append(",\"replayedEvents\":").append(s.replayedEvents())
         .append(",\"assignedPartitions\":").append(s.assignedPartitions())
         .append(",\"consumerLag\":").append(s.consumerLag())
         .append(",\"clients\":[");

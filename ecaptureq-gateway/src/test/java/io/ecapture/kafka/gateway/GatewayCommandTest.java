@@ -58,5 +58,14 @@ class GatewayCommandTest {
     assertEquals(
         CommandLine.ExitCode.USAGE,
         new CommandLine(new GatewayCommand()).execute("--listen", "nonsense", "--bootstrap", ""));
+    // a key store needs its password file, and the other way round
+    assertEquals(
+        CommandLine.ExitCode.USAGE,
+        new CommandLine(new GatewayCommand())
+            .execute("--listen", "127.0.0.1:0", "--bootstrap", "", "--tls-keystore", "/nonexistent.p12"));
+    assertEquals(
+        CommandLine.ExitCode.USAGE,
+        new CommandLine(new GatewayCommand())
+            .execute("--listen", "127.0.0.1:0", "--bootstrap", "", "--tls-keystore-password-file", "/etc/hostname"));
   }
 }

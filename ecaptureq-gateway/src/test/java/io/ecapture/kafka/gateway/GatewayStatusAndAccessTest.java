@@ -32,7 +32,6 @@ class GatewayStatusAndAccessTest {
     GatewayConfig cfg =
         GatewayConfig.builder()
             .listen("127.0.0.1:0")
-            .httpListen("127.0.0.1:0")
             .bootstrapServers("")
             .replayLogs(0)
             .token("s3cret")
@@ -48,20 +47,20 @@ class GatewayStatusAndAccessTest {
         gateway.publish(GatewayWebSocketTest.event(5, "hello"));
         assertEquals(LogType.EVENT, client.next().getLogType());
 
-        assertEquals(401, get(gateway.statusPort(), "/status", null).statusCode());
-        assertEquals(401, get(gateway.statusPort(), "/metrics", "nope").statusCode());
-        HttpResponse<String> status = get(gateway.statusPort(), "/status", "s3cret");
+        assertEquals(401, get(gateway.port(), "/status", null).statusCode());
+        assertEquals(401, get(gateway.port(), "/metrics", "nope").statusCode());
+        HttpResponse<String> status = get(gateway.port(), "/status", "s3cret");
         assertEquals(200, status.statusCode());
         assertTrue(status.body().contains("\"path\":\"/?token=***&pid=5\""), status.body());
         assertTrue(status.body().contains("\"handshakesRefused\":2"), status.body());
         assertFalse(status.body().contains("s3cret"), status.body());
 
-        HttpResponse<String> metrics = get(gateway.statusPort(), "/metrics?token=s3cret", null);
+        HttpResponse<String> metrics = get(gateway.port(), "/metrics?token=s3cret", null);
         assertEquals(200, metrics.statusCode());
         assertTrue(metrics.body().contains("\necaptureq_gateway_clients 1\n"), metrics.body());
         assertTrue(metrics.body().contains("# TYPE ecaptureq_gateway_frames_sent_total counter\n"));
         assertTrue(metrics.body().contains("\necaptureq_gateway_frames_sent_total 2\n"), metrics.body());
-        assertEquals(404, get(gateway.statusPort(), "/other", "s3cret").statusCode());
+        assertEquals(404, get(gateway.port(), "/other", "s3cret").statusCode());
       }
     }
   }
@@ -86,6 +85,33 @@ class GatewayStatusAndAccessTest {
       assertEquals(-1, gateway.stats().consumerLag());
       gateway.publish(GatewayWebSocketTest.event(1, "still served"));
       assertEquals("still served", client.next().getEventPayload().getPayload().toStringUtf8());
+    }
+  }
+
+  @Test
+  void theBrowserViewIsServedFromTheJarOnTheSocketPortAndNothingElseIs() throws Exception {
+    GatewayConfig cfg = GatewayConfig.builder().listen("127.0.0.1:0").bootstrapServers("").build();
+    try (Gateway gateway = Gateway.start(cfg)) {
+      int port = gateway.port();
+      HttpResponse<String> redirect = get(port, "/ui?pid=42", null);
+      assertEquals(302, redirect.statusCode());
+      assertEquals("/ui/?pid=42", redirect.headers().firstValue("Location").orElseThrow().replaceFirst("^http://[^/]+", ""));
+      HttpResponse<String> index = get(port, "/ui/", null);
+      assertEquals(200, index.statusCode());
+      assertTrue(index.headers().firstValue("Content-Type").orElseThrow().startsWith("text/html"));
+      assertTrue(index.headers().firstValue("Content-Security-Policy").orElseThrow().contains("default-src 'self'"));
+      assertTrue(index.body().contains("<script type=\"module\" src=\"app.js\">"), index.body());
+      HttpResponse<String> js = get(port, "/ui/logentry.js", null);
+      assertEquals(200, js.statusCode());
+      assertTrue(js.headers().firstValue("Content-Type").orElseThrow().startsWith("text/javascript"));
+      assertEquals(404, get(port, "/ui/../pom.xml", null).statusCode());
+      assertEquals(404, get(port, "/ui/GatewayConfig.class", null).statusCode());
+      assertEquals(404, get(port, "/", null).statusCode(), "no upgrade: not the socket");
+      HttpResponse<String> post = HTTP.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/status"))
+              .POST(HttpRequest.BodyPublishers.noBody()).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertEquals(405, post.statusCode());
     }
   }
 }

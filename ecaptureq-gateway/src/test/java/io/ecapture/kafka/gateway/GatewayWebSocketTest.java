@@ -127,6 +127,17 @@ class GatewayWebSocketTest {
   }
 
   @Test
+  void replayRequestsWithoutKafkaAreAnsweredWithANoticeAndLiveEventsFlow() throws Exception {
+    try (Gateway gateway = Gateway.start(config().replayLogs(0).build());
+        WsClient client = WsClient.connect(gateway.port(), "/?since=30s", "http://localhost/")) {
+      assertEquals(LogType.HEARTBEAT, client.next().getLogType());
+      assertTrue(client.next().getRunLog().contains("no replay: no Kafka feed"));
+      gateway.publish(event(1, "live"));
+      assertEquals("live", client.nextNonHeartbeat().getEventPayload().getPayload().toStringUtf8());
+    }
+  }
+
+  @Test
   void bindingAnAddressInUseFailsWithAClearError() {
     try (Gateway first = Gateway.start(config().build())) {
       GatewayStartException e =

@@ -18,7 +18,14 @@ final class RawWsClient implements AutoCloseable {
   private final Socket socket = new Socket();
   private final DataInputStream in;
 
+  private final String responseHead;
+
   RawWsClient(int port, int receiveBufferBytes) throws IOException {
+    this(port, receiveBufferBytes, "");
+  }
+
+  /** @param extraHeaders more request header lines, each ending in CRLF */
+  RawWsClient(int port, int receiveBufferBytes, String extraHeaders) throws IOException {
     socket.setReceiveBufferSize(receiveBufferBytes);
     socket.setSoTimeout((int) WsClient.WAIT.toMillis());
     socket.connect(new InetSocketAddress("127.0.0.1", port));
@@ -30,13 +37,39 @@ final class RawWsClient implements AutoCloseable {
                 + "Connection: Upgrade\r\n"
                 + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                 + "Sec-WebSocket-Version: 13\r\n"
+                + extraHeaders
                 + "Origin: http://localhost/\r\n\r\n")
             .getBytes(StandardCharsets.US_ASCII));
     out.flush();
     in = new DataInputStream(new BufferedInputStream(socket.getInputStream()));
-    String status = readHeaderBlock();
-    if (!status.startsWith("HTTP/1.1 101")) {
-      throw new IOException("handshake refused: " + status);
+    responseHead = readHeaderBlock();
+    if (!responseHead.startsWith("HTTP/1.1 101")) {
+      throw new IOException("handshake refused: " + responseHead);
+    }
+  }
+
+  /** The status line and headers of the 101 response. */
+  String responseHead() {
+    return responseHead;
+  }
+
+  /**
+   * Sends raw bytes on a fresh connection and returns what the server answered (its header block,
+   * or everything until it closed); the probe for malformed handshakes.
+   */
+  static String exchange(int port, String request) throws IOException {
+    try (Socket s = new Socket()) {
+      s.setSoTimeout((int) WsClient.WAIT.toMillis());
+      s.connect(new InetSocketAddress("127.0.0.1", port));
+      s.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
+      s.getOutputStream().flush();
+      java.io.InputStream in = s.getInputStream();
+      StringBuilder head = new StringBuilder();
+      int b;
+      while (!head.toString().endsWith("\r\n\r\n") && (b = in.read()) >= 0) {
+        head.append((char) b);
+      }
+      return head.toString();
     }
   }
 
@@ -48,8 +81,20 @@ final class RawWsClient implements AutoCloseable {
     return head.toString();
   }
 
+  /** One data frame as received: whether RSV1 (compressed) was set, and its payload. */
+  record Frame(boolean compressed, byte[] payload) {}
+
   /** Reads the next data frame (control frames skipped) and decodes it as a LogEntry. */
   LogEntry next() throws IOException {
+    Frame frame = nextFrame();
+    if (frame.compressed()) {
+      throw new IOException("compressed frame but no extension was negotiated");
+    }
+    return LogEntry.parseFrom(frame.payload());
+  }
+
+  /** Reads the next data frame, control frames skipped, payload left as sent. */
+  Frame nextFrame() throws IOException {
     while (true) {
       int b0 = in.readUnsignedByte();
       int b1 = in.readUnsignedByte();
@@ -69,7 +114,7 @@ final class RawWsClient implements AutoCloseable {
       in.readFully(payload);
       int opcode = b0 & 0x0F;
       if (opcode == 2) {
-        return LogEntry.parseFrom(payload);
+        return new Frame((b0 & 0x40) != 0, payload);
       }
       if (opcode == 8) {
         throw new IOException("gateway closed the connection");

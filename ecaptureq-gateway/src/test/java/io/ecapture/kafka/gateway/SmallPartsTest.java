@@ -126,4 +126,55 @@ class SmallPartsTest {
     assertEquals(4 + 65535, ClientSession.wireSize(65535));
     assertEquals(10 + 65536, ClientSession.wireSize(65536));
   }
+
+  @Test
+  void clientOptionsParseAnnotationsAndReplayBoundsAndRejectNonsense() {
+    ClientOptions o = ClientOptions.parse("/?pid=3&annotate=host&since=90s&last=5&token=x");
+    assertTrue(o.annotateHost());
+    assertEquals(Duration.ofSeconds(90), o.since());
+    assertEquals(5, o.last());
+    assertTrue(o.wantsReplay());
+    assertTrue(o.filter().pids().contains(3L));
+    assertEquals(ClientOptions.DEFAULT, ClientOptions.parse("/?token=x"));
+    assertFalse(ClientOptions.parse("/").wantsReplay());
+    assertEquals(Duration.ofMillis(500), ClientOptions.parseAge("500ms"));
+    assertEquals(Duration.ofMinutes(5), ClientOptions.parseAge("5m"));
+    assertEquals(Duration.ofHours(1), ClientOptions.parseAge("PT1H"));
+    assertEquals(Duration.ofSeconds(7), ClientOptions.parseAge("7"));
+    assertThrows(IllegalArgumentException.class, () -> ClientOptions.parse("/?since=soon"));
+    assertThrows(IllegalArgumentException.class, () -> ClientOptions.parse("/?since=0s"));
+    assertThrows(IllegalArgumentException.class, () -> ClientOptions.parse("/?last=-1"));
+    assertThrows(IllegalArgumentException.class, () -> ClientOptions.parse("/?annotate=everything"));
+  }
+
+  @Test
+  void handshakeGateSeparatesMalformedFromRefused() {
+    HandshakeGate gate = new HandshakeGate(GatewayConfig.builder().token("t").build());
+    String key = "dGhlIHNhbXBsZSBub25jZQ==";
+    assertTrue(gate.check("GET", "/?token=t", key, "13", null, null).admitted());
+    assertTrue(gate.check("GET", "/", key, "13", null, "Bearer t").admitted());
+    assertEquals(426, gate.check("GET", "/?token=t", key, "8", null, null).status());
+    assertEquals(400, gate.check("GET", "/?token=t", null, "13", null, null).status());
+    assertEquals(400, gate.check("GET", "/?token=t", "bm90IDE2IGJ5dGVz", "13", null, null).status());
+    assertEquals(400, gate.check("PUT", "/?token=t", key, "13", null, null).status());
+    HandshakeGate.Verdict noToken = gate.check("GET", "/", key, "13", null, null);
+    assertEquals(403, noToken.status());
+    assertFalse(noToken.malformed());
+    assertEquals(403, gate.check("GET", "/?token=t", key, "13", "https://evil.example", null).status());
+    assertEquals(403, gate.check("GET", "/?token=t&pid=x", key, "13", null, null).status());
+  }
+
+  @Test
+  void hostAnnotationIsAnExtraFieldThatReferenceDecodersSkip() throws Exception {
+    byte[] plain = LogEntries.frame(LogEntries.runLog("line"));
+    byte[] annotated = LogEntries.withHost(plain, "web-1");
+    io.ecapture.kafka.proto.ecaptureq.LogEntry decoded =
+        io.ecapture.kafka.proto.ecaptureq.LogEntry.parseFrom(annotated);
+    assertEquals("line", decoded.getRunLog());
+    assertEquals("web-1",
+        decoded.getUnknownFields().getField(LogEntries.HOST_FIELD).getLengthDelimitedList().get(0).toStringUtf8());
+    // the original bytes are a prefix: nothing eCaptureQ reads changed
+    assertEquals(java.util.Arrays.toString(plain),
+        java.util.Arrays.toString(java.util.Arrays.copyOf(annotated, plain.length)));
+  }
 }

@@ -24,13 +24,18 @@ final class WsClient implements AutoCloseable {
   static final Duration WAIT = Duration.ofSeconds(20);
 
   private final BlockingQueue<LogEntry> received = new LinkedBlockingQueue<>();
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http;
   private final WebSocket socket;
   private volatile String protocolViolation;
   private final CompletableFuture<Integer> closeCode = new CompletableFuture<>();
   private final CompletableFuture<ByteBuffer> pong = new CompletableFuture<>();
 
   private WsClient(URI uri, String origin) throws Exception {
+    this(uri, origin, HttpClient.newHttpClient());
+  }
+
+  private WsClient(URI uri, String origin, HttpClient http) throws Exception {
+    this.http = http;
     WebSocket.Builder builder = http.newWebSocketBuilder().connectTimeout(WAIT);
     if (origin != null) {
       builder.header("Origin", origin);
@@ -40,6 +45,11 @@ final class WsClient implements AutoCloseable {
 
   static WsClient connect(int port, String pathAndQuery, String origin) throws Exception {
     return new WsClient(URI.create("ws://127.0.0.1:" + port + pathAndQuery), origin);
+  }
+
+  /** Connects to any URI (e.g. {@code wss://}) with the given client (e.g. trusting a test CA). */
+  static WsClient connect(URI uri, HttpClient http) throws Exception {
+    return new WsClient(uri, "http://localhost/", http);
   }
 
   static WsClient connect(int port) throws Exception {
