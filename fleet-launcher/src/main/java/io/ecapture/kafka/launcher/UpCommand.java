@@ -98,7 +98,10 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("ecapture-kafka is up");
     System.out.println("  Kafka bootstrap    " + fleet.bootstrapServers());
     System.out.println("  topics             ecapture.raw ecapture.parsed ecapture.logs ecapture.dlq ecapture.keylog");
-    System.out.println("  eCaptureQ          ws://" + host + ":" + fleet.gatewayPort() + "/");
+    String hostPort = host + ":" + fleet.gatewayPort();
+    System.out.println("  eCaptureQ          ws://" + hostPort + "/");
+    System.out.println("  browser view       http://" + hostPort + "/ui/");
+    System.out.println("  gateway status     http://" + hostPort + "/status  (Prometheus: /metrics)");
     if (fleet.capturing()) {
       System.out.println("  capture            ON, host id " + config.hostId()
           + (fleet.collector().statusPort() > 0
