@@ -11,6 +11,7 @@ import io.ecapture.kafka.gateway.GatewayStats;
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.StreamsProcessor;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -62,7 +63,8 @@ public final class Fleet implements AutoCloseable {
                 ProcessorConfig.defaults()
                     .withBootstrapServers(bootstrapServers)
                     .withStateDir(config.dataDir().resolve("streams"))
-                    .withIdleFlush(config.idleFlush())));
+                    .withIdleFlush(config.idleFlush())
+                    .withProcessingGuarantee(config.processingGuarantee())));
     gateway =
         remember(
             Gateway.start(
@@ -81,24 +83,17 @@ public final class Fleet implements AutoCloseable {
   }
 
   private String startBroker() throws Exception {
-    return switch (config.broker()) {
-      case EXTERNAL -> config.externalBootstrap();
-      case IN_PROCESS -> {
-        int port = config.kafkaPort() == 0 ? EmbeddedKafka.freePort() : config.kafkaPort();
-        EmbeddedKafka kafka =
-            remember(
-                EmbeddedKafka.start(
-                    new EmbeddedKafka.Settings(
-                        config.dataDir().resolve("broker"), "127.0.0.1", port, port + 1, Map.of())));
-        yield kafka.bootstrapServers();
-      }
-      case CHILD_PROCESS -> {
-        int port = config.kafkaPort() == 0 ? EmbeddedKafka.freePort() : config.kafkaPort();
-        BrokerProcess broker =
-            remember(BrokerProcess.start(config.dataDir().resolve("broker"), "127.0.0.1", port));
-        yield broker.bootstrapServers();
-      }
-    };
+    if (config.broker() == FleetConfig.BrokerMode.EXTERNAL) {
+      return config.externalBootstrap();
+    }
+    int port = config.kafkaPort() == 0 ? EmbeddedKafka.freePort() : config.kafkaPort();
+    Path brokerDir = config.dataDir().resolve("broker");
+    if (config.broker() == FleetConfig.BrokerMode.IN_PROCESS) {
+      return remember(EmbeddedKafka.start(
+              new EmbeddedKafka.Settings(brokerDir, "127.0.0.1", port, port + 1, Map.of())))
+          .bootstrapServers();
+    }
+    return remember(BrokerProcess.start(brokerDir, "127.0.0.1", port)).bootstrapServers();
   }
 
   private CollectorConfig collectorConfig() {

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.processor.ProcessorConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -50,25 +51,24 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--idle-flush-ms", description = "Processor idle flush per connection direction. Default: ${DEFAULT-VALUE}")
   long idleFlushMs = 1000;
 
+  @Option(names = "--processing-guarantee", description = "exactly_once_v2 or at_least_once. Default: ${DEFAULT-VALUE}")
+  String processingGuarantee = ProcessorConfig.DEFAULT_PROCESSING_GUARANTEE;
+
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
 
   @Override
   public Integer call() throws Exception {
     FleetConfig config =
-        new FleetConfig(
-            dataDir.toAbsolutePath(),
-            bootstrap == null ? FleetConfig.BrokerMode.CHILD_PROCESS : FleetConfig.BrokerMode.EXTERNAL,
-            bootstrap,
-            kafkaPort,
-            partitions,
-            listen,
-            !noCapture,
-            hostId,
-            libssl,
-            collectorStatusPort,
-            Duration.ofMillis(idleFlushMs),
-            Duration.ofSeconds(statusIntervalSeconds));
+        FleetConfig.defaults(dataDir.toAbsolutePath())
+            .withPartitions(partitions)
+            .withGatewayListen(listen)
+            .withCapture(!noCapture, hostId, libssl, collectorStatusPort)
+            .withIdleFlush(Duration.ofMillis(idleFlushMs))
+            .withProcessingGuarantee(processingGuarantee);
+    config = bootstrap == null
+        ? config.withEmbeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
+        : config.withExternalBroker(bootstrap);
     System.err.println("ecapture-kafka: starting (data in " + config.dataDir() + ")");
     Fleet fleet = Fleet.start(config);
     CountDownLatch stopped = new CountDownLatch(1);

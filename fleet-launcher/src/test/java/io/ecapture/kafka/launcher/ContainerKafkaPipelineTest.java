@@ -39,9 +39,12 @@ class ContainerKafkaPipelineTest {
   @Test
   void rawEventsProducedToAnExternalClusterReachAnEcaptureqClient() throws Exception {
     FleetConfig config =
-        new FleetConfig(dir, FleetConfig.BrokerMode.EXTERNAL, KAFKA.getBootstrapServers(), 0, 2,
-            "127.0.0.1:0", false, "container-host", List.of(), -1,
-            Duration.ofMillis(300), Duration.ofSeconds(10));
+        FleetConfig.defaults(dir)
+            .withExternalBroker(KAFKA.getBootstrapServers())
+            .withPartitions(2)
+            .withGatewayListen("127.0.0.1:0")
+            .withCapture(false, "container-host", List.of(), -1)
+            .withIdleFlush(Duration.ofMillis(300));
     try (Fleet fleet = Fleet.start(config);
         EcaptureqTestClient client = new EcaptureqTestClient(fleet.gatewayPort())) {
       assertTrue(fleet.gateway().awaitKafkaAssignment(Duration.ofSeconds(60)));

@@ -17,18 +17,26 @@ import java.util.function.Predicate;
  * binary frame as a LogEntry. Built on the JDK's client, not on the gateway's library.
  */
 final class EcaptureqTestClient implements WebSocket.Listener, AutoCloseable {
-  private final List<LogEntry> received = new CopyOnWriteArrayList<>();
+  /** A frame with the wall-clock time (Unix ns) it was fully received. */
+  record Received(LogEntry entry, long receivedUnixNs) {}
+
+  private final List<Received> frames = new CopyOnWriteArrayList<>();
   private final List<String> errors = new CopyOnWriteArrayList<>();
   private final java.io.ByteArrayOutputStream partial = new java.io.ByteArrayOutputStream();
   private final WebSocket socket;
 
   EcaptureqTestClient(int port) {
+    this(port, "/");
+  }
+
+  /** Connects to a path with an optional query (gateway filters), e.g. {@code /?pname=curl}. */
+  EcaptureqTestClient(int port, String pathAndQuery) {
     socket =
         HttpClient.newHttpClient()
             .newWebSocketBuilder()
             .header("Origin", "http://localhost/")
             .connectTimeout(Duration.ofSeconds(10))
-            .buildAsync(URI.create("ws://127.0.0.1:" + port + "/"), this)
+            .buildAsync(URI.create("ws://127.0.0.1:" + port + pathAndQuery), this)
             .join();
   }
 
@@ -39,7 +47,9 @@ final class EcaptureqTestClient implements WebSocket.Listener, AutoCloseable {
     partial.writeBytes(bytes);
     if (last) {
       try {
-        received.add(LogEntry.parseFrom(partial.toByteArray()));
+        java.time.Instant now = java.time.Instant.now();
+        long receivedNs = now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        frames.add(new Received(LogEntry.parseFrom(partial.toByteArray()), receivedNs));
       } catch (Exception e) {
         errors.add("undecodable frame: " + e);
       }
@@ -58,9 +68,9 @@ final class EcaptureqTestClient implements WebSocket.Listener, AutoCloseable {
   LogEntry await(Predicate<LogEntry> match, Duration timeout) throws InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
-      for (LogEntry e : received) {
-        if (match.test(e)) {
-          return e;
+      for (Received r : frames) {
+        if (match.test(r.entry())) {
+          return r.entry();
         }
       }
       Thread.sleep(100);
@@ -69,7 +79,13 @@ final class EcaptureqTestClient implements WebSocket.Listener, AutoCloseable {
   }
 
   List<LogEntry> received() {
-    return new ArrayList<>(received);
+    List<LogEntry> entries = new ArrayList<>();
+    frames.forEach(r -> entries.add(r.entry()));
+    return entries;
+  }
+
+  List<Received> frames() {
+    return new ArrayList<>(frames);
   }
 
   List<String> errors() {

@@ -33,19 +33,12 @@ class FleetEndToEndTest {
   @Test
   void curlRequestAndResponseReachAnEcaptureqClientThroughKafka() throws Exception {
     FleetConfig config =
-        new FleetConfig(
-            dir.resolve("data"),
-            FleetConfig.BrokerMode.CHILD_PROCESS,
-            null,
-            0,
-            2,
-            "127.0.0.1:0",
-            true,
-            "e2e-host",
-            List.of(),
-            -1,
-            Duration.ofMillis(500),
-            Duration.ofSeconds(10));
+        FleetConfig.defaults(dir.resolve("data"))
+            .withEmbeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, 0)
+            .withPartitions(2)
+            .withGatewayListen("127.0.0.1:0")
+            .withCapture(true, "e2e-host", List.of(), -1)
+            .withIdleFlush(Duration.ofMillis(500));
     try (Fleet fleet = Fleet.start(config)) {
       requireCapture(fleet);
       assertTrue(fleet.gateway().awaitKafkaAssignment(Duration.ofSeconds(60)), "gateway never got its partitions");

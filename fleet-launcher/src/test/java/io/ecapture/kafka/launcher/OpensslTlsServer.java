@@ -20,14 +20,22 @@ final class OpensslTlsServer implements AutoCloseable {
     this.port = port;
   }
 
+  /** A throwaway self-signed certificate and its key, PEM files in {@code dir}. */
+  record Certificate(Path cert, Path key) {
+    static Certificate create(Path dir) throws Exception {
+      Certificate c = new Certificate(dir.resolve("cert.pem"), dir.resolve("key.pem"));
+      run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+          "-subj", "/CN=localhost", "-keyout", c.key().toString(), "-out", c.cert().toString()), dir);
+      return c;
+    }
+  }
+
   static OpensslTlsServer start(Path dir, int port) throws Exception {
-    Path key = dir.resolve("key.pem");
-    Path cert = dir.resolve("cert.pem");
-    run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-        "-subj", "/CN=localhost", "-keyout", key.toString(), "-out", cert.toString()), dir);
+    Certificate certificate = Certificate.create(dir);
     Process server =
         new ProcessBuilder("openssl", "s_server", "-accept", "127.0.0.1:" + port,
-                "-cert", cert.toString(), "-key", key.toString(), "-www", "-quiet")
+                "-cert", certificate.cert().toString(), "-key", certificate.key().toString(),
+                "-www", "-quiet")
             .redirectErrorStream(true)
             .redirectOutput(dir.resolve("s_server.log").toFile())
             .start();
