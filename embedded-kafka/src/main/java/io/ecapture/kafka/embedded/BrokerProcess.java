@@ -31,8 +31,14 @@ public final class BrokerProcess implements AutoCloseable {
     this.logFile = logFile;
   }
 
-  /** Starts the child and returns once it serves clients; its output goes to {@code broker.log}. */
+  /** A child broker whose controller listens on {@code port + 1}. */
   public static BrokerProcess start(Path dataDir, String host, int port) throws IOException {
+    return start(dataDir, host, port, port + 1);
+  }
+
+  /** Starts the child and returns once it serves clients; its output goes to {@code broker.log}. */
+  public static BrokerProcess start(Path dataDir, String host, int port, int controllerPort)
+      throws IOException {
     Files.createDirectories(dataDir);
     Path readyFile = dataDir.resolve("broker.ready");
     Path logFile = dataDir.resolve("broker.log");
@@ -43,7 +49,9 @@ public final class BrokerProcess implements AutoCloseable {
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(EmbeddedKafkaMain.class.getName());
-    command.addAll(List.of(dataDir.toString(), host, Integer.toString(port), readyFile.toString()));
+    command.addAll(
+        List.of(dataDir.toString(), host, Integer.toString(port), Integer.toString(controllerPort),
+            readyFile.toString()));
     Process process =
         new ProcessBuilder(command)
             .redirectErrorStream(true)

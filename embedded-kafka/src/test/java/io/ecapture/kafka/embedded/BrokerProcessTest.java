@@ -18,7 +18,8 @@ class BrokerProcessTest {
   @Test
   void childBrokerServesKillsHardAndRestartsOnItsData() throws Exception {
     int port = EmbeddedKafka.freePort();
-    try (BrokerProcess broker = BrokerProcess.start(dir, "127.0.0.1", port)) {
+    int controllerPort = EmbeddedKafka.freePort();
+    try (BrokerProcess broker = BrokerProcess.start(dir, "127.0.0.1", port, controllerPort)) {
       assertEquals("127.0.0.1:" + port, broker.bootstrapServers());
       assertTrue(TopicSetup.ensureTopics(broker.bootstrapServers(), 1).size() > 0);
       broker.kill();
@@ -30,7 +31,7 @@ class BrokerProcessTest {
       }
     }
     // a broker killed with SIGKILL restarts on the same directory with its topics
-    try (BrokerProcess broker = BrokerProcess.start(dir, "127.0.0.1", port)) {
+    try (BrokerProcess broker = BrokerProcess.start(dir, "127.0.0.1", port, controllerPort)) {
       assertTrue(TopicSetup.ensureTopics(broker.bootstrapServers(), 1).isEmpty());
     }
   }

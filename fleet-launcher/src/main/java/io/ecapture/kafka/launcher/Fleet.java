@@ -86,14 +86,18 @@ public final class Fleet implements AutoCloseable {
     if (config.broker() == FleetConfig.BrokerMode.EXTERNAL) {
       return config.externalBootstrap();
     }
-    int port = config.kafkaPort() == 0 ? EmbeddedKafka.freePort() : config.kafkaPort();
+    // a fixed client port takes the next one for the controller (9092/9093); a free one, any
+    boolean anyPort = config.kafkaPort() == 0;
+    int port = anyPort ? EmbeddedKafka.freePort() : config.kafkaPort();
+    int controllerPort = anyPort ? EmbeddedKafka.freePort() : port + 1;
     Path brokerDir = config.dataDir().resolve("broker");
     if (config.broker() == FleetConfig.BrokerMode.IN_PROCESS) {
       return remember(EmbeddedKafka.start(
-              new EmbeddedKafka.Settings(brokerDir, "127.0.0.1", port, port + 1, Map.of())))
+              new EmbeddedKafka.Settings(brokerDir, "127.0.0.1", port, controllerPort, Map.of())))
           .bootstrapServers();
     }
-    return remember(BrokerProcess.start(brokerDir, "127.0.0.1", port)).bootstrapServers();
+    return remember(BrokerProcess.start(brokerDir, "127.0.0.1", port, controllerPort))
+        .bootstrapServers();
   }
 
   private CollectorConfig collectorConfig() {

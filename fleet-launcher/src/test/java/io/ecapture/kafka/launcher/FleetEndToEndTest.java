@@ -15,7 +15,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Predicate;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +39,7 @@ class FleetEndToEndTest {
             .withCapture(true, "e2e-host", List.of(), -1)
             .withIdleFlush(Duration.ofMillis(500));
     try (Fleet fleet = Fleet.start(config)) {
-      requireCapture(fleet);
+      CaptureAvailability.require(fleet);
       assertTrue(fleet.gateway().awaitKafkaAssignment(Duration.ofSeconds(60)), "gateway never got its partitions");
       try (EcaptureqTestClient client = new EcaptureqTestClient(fleet.gatewayPort());
           OpensslTlsServer server = OpensslTlsServer.start(dir, EmbeddedKafka.freePort())) {
@@ -112,17 +111,5 @@ class FleetEndToEndTest {
 
   private static String payload(Event e) {
     return e.getPayload().toString(StandardCharsets.UTF_8);
-  }
-
-  /** eBPF must work in CI (root, capable kernel); elsewhere say why the test cannot run. */
-  static void requireCapture(Fleet fleet) {
-    if (fleet.capturing()) {
-      return;
-    }
-    String reason = "eBPF capture unavailable: " + fleet.captureError();
-    if (System.getenv("CI") != null) {
-      fail(reason + " (CI must run as root on a kernel with BTF and uprobes)");
-    }
-    Assumptions.abort(reason);
   }
 }
