@@ -34,6 +34,11 @@ public final class ProcessorCommand implements Callable<Integer> {
   @Option(names = "--state-dir", description = "state store directory (default: java.io.tmpdir/ecapture-processor)")
   Path stateDir;
 
+  @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+      description = "extra Kafka Streams / client property, repeatable "
+          + "(e.g. consumer.session.timeout.ms=6000)")
+  java.util.Map<String, String> streamsProperties = new java.util.LinkedHashMap<>();
+
   /** The config these options describe. */
   ProcessorConfig config() {
     ProcessorConfig config = ProcessorConfig.defaults()
@@ -41,6 +46,9 @@ public final class ProcessorCommand implements Callable<Integer> {
         .withApplicationId(applicationId)
         .withIdleFlush(Duration.ofMillis(idleFlushMs))
         .withProcessingGuarantee(processingGuarantee);
+    for (java.util.Map.Entry<String, String> property : streamsProperties.entrySet()) {
+      config = config.withStreamsOverride(property.getKey(), property.getValue());
+    }
     return stateDir == null ? config : config.withStateDir(stateDir);
   }
 

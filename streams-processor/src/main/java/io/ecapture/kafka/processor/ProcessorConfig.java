@@ -2,6 +2,7 @@ package io.ecapture.kafka.processor;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,6 +28,9 @@ import org.apache.kafka.streams.StreamsConfig;
  * @param startTimeout how long {@link StreamsProcessor#start} waits for the RUNNING state
  *     (default 60 s)
  * @param limits buffer bounds of the parsers and the reassembly
+ * @param streamsOverrides raw Kafka Streams/client properties applied last (e.g. a short
+ *     {@code consumer.session.timeout.ms} so a crashed instance's partitions move quickly);
+ *     empty by default
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -38,7 +42,8 @@ public record ProcessorConfig(
     Duration statsInterval,
     int streamThreads,
     Duration startTimeout,
-    ProcessorLimits limits) {
+    ProcessorLimits limits,
+    Map<String, String> streamsOverrides) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final String DEFAULT_APPLICATION_ID = "ecapture-processor";
@@ -50,6 +55,7 @@ public record ProcessorConfig(
     Objects.requireNonNull(applicationId, "applicationId");
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(limits, "limits");
+    streamsOverrides = Map.copyOf(streamsOverrides);
     if (!StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)
         && !StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)) {
       throw new IllegalArgumentException(
@@ -74,48 +80,62 @@ public record ProcessorConfig(
         Duration.ofSeconds(30),
         1,
         Duration.ofSeconds(60),
-        ProcessorLimits.defaults());
+        ProcessorLimits.defaults(),
+        Map.of());
   }
 
   public ProcessorConfig withBootstrapServers(String value) {
     return new ProcessorConfig(value, applicationId, stateDir, processingGuarantee, idleFlush,
-        connectionTtl, statsInterval, streamThreads, startTimeout, limits);
+        connectionTtl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
   }
 
   public ProcessorConfig withApplicationId(String value) {
     return new ProcessorConfig(bootstrapServers, value, stateDir, processingGuarantee, idleFlush,
-        connectionTtl, statsInterval, streamThreads, startTimeout, limits);
+        connectionTtl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
   }
 
   public ProcessorConfig withStateDir(Path value) {
     return new ProcessorConfig(bootstrapServers, applicationId, value, processingGuarantee,
-        idleFlush, connectionTtl, statsInterval, streamThreads, startTimeout, limits);
+        idleFlush, connectionTtl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
   }
 
   public ProcessorConfig withProcessingGuarantee(String value) {
     return new ProcessorConfig(bootstrapServers, applicationId, stateDir, value, idleFlush,
-        connectionTtl, statsInterval, streamThreads, startTimeout, limits);
+        connectionTtl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
   }
 
   public ProcessorConfig withIdleFlush(Duration value) {
     Duration ttl = connectionTtl.compareTo(value) < 0 ? value : connectionTtl;
     return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        value, ttl, statsInterval, streamThreads, startTimeout, limits);
+        value, ttl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
   }
 
   public ProcessorConfig withConnectionTtl(Duration value) {
     return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        idleFlush, value, statsInterval, streamThreads, startTimeout, limits);
+        idleFlush, value, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
   }
 
   public ProcessorConfig withStatsInterval(Duration value) {
     return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        idleFlush, connectionTtl, value, streamThreads, startTimeout, limits);
+        idleFlush, connectionTtl, value, streamThreads, startTimeout, limits, streamsOverrides);
   }
 
   public ProcessorConfig withLimits(ProcessorLimits value) {
     return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        idleFlush, connectionTtl, statsInterval, streamThreads, startTimeout, value);
+        idleFlush, connectionTtl, statsInterval, streamThreads, startTimeout, value, streamsOverrides);
+  }
+
+  public ProcessorConfig withStreamThreads(int value) {
+    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
+        idleFlush, connectionTtl, statsInterval, value, startTimeout, limits, streamsOverrides);
+  }
+
+  /** A copy with {@code key=value} added to {@link #streamsOverrides()}. */
+  public ProcessorConfig withStreamsOverride(String key, String value) {
+    Map<String, String> overrides = new java.util.HashMap<>(streamsOverrides);
+    overrides.put(key, value);
+    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
+        idleFlush, connectionTtl, statsInterval, streamThreads, startTimeout, limits, overrides);
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -137,6 +157,7 @@ public record ProcessorConfig(
         StreamsProcessor.MAX_STATE_RECORD_BYTES);
     // connection states hold unparsed bytes: a larger record cache saves most store writes
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
+    props.putAll(streamsOverrides);
     return props;
   }
 }

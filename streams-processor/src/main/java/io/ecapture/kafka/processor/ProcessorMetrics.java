@@ -19,6 +19,36 @@ public final class ProcessorMetrics {
   private final LongAdder processingErrors = new LongAdder();
   private final LongAdder oversizedRecords = new LongAdder();
   private final LongAdder openConnections = new LongAdder();
+  private final LongAdder http2ControlFrames = new LongAdder();
+  private final LongAdder hpackTablesLost = new LongAdder();
+  private final LongAdder webSocketInflateFailures = new LongAdder();
+
+  /** An HTTP/2 connection-management frame (SETTINGS, PING, GOAWAY, WINDOW_UPDATE, ...). */
+  public void http2ControlFrame() {
+    http2ControlFrames.increment();
+  }
+
+  public long http2ControlFrames() {
+    return http2ControlFrames.sum();
+  }
+
+  /** A direction's HPACK table became unknown (lost or undecodable header block). */
+  public void hpackTableLost() {
+    hpackTablesLost.increment();
+  }
+
+  public long hpackTablesLost() {
+    return hpackTablesLost.sum();
+  }
+
+  /** A permessage-deflate message could not be inflated (compression context lost). */
+  public void webSocketInflateFailure() {
+    webSocketInflateFailures.increment();
+  }
+
+  public long webSocketInflateFailures() {
+    return webSocketInflateFailures.sum();
+  }
 
   public void recordIn() {
     recordsIn.increment();
@@ -127,6 +157,7 @@ public final class ProcessorMetrics {
         + " gaps=" + gaps() + " duplicates=" + duplicateChunks() + " unknown=" + unknownMessages()
         + " truncated=" + truncatedMessages() + " resyncs=" + resyncs()
         + " errors=" + processingErrors() + " oversized=" + oversizedRecords()
-        + " evicted=" + evictedConnections();
+        + " evicted=" + evictedConnections() + " h2_control=" + http2ControlFrames()
+        + " hpack_lost=" + hpackTablesLost() + " ws_inflate_failed=" + webSocketInflateFailures();
   }
 }

@@ -36,6 +36,16 @@ class ProcessorCommandTest {
   }
 
   @Test
+  void streamsPropertiesOverrideTheDerivedOnes() {
+    ProcessorCommand command = new ProcessorCommand();
+    new CommandLine(command).parseArgs("--streams-property", "consumer.session.timeout.ms=6000",
+        "--streams-property", "statestore.cache.max.bytes=1024");
+    java.util.Properties props = command.config().toStreamsProperties();
+    assertEquals("6000", props.get("consumer.session.timeout.ms"));
+    assertEquals("1024", props.get("statestore.cache.max.bytes"));
+  }
+
+  @Test
   void unknownProcessingGuaranteeIsRejected() {
     ProcessorCommand command = new ProcessorCommand();
     new CommandLine(command).parseArgs("--processing-guarantee", "exactly_once");

@@ -45,6 +45,10 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private final ProcessorMetrics metrics;
   private final DirectionAssembler assembler;
   private final IdleIndex index = new IdleIndex();
+  /** Connection states kept as objects per task; past either bound the least recent goes. */
+  static final int STATE_CACHE_ENTRIES = 10_000;
+  static final long STATE_CACHE_BYTES = 32L << 20;
+  private final StateCache cache = new StateCache(STATE_CACHE_ENTRIES, STATE_CACHE_BYTES);
   private ProcessorContext<Object, Object> context;
   private KeyValueStore<String, ProcessorConnectionState> store;
   private long emitTimestamp;
@@ -60,6 +64,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     this.store = context.getStateStore(TopologyNames.STATE_STORE);
+    cache.clear();
     rebuildIndex();
     long idleMs = config.idleFlush().toMillis();
     Duration interval = Duration.ofMillis(Math.max(10, Math.min(idleMs / 4, 1000)));
@@ -70,6 +75,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   /** The task moves away or the app stops: its connections no longer count here. */
   @Override
   public void close() {
+    cache.clear();
     metrics.openConnectionsChanged(-reportedOpen);
     reportedOpen = 0;
   }
@@ -104,6 +110,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     try {
       apply(key, event, record.timestamp());
     } catch (KafkaException e) {
+      cache.remove(key); // possibly half-changed; the store still has the last saved state
       throw e; // Kafka Streams' own signals (task migrated, fenced producer) must reach it
     } catch (RuntimeException e) {
       // a parser bug must cost one connection's state, not stop the app or loop on the record
@@ -118,9 +125,9 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private void apply(String key, RawEvent event, long recordTimestamp) {
     long now = context.currentSystemTimeMs();
     emitTimestamp = recordTimestamp;
-    ProcessorConnectionState stored = load(key);
+    ProcessorConnectionState.Builder loaded = load(key);
     ProcessorConnectionState.Builder state =
-        stored == null ? ProcessorConnectionState.newBuilder() : stored.toBuilder();
+        loaded == null ? ProcessorConnectionState.newBuilder() : loaded;
     mergeIdentity(state, event);
     ConnectionSession session = new ConnectionSession(key, state, this::forwardParsed);
     switch (event.getBodyCase()) {
@@ -148,6 +155,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       try {
         flushIdle(key, now, idleMs);
       } catch (KafkaException e) {
+        cache.remove(key);
         throw e;
       } catch (RuntimeException e) {
         LOG.error("idle flush failed on connection {}; its state is reset", key, e);
@@ -163,12 +171,11 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   }
 
   private void flushIdle(String key, long now, long idleMs) {
-    ProcessorConnectionState stored = load(key);
-    if (stored == null) {
+    ProcessorConnectionState.Builder state = load(key);
+    if (state == null) {
       index.remove(key);
       return;
     }
-    ProcessorConnectionState.Builder state = stored.toBuilder();
     ConnectionSession session = new ConnectionSession(key, state, this::forwardParsed);
     for (Direction direction : List.of(Direction.WRITE, Direction.READ)) {
       ProcessorDirectionState.Builder dir = session.direction(direction);
@@ -183,10 +190,19 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     }
   }
 
-  /** The stored state, or null; an undecodable state is dropped (counted) instead of failing. */
-  private ProcessorConnectionState load(String key) {
+  /**
+   * The connection's state to work on, or null; an undecodable state is dropped (counted)
+   * instead of failing. The builder may come from the cache: whoever changes it must save it or
+   * drop the connection (see {@link StateCache}).
+   */
+  private ProcessorConnectionState.Builder load(String key) {
+    ProcessorConnectionState.Builder cached = cache.get(key);
+    if (cached != null) {
+      return cached;
+    }
     try {
-      return store.get(key);
+      ProcessorConnectionState stored = store.get(key);
+      return stored == null ? null : stored.toBuilder();
     } catch (SerializationException e) {
       LOG.error("undecodable state of connection {} dropped", key, e);
       metrics.processingError();
@@ -196,6 +212,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   }
 
   private void resetConnection(String key) {
+    cache.remove(key);
     store.delete(key);
     index.remove(key);
     assembler.forget(key);
@@ -204,13 +221,17 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private void finish(ConnectionSession session) {
     assembler.flush(session, Direction.WRITE);
     assembler.flush(session, Direction.READ);
+    cache.remove(session.connectionId());
     store.delete(session.connectionId());
     index.remove(session.connectionId());
     assembler.forget(session.connectionId());
   }
 
   private void save(String key, ProcessorConnectionState.Builder state, long now) {
-    store.put(key, state.build());
+    ProcessorConnectionState built = state.build();
+    store.put(key, built);
+    // the store's serde just serialized it: the size is memoized, not computed again
+    cache.put(key, state, built.getSerializedSize());
     long oldest = oldestUnflushedActivity(state);
     if (oldest == Long.MAX_VALUE) {
       index.awaitEviction(key, now);

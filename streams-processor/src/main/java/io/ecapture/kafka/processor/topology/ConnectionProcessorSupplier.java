@@ -24,7 +24,7 @@ public final class ConnectionProcessorSupplier
   public Processor<byte[], byte[], Object, Object> get() {
     ParsedMessageFactory factory =
         new ParsedMessageFactory(new BodyDecoder(config.limits().maxBodyBytes()),
-            config.limits().maxRenderedBytes());
+            config.limits().maxBodyBytes(), config.limits().maxRenderedBytes());
     MessageExtractor extractor =
         new MessageExtractor(
             new Http1Parser(config.limits()),
@@ -32,6 +32,8 @@ public final class ConnectionProcessorSupplier
             new Http2FrameParser(config.limits().maxHttp2FrameBytes(), config.limits().maxBodyBytes()),
             new Http2StreamAssembler(new HpackDecoders(config.limits().maxHeaderBytes()), factory,
                 config.limits(), metrics),
+            new WebSocketMessageAssembler(new WebSocketInflaters(config.limits().maxBodyBytes()),
+                factory, config.limits(), metrics),
             factory, config.limits(), metrics);
     return new ConnectionProcessor(
         config, metrics, new DirectionAssembler(extractor, config.limits(), metrics));

@@ -44,7 +44,8 @@ final class DirectionAssembler {
     }
     if (chunk.getOffset() > dir.getNextOffset()) {
       holdOutOfOrder(dir, chunk);
-      if (outOfOrderBytes(dir) > limits.maxOutOfOrderBytes()) {
+      // one skip may leave later holes with more than the limit behind them: skip until under
+      while (outOfOrderBytes(dir) > limits.maxOutOfOrderBytes()) {
         skipHole(session, direction);
       }
     } else {
@@ -64,9 +65,10 @@ final class DirectionAssembler {
     extractor.extract(session, direction, true);
   }
 
-  /** Bytes or partial HTTP/2 streams that an idle flush would emit. */
+  /** Bytes, partial HTTP/2 streams or a partial WebSocket message that an idle flush would emit. */
   static boolean hasUnflushedBytes(ProcessorDirectionState.Builder dir) {
-    return !dir.getBuffer().isEmpty() || dir.getOutOfOrderCount() > 0 || dir.getHttp2StreamsCount() > 0;
+    return !dir.getBuffer().isEmpty() || dir.getOutOfOrderCount() > 0 || dir.getHttp2StreamsCount() > 0
+        || dir.hasWsMessage();
   }
 
   /** The connection is gone: drop its in-memory parser state (HPACK tables). */
@@ -121,7 +123,7 @@ final class DirectionAssembler {
     ProcessorDirectionState.Builder dir = session.direction(direction);
     while (dir.getOutOfOrderCount() > 0 && dir.getNextOffset() < dir.getLossyUntil()) {
       extractor.extract(session, direction, true);
-      jump(dir, Math.min(dir.getOutOfOrder(0).getOffset(), dir.getLossyUntil()));
+      jump(session, direction, Math.min(dir.getOutOfOrder(0).getOffset(), dir.getLossyUntil()));
       drainOutOfOrder(session, direction);
     }
   }
@@ -133,17 +135,19 @@ final class DirectionAssembler {
       return;
     }
     extractor.extract(session, direction, true);
-    jump(dir, dir.getOutOfOrder(0).getOffset());
+    jump(session, direction, dir.getOutOfOrder(0).getOffset());
     drainOutOfOrder(session, direction);
   }
 
   /** Moves the stream past lost bytes; the buffer is empty here (flushed at end). */
-  private void jump(ProcessorDirectionState.Builder dir, long newOffset) {
+  private void jump(ConnectionSession session, Direction direction, long newOffset) {
+    ProcessorDirectionState.Builder dir = session.direction(direction);
     long lost = newOffset - dir.getNextOffset();
     if (lost <= 0) {
       return;
     }
     metrics.gap();
+    extractor.onGap(session, direction);
     // lost bytes may belong to a body already emitted as truncated: they count as discarded
     dir.setDiscardRemaining(Math.max(0, dir.getDiscardRemaining() - lost));
     dir.setNextOffset(newOffset).setBufferOffset(newOffset).setBuffer(ByteString.EMPTY)

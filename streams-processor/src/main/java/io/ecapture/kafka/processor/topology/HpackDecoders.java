@@ -39,8 +39,21 @@ final class HpackDecoders {
     this.maxHeaderListBytes = maxHeaderListBytes;
   }
 
-  /** The header fields of a complete block in wire order, or null when it cannot be decoded. */
-  List<Header> decode(String connectionId, Direction direction, int streamId, byte[] block) {
+  /**
+   * Outcome of decoding one header block.
+   *
+   * @param headers the fields in wire order, or null when the block could not be shown
+   * @param tableLost the block broke off mid-way (HPACK compression error), so the dynamic table
+   *     may be half-updated: every later block of this direction must be flagged, not guessed
+   */
+  record Decoded(List<Header> headers, boolean tableLost) {}
+
+  /**
+   * Decodes a complete block. Netty's decoder reads the whole block even when the header list is
+   * too large or a field is invalid, so those failures leave the table right; only a compression
+   * error (bad index, bad Huffman code, truncated block) loses it.
+   */
+  Decoded decode(String connectionId, Direction direction, int streamId, byte[] block) {
     DefaultHttp2HeadersDecoder decoder =
         decoders.computeIfAbsent(connectionId + '/' + direction.getNumber(), k -> newDecoder());
     ByteBuf buffer = Unpooled.wrappedBuffer(block);
@@ -53,12 +66,20 @@ final class HpackDecoders {
             .setValue(field.getValue().toString())
             .build());
       }
-      return out;
+      return new Decoded(out, false);
+    } catch (Http2Exception.HeaderListSizeException e) {
+      return new Decoded(null, false);
     } catch (Http2Exception | RuntimeException e) {
-      return null;
+      decoders.remove(connectionId + '/' + direction.getNumber());
+      return new Decoded(null, true);
     } finally {
       buffer.release();
     }
+  }
+
+  /** The direction's table is no longer known (bytes were lost): drop its decoder. */
+  void forget(String connectionId, Direction direction) {
+    decoders.remove(connectionId + '/' + direction.getNumber());
   }
 
   void forget(String connectionId) {

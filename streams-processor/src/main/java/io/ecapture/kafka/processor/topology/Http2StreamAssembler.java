@@ -62,8 +62,9 @@ final class Http2StreamAssembler {
         byte[] fragment = headerFragment(frame);
         if (fragment == null || frame.truncated()) {
           stream.setHpackFailed(true);
+          tableLost(session, direction); // the block's table updates are lost with it
         } else {
-          stream.setHeaderBlock(stream.getHeaderBlock().concat(ByteString.copyFrom(fragment)));
+          appendHeaderFragment(session, direction, stream, fragment);
         }
         if (frame.has(Http2Frame.FLAG_END_STREAM)) {
           stream.setEndStreamPending(true);
@@ -75,9 +76,10 @@ final class Http2StreamAssembler {
       case Http2Frame.CONTINUATION -> {
         int index = streamIndex(session, direction, frame.streamId(), span);
         ProcessorHttp2Stream.Builder stream = touch(dir.getHttp2StreamsBuilder(index), span);
-        stream.setHeaderBlock(stream.getHeaderBlock().concat(ByteString.copyFrom(frame.payload())));
+        appendHeaderFragment(session, direction, stream, frame.payload());
         if (frame.truncated()) {
           stream.setHpackFailed(true);
+          tableLost(session, direction);
         }
         if (frame.has(Http2Frame.FLAG_END_HEADERS)) {
           endHeaders(session, direction, index);
@@ -107,18 +109,29 @@ final class Http2StreamAssembler {
         int index = find(dir, frame.streamId());
         if (index >= 0) {
           touch(dir.getHttp2StreamsBuilder(index), span);
-          complete(session, direction, index, true);
+          complete(session, direction, index, true, errorCode(frame));
+        } else {
+          metrics.http2ControlFrame(); // a reset of a stream with nothing pending here
         }
       }
       case Http2Frame.PUSH_PROMISE -> {
         // the promised request's header block still updates the HPACK table: decode, drop
         byte[] fragment = headerFragment(frame);
-        if (fragment != null && fragment.length >= 4 && frame.has(Http2Frame.FLAG_END_HEADERS)) {
-          hpack.decode(session.connectionId(), direction, frame.streamId(),
-              java.util.Arrays.copyOfRange(fragment, 4, fragment.length));
+        if (fragment != null && fragment.length >= 4 && frame.has(Http2Frame.FLAG_END_HEADERS)
+            && !frame.truncated()) {
+          HpackDecoders.Decoded decoded = hpack.decode(session.connectionId(), direction,
+              frame.streamId(), java.util.Arrays.copyOfRange(fragment, 4, fragment.length));
+          if (decoded.tableLost()) {
+            tableLost(session, direction);
+          }
+        } else {
+          // a promise split over CONTINUATIONs or cut is not followed: the table is unknown
+          tableLost(session, direction);
         }
       }
-      default -> {} // SETTINGS, PING, WINDOW_UPDATE, PRIORITY, GOAWAY, unknown: no message
+      case Http2Frame.GOAWAY, Http2Frame.SETTINGS, Http2Frame.PING, Http2Frame.WINDOW_UPDATE,
+          Http2Frame.PRIORITY -> metrics.http2ControlFrame(); // connection management: no message
+      default -> {} // unknown frame types are ignored (RFC 9113 §4.1)
     }
   }
 
@@ -135,11 +148,15 @@ final class Http2StreamAssembler {
     byte[] block = stream.getHeaderBlock().toByteArray();
     stream.clearHeaderBlock();
     if (!stream.getHpackFailed()) {
-      List<Header> fields = hpack.decode(session.connectionId(), direction, stream.getStreamId(), block);
-      if (fields == null) {
+      HpackDecoders.Decoded decoded =
+          hpack.decode(session.connectionId(), direction, stream.getStreamId(), block);
+      if (decoded.tableLost()) {
+        tableLost(session, direction);
+      }
+      if (decoded.headers() == null) {
         stream.setHpackFailed(true);
       } else {
-        stream.addAllHeaders(fields);
+        stream.addAllHeaders(decoded.headers());
       }
     }
     if (stream.getEndStreamPending()) {
@@ -147,7 +164,42 @@ final class Http2StreamAssembler {
     }
   }
 
+  /**
+   * Adds a HEADERS/CONTINUATION fragment; a block growing past the header limit (endless
+   * CONTINUATIONs, RFC 9113 §10.5.1) is dropped, and the table with it, instead of stored.
+   */
+  private void appendHeaderFragment(ConnectionSession session, Direction direction,
+      ProcessorHttp2Stream.Builder stream, byte[] fragment) {
+    if (stream.getHpackFailed()) {
+      return;
+    }
+    if ((long) stream.getHeaderBlock().size() + fragment.length > limits.maxHeaderBytes()) {
+      stream.clearHeaderBlock().setHpackFailed(true);
+      tableLost(session, direction);
+      return;
+    }
+    stream.setHeaderBlock(stream.getHeaderBlock().concat(ByteString.copyFrom(fragment)));
+  }
+
+  /**
+   * Bytes of this direction's header blocks were lost (gap, cut frame, endless CONTINUATION,
+   * compression error): the table goes, and later blocks are decoded with an empty one. That
+   * is safe: entries added after the loss sit at the same indices in the real table and in the
+   * fresh one, and a reference to an entry from before the loss is past the fresh table's end,
+   * so it fails (the message is flagged) instead of resolving to a wrong field (RFC 7541 §2.3.3).
+   */
+  void tableLost(ConnectionSession session, Direction direction) {
+    metrics.hpackTableLost();
+    session.direction(direction).setHpackTableUnknown(true);
+    hpack.forget(session.connectionId(), direction);
+  }
+
   private void complete(ConnectionSession session, Direction direction, int index, boolean cut) {
+    complete(session, direction, index, cut, -1);
+  }
+
+  private void complete(ConnectionSession session, Direction direction, int index, boolean cut,
+      long resetCode) {
     ProcessorDirectionState.Builder dir = session.direction(direction);
     ProcessorHttp2Stream stream = dir.getHttp2Streams(index);
     dir.removeHttp2Streams(index);
@@ -157,6 +209,9 @@ final class Http2StreamAssembler {
     boolean truncated = cut || stream.getBody().size() < stream.getBodyLength();
     ParsedMessage.Builder message =
         factory.http2(session.connectionId(), session.state().getIdentity(), span, stream, truncated);
+    if (resetCode >= 0) {
+      message.setHttp2Reset(true).setHttp2ErrorCode((int) resetCode);
+    }
     if (truncated) {
       metrics.truncatedMessage();
     }
@@ -219,6 +274,12 @@ final class Http2StreamAssembler {
       }
     }
     return -1;
+  }
+
+  /** RST_STREAM payload: a 32-bit error code (RFC 9113 §6.4); 0 when it is malformed. */
+  private static long errorCode(Http2Frame frame) {
+    byte[] p = frame.payload();
+    return p.length < 4 ? 0 : (p[0] & 0xffL) << 24 | (p[1] & 0xffL) << 16 | (p[2] & 0xffL) << 8 | (p[3] & 0xffL);
   }
 
   private static int padLength(Http2Frame frame) {

@@ -1,7 +1,7 @@
 package io.ecapture.kafka.processor.topology;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,11 +14,17 @@ import java.util.TreeSet;
  * with nothing to flush waiting for their TTL. A walk stops at the first entry not yet due, so a
  * punctuation costs O(due entries · log n).
  *
+ * <p>Every record updates one of them, so both are cheap per update: the flush schedule is a
+ * tree ordered by (time, insertion number), never comparing keys; the eviction schedule is
+ * written with the current time, which only grows, so it is a FIFO with lazy deletion (an entry
+ * whose key moved on is skipped when reached; the queue is compacted when stale entries
+ * dominate).
+ *
  * <p>Not persisted: rebuilt from the store once in {@code init} (after restoration).
  */
 final class IdleIndex {
-  private final Schedule awaitingFlush = new Schedule();
-  private final Schedule awaitingEviction = new Schedule();
+  private final FlushSchedule awaitingFlush = new FlushSchedule();
+  private final EvictionQueue awaitingEviction = new EvictionQueue();
 
   /** Schedules a connection with unflushed bytes whose oldest unflushed activity is {@code ms}. */
   void awaitFlush(String key, long ms) {
@@ -26,7 +32,7 @@ final class IdleIndex {
     awaitingFlush.put(key, ms);
   }
 
-  /** Schedules a connection with nothing to flush, last active at {@code ms}. */
+  /** Schedules a connection with nothing to flush, last active at {@code ms} (the clock now). */
   void awaitEviction(String key, long ms) {
     awaitingFlush.remove(key);
     awaitingEviction.put(key, ms);
@@ -42,32 +48,45 @@ final class IdleIndex {
     return awaitingFlush.due(nowMs - idleMs);
   }
 
-  /** Keys with nothing to flush, untouched for at least {@code ttlMs}. */
+  /** Keys with nothing to flush, untouched for at least {@code ttlMs}; they leave the schedule. */
   List<String> dueForEviction(long nowMs, long ttlMs) {
-    return awaitingEviction.due(nowMs - ttlMs);
+    return awaitingEviction.takeDue(nowMs - ttlMs);
   }
 
   int size() {
-    return awaitingFlush.times.size() + awaitingEviction.times.size();
+    return awaitingFlush.entries.size() + awaitingEviction.latest.size();
   }
 
-  private static final class Schedule {
-    private record Entry(long ms, String key) {}
+  private static final class FlushSchedule {
+    private record Entry(long ms, long seq, String key) implements Comparable<Entry> {
+      @Override
+      public int compareTo(Entry other) {
+        int byTime = Long.compare(ms, other.ms);
+        return byTime != 0 ? byTime : Long.compare(seq, other.seq);
+      }
+    }
 
-    private final Map<String, Long> times = new HashMap<>();
-    private final TreeSet<Entry> order =
-        new TreeSet<>(Comparator.comparingLong(Entry::ms).thenComparing(Entry::key));
+    private final Map<String, Entry> entries = new HashMap<>();
+    private final TreeSet<Entry> order = new TreeSet<>();
+    private long nextSeq;
 
     void put(String key, long ms) {
-      remove(key);
-      times.put(key, ms);
-      order.add(new Entry(ms, key));
+      Entry previous = entries.get(key);
+      if (previous != null) {
+        if (previous.ms() == ms) {
+          return; // already there: most records of a busy connection land in the same ms
+        }
+        order.remove(previous);
+      }
+      Entry entry = new Entry(ms, nextSeq++, key);
+      entries.put(key, entry);
+      order.add(entry);
     }
 
     void remove(String key) {
-      Long previous = times.remove(key);
+      Entry previous = entries.remove(key);
       if (previous != null) {
-        order.remove(new Entry(previous, key));
+        order.remove(previous);
       }
     }
 
@@ -80,6 +99,52 @@ final class IdleIndex {
         due.add(entry.key());
       }
       return due;
+    }
+  }
+
+  private static final class EvictionQueue {
+    private record Entry(long ms, String key) {}
+
+    private final Map<String, Long> latest = new HashMap<>();
+    private final ArrayDeque<Entry> queue = new ArrayDeque<>();
+
+    void put(String key, long ms) {
+      Long previous = latest.put(key, ms);
+      if (previous != null && previous == ms) {
+        return;
+      }
+      queue.addLast(new Entry(ms, key));
+      if (queue.size() > 2 * latest.size() + 1024) {
+        compact();
+      }
+    }
+
+    void remove(String key) {
+      latest.remove(key); // its queue entries become stale
+    }
+
+    /**
+     * Removes and returns the keys last scheduled at or before {@code notAfterMs}. A clock step
+     * back can leave a later-scheduled key behind an earlier one: it is then evicted a little late.
+     */
+    List<String> takeDue(long notAfterMs) {
+      List<String> due = new ArrayList<>();
+      while (!queue.isEmpty() && queue.peekFirst().ms() <= notAfterMs) {
+        Entry entry = queue.pollFirst();
+        Long current = latest.get(entry.key());
+        if (current != null && current == entry.ms()) {
+          latest.remove(entry.key());
+          due.add(entry.key());
+        }
+      }
+      return due;
+    }
+
+    private void compact() {
+      queue.removeIf(entry -> {
+        Long current = latest.get(entry.key());
+        return current == null || current != entry.ms();
+      });
     }
   }
 }

@@ -11,6 +11,7 @@ import io.ecapture.kafka.processor.protocol.ProtocolParser.Detection;
 import io.ecapture.kafka.processor.protocol.http1.Http1Message;
 import io.ecapture.kafka.processor.protocol.http2.Http2Frame;
 import io.ecapture.kafka.processor.protocol.http2.Http2FrameParser;
+import io.ecapture.kafka.processor.protocol.websocket.PerMessageDeflate;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrame;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
@@ -38,13 +39,16 @@ final class MessageExtractor {
   private final ProtocolParser<WebSocketFrame> webSocket;
   private final Http2FrameParser http2;
   private final Http2StreamAssembler http2Streams;
+  private final WebSocketMessageAssembler webSocketMessages;
   private final ParsedMessageFactory factory;
   private final ProcessorLimits limits;
   private final ProcessorMetrics metrics;
 
   MessageExtractor(ProtocolParser<Http1Message> http1, ProtocolParser<WebSocketFrame> webSocket,
-      Http2FrameParser http2, Http2StreamAssembler http2Streams, ParsedMessageFactory factory,
+      Http2FrameParser http2, Http2StreamAssembler http2Streams,
+      WebSocketMessageAssembler webSocketMessages, ParsedMessageFactory factory,
       ProcessorLimits limits, ProcessorMetrics metrics) {
+    this.webSocketMessages = webSocketMessages;
     this.http1 = http1;
     this.webSocket = webSocket;
     this.http2 = http2;
@@ -63,6 +67,9 @@ final class MessageExtractor {
     int buffered = dir.getBuffer().size();
     if (atEnd && dir.getProtocol() == Protocol.HTTP2 && buffered == 0) {
       http2Streams.flushOpenStreams(session, direction);
+    }
+    if (atEnd && buffered == 0) {
+      webSocketMessages.flushOpenMessage(session, direction);
     }
     if (buffered == 0
         || (!atEnd && buffered < dir.getParseNeedsBytes() && buffered < limits.maxBufferedBytes())) {
@@ -120,10 +127,23 @@ final class MessageExtractor {
     if (atEnd && dir.getProtocol() == Protocol.HTTP2) {
       http2Streams.flushOpenStreams(session, direction);
     }
+    if (atEnd) {
+      webSocketMessages.flushOpenMessage(session, direction);
+    }
   }
 
   void forget(String connectionId) {
     http2Streams.forget(connectionId);
+    webSocketMessages.forget(connectionId);
+  }
+
+  /** Bytes of the direction were lost: per-direction decoding contexts can no longer be trusted. */
+  void onGap(ConnectionSession session, Direction direction) {
+    switch (session.direction(direction).getProtocol()) {
+      case HTTP2 -> http2Streams.tableLost(session, direction);
+      case WEBSOCKET -> webSocketMessages.contextLost(session, direction);
+      default -> {}
+    }
   }
 
   /** Parses one message at {@code pos} with the direction's parser and emits it on SUCCESS. */
@@ -191,12 +211,7 @@ final class MessageExtractor {
     if (result.bytesStillExpected() > 0) {
       dir.setDiscardRemaining(result.bytesStillExpected());
     }
-    if (result.message().truncated()) {
-      metrics.truncatedMessage();
-    }
-    metrics.messageOut();
-    session.emitData(factory.webSocket(session.connectionId(), session.state().getIdentity(), span,
-        result.message()));
+    webSocketMessages.onFrame(session, direction, span, result.message());
   }
 
   private void emitHttp(ConnectionSession session, ProcessorDirectionState.Builder dir,
@@ -224,8 +239,13 @@ final class MessageExtractor {
     session.emitResponse(message, http.interim());
     ProcessorDirectionState.Builder requestSide = session.direction(opposite(direction));
     if (http.status() == 101 && asksForWebSocket(http)) {
-      dir.setProtocol(Protocol.WEBSOCKET);
-      requestSide.setProtocol(Protocol.WEBSOCKET);
+      // RFC 7692 §7.1: the 101 says which extension the server accepted, with its parameters
+      PerMessageDeflate deflate =
+          PerMessageDeflate.fromResponseHeader(http.header("Sec-WebSocket-Extensions"));
+      dir.setProtocol(Protocol.WEBSOCKET).setWsDeflate(deflate.enabled())
+          .setWsNoContextTakeover(deflate.serverNoContextTakeover());
+      requestSide.setProtocol(Protocol.WEBSOCKET).setWsDeflate(deflate.enabled())
+          .setWsNoContextTakeover(deflate.clientNoContextTakeover());
     } else if (!http.interim() && requestSide.getProtocol() == Protocol.WEBSOCKET) {
       // upgrade refused: still HTTP/1, and hints computed for WebSocket no longer hold
       requestSide.setProtocol(Protocol.PROTOCOL_UNKNOWN).setUnknownPrefixBytes(0).setParseNeedsBytes(0);

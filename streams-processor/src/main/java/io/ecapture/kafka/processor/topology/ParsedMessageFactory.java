@@ -1,16 +1,19 @@
 package io.ecapture.kafka.processor.topology;
 
 import com.google.protobuf.ByteString;
+import io.ecapture.kafka.processor.protocol.grpc.GrpcFrameParser;
 import io.ecapture.kafka.processor.protocol.http1.BodyDecoder;
 import io.ecapture.kafka.processor.protocol.http1.DecodedBody;
 import io.ecapture.kafka.processor.protocol.http1.HeaderField;
 import io.ecapture.kafka.processor.protocol.http1.Http1Message;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrame;
+import io.ecapture.kafka.processor.protocol.websocket.WebSocketMessage;
 import io.ecapture.kafka.processor.render.TextRenderer;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.capture.Tuple;
 import io.ecapture.kafka.proto.parsed.Endpoint;
+import io.ecapture.kafka.proto.parsed.GrpcFields;
 import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.proto.parsed.HttpFields;
 import io.ecapture.kafka.proto.parsed.MessageKind;
@@ -32,10 +35,12 @@ final class ParsedMessageFactory {
   static final int ECAPTUREQ_WEBSOCKET = 5;
 
   private final BodyDecoder bodyDecoder;
+  private final GrpcFrameParser grpcFrames;
   private final int maxRenderedBytes;
 
-  ParsedMessageFactory(BodyDecoder bodyDecoder, int maxRenderedBytes) {
+  ParsedMessageFactory(BodyDecoder bodyDecoder, int maxBodyBytes, int maxRenderedBytes) {
     this.bodyDecoder = bodyDecoder;
+    this.grpcFrames = new GrpcFrameParser(maxBodyBytes);
     this.maxRenderedBytes = maxRenderedBytes;
   }
 
@@ -113,15 +118,23 @@ final class ParsedMessageFactory {
       http.setContentEncoding(encoding);
     }
     MessageKind kind = request ? MessageKind.REQUEST : response ? MessageKind.RESPONSE : MessageKind.DATA;
-    return common(connectionId, identity, span)
-        // gRPC rides on HTTP/2 (same eCaptureQ types); its length-prefixed messages stay in the body
+    ParsedMessage.Builder out = common(connectionId, identity, span);
+    byte[] shown = decoded.bytes();
+    if (grpc) {
+      GrpcFields fields = GrpcFieldsFactory.of(stream.getHeadersList(), raw,
+          !truncated && raw.length == stream.getBodyLength(), grpcFrames, bodyDecoder);
+      out.setGrpc(fields);
+      shown = GrpcFieldsFactory.messageBytes(fields); // decompressed messages, prefixes removed
+    }
+    return out
+        // gRPC rides on HTTP/2 (same eCaptureQ types); the body field keeps the wire form
         .setProtocol(grpc ? Protocol.GRPC : Protocol.HTTP2)
         .setKind(kind)
         .setHttp(http)
         .setHttp2StreamId(stream.getStreamId())
         .setEcaptureqType(request ? ECAPTUREQ_HTTP2_REQUEST : response ? ECAPTUREQ_HTTP2_RESPONSE : ECAPTUREQ_UNKNOWN)
         .setRendered(ByteString.copyFrom(TextRenderer.http2(http.build(), stream.getStreamId(),
-            stream.getHpackFailed(), decoded.bytes(), maxRenderedBytes)));
+            stream.getHpackFailed(), shown, maxRenderedBytes)));
   }
 
   private static int parseStatus(String value) {
@@ -133,17 +146,21 @@ final class ParsedMessageFactory {
   }
 
   ParsedMessage.Builder webSocket(String connectionId, RawEvent identity, Span span,
-      WebSocketFrame frame) {
+      WebSocketMessage message) {
+    WebSocketFrame frame = message.asFrame();
     WebSocketFields.Builder ws = WebSocketFields.newBuilder()
-        .setFin(frame.fin())
-        .setOpcode(frame.opcode())
+        .setFin(message.fin())
+        .setOpcode(message.opcode())
         .setOpcodeName(frame.opcodeName())
-        .setMasked(frame.masked())
-        .setCompressed(frame.rsv1())
-        .setPayloadLength(frame.payloadLength())
-        .setPayload(ByteString.copyFrom(frame.payload()))
-        .setPayloadTruncated(frame.truncated())
-        .setCloseCode(frame.closeCode());
+        .setMasked(message.masked())
+        .setCompressed(message.compressed())
+        .setPayloadLength(message.payloadLength())
+        .setPayload(ByteString.copyFrom(message.payload()))
+        .setPayloadTruncated(message.truncated())
+        .setCloseCode(frame.closeCode())
+        .setFrames(message.frames())
+        .setInflated(message.inflated())
+        .setInflateFailed(message.inflateFailed());
     return common(connectionId, identity, span)
         .setProtocol(Protocol.WEBSOCKET)
         .setKind(MessageKind.DATA)

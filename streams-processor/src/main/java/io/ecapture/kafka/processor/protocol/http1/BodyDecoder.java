@@ -10,11 +10,12 @@ import java.util.zip.DataFormatException;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
+import com.github.luben.zstd.ZstdInputStream;
 import org.brotli.dec.BrotliInputStream;
 
 /**
  * Removes Content-Encoding codings (RFC 9110 §8.4): gzip, x-gzip, deflate (zlib or raw, as
- * servers disagree), br (RFC 7932), identity. Other codings (zstd, ...) leave the body as it was with
+ * servers disagree), br (RFC 7932), zstd (RFC 8878), identity. Other codings leave the body as it was with
  * {@code decoded = false}. A body cut by the capture decodes as far as its bytes allow.
  */
 public final class BodyDecoder {
@@ -40,6 +41,7 @@ public final class BodyDecoder {
             case "gzip", "x-gzip" -> inflate(gunzipStream(current));
             case "deflate" -> deflate(current);
             case "br" -> inflate(brotliStream(current));
+            case "zstd" -> inflate(zstdStream(current));
             default -> null;
           };
       if (step == null || !step.decoded()) {
@@ -66,6 +68,15 @@ public final class BodyDecoder {
     try {
       return new GZIPInputStream(new ByteArrayInputStream(data));
     } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /** RFC 8878 frames via zstd-jni (the library Kafka itself uses); null when it cannot load. */
+  private static InputStream zstdStream(byte[] data) {
+    try {
+      return new ZstdInputStream(new ByteArrayInputStream(data));
+    } catch (IOException | LinkageError e) {
       return null;
     }
   }

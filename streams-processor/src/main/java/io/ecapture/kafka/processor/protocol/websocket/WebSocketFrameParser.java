@@ -11,7 +11,8 @@ import io.ecapture.kafka.processor.protocol.ProtocolParser;
  * <p>A frame is INVALID when it uses a reserved opcode, a control frame is fragmented or longer
  * than 125 bytes (§5.5), a 64-bit length has its top bit set, or a minimal-length rule is broken
  * (§5.2 "the minimal number of bytes MUST be used"). RSV2/RSV3 must be 0: no extension defining
- * them exists; RSV1 is allowed for permessage-deflate (RFC 7692) and reported, not decoded.
+ * them exists; RSV1 is allowed for permessage-deflate (RFC 7692): the frame parser reports it,
+ * {@code WebSocketMessageAssembler} inflates whole messages.
  */
 public final class WebSocketFrameParser implements ProtocolParser<WebSocketFrame> {
   private static final int MAX_CONTROL_PAYLOAD = 125;

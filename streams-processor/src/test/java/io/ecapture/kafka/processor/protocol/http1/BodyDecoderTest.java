@@ -50,9 +50,33 @@ class BodyDecoderTest {
   }
 
   @Test
+  void decodesZstd() {
+    // compressed with zstd-jni's reference encoder (the same C library as the zstd CLI)
+    DecodedBody body = decoder.decode("zstd", com.github.luben.zstd.Zstd.compress(TEXT, 3));
+    assertTrue(body.decoded());
+    assertFalse(body.truncated());
+    assertArrayEquals(TEXT, body.bytes());
+  }
+
+  @Test
+  void truncatedZstdKeepsWhatDecodedAndCorruptZstdIsNotDecoded() {
+    byte[] random = new byte[4096];
+    new java.util.Random(3).nextBytes(random);
+    byte[] big = new byte[200_000];
+    for (int i = 0; i < big.length; i += random.length) {
+      System.arraycopy(random, 0, big, i, Math.min(random.length, big.length - i));
+    }
+    byte[] compressed = com.github.luben.zstd.Zstd.compress(big, 1);
+    DecodedBody cut = decoder.decode("zstd", Arrays.copyOf(compressed, compressed.length - 10));
+    assertTrue(cut.truncated() || !cut.decoded(), "a cut frame is never reported whole");
+    byte[] corrupt = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 9, 9, 9, 9, 9};
+    assertFalse(decoder.decode("zstd", corrupt).decoded());
+  }
+
+  @Test
   void unknownCodingPassesBytesThroughFlagged() {
     byte[] data = {1, 2, 3};
-    DecodedBody body = decoder.decode("zstd", data);
+    DecodedBody body = decoder.decode("compress", data);
     assertFalse(body.decoded());
     assertArrayEquals(data, body.bytes());
   }

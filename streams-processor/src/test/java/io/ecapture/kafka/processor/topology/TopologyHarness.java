@@ -1,0 +1,81 @@
+package io.ecapture.kafka.processor.topology;
+
+import io.ecapture.kafka.processor.ProcessorConfig;
+import io.ecapture.kafka.processor.ProcessorMetrics;
+import io.ecapture.kafka.processor.StreamsProcessor;
+import io.ecapture.kafka.proto.Serdes;
+import io.ecapture.kafka.proto.Topics;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.capture.RawEvent;
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import io.ecapture.kafka.proto.parsed.ProcessorConnectionState;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueStore;
+
+/** The real topology in a TopologyTestDriver, with helpers to feed whole byte streams. */
+final class TopologyHarness implements AutoCloseable {
+  final ProcessorMetrics metrics = new ProcessorMetrics();
+  final ProcessorConfig config;
+  private final TopologyTestDriver driver;
+  private final TestInputTopic<String, byte[]> raw;
+  private final TestOutputTopic<String, ParsedMessage> parsed;
+
+  TopologyHarness(Path stateDir) {
+    this(ProcessorConfig.defaults().withStateDir(stateDir));
+  }
+
+  TopologyHarness(ProcessorConfig base) {
+    config = base.withProcessingGuarantee(StreamsConfig.AT_LEAST_ONCE)
+        .withIdleFlush(Duration.ofSeconds(1))
+        .withConnectionTtl(Duration.ofMinutes(5));
+    driver = new TopologyTestDriver(StreamsProcessor.buildTopology(config, metrics),
+        config.toStreamsProperties(), Instant.parse("2026-01-01T00:00:00Z"));
+    raw = driver.createInputTopic(Topics.RAW.name(), new StringSerializer(), new ByteArraySerializer());
+    parsed = driver.createOutputTopic(Topics.PARSED.name(), new StringDeserializer(),
+        Serdes.PARSED_MESSAGE.deserializer());
+  }
+
+  void send(RawEvent event) {
+    raw.pipeInput(event.getConnectionId(), event.toByteArray());
+  }
+
+  /** {@code bytes} of one direction as chunks cut at {@code cuts} (ascending stream offsets). */
+  void sendSplit(RawEvents events, Direction direction, long baseOffset, byte[] bytes, int... cuts) {
+    int from = 0;
+    for (int cut : cuts) {
+      if (cut > from && cut < bytes.length) {
+        send(events.data(direction, baseOffset + from, Arrays.copyOfRange(bytes, from, cut), from));
+        from = cut;
+      }
+    }
+    send(events.data(direction, baseOffset + from, Arrays.copyOfRange(bytes, from, bytes.length), from));
+  }
+
+  void idle(Duration duration) {
+    driver.advanceWallClockTime(duration);
+  }
+
+  List<ParsedMessage> output() {
+    return parsed.readValuesToList();
+  }
+
+  KeyValueStore<String, ProcessorConnectionState> store() {
+    return driver.getKeyValueStore(TopologyNames.STATE_STORE);
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
