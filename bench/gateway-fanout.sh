@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+# the module resolves its siblings (proto, embedded-kafka) from the local repository
+./mvnw -B -q -DskipTests install
 ./mvnw -B -q -pl ecaptureq-gateway test-compile
 ./mvnw -B -q -pl ecaptureq-gateway dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile=target/gateway-fanout.classpath >/dev/null
