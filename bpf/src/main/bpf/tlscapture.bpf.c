@@ -53,7 +53,7 @@ struct conn_info {
 	__u16 closed;          /* CLOSE event already sent (TCP_CLOSE seen); fd may still drain */
 	__u16 library;
 	__u8 accepted;
-	__u8 pad;
+	__u8 tls_minor;        /* low byte of SSL->version when first seen (0x0303 -> 3), 0 unknown */
 	__u32 flags;
 	__u8 saddr[ADDR_LEN];
 	__u8 daddr[ADDR_LEN];
@@ -79,6 +79,45 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } capture_filter SEC(".maps");
+
+/* Secret offsets per probed library (index = bpf_cookie), written by the collector before attach. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_LIBRARIES);
+	__type(key, __u32);
+	__type(value, struct ssl_offsets);
+} ssl_offsets SEC(".maps");
+
+/* TLS sessions whose keys were sent: (SSL*, tgid) -> first 8 bytes of the client random, so a
+ * reused SSL object (new handshake, new random) is sent again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_SSL_SESSIONS);
+	__type(key, struct ssl_key);
+	__type(value, __u64);
+} keys_sent SEC(".maps");
+
+/* Process filters (enum filter_key says which are on); values unused. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_ENTRIES);
+	__type(key, __u32);                 /* tgid */
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_ENTRIES);
+	__type(key, __u32);                 /* uid */
+	__type(value, __u8);
+} filter_uids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_ENTRIES);
+	__type(key, char[TASK_COMM_LEN]);   /* NUL-padded task name */
+	__type(value, __u8);
+} filter_comms SEC(".maps");
 
 /* LRU: a thread killed inside an SSL call never reaches the return probe; its entry ages out. */
 struct {
@@ -111,8 +150,9 @@ struct {
 	__type(value, __u32);               /* tgid of the process that accepted it */
 } accepted_socks SEC(".maps");
 
-/* Keeps struct tls_event in the object's BTF so the Java layout test can read it. */
+/* Keeps struct tls_event / tls_keys in the object's BTF so the Java layout test can read them. */
 const struct tls_event *unused_tls_event __attribute__((unused));
+const struct tls_keys *unused_tls_keys __attribute__((unused));
 
 /*
  * Waking the consumer for every record costs more than capturing it (an irq_work and an epoll
@@ -202,7 +242,7 @@ static __always_inline void fill_header(struct tls_event *ev, __u32 kind, const 
 	ev->chunk_offset = 0;
 	ev->library = conn->library;
 	ev->accepted = conn->accepted;
-	ev->pad = 0;
+	ev->tls_minor = conn->tls_minor;
 }
 
 static __always_inline void emit_lifecycle(__u32 kind, const struct conn_info *conn, __u32 tid)
@@ -229,6 +269,20 @@ static __always_inline bool is_stale(const struct conn_info *conn, struct sock *
 	return conn->pid != tgid || conn->fd != fd || BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_CLOSE;
 }
 
+/* The negotiated TLS version's low byte (SSL->version 0x0303 -> 3), when this library's layout is known. */
+static __always_inline __u8 tls_minor_of(__u64 ssl, __u16 library)
+{
+	__u32 index = library;
+	struct ssl_offsets *off = bpf_map_lookup_elem(&ssl_offsets, &index);
+	__s32 version = 0;
+
+	if (!off || !off->supported || !ssl)
+		return 0;
+	if (bpf_probe_read_user(&version, sizeof(version), (void *)(ssl + off->ssl_version)))
+		return 0;
+	return (version >> 8) == 0x03 ? (__u8)version : 0;
+}
+
 /* Finds or creates the connection of an SSL call; a new one gets an OPEN event. */
 static __always_inline struct conn_info *connection_of(__u64 ssl, int fd, __u64 pid_tgid, __u16 library)
 {
@@ -249,6 +303,7 @@ static __always_inline struct conn_info *connection_of(__u64 ssl, int fd, __u64 
 	fresh.fd = sk ? fd : -1;
 	fresh.flags = sk ? 0 : FLAG_NO_SOCKET;
 	fresh.library = library;
+	fresh.tls_minor = tls_minor_of(ssl, library);
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
 	if (sk) {
 		read_tuple(sk, &fresh);
@@ -327,30 +382,112 @@ static long emit_chunk(__u32 index, struct chunk_ctx *c)
 	return emit_chunk_sized(c, done, len, MAX_CHUNK);
 }
 
+/* ---- TLS key material ---- */
+
+/*
+ * After a successful read/write the handshake is complete: read the session's secrets from the
+ * SSL object (offsets of this library's OpenSSL version) once per session and send them.
+ */
+static __always_inline void emit_keys(__u64 ssl, struct ssl_key *skey, const struct conn_info *conn,
+				      __u16 library, __u32 tid)
+{
+	__u32 index = library;
+	struct ssl_offsets *off = bpf_map_lookup_elem(&ssl_offsets, &index);
+	struct tls_event *ev;
+	struct tls_keys *keys;
+	__u64 random_head = 0, *sent, session = 0, cipher = 0;
+	__u64 master_key_length = 0;
+
+	if (!off || !off->supported)
+		return;
+	if (bpf_probe_read_user(&random_head, sizeof(random_head), (void *)(ssl + off->ssl_client_random)))
+		return;
+	sent = bpf_map_lookup_elem(&keys_sent, skey);
+	if (sent && *sent == random_head)
+		return;
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + sizeof(*keys), 0);
+	if (!ev) {
+		count_drop(DROP_RECORDS, 1);
+		return;
+	}
+	fill_header(ev, EVENT_KEYS, conn, tid);
+	ev->data_len = sizeof(*keys);
+	keys = (struct tls_keys *)(ev + 1);
+	__builtin_memset(keys, 0, sizeof(*keys));
+	bpf_probe_read_user(&keys->version, sizeof(keys->version), (void *)(ssl + off->ssl_version));
+	bpf_probe_read_user(keys->client_random, RANDOM_LEN, (void *)(ssl + off->ssl_client_random));
+	bpf_probe_read_user(keys->handshake_secret, SECRET_LEN, (void *)(ssl + off->ssl_handshake_secret));
+	bpf_probe_read_user(keys->handshake_traffic_hash, SECRET_LEN, (void *)(ssl + off->ssl_handshake_traffic_hash));
+	bpf_probe_read_user(keys->client_app_secret, SECRET_LEN, (void *)(ssl + off->ssl_client_app_secret));
+	bpf_probe_read_user(keys->server_app_secret, SECRET_LEN, (void *)(ssl + off->ssl_server_app_secret));
+	bpf_probe_read_user(keys->exporter_secret, SECRET_LEN, (void *)(ssl + off->ssl_exporter_secret));
+	if (!bpf_probe_read_user(&session, sizeof(session), (void *)(ssl + off->ssl_session)) && session) {
+		bpf_probe_read_user(&master_key_length, sizeof(master_key_length),
+				    (void *)(session + off->session_master_key_length));
+		keys->master_key_length = (__u32)master_key_length;
+		bpf_probe_read_user(keys->master_key, MASTER_KEY_LEN, (void *)(session + off->session_master_key));
+		if (!bpf_probe_read_user(&cipher, sizeof(cipher), (void *)(session + off->session_cipher)) && cipher)
+			bpf_probe_read_user(&keys->cipher_id, sizeof(keys->cipher_id), (void *)(cipher + off->cipher_id));
+	}
+	bpf_ringbuf_submit(ev, wakeup_flags());
+	bpf_map_update_elem(&keys_sent, skey, &random_head, BPF_ANY);
+}
+
 /* ---- SSL call tracking ---- */
 
-/* Several simulated hosts on one machine differ by network namespace: capture only ours. */
-static __always_inline bool wanted_task(void)
+static __always_inline bool filter_on(__u32 key)
+{
+	__u64 *value = bpf_map_lookup_elem(&capture_filter, &key);
+
+	return value && *value;
+}
+
+/*
+ * Several simulated hosts on one machine differ by network namespace: capture only ours. Then
+ * the pid / uid / comm filters, each on only when the collector set its flag.
+ */
+static __always_inline bool wanted_task(__u64 pid_tgid)
 {
 	__u32 key = FILTER_NETNS;
 	__u64 *netns = bpf_map_lookup_elem(&capture_filter, &key);
 	struct task_struct *task;
+	__u32 id;
+	char comm[TASK_COMM_LEN] = {};
 
-	if (!netns || !*netns)
-		return true;
-	task = (struct task_struct *)bpf_get_current_task();
-	return BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) == *netns;
+	if (netns && *netns) {
+		task = (struct task_struct *)bpf_get_current_task();
+		if (BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) != *netns)
+			return false;
+	}
+	if (filter_on(FILTER_BY_PID)) {
+		id = pid_tgid >> 32;
+		if (!bpf_map_lookup_elem(&filter_pids, &id))
+			return false;
+	}
+	if (filter_on(FILTER_BY_UID)) {
+		id = (__u32)bpf_get_current_uid_gid();
+		if (!bpf_map_lookup_elem(&filter_uids, &id))
+			return false;
+	}
+	if (filter_on(FILTER_BY_COMM)) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&filter_comms, comm))
+			return false;
+	}
+	return true;
 }
 
 static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void *buf, void *out_len_ptr,
 				      __u8 function, __u8 direction)
 {
-	__u64 pid_tgid;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct active_call call;
 
-	if (!wanted_task())
+	count_drop(COUNT_ENTRY_HITS, 1);
+	if (!wanted_task(pid_tgid)) {
+		count_drop(DROP_FILTERED, 1);
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
+	}
 	call = (struct active_call){
 		.ssl = (__u64)ssl,
 		.buf = (__u64)buf,
@@ -376,6 +513,7 @@ static __always_inline int return_call(long ret)
 	__s32 *known_fd;
 	int fd;
 
+	count_drop(COUNT_RETURN_HITS, 1);
 	if (!active)
 		return 0;
 	call = *active;
@@ -408,6 +546,7 @@ static __always_inline int return_call(long ret)
 	c.conn = connection_of(call.ssl, fd, pid_tgid, call.library);
 	if (!c.conn)
 		return 0;
+	emit_keys(call.ssl, &skey, c.conn, call.library, (__u32)pid_tgid);
 	c.offset = __sync_fetch_and_add(&c.conn->bytes[call.direction == DIR_READ ? 0 : 1], moved);
 	c.buf = call.buf;
 	c.call_len = (__u32)moved;

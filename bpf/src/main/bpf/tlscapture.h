@@ -29,6 +29,7 @@ enum event_kind {
 	EVENT_DATA = 1,
 	EVENT_OPEN = 2,
 	EVENT_CLOSE = 3,
+	EVENT_KEYS = 4,        /* struct tls_keys follows the header (data_len = its size) */
 };
 
 /* Same numbers as capture.proto Direction. */
@@ -57,8 +58,13 @@ enum event_flags {
 /* Keys of the array "capture_filter" (__u64 values, 0 = no filter), written by the collector. */
 enum filter_key {
 	FILTER_NETNS = 0,      /* capture only processes in the network namespace with this inode */
-	FILTER_KEYS = 1,
+	FILTER_BY_PID = 1,        /* non-zero: capture only tgids in the hash "filter_pids" */
+	FILTER_BY_UID = 2,        /* non-zero: capture only uids in the hash "filter_uids" */
+	FILTER_BY_COMM = 3,       /* non-zero: capture only task names in the hash "filter_comms" */
+	FILTER_KEYS = 4,
 };
+
+#define MAX_FILTER_ENTRIES 1024
 
 /* Indices of the per-CPU array "drop_counts". */
 enum drop_counter {
@@ -66,7 +72,10 @@ enum drop_counter {
 	DROP_BYTES = 1,        /* ring buffer full: payload bytes lost */
 	DROP_READ_FAULTS = 2,  /* user memory could not be read */
 	DROP_TRUNCATED = 3,    /* calls longer than MAX_CAPTURE_LEN */
-	DROP_COUNTERS = 4,
+	DROP_FILTERED = 4,     /* SSL calls skipped by the process filters */
+	COUNT_ENTRY_HITS = 5,  /* entry uprobe hits (every SSL read/write call seen, filtered or not) */
+	COUNT_RETURN_HITS = 6, /* return uprobe hits */
+	DROP_COUNTERS = 7,
 };
 
 /* Header of every record; DATA records carry data_len payload bytes right after it. */
@@ -95,7 +104,7 @@ struct tls_event {
 	__u32 chunk_offset;     /* DATA: position of payload[0] within the call */
 	__u16 library;          /* index of the probed libssl file (the uprobe's bpf_cookie) */
 	__u8 accepted;          /* 1: the socket came from accept(): this process is the server */
-	__u8 pad;               /* explicit padding, always 0 */
+	__u8 tls_minor;         /* low byte of the negotiated TLS version (3: TLS 1.2, 4: TLS 1.3), 0 unknown */
 };
 
 _Static_assert(sizeof(struct tls_event) == 136, "tls_event size");
@@ -111,5 +120,55 @@ _Static_assert(__builtin_offsetof(struct tls_event, comm) == 112, "comm");
 _Static_assert(__builtin_offsetof(struct tls_event, chunk_offset) == 128, "chunk_offset");
 _Static_assert(__builtin_offsetof(struct tls_event, library) == 132, "library");
 _Static_assert(__builtin_offsetof(struct tls_event, accepted) == 134, "accepted");
+_Static_assert(__builtin_offsetof(struct tls_event, tls_minor) == 135, "tls_minor");
+
+/* Libraries the collector may probe: size of the "ssl_offsets" array (index = bpf_cookie). */
+#define MAX_LIBRARIES 256
+
+/*
+ * Where one OpenSSL build keeps its secrets: byte offsets into struct ssl_st, ssl_session_st and
+ * ssl_cipher_st, written by the collector per library (from its table of known versions).
+ * supported = 0: unknown version, no key capture for that library.
+ */
+struct ssl_offsets {
+	__u32 supported;
+	__u32 ssl_version;                /* int version */
+	__u32 ssl_session;                /* SSL_SESSION *session */
+	__u32 ssl_client_random;          /* s3.client_random[32] */
+	__u32 ssl_handshake_secret;       /* handshake_secret[EVP_MAX_MD_SIZE] */
+	__u32 ssl_handshake_traffic_hash; /* handshake_traffic_hash[EVP_MAX_MD_SIZE] */
+	__u32 ssl_client_app_secret;      /* client_app_traffic_secret[EVP_MAX_MD_SIZE] */
+	__u32 ssl_server_app_secret;      /* server_app_traffic_secret[EVP_MAX_MD_SIZE] */
+	__u32 ssl_exporter_secret;        /* exporter_master_secret[EVP_MAX_MD_SIZE] */
+	__u32 session_master_key_length;  /* size_t master_key_length */
+	__u32 session_master_key;         /* master_key[TLS13_MAX_RESUMPTION_PSK_LENGTH] (first 48 used) */
+	__u32 session_cipher;             /* const SSL_CIPHER *cipher */
+	__u32 cipher_id;                  /* uint32_t id */
+};
+
+#define SECRET_LEN 64
+#define RANDOM_LEN 32
+#define MASTER_KEY_LEN 48
+
+/* Key material of one TLS session, read at the first successful SSL read/write on it. */
+struct tls_keys {
+	__u32 version;                    /* 0x0303 TLS 1.2, 0x0304 TLS 1.3 */
+	__u32 cipher_id;                  /* e.g. 0x03001301 TLS_AES_128_GCM_SHA256 */
+	__u32 master_key_length;
+	__u32 pad;
+	__u8 client_random[RANDOM_LEN];
+	__u8 master_key[MASTER_KEY_LEN];
+	__u8 handshake_secret[SECRET_LEN];
+	__u8 handshake_traffic_hash[SECRET_LEN];
+	__u8 client_app_secret[SECRET_LEN];
+	__u8 server_app_secret[SECRET_LEN];
+	__u8 exporter_secret[SECRET_LEN];
+};
+
+_Static_assert(sizeof(struct tls_keys) == 416, "tls_keys size");
+_Static_assert(__builtin_offsetof(struct tls_keys, client_random) == 16, "client_random");
+_Static_assert(__builtin_offsetof(struct tls_keys, master_key) == 48, "master_key");
+_Static_assert(__builtin_offsetof(struct tls_keys, handshake_secret) == 96, "handshake_secret");
+_Static_assert(__builtin_offsetof(struct tls_keys, exporter_secret) == 352, "exporter_secret");
 
 #endif /* __TLSCAPTURE_H */

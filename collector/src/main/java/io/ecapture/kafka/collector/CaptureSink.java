@@ -14,6 +14,12 @@ public interface CaptureSink extends AutoCloseable {
   /** Delivers one capture event (asynchronously is fine). */
   void event(RawEvent event);
 
+  /**
+   * Delivers one NSS key-log line ({@code CLIENT_RANDOM ...}, {@code CLIENT_TRAFFIC_SECRET_0 ...})
+   * for topic ecapture.keylog. Default: dropped (sinks that do not publish keys).
+   */
+  default void keyLog(String line) {}
+
   /** Delivers one process-log line. */
   void log(ProcessLog line);
 

@@ -42,6 +42,14 @@ public final class Collector implements AutoCloseable {
   private StatusServer statusServer;
   private volatile boolean running = true;
   private boolean closed;
+  private volatile CaptureFilter filter;
+  private final RawEventDecoder decoder;
+  /** Every probed file in bpf_cookie order: the configured ones, then discovered ones. */
+  private final List<Path> probedPaths = new ArrayList<>();
+  private final LibraryDiscovery discovery = new LibraryDiscovery(Path.of("/proc"));
+  /** Discovered files (by device and inode) -> index into {@link #libraries}. */
+  private final java.util.Map<Object, Integer> discovered = new java.util.HashMap<>();
+  private java.util.concurrent.ScheduledExecutorService discoveryTimer;
   private long reportedKernelDrops;
   private long reportedSendErrors;
 
@@ -50,9 +58,12 @@ public final class Collector implements AutoCloseable {
     this.stats = stats;
     this.sink = sink;
     this.probes = probes;
+    this.filter = config.filter();
+    this.decoder = new RawEventDecoder(config.hostId(), MonotonicClock.measure(), config.libsslPaths());
+    this.probedPaths.addAll(config.libsslPaths());
     RecordProcessor processor =
         new RecordProcessor(
-            new RawEventDecoder(config.hostId(), MonotonicClock.measure(), config.libsslPaths()),
+            decoder,
             stats,
             sink,
             warning -> log(LogLevel.WARN, warning));
@@ -72,7 +83,12 @@ public final class Collector implements AutoCloseable {
    * @throws CollectorStartException when eBPF cannot load (not root, no BTF) or no probe attaches
    */
   public static Collector start(CollectorConfig config) {
-    return start(config, stats -> new KafkaCaptureSink(config, stats));
+    return start(config, stats -> defaultSink(config, stats));
+  }
+
+  /** The on-disk spool in front of Kafka, or Kafka directly when the spool is disabled. */
+  static CaptureSink defaultSink(CollectorConfig config, CollectorStats stats) {
+    return config.spool().enabled() ? new SpoolingKafkaSink(config, stats) : new KafkaCaptureSink(config, stats);
   }
 
   /**
@@ -95,7 +111,9 @@ public final class Collector implements AutoCloseable {
       sink = sinkFactory.apply(stats);
       collector = new Collector(config, stats, sink, probes);
       collector.applyNetnsFilter();
+      probes.applyFilter(config.filter());
       collector.attachAll();
+      collector.startDiscovery();
       collector.startStatusServer();
       collector.pollThread.start();
       return collector;
@@ -126,16 +144,63 @@ public final class Collector implements AutoCloseable {
     log(LogLevel.INFO, "capturing only processes in network namespace " + netns + " (inode " + inode + ")");
   }
 
-  private void attachAll() {
-    List<String> failures = new ArrayList<>();
-    int attached = 0;
-    List<Path> libraries = config.libsslPaths();
-    for (int index = 0; index < libraries.size(); index++) {
-      for (String line : probes.attachLibssl(libraries.get(index), index, failures)) {
-        log(LogLevel.INFO, line);
-        attached++;
+  /** A probed library, its OpenSSL release and whether its TLS keys can be captured. */
+  /**
+   * A probed file.
+   *
+   * @param path where it was probed (for discovered files, through /proc/PID/root)
+   * @param version its OpenSSL release ("unknown" when no version string was found)
+   * @param keyCapture whether TLS keys are read from it (only for versions in {@link OpenSslOffsets})
+   * @param discovered found by the /proc scan rather than configured
+   * @param pids processes that mapped it at the last scan (discovered files only)
+   */
+  public record Library(Path path, String version, boolean keyCapture, boolean discovered, java.util.Set<Integer> pids) {
+    String json() {
+      return "{\"path\":\"" + path.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"version\":\"" + version
+          + "\",\"keyCapture\":" + (keyCapture ? "\"on\"" : "\"off: unsupported OpenSSL version\"")
+          + ",\"origin\":\"" + (discovered ? "discovered" : "configured") + "\",\"pids\":"
+          + new java.util.TreeSet<>(pids).toString().replace(" ", "") + "}";
+    }
+
+    Library withPids(java.util.Set<Integer> value) {
+      return new Library(path, version, keyCapture, discovered, java.util.Set.copyOf(value));
+    }
+  }
+
+  private volatile List<Library> libraries = List.of();
+
+  /** The probed libraries with their detected OpenSSL version and key-capture state. */
+  public List<Library> libraries() {
+    return libraries;
+  }
+
+  private void configureKeyCapture() {
+    List<Library> found = new ArrayList<>();
+    List<Path> paths = config.libsslPaths();
+    if (paths.size() > TlsProbes.MAX_LIBRARIES) {
+      throw new CollectorStartException("at most " + TlsProbes.MAX_LIBRARIES + " libraries can be probed", null);
+    }
+    for (int index = 0; index < paths.size(); index++) {
+      String version = OpenSslVersion.of(paths.get(index)).orElse("unknown");
+      java.util.Optional<OpenSslOffsets> offsets = OpenSslOffsets.forVersion(version);
+      probes.configureKeyCapture(index, offsets);
+      found.add(new Library(paths.get(index), version, offsets.isPresent(), false, java.util.Set.of()));
+      if (offsets.isPresent()) {
+        log(LogLevel.INFO, "TLS key capture on for " + paths.get(index) + " (OpenSSL " + version + ")");
+      } else {
+        log(LogLevel.WARN, "TLS key capture off for " + paths.get(index) + ": unsupported OpenSSL version "
+            + version + " (no struct offsets known for it; plaintext capture is not affected)");
       }
     }
+    libraries = List.copyOf(found);
+  }
+
+  private void attachAll() {
+    configureKeyCapture();
+    List<String> failures = new ArrayList<>();
+    List<String> report = new ArrayList<>();
+    int attached = probes.reattach(probedPaths, filter.pids(), report, failures);
+    report.forEach(line -> log(LogLevel.INFO, line));
     for (String failure : failures) {
       log(LogLevel.WARN, "attach failed: " + failure);
     }
@@ -145,7 +210,112 @@ public final class Collector implements AutoCloseable {
           "no OpenSSL function could be probed in " + config.libsslPaths() + ": " + failures, null);
     }
     log(LogLevel.INFO, "collector started: host " + config.hostId() + ", " + attached
-        + " OpenSSL functions probed, ring buffer " + config.ringBufferBytes() + " bytes");
+        + " OpenSSL functions probed, ring buffer " + config.ringBufferBytes() + " bytes, filter " + filter.toJson());
+  }
+
+  /**
+   * Scans /proc once for OpenSSL copies not probed yet (private libssl files, statically linked
+   * programs defining SSL_write/SSL_read) and attaches to them; runs by itself every {@code
+   * discoveryInterval}. Key capture is enabled only for shared libraries of a known version:
+   * statically linked builds may be patched (e.g. QUIC forks) with other struct layouts.
+   *
+   * @return the number of files newly probed
+   */
+  public synchronized int rescanProcesses() {
+    if (closed) {
+      return 0;
+    }
+    int added = 0;
+    List<Library> updated = new ArrayList<>(libraries);
+    for (int i = 0; i < updated.size(); i++) {
+      if (updated.get(i).discovered()) {
+        updated.set(i, updated.get(i).withPids(java.util.Set.of()));
+      }
+    }
+    for (LibraryDiscovery.Found found : discovery.scan()) {
+      Integer index = discovered.get(found.fileKey());
+      if (index == null) {
+        if (probedPaths.size() >= TlsProbes.MAX_LIBRARIES) {
+          LOG.warn("not probing {}: {} libraries already probed", found.path(), TlsProbes.MAX_LIBRARIES);
+          continue;
+        }
+        index = probedPaths.size();
+        String version = OpenSslVersion.of(found.path()).orElse("unknown");
+        java.util.Optional<OpenSslOffsets> offsets =
+            found.sharedLibrary() ? OpenSslOffsets.forVersion(version) : java.util.Optional.empty();
+        decoder.addLibrary(found.path());
+        probedPaths.add(found.path());
+        probes.configureKeyCapture(index, offsets);
+        List<String> failures = new ArrayList<>();
+        List<String> report = probes.attachLibrary(found.path(), index, filter.pids(), failures);
+        failures.forEach(failure -> log(LogLevel.WARN, "attach failed: " + failure));
+        log(LogLevel.INFO, "discovered OpenSSL " + version + " in " + found.path() + " (pids " + found.pids() + "): "
+            + report.size() + " functions probed, key capture " + (offsets.isPresent() ? "on" : "off"));
+        discovered.put(found.fileKey(), index);
+        updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids()));
+        added++;
+      } else {
+        updated.set(index, updated.get(index).withPids(found.pids()));
+      }
+    }
+    libraries = List.copyOf(updated);
+    return added;
+  }
+
+  private void startDiscovery() {
+    discovery.exclude(config.libsslPaths());
+    if (config.discoveryInterval().isZero()) {
+      return;
+    }
+    discoveryTimer = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+        Thread.ofPlatform().name("collector-discovery").daemon().factory());
+    long periodMs = config.discoveryInterval().toMillis();
+    discoveryTimer.scheduleWithFixedDelay(
+        () -> {
+          try {
+            rescanProcesses();
+          } catch (RuntimeException e) {
+            LOG.warn("process discovery failed: {}", e.toString());
+          }
+        },
+        0, periodMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+  }
+
+  /** The process filter in force. */
+  public CaptureFilter filter() {
+    return filter;
+  }
+
+  /**
+   * Changes which processes are captured, effective for SSL calls that start after it returns.
+   * With a pid filter the uprobes are attached per process (others pay no trap at all); without,
+   * for every process.
+   *
+   * @throws IllegalStateException when the collector is closed
+   * @throws CollectorStartException when no probe attaches for the new pids (the old filter and
+   *     probes stay)
+   */
+  public synchronized void updateFilter(CaptureFilter next) {
+    if (closed) {
+      throw new IllegalStateException("collector closed");
+    }
+    CaptureFilter previous = filter;
+    if (!previous.pids().equals(next.pids())) {
+      List<String> failures = new ArrayList<>();
+      List<String> report = new ArrayList<>();
+      // narrow the kernel filter first so a wider probe set never captures excluded processes
+      probes.applyFilter(next);
+      if (probes.reattach(probedPaths, next.pids(), report, failures) == 0) {
+        probes.applyFilter(previous);
+        probes.reattach(probedPaths, previous.pids(), new ArrayList<>(), new ArrayList<>());
+        throw new CollectorStartException("no OpenSSL function could be probed for pids " + next.pids() + ": " + failures, null);
+      }
+      failures.forEach(failure -> log(LogLevel.WARN, "attach failed: " + failure));
+    } else {
+      probes.applyFilter(next);
+    }
+    filter = next;
+    log(LogLevel.INFO, "capture filter now " + next.toJson() + " (" + probes.uprobeCount() + " uprobes)");
   }
 
   // The endpoint is a convenience: a port in use must not stop the capture.
@@ -154,7 +324,22 @@ public final class Collector implements AutoCloseable {
       return;
     }
     try {
-      statusServer = StatusServer.start(config.statusPort(), config.hostId(), stats::snapshot);
+      statusServer = StatusServer.start(config.statusPort(), config.hostId(), stats::snapshot, new StatusServer.FilterControl() {
+        @Override
+        public CaptureFilter current() {
+          return filter;
+        }
+
+        @Override
+        public void update(CaptureFilter next) {
+          updateFilter(next);
+        }
+
+        @Override
+        public String probesJson() {
+          return libraries.stream().map(Library::json).collect(java.util.stream.Collectors.joining(",", "[", "]"));
+        }
+      });
       log(LogLevel.INFO, "status on http://127.0.0.1:" + statusServer.port() + "/status and /metrics");
     } catch (java.io.IOException e) {
       log(LogLevel.WARN, "status endpoint not started on port " + config.statusPort() + ": " + e.getMessage());
@@ -242,14 +427,21 @@ public final class Collector implements AutoCloseable {
   }
 
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
+  public void close() {
+    StatusServer server;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      running = false;
+      server = statusServer;
     }
-    closed = true;
-    running = false;
-    if (statusServer != null) {
-      statusServer.close();
+    if (server != null) {
+      server.close(); // outside the lock: a POST /config in progress may be waiting for it
+    }
+    if (discoveryTimer != null) {
+      discoveryTimer.shutdownNow();
     }
     try {
       pollThread.join();
@@ -264,10 +456,11 @@ public final class Collector implements AutoCloseable {
     }
     CollectorStats.Snapshot last = stats.snapshot();
     // the map goes away with the object: keep its last values readable
-    long[] kernel = {
-      last.droppedInKernel(), last.droppedBytesInKernel(), last.readFaults(), last.truncatedCalls()
-    };
-    stats.attachKernelCounters(index -> index >= 0 ? kernel[index] : 0);
+    long[] kernel = new long[EventLayout.KERNEL_COUNTERS];
+    for (int index = 0; index < kernel.length; index++) {
+      kernel[index] = stats.kernelCounter(index);
+    }
+    stats.attachKernelCounters(index -> index >= 0 && index < kernel.length ? kernel[index] : 0);
     ringBuffer.close();
     probes.close();
     log(LogLevel.INFO, "collector stopped: " + last.summary());

@@ -2,7 +2,9 @@ package io.ecapture.kafka.collector;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -39,6 +41,32 @@ public final class CollectorCommand implements Callable<Integer> {
   @Option(names = "--netns", paramLabel = "PATH", description = "Capture only processes in this network namespace (e.g. /var/run/netns/NAME); default: all.")
   Path netns;
 
+  @Option(names = "--spool-dir", paramLabel = "DIR", description = "On-disk spool for broker outages (default: "
+      + "/var/lib/ecapture-kafka/spool/<host id>).")
+  Path spoolDir;
+
+  @Option(names = "--spool-max-mb", description = "Disk the spool may use in MiB (default: ${DEFAULT-VALUE}).")
+  long spoolMaxMb = CollectorConfig.Spool.DEFAULT_MAX_BYTES >> 20;
+
+  @Option(names = "--spool-full-policy", description = "When the spool is full: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
+  SpoolFullPolicy spoolFullPolicy = SpoolFullPolicy.DROP_OLDEST;
+
+  @Option(names = "--no-spool", description = "Send straight to Kafka: events are lost (counted) while the brokers are unreachable.")
+  boolean noSpool;
+
+  @Option(names = "--pid", paramLabel = "PID", description = "Capture only this process; repeatable (uprobes then attach per process).")
+  List<Integer> pids = new ArrayList<>();
+
+  @Option(names = "--uid", paramLabel = "UID", description = "Capture only processes of this user id; repeatable.")
+  List<Integer> uids = new ArrayList<>();
+
+  @Option(names = "--comm", paramLabel = "NAME", description = "Capture only processes with this task name (<= 15 bytes); repeatable.")
+  List<String> comms = new ArrayList<>();
+
+  @Option(names = "--discover-interval-s", description = "Seconds between scans of /proc for other OpenSSL copies "
+      + "(private libssl, statically linked programs) to probe; 0 off (default: ${DEFAULT-VALUE}).")
+  long discoverIntervalSeconds = CollectorConfig.DEFAULT_DISCOVERY_INTERVAL.toSeconds();
+
   /** The configuration the options describe. */
   CollectorConfig config() {
     CollectorConfig config =
@@ -55,7 +83,13 @@ public final class CollectorCommand implements Callable<Integer> {
     if (libssl != null && !libssl.isEmpty()) {
       config = config.withLibsslPaths(libssl);
     }
-    return config;
+    CollectorConfig.Spool spool = CollectorConfig.Spool.sized(spoolMaxMb << 20).withFullPolicy(spoolFullPolicy);
+    if (spoolDir != null) {
+      spool = spool.withDirectory(spoolDir);
+    }
+    config = config.withSpool(noSpool ? spool.disabled() : spool)
+        .withDiscoveryInterval(Duration.ofSeconds(discoverIntervalSeconds));
+    return config.withFilter(new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms)));
   }
 
   @Override

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 
 /**
  * Settings of one collector.
@@ -25,6 +26,11 @@ import java.util.Optional;
  * @param netns capture only processes in this network namespace (a path such as
  *     /var/run/netns/NAME or /proc/PID/ns/net), for several simulated hosts on one machine;
  *     default empty: every process of the machine
+ * @param spool the on-disk buffer between capture and Kafka; default {@link Spool#defaults()}
+ * @param filter which processes to capture (in-kernel); changeable at runtime through
+ *     {@code POST /config}; default {@link CaptureFilter#ALL}
+ * @param discoveryInterval how often /proc is scanned for other OpenSSL copies (private libssl
+ *     files, statically linked programs) to probe; zero turns discovery off; default 15 s
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -34,7 +40,10 @@ public record CollectorConfig(
     Duration statsInterval,
     Map<String, Object> producerOverrides,
     int statusPort,
-    Optional<Path> netns) {
+    Optional<Path> netns,
+    Spool spool,
+    CaptureFilter filter,
+    Duration discoveryInterval) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -44,12 +53,72 @@ public record CollectorConfig(
   public static final int DEFAULT_STATUS_PORT = 28258;
   /** {@link #statusPort} value that turns the HTTP endpoint off. */
   public static final int STATUS_DISABLED = -1;
+  /** Parent of the default spool directory ({@code <data dir>/spool/<host id>}). */
+  public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/ecapture-kafka");
+  public static final Duration DEFAULT_DISCOVERY_INTERVAL = Duration.ofSeconds(15);
+
+  /**
+   * The on-disk spool: capture events wait here until Kafka acknowledges them.
+   *
+   * @param enabled false: send straight to the producer (events fail and are counted while the
+   *     broker is away; the ring-buffer thread may block up to max.block.ms)
+   * @param directory where segments live; empty: {@code <DEFAULT_DATA_DIR>/spool/<hostId>}
+   * @param maxBytes disk the spool may use; default 1 GiB; at least two segments
+   * @param segmentBytes size of one segment file; default 32 MiB (smaller when maxBytes is small)
+   * @param fullPolicy what happens to new records when full; default DROP_OLDEST
+   */
+  public record Spool(boolean enabled, Optional<Path> directory, long maxBytes, int segmentBytes, SpoolFullPolicy fullPolicy) {
+    public static final long DEFAULT_MAX_BYTES = 1024L * 1024 * 1024;
+    static final int DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
+    /** A segment must hold the largest record (16 KiB payload plus header). */
+    static final int MIN_SEGMENT_BYTES = 256 * 1024;
+
+    public Spool {
+      Objects.requireNonNull(directory, "directory");
+      Objects.requireNonNull(fullPolicy, "fullPolicy");
+      if (segmentBytes < MIN_SEGMENT_BYTES) {
+        throw new IllegalArgumentException("spool segment must be >= " + MIN_SEGMENT_BYTES + " bytes: " + segmentBytes);
+      }
+      if (maxBytes / segmentBytes < 2) {
+        throw new IllegalArgumentException(
+            "spool max " + maxBytes + " bytes must hold two segments of " + segmentBytes + " bytes");
+      }
+    }
+
+    public static Spool defaults() {
+      return sized(DEFAULT_MAX_BYTES);
+    }
+
+    /** Enabled, default directory and policy, {@code maxBytes} of disk (at least 512 KiB). */
+    public static Spool sized(long maxBytes) {
+      int segment = (int) Math.max(MIN_SEGMENT_BYTES, Math.min(DEFAULT_SEGMENT_BYTES, maxBytes / 8));
+      return new Spool(true, Optional.empty(), maxBytes, segment, SpoolFullPolicy.DROP_OLDEST);
+    }
+
+    public Spool withDirectory(Path value) {
+      return new Spool(enabled, Optional.of(value), maxBytes, segmentBytes, fullPolicy);
+    }
+
+    public Spool withFullPolicy(SpoolFullPolicy value) {
+      return new Spool(enabled, directory, maxBytes, segmentBytes, value);
+    }
+
+    public Spool disabled() {
+      return new Spool(false, directory, maxBytes, segmentBytes, fullPolicy);
+    }
+  }
 
   public CollectorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     Objects.requireNonNull(hostId, "hostId");
     Objects.requireNonNull(statsInterval, "statsInterval");
     Objects.requireNonNull(netns, "netns (Optional.empty() for every namespace)");
+    Objects.requireNonNull(spool, "spool");
+    Objects.requireNonNull(filter, "filter");
+    Objects.requireNonNull(discoveryInterval, "discoveryInterval");
+    if (discoveryInterval.isNegative()) {
+      throw new IllegalArgumentException("discoveryInterval must be >= 0 (0: off)");
+    }
     libsslPaths = List.copyOf(libsslPaths);
     producerOverrides = Map.copyOf(producerOverrides);
     if (hostId.isBlank() || hostId.contains("/")) {
@@ -86,41 +155,96 @@ public record CollectorConfig(
         DEFAULT_STATS_INTERVAL,
         Map.of(),
         DEFAULT_STATUS_PORT,
-        Optional.empty());
+        Optional.empty(),
+        Spool.defaults(),
+        CaptureFilter.ALL,
+        DEFAULT_DISCOVERY_INTERVAL);
+  }
+
+  /** The spool directory in use: the configured one or {@code <DEFAULT_DATA_DIR>/spool/<hostId>}. */
+  public Path spoolDirectory() {
+    return spool.directory().orElse(DEFAULT_DATA_DIR.resolve("spool").resolve(hostId));
+  }
+
+  private static final class Copy {
+    String bootstrapServers;
+    String hostId;
+    List<Path> libsslPaths;
+    int ringBufferBytes;
+    Duration statsInterval;
+    Map<String, Object> producerOverrides;
+    int statusPort;
+    Optional<Path> netns;
+    Spool spool;
+    CaptureFilter filter;
+    Duration discoveryInterval;
+
+    Copy(CollectorConfig c) {
+      bootstrapServers = c.bootstrapServers;
+      hostId = c.hostId;
+      libsslPaths = c.libsslPaths;
+      ringBufferBytes = c.ringBufferBytes;
+      statsInterval = c.statsInterval;
+      producerOverrides = c.producerOverrides;
+      statusPort = c.statusPort;
+      netns = c.netns;
+      spool = c.spool;
+      filter = c.filter;
+      discoveryInterval = c.discoveryInterval;
+    }
+
+    CollectorConfig build() {
+      return new CollectorConfig(bootstrapServers, hostId, libsslPaths, ringBufferBytes, statsInterval,
+          producerOverrides, statusPort, netns, spool, filter, discoveryInterval);
+    }
+  }
+
+  private CollectorConfig with(UnaryOperator<Copy> change) {
+    return change.apply(new Copy(this)).build();
   }
 
   public CollectorConfig withBootstrapServers(String value) {
-    return new CollectorConfig(value, hostId, libsslPaths, ringBufferBytes, statsInterval, producerOverrides, statusPort, netns);
+    return with(c -> { c.bootstrapServers = value; return c; });
   }
 
   public CollectorConfig withHostId(String value) {
-    return new CollectorConfig(bootstrapServers, value, libsslPaths, ringBufferBytes, statsInterval, producerOverrides, statusPort, netns);
+    return with(c -> { c.hostId = value; return c; });
   }
 
   public CollectorConfig withLibsslPaths(List<Path> value) {
-    return new CollectorConfig(bootstrapServers, hostId, value, ringBufferBytes, statsInterval, producerOverrides, statusPort, netns);
+    return with(c -> { c.libsslPaths = value; return c; });
   }
 
   public CollectorConfig withRingBufferBytes(int value) {
-    return new CollectorConfig(bootstrapServers, hostId, libsslPaths, value, statsInterval, producerOverrides, statusPort, netns);
+    return with(c -> { c.ringBufferBytes = value; return c; });
   }
 
   public CollectorConfig withStatsInterval(Duration value) {
-    return new CollectorConfig(bootstrapServers, hostId, libsslPaths, ringBufferBytes, value, producerOverrides, statusPort, netns);
+    return with(c -> { c.statsInterval = value; return c; });
   }
 
   public CollectorConfig withProducerOverrides(Map<String, Object> value) {
-    return new CollectorConfig(bootstrapServers, hostId, libsslPaths, ringBufferBytes, statsInterval, value, statusPort, netns);
+    return with(c -> { c.producerOverrides = value; return c; });
   }
 
   public CollectorConfig withStatusPort(int value) {
-    return new CollectorConfig(bootstrapServers, hostId, libsslPaths, ringBufferBytes, statsInterval, producerOverrides, value, netns);
+    return with(c -> { c.statusPort = value; return c; });
   }
 
   public CollectorConfig withNetns(Path value) {
-    return new CollectorConfig(
-        bootstrapServers, hostId, libsslPaths, ringBufferBytes, statsInterval, producerOverrides, statusPort,
-        Optional.of(value));
+    return with(c -> { c.netns = Optional.of(value); return c; });
+  }
+
+  public CollectorConfig withSpool(Spool value) {
+    return with(c -> { c.spool = value; return c; });
+  }
+
+  public CollectorConfig withFilter(CaptureFilter value) {
+    return with(c -> { c.filter = value; return c; });
+  }
+
+  public CollectorConfig withDiscoveryInterval(Duration value) {
+    return with(c -> { c.discoveryInterval = value; return c; });
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */

@@ -12,7 +12,37 @@ public final class CollectorStats {
   final LongAdder malformed = new LongAdder();
   final LongAdder sent = new LongAdder();
   final LongAdder sendErrors = new LongAdder();
+  final LongAdder sendRejected = new LongAdder();
+  final LongAdder spooled = new LongAdder();
+  final LongAdder resent = new LongAdder();
+  final LongAdder spoolLost = new LongAdder();
+  final LongAdder keyLogLines = new LongAdder();
   private volatile KernelCounters kernel = KernelCounters.NONE;
+  private volatile SpoolGauges spool = SpoolGauges.NONE;
+
+  /** Live values of the on-disk spool. */
+  public interface SpoolGauges {
+    SpoolGauges NONE =
+        new SpoolGauges() {
+          @Override
+          public long usedBytes() {
+            return 0;
+          }
+
+          @Override
+          public long droppedRecords() {
+            return 0;
+          }
+        };
+
+    long usedBytes();
+
+    long droppedRecords();
+  }
+
+  void attachSpool(SpoolGauges gauges) {
+    this.spool = gauges;
+  }
 
   /** Drop counters the BPF programs keep (per-CPU map, summed). */
   public interface KernelCounters {
@@ -39,8 +69,17 @@ public final class CollectorStats {
    * @param truncatedCalls calls longer than the 1 MiB capture limit
    * @param malformed records that did not decode (skipped)
    * @param sent records the broker acknowledged
-   * @param sendErrors records the producer failed to deliver
+   * @param sendErrors failed send attempts (with the spool: sent again later, so not a loss)
    * @param trackedConnections connections the kernel tracks right now (a gauge)
+   * @param filteredInKernel SSL calls the in-kernel process filter skipped
+   * @param spooled records appended to the on-disk spool
+   * @param spoolDropped records lost to the spool's size limit (full policy) or a disk error
+   * @param spoolBytes bytes in the spool's live segments (a gauge)
+   * @param resent records sent again after a failed attempt
+   * @param sendRejected records the broker refused for good (too large): not retried
+   * @param sslCalls SSL read/write calls the entry uprobes saw (filtered ones included)
+   * @param uprobeHits entry plus return uprobe hits: the kernel traps the capture costs
+   * @param keyLogLines NSS key-log lines produced from captured TLS key material
    */
   public record Snapshot(
       long captured,
@@ -52,19 +91,32 @@ public final class CollectorStats {
       long malformed,
       long sent,
       long sendErrors,
-      long trackedConnections) {
+      long trackedConnections,
+      long filteredInKernel,
+      long spooled,
+      long spoolDropped,
+      long spoolBytes,
+      long resent,
+      long sendRejected,
+      long sslCalls,
+      long uprobeHits,
+      long keyLogLines) {
 
     /** One summary line for the periodic log. */
     public String summary() {
       return "captured=" + captured + " bytes=" + capturedBytes + " dropped_kernel=" + droppedInKernel
           + " dropped_kernel_bytes=" + droppedBytesInKernel + " read_faults=" + readFaults
           + " truncated=" + truncatedCalls + " malformed=" + malformed + " sent=" + sent
-          + " send_errors=" + sendErrors + " connections=" + trackedConnections;
+          + " send_errors=" + sendErrors + " connections=" + trackedConnections
+          + " filtered_kernel=" + filteredInKernel + " spooled=" + spooled + " spool_dropped=" + spoolDropped
+          + " spool_bytes=" + spoolBytes + " resent=" + resent + " rejected=" + sendRejected
+          + " ssl_calls=" + sslCalls + " uprobe_hits=" + uprobeHits + " keylog_lines=" + keyLogLines;
     }
   }
 
   public Snapshot snapshot() {
     KernelCounters k = kernel;
+    SpoolGauges spoolGauges = spool;
     return new Snapshot(
         captured.sum(),
         capturedBytes.sum(),
@@ -75,7 +127,21 @@ public final class CollectorStats {
         malformed.sum(),
         sent.sum(),
         sendErrors.sum(),
-        safeRead(k, KernelCounters.TRACKED_CONNECTIONS));
+        safeRead(k, KernelCounters.TRACKED_CONNECTIONS),
+        safeRead(k, EventLayout.DROP_FILTERED),
+        spooled.sum(),
+        spoolGauges.droppedRecords() + spoolLost.sum(),
+        spoolGauges.usedBytes(),
+        resent.sum(),
+        sendRejected.sum(),
+        safeRead(k, EventLayout.COUNT_ENTRY_HITS),
+        safeRead(k, EventLayout.COUNT_ENTRY_HITS) + safeRead(k, EventLayout.COUNT_RETURN_HITS),
+        keyLogLines.sum());
+  }
+
+  /** One kernel counter (an index of tlscapture.h enum drop_counter), -1 when unreadable. */
+  long kernelCounter(int index) {
+    return safeRead(kernel, index);
   }
 
   private static long safeRead(KernelCounters counters, int index) {

@@ -30,7 +30,8 @@ public final class EventLayout {
   public static final int CHUNK_OFFSET = 128;
   public static final int LIBRARY = 132;
   public static final int ACCEPTED = 134;
-  public static final int PAD = 135;
+  /** Low byte of the TLS version (3: TLS 1.2, 4: TLS 1.3), 0 unknown. */
+  public static final int TLS_MINOR = 135;
   /** sizeof(struct tls_event). */
   public static final int HEADER_SIZE = 136;
 
@@ -42,6 +43,8 @@ public final class EventLayout {
   public static final int KIND_DATA = 1;
   public static final int KIND_OPEN = 2;
   public static final int KIND_CLOSE = 3;
+  /** TLS key material (struct tls_keys follows the header); see {@link TlsKeyLog}. */
+  public static final int KIND_KEYS = 4;
 
   public static final int FLAG_TRUNCATED = 1;
   public static final int FLAG_NO_SOCKET = 2;
@@ -55,6 +58,14 @@ public final class EventLayout {
   public static final int DROP_BYTES = 1;
   public static final int DROP_READ_FAULTS = 2;
   public static final int DROP_TRUNCATED = 3;
+  /** SSL calls skipped by the process filter (pid/uid/comm). */
+  public static final int DROP_FILTERED = 4;
+  /** Entry uprobe hits: every SSL read/write call seen. */
+  public static final int COUNT_ENTRY_HITS = 5;
+  /** Return uprobe hits. */
+  public static final int COUNT_RETURN_HITS = 6;
+  /** Entries of {@code drop_counts} (DROP_COUNTERS). */
+  public static final int KERNEL_COUNTERS = 7;
 
   private EventLayout() {}
 }

@@ -103,6 +103,22 @@ public final class KafkaCaptureSink implements CaptureSink {
                 }));
   }
 
+  /** Like {@link #log}: a background send to ecapture.keylog keyed by host id (not spooled). */
+  @Override
+  public void keyLog(String line) {
+    logSender.execute(
+        () ->
+            send(
+                Topics.KEYLOG,
+                hostId,
+                line,
+                (metadata, error) -> {
+                  if (error != null) {
+                    logSendError(error);
+                  }
+                }));
+  }
+
   private <V> void send(Topic<String, V> topic, String key, V value, Callback callback) {
     try {
       byte[] keyBytes = topic.keySerde().serializer().serialize(topic.name(), key);
@@ -116,7 +132,18 @@ public final class KafkaCaptureSink implements CaptureSink {
     }
   }
 
-  private void logSendError(Exception error) {
+  /**
+   * Sends an already serialized record; the outcome goes to {@code callback} only (no counting
+   * here). Used by {@link SpoolingKafkaSink}, which owns retries.
+   *
+   * @throws RuntimeException when the producer refuses at once (no metadata within max.block.ms,
+   *     closed)
+   */
+  void send(String topic, byte[] key, byte[] value, Callback callback) {
+    producer.send(new ProducerRecord<>(topic, key, value), callback);
+  }
+
+  void logSendError(Exception error) {
     long now = System.nanoTime();
     if (now - lastErrorLogNs > Duration.ofSeconds(10).toNanos()) {
       lastErrorLogNs = now;

@@ -44,7 +44,16 @@ public final class RawEventDecoder {
   public RawEventDecoder(String hostId, MonotonicClock clock, List<Path> libraries) {
     this.hostId = hostId;
     this.clock = clock;
-    this.libraryNames = libraries.stream().map(path -> TLS_LIBRARY + " " + path).toList();
+    this.libraryNames = new java.util.concurrent.CopyOnWriteArrayList<>(
+        libraries.stream().map(path -> TLS_LIBRARY + " " + path).toList());
+  }
+
+  /**
+   * Registers a library probed later (process discovery); its index is the next one. Call before
+   * attaching its uprobes so its first events decode.
+   */
+  public void addLibrary(Path library) {
+    libraryNames.add(TLS_LIBRARY + " " + library);
   }
 
   /**
@@ -81,7 +90,8 @@ public final class RawEventDecoder {
       case EventLayout.KIND_OPEN ->
           event.setOpen(
               ConnectionOpen.newBuilder()
-                  .setIsAccept(record.get(ValueLayout.JAVA_BYTE, EventLayout.ACCEPTED) != 0));
+                  .setIsAccept(record.get(ValueLayout.JAVA_BYTE, EventLayout.ACCEPTED) != 0)
+                  .setTlsVersion(tlsVersion(record.get(ValueLayout.JAVA_BYTE, EventLayout.TLS_MINOR))));
       case EventLayout.KIND_CLOSE ->
           event.setClose(
               ConnectionClose.newBuilder()
@@ -90,6 +100,11 @@ public final class RawEventDecoder {
       default -> throw new MalformedEventException("unknown event kind " + kind);
     }
     return event.build();
+  }
+
+  /** 0x03nn from the minor byte the kernel keeps; 0 stays unknown. */
+  private static int tlsVersion(byte minor) {
+    return minor == 0 ? 0 : 0x0300 | Byte.toUnsignedInt(minor);
   }
 
   private String library(MemorySegment record) throws MalformedEventException {

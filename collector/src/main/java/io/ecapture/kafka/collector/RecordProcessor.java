@@ -2,6 +2,7 @@ package io.ecapture.kafka.collector;
 
 import io.ecapture.kafka.proto.capture.RawEvent;
 import java.lang.foreign.MemorySegment;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -26,6 +27,11 @@ final class RecordProcessor {
   }
 
   void onRecord(MemorySegment record) {
+    if (record.byteSize() >= EventLayout.HEADER_SIZE
+        && record.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, EventLayout.KIND) == EventLayout.KIND_KEYS) {
+      onKeys(record);
+      return;
+    }
     RawEvent event;
     try {
       event = decoder.decode(record);
@@ -43,5 +49,30 @@ final class RecordProcessor {
       stats.capturedBytes.add(event.getData().getPayload().size());
     }
     sink.event(event);
+  }
+
+  private void onKeys(MemorySegment record) {
+    long dataLen = Integer.toUnsignedLong(record.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, EventLayout.DATA_LEN));
+    try {
+      if (EventLayout.HEADER_SIZE + dataLen > record.byteSize()) {
+        throw new MalformedEventException("key record data_len " + dataLen + " beyond its " + record.byteSize() + " bytes");
+      }
+      List<String> lines = TlsKeyLog.lines(record.asSlice(EventLayout.HEADER_SIZE, dataLen));
+      for (String line : lines) {
+        sink.keyLog(line);
+      }
+      stats.keyLogLines.add(lines.size());
+    } catch (MalformedEventException e) {
+      stats.malformed.increment();
+      warnRateLimited("key record skipped (further ones counted): " + e.getMessage());
+    }
+  }
+
+  private void warnRateLimited(String message) {
+    long now = System.nanoTime();
+    if (now - lastWarningNs >= WARN_EVERY_NS) {
+      lastWarningNs = now;
+      warnings.accept(message);
+    }
   }
 }

@@ -11,25 +11,60 @@ import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * Local HTTP endpoint of a collector on 127.0.0.1: {@code GET /status} (JSON counters) and {@code
- * GET /metrics} (Prometheus text format 0.0.4). Read-only; served by one virtual thread per
- * request.
+ * Local HTTP endpoint of a collector on 127.0.0.1: {@code GET /status} (JSON counters), {@code
+ * GET /metrics} (Prometheus text format 0.0.4) and {@code GET/POST /config} (the process filter as
+ * JSON {@code {"pids":[..],"uids":[..],"comms":[..]}}; POST replaces it, 400 with the reason on a
+ * bad body). Served by one virtual thread per request; loopback only, as it changes capture.
  */
 final class StatusServer implements AutoCloseable {
   private final HttpServer server;
   private final String hostId;
   private final Supplier<CollectorStats.Snapshot> stats;
+  private final FilterControl filter;
 
-  private StatusServer(HttpServer server, String hostId, Supplier<CollectorStats.Snapshot> stats) {
+  /** Reads and changes the collector's process filter. */
+  interface FilterControl {
+    FilterControl NONE =
+        new FilterControl() {
+          @Override
+          public CaptureFilter current() {
+            return CaptureFilter.ALL;
+          }
+
+          @Override
+          public void update(CaptureFilter next) {
+            throw new UnsupportedOperationException("filter not changeable here");
+          }
+        };
+
+    CaptureFilter current();
+
+    void update(CaptureFilter next);
+
+    /** JSON array describing the probed libraries and processes, for /status. */
+    default String probesJson() {
+      return "[]";
+    }
+  }
+
+  private StatusServer(HttpServer server, String hostId, Supplier<CollectorStats.Snapshot> stats, FilterControl filter) {
     this.server = server;
     this.hostId = hostId;
     this.stats = stats;
+    this.filter = filter;
+  }
+
+  /** Binds 127.0.0.1:{@code port} (0: any free port) and starts serving, without /config changes. */
+  static StatusServer start(int port, String hostId, Supplier<CollectorStats.Snapshot> stats) throws IOException {
+    return start(port, hostId, stats, FilterControl.NONE);
   }
 
   /** Binds 127.0.0.1:{@code port} (0: any free port) and starts serving. */
-  static StatusServer start(int port, String hostId, Supplier<CollectorStats.Snapshot> stats) throws IOException {
+  static StatusServer start(int port, String hostId, Supplier<CollectorStats.Snapshot> stats, FilterControl filter)
+      throws IOException {
     HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 16);
-    StatusServer status = new StatusServer(http, hostId, stats);
+    StatusServer status = new StatusServer(http, hostId, stats, filter);
+    http.createContext("/config", status::config);
     http.createContext("/status", exchange -> status.respond(exchange, "application/json", status.statusJson()));
     http.createContext(
         "/metrics", exchange -> status.respond(exchange, "text/plain; version=0.0.4; charset=utf-8", status.metricsText()));
@@ -49,7 +84,12 @@ final class StatusServer implements AutoCloseable {
         + ",\"droppedInKernel\":" + s.droppedInKernel() + ",\"droppedBytesInKernel\":" + s.droppedBytesInKernel()
         + ",\"readFaults\":" + s.readFaults() + ",\"truncatedCalls\":" + s.truncatedCalls()
         + ",\"malformed\":" + s.malformed() + ",\"sent\":" + s.sent() + ",\"sendErrors\":" + s.sendErrors()
-        + ",\"trackedConnections\":" + s.trackedConnections() + "}\n";
+        + ",\"trackedConnections\":" + s.trackedConnections()
+        + ",\"filteredInKernel\":" + s.filteredInKernel() + ",\"sslCalls\":" + s.sslCalls()
+        + ",\"uprobeHits\":" + s.uprobeHits() + ",\"spooled\":" + s.spooled()
+        + ",\"spoolDropped\":" + s.spoolDropped() + ",\"spoolBytes\":" + s.spoolBytes()
+        + ",\"resent\":" + s.resent() + ",\"sendRejected\":" + s.sendRejected()
+        + ",\"filter\":" + filter.current().toJson() + ",\"libraries\":" + filter.probesJson() + "}\n";
   }
 
   String metricsText() {
@@ -65,6 +105,14 @@ final class StatusServer implements AutoCloseable {
     counter(out, "sent_records_total", "Records acknowledged by Kafka.", s.sent());
     counter(out, "send_errors_total", "Records Kafka failed to take.", s.sendErrors());
     metric(out, "tracked_connections", "gauge", "Connections the kernel tracks right now.", s.trackedConnections());
+    counter(out, "kernel_filtered_calls_total", "SSL calls skipped by the process filter.", s.filteredInKernel());
+    counter(out, "ssl_calls_total", "SSL read/write calls seen by the entry uprobes.", s.sslCalls());
+    counter(out, "uprobe_hits_total", "Entry and return uprobe hits.", s.uprobeHits());
+    counter(out, "spooled_records_total", "Records appended to the on-disk spool.", s.spooled());
+    counter(out, "spool_dropped_records_total", "Records lost to the spool size limit.", s.spoolDropped());
+    metric(out, "spool_bytes", "gauge", "Bytes in the spool's live segments.", s.spoolBytes());
+    counter(out, "resent_records_total", "Records sent again after a failed attempt.", s.resent());
+    counter(out, "send_rejected_total", "Records the broker refused for good.", s.sendRejected());
     return out.toString();
   }
 
@@ -77,6 +125,35 @@ final class StatusServer implements AutoCloseable {
     out.append("# HELP ").append(metric).append(' ').append(help).append('\n');
     out.append("# TYPE ").append(metric).append(' ').append(type).append('\n');
     out.append(metric).append("{host=\"").append(labelEscape(hostId)).append("\"} ").append(value).append('\n');
+  }
+
+  private void config(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      switch (exchange.getRequestMethod()) {
+        case "GET" -> send(exchange, 200, "application/json", filter.current().toJson() + "\n");
+        case "POST", "PUT" -> {
+          String body = new String(exchange.getRequestBody().readNBytes(64 * 1024), StandardCharsets.UTF_8);
+          try {
+            filter.update(CaptureFilter.fromJson(body));
+            send(exchange, 200, "application/json", filter.current().toJson() + "\n");
+          } catch (IllegalArgumentException e) {
+            send(exchange, 400, "text/plain; charset=utf-8", e.getMessage() + "\n");
+          } catch (RuntimeException e) {
+            send(exchange, 409, "text/plain; charset=utf-8", "filter not applied: " + e.getMessage() + "\n");
+          }
+        }
+        default -> exchange.sendResponseHeaders(405, -1);
+      }
+    }
+  }
+
+  private static void send(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    exchange.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
   }
 
   private void respond(HttpExchange exchange, String contentType, String body) throws IOException {

@@ -13,6 +13,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 
 /**
@@ -28,6 +29,10 @@ final class TlsProbes implements AutoCloseable {
   /** Array of __u64 filters (tlscapture.h enum filter_key). */
   static final String CAPTURE_FILTER_MAP = "capture_filter";
   static final int FILTER_NETNS = 0;
+  /** Array of struct ssl_offsets by library index (tlscapture.h). */
+  static final String SSL_OFFSETS_MAP = "ssl_offsets";
+  /** MAX_LIBRARIES of tlscapture.h. */
+  static final int MAX_LIBRARIES = 256;
 
   /** Raw tracepoints (attach by name, no tracefs mount needed): fd discovery, accept, close. */
   static final List<String> TRACEPOINT_PROGRAMS = List.of("sys_enter", "sys_exit", "inet_sock_set_state");
@@ -43,7 +48,9 @@ final class TlsProbes implements AutoCloseable {
           new Hook("SSL_read_ex", "ssl_read_ex_entry", "ssl_read_ex_return"));
 
   private final BpfObject object;
+  /** Tracepoint links, then uprobe links: closed in reverse order. */
   private final List<BpfLink> links = new ArrayList<>();
+  private final List<BpfLink> uprobeLinks = new ArrayList<>();
 
   private TlsProbes(BpfObject object) {
     this.object = object;
@@ -83,28 +90,109 @@ final class TlsProbes implements AutoCloseable {
   }
 
   /**
-   * Attaches every hook to one libssl file; events from it carry {@code index} (the bpf_cookie).
+   * Attaches every hook to one libssl file for every process; events from it carry {@code index}
+   * (the bpf_cookie).
    *
    * @return one line per hook: attached, or why not (a library may lack the _ex functions)
    */
   List<String> attachLibssl(Path libssl, int index, List<String> failures) {
+    return attachLibssl(libssl, index, -1, failures, uprobeLinks);
+  }
+
+  private List<String> attachLibssl(Path libssl, int index, int pid, List<String> failures, List<BpfLink> into) {
     List<String> report = new ArrayList<>();
+    String target = libssl + (pid < 0 ? "" : " (pid " + pid + ")");
     for (Hook hook : HOOKS) {
       try {
-        BpfLink entry = object.attachUprobe(hook.entryProgram(), libssl, hook.function(), false, index);
+        BpfLink entry = object.attachUprobe(hook.entryProgram(), libssl, hook.function(), false, index, pid);
         try {
-          links.add(object.attachUprobe(hook.returnProgram(), libssl, hook.function(), true, index));
+          into.add(object.attachUprobe(hook.returnProgram(), libssl, hook.function(), true, index, pid));
         } catch (LibBpfException e) {
           entry.close(); // an entry without its return would leave calls pending forever
           throw e;
         }
-        links.add(entry);
-        report.add("attached " + libssl + ":" + hook.function());
+        into.add(entry);
+        report.add("attached " + target + ":" + hook.function());
       } catch (LibBpfException e) {
-        failures.add(libssl + ":" + hook.function() + ": " + e.getMessage());
+        failures.add(target + ":" + hook.function() + ": " + e.getMessage());
       }
     }
     return report;
+  }
+
+  /**
+   * Replaces every uprobe: attached per process for each of {@code pids} (other processes then
+   * never trap into the kernel), or for every process when {@code pids} is empty. The new probes
+   * are attached before the old ones go, so no call is missed (a call seen by both entry probes
+   * is still captured once: the second return finds no pending call).
+   *
+   * @return how many functions were attached
+   */
+  int reattach(List<Path> libraries, Collection<Integer> pids, List<String> report, List<String> failures) {
+    List<BpfLink> fresh = new ArrayList<>();
+    for (int index = 0; index < libraries.size(); index++) {
+      if (pids.isEmpty()) {
+        report.addAll(attachLibssl(libraries.get(index), index, -1, failures, fresh));
+      } else {
+        for (int pid : pids) {
+          report.addAll(attachLibssl(libraries.get(index), index, pid, failures, fresh));
+        }
+      }
+    }
+    for (int i = uprobeLinks.size() - 1; i >= 0; i--) {
+      uprobeLinks.get(i).close();
+    }
+    uprobeLinks.clear();
+    uprobeLinks.addAll(fresh);
+    return fresh.size() / 2;
+  }
+
+  /**
+   * Adds the hooks of one more library (found by process discovery) without touching the others:
+   * for every process, or for each of {@code pids}.
+   *
+   * @return one line per attached hook
+   */
+  List<String> attachLibrary(Path library, int index, Collection<Integer> pids, List<String> failures) {
+    if (pids.isEmpty()) {
+      return attachLibssl(library, index, -1, failures, uprobeLinks);
+    }
+    List<String> report = new ArrayList<>();
+    for (int pid : pids) {
+      report.addAll(attachLibssl(library, index, pid, failures, uprobeLinks));
+    }
+    return report;
+  }
+
+  /** Number of uprobe links (entry and return count separately). */
+  int uprobeCount() {
+    return uprobeLinks.size();
+  }
+
+  /**
+   * Tells the kernel where library {@code index} keeps its TLS secrets; empty turns key capture off
+   * for it (unknown OpenSSL version).
+   */
+  void configureKeyCapture(int index, java.util.Optional<OpenSslOffsets> offsets) {
+    int[] fields = offsets.map(OpenSslOffsets::asArray).orElse(new int[12]);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
+      key.set(ValueLayout.JAVA_INT, 0, index);
+      MemorySegment value = arena.allocate(ValueLayout.JAVA_INT, 1 + fields.length);
+      value.setAtIndex(ValueLayout.JAVA_INT, 0, offsets.isPresent() ? 1 : 0);
+      for (int i = 0; i < fields.length; i++) {
+        value.setAtIndex(ValueLayout.JAVA_INT, i + 1, fields[i]);
+      }
+      int rc = LibBpf.mapUpdateElem(object.mapFd(SSL_OFFSETS_MAP), key, value, 0);
+      if (rc < 0) {
+        throw new LibBpfException("bpf_map_update_elem(" + SSL_OFFSETS_MAP + ")", -rc);
+      }
+    }
+  }
+
+  /** Writes the process filter into the kernel maps. */
+  void applyFilter(CaptureFilter filter) {
+    new ProcessFilterMaps(object).apply(filter);
   }
 
   int eventsMapFd() {
@@ -138,6 +226,10 @@ final class TlsProbes implements AutoCloseable {
 
   /** Detaches every probe; the maps stay readable until {@link #close}. */
   void detach() {
+    for (int i = uprobeLinks.size() - 1; i >= 0; i--) {
+      uprobeLinks.get(i).close();
+    }
+    uprobeLinks.clear();
     for (int i = links.size() - 1; i >= 0; i--) {
       links.get(i).close();
     }

@@ -11,7 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** No broker at the bootstrap address: sends fail and are counted; capture goes on. */
+/** Spool disabled and no broker at the bootstrap address: sends fail and are counted; capture goes on. */
 class BrokerDownTest {
   @TempDir Path dir;
 
@@ -29,6 +29,7 @@ class BrokerDownTest {
             .withHostId("down-host")
             .withStatusPort(CollectorConfig.STATUS_DISABLED)
             .withStatsInterval(Duration.ofMillis(200))
+            .withSpool(CollectorConfig.Spool.defaults().disabled())
             .withProducerOverrides(
                 Map.of("max.block.ms", "300", "request.timeout.ms", "300", "delivery.timeout.ms", "600"));
     CollectorStats.Snapshot stats;

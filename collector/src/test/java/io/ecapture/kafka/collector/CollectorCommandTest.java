@@ -1,10 +1,13 @@
 package io.ecapture.kafka.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -34,5 +37,26 @@ class CollectorCommandTest {
     assertEquals(CollectorConfig.DEFAULT_RING_BUFFER_BYTES, config.ringBufferBytes());
     assertEquals(28258, config.statusPort());
     assertEquals(java.util.Optional.empty(), config.netns());
+    assertTrue(config.spool().enabled());
+    assertEquals(Path.of("/var/lib/ecapture-kafka/spool", config.hostId()), config.spoolDirectory());
+    assertEquals(SpoolFullPolicy.DROP_OLDEST, config.spool().fullPolicy());
+    assertEquals(CaptureFilter.ALL, config.filter());
+  }
+
+  @Test
+  void spoolAndFilterOptions() {
+    CollectorCommand command = new CollectorCommand();
+    new CommandLine(command)
+        .parseArgs("--host-id", "h", "--spool-dir", "/tmp/s", "--spool-max-mb", "16", "--spool-full-policy", "DROP_NEWEST",
+            "--pid", "10", "--pid", "11", "--uid", "0", "--comm", "curl", "--comm", "python3");
+    CollectorConfig config = command.config();
+    assertEquals(Path.of("/tmp/s"), config.spoolDirectory());
+    assertEquals(16L << 20, config.spool().maxBytes());
+    assertEquals(SpoolFullPolicy.DROP_NEWEST, config.spool().fullPolicy());
+    assertEquals(new CaptureFilter(Set.of(10, 11), Set.of(0), Set.of("curl", "python3")), config.filter());
+
+    CollectorCommand off = new CollectorCommand();
+    new CommandLine(off).parseArgs("--no-spool");
+    assertFalse(off.config().spool().enabled());
   }
 }

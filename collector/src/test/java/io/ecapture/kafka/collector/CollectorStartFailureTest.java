@@ -42,7 +42,8 @@ class CollectorStartFailureTest {
     try {
       exit = new picocli.CommandLine(new CollectorCommand())
           .execute("--libssl", dir.resolve("missing.so").toString(), "--status-port", "-1",
-              "--bootstrap", "127.0.0.1:1", "--host-id", "cli-host");
+              "--bootstrap", "127.0.0.1:1", "--host-id", "cli-host",
+              "--spool-dir", dir.resolve("spool").toString());
     } finally {
       System.setErr(original);
     }

@@ -68,8 +68,44 @@ class EventLayoutTest {
     expected.put("chunk_offset", EventLayout.CHUNK_OFFSET);
     expected.put("library", EventLayout.LIBRARY);
     expected.put("accepted", EventLayout.ACCEPTED);
-    expected.put("pad", EventLayout.PAD);
+    expected.put("tls_minor", EventLayout.TLS_MINOR);
     assertEquals(expected, offsets, "field -> byte offset");
+  }
+
+  @Test
+  void keyRecordOffsetsMatchTheCompiledObjectsBtf(@TempDir Path dir) throws Exception {
+    EbpfEnvironment.requireTool("bpftool");
+    Path object = BpfObjects.TLSCAPTURE.extract(dir);
+    String dump = ExternalCommand.run(dir, List.of("bpftool", "btf", "dump", "file", object.toString()));
+    Pattern struct = Pattern.compile("STRUCT 'tls_keys' size=(\\d+) vlen=\\d+");
+    Map<String, Integer> offsets = new LinkedHashMap<>();
+    int size = -1;
+    boolean inStruct = false;
+    for (String line : dump.split("\n")) {
+      Matcher header = struct.matcher(line);
+      if (header.find()) {
+        size = Integer.parseInt(header.group(1));
+        inStruct = true;
+        continue;
+      }
+      Matcher member = MEMBER.matcher(line);
+      if (inStruct && member.find()) {
+        offsets.put(member.group(1), Integer.parseInt(member.group(2)) / 8);
+      } else if (inStruct) {
+        inStruct = false;
+      }
+    }
+    assertEquals(TlsKeyLog.SIZE, size, "sizeof(struct tls_keys)");
+    assertEquals(TlsKeyLog.VERSION, offsets.get("version"));
+    assertEquals(TlsKeyLog.CIPHER_ID, offsets.get("cipher_id"));
+    assertEquals(TlsKeyLog.MASTER_KEY_LENGTH, offsets.get("master_key_length"));
+    assertEquals(TlsKeyLog.CLIENT_RANDOM, offsets.get("client_random"));
+    assertEquals(TlsKeyLog.MASTER_KEY, offsets.get("master_key"));
+    assertEquals(TlsKeyLog.HANDSHAKE_SECRET, offsets.get("handshake_secret"));
+    assertEquals(TlsKeyLog.HANDSHAKE_TRAFFIC_HASH, offsets.get("handshake_traffic_hash"));
+    assertEquals(TlsKeyLog.CLIENT_APP_SECRET, offsets.get("client_app_secret"));
+    assertEquals(TlsKeyLog.SERVER_APP_SECRET, offsets.get("server_app_secret"));
+    assertEquals(TlsKeyLog.EXPORTER_SECRET, offsets.get("exporter_secret"));
   }
 
   @Test
@@ -88,5 +124,15 @@ class EventLayoutTest {
     assertTrue(header.contains("FLAG_READ_FAULT = " + EventLayout.FLAG_READ_FAULT + ","), "FLAG_READ_FAULT");
     assertTrue(header.contains("DROP_RECORDS = " + EventLayout.DROP_RECORDS + ","), "DROP_RECORDS");
     assertTrue(header.contains("DROP_TRUNCATED = " + EventLayout.DROP_TRUNCATED + ","), "DROP_TRUNCATED");
+    assertTrue(header.contains("DROP_FILTERED = " + EventLayout.DROP_FILTERED + ","), "DROP_FILTERED");
+    assertTrue(header.contains("COUNT_ENTRY_HITS = " + EventLayout.COUNT_ENTRY_HITS + ","), "COUNT_ENTRY_HITS");
+    assertTrue(header.contains("COUNT_RETURN_HITS = " + EventLayout.COUNT_RETURN_HITS + ","), "COUNT_RETURN_HITS");
+    assertTrue(header.contains("DROP_COUNTERS = " + EventLayout.KERNEL_COUNTERS + ","), "DROP_COUNTERS");
+    assertTrue(header.contains("EVENT_KEYS = " + EventLayout.KIND_KEYS + ","), "EVENT_KEYS");
+    assertTrue(header.contains("FILTER_BY_PID = " + ProcessFilterMaps.FILTER_BY_PID + ","), "FILTER_BY_PID");
+    assertTrue(header.contains("FILTER_BY_UID = " + ProcessFilterMaps.FILTER_BY_UID + ","), "FILTER_BY_UID");
+    assertTrue(header.contains("FILTER_BY_COMM = " + ProcessFilterMaps.FILTER_BY_COMM + ","), "FILTER_BY_COMM");
+    assertTrue(header.contains("#define MAX_LIBRARIES " + TlsProbes.MAX_LIBRARIES + "\n"), "MAX_LIBRARIES");
+    assertTrue(header.contains("#define MAX_FILTER_ENTRIES " + CaptureFilter.MAX_ENTRIES + "\n"), "MAX_FILTER_ENTRIES");
   }
 }

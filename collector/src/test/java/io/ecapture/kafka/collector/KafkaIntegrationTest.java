@@ -45,7 +45,11 @@ class KafkaIntegrationTest {
       CollectorStats.Snapshot stats;
       try (TlsTestServer server = TlsTestServer.start(dir, false);
           Collector collector =
-              Collector.start(CollectorConfig.defaults(kafka.bootstrapServers()).withHostId(HOST).withStatusPort(-1))) {
+              Collector.start(
+                  CollectorConfig.defaults(kafka.bootstrapServers())
+                      .withHostId(HOST)
+                      .withStatusPort(-1)
+                      .withSpool(CollectorConfig.Spool.sized(64L << 20).withDirectory(dir.resolve("spool"))))) {
         Process curl =
             new ProcessBuilder("curl", "-sk", "https://127.0.0.1:" + server.port() + "/", "-H", "X-Marker: " + marker)
                 .redirectErrorStream(true)
@@ -77,6 +81,9 @@ class KafkaIntegrationTest {
         List<ConsumerRecord<String, ProcessLog>> logs =
             consumeUntil(kafka.bootstrapServers(), Topics.LOGS, r -> r.value().getMessage().startsWith("collector started"));
         ConsumerRecord<String, ProcessLog> started = logs.getLast();
+        List<ConsumerRecord<String, String>> keyLines =
+            consumeUntil(kafka.bootstrapServers(), Topics.KEYLOG, r -> r.value().startsWith("CLIENT_TRAFFIC_SECRET_0 "));
+        assertEquals(HOST, keyLines.getLast().key(), "key-log lines keyed by host id");
         assertEquals(HOST, started.key());
         assertEquals(Collector.COMPONENT, started.value().getComponent());
         stats = collector.stats();

@@ -11,11 +11,17 @@ import java.util.function.Predicate;
 final class RecordingSink implements CaptureSink {
   final List<RawEvent> events = new CopyOnWriteArrayList<>();
   final List<ProcessLog> logs = new CopyOnWriteArrayList<>();
+  final List<String> keyLogs = new CopyOnWriteArrayList<>();
   volatile boolean closed;
 
   @Override
   public void event(RawEvent event) {
     events.add(event);
+  }
+
+  @Override
+  public void keyLog(String line) {
+    keyLogs.add(line);
   }
 
   @Override

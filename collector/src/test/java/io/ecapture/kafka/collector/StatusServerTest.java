@@ -10,7 +10,7 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 class StatusServerTest {
-  private static final CollectorStats.Snapshot SNAPSHOT = new CollectorStats.Snapshot(12, 3400, 5, 600, 1, 2, 3, 11, 4, 7);
+  private static final CollectorStats.Snapshot SNAPSHOT = new CollectorStats.Snapshot(12, 3400, 5, 600, 1, 2, 3, 11, 4, 7, 9, 13, 1, 4096, 2, 0, 30, 60, 5);
 
   @Test
   void servesStatusJsonAndPrometheusMetricsOnLoopback() throws Exception {

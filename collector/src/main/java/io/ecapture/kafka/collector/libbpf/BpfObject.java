@@ -71,15 +71,23 @@ public final class BpfObject implements AutoCloseable {
    * bpf_get_attach_cookie.
    */
   public BpfLink attachUprobe(String programName, Path binary, String function, boolean retprobe, long cookie) {
+    return attachUprobe(programName, binary, function, retprobe, cookie, -1);
+  }
+
+  /**
+   * As {@link #attachUprobe(String, Path, String, boolean, long)} but only for the process {@code
+   * pid} (-1: every process): other processes then never trap into the kernel for it.
+   */
+  public BpfLink attachUprobe(String programName, Path binary, String function, boolean retprobe, long cookie, int pid) {
     try (Arena call = Arena.ofConfined()) {
       MemorySegment opts = call.allocate(NativeStructs.UPROBE_OPTS);
       opts.set(JAVA_LONG, 0, NativeStructs.UPROBE_OPTS.byteSize());
       opts.set(JAVA_LONG, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "bpf_cookie"), cookie);
       opts.set(JAVA_BYTE, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "retprobe"), (byte) (retprobe ? 1 : 0));
       opts.set(ADDRESS, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "func_name"), call.allocateFrom(function));
-      String what = programName + " -> " + binary + ":" + function;
+      String what = programName + " -> " + binary + ":" + function + (pid < 0 ? "" : " pid " + pid);
       return new BpfLink(
-          LibBpf.programAttachUprobeOpts(program(programName), -1, binary.toString(), 0, opts, what));
+          LibBpf.programAttachUprobeOpts(program(programName), pid, binary.toString(), 0, opts, what));
     }
   }
 

@@ -64,6 +64,8 @@ public final class LibBpf {
   private static final MethodHandle MAP_UPDATE_ELEM =
       downcall(
           "bpf_map_update_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG));
+  private static final MethodHandle MAP_DELETE_ELEM =
+      downcall("bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
   private static final MethodHandle MAP_GET_NEXT_KEY =
       downcall("bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
   private static final MethodHandle SET_PRINT =
@@ -254,6 +256,15 @@ public final class LibBpf {
   public static int mapGetNextKey(int mapFd, MemorySegment key, MemorySegment nextKey) {
     try {
       return (int) MAP_GET_NEXT_KEY.invokeExact(mapFd, key, nextKey);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code bpf_map_delete_elem(fd, key)}: 0 or -errno (-ENOENT when absent). */
+  public static int mapDeleteElem(int mapFd, MemorySegment key) {
+    try {
+      return (int) MAP_DELETE_ELEM.invokeExact(mapFd, key);
     } catch (Throwable t) {
       throw new AssertionError(t);
     }

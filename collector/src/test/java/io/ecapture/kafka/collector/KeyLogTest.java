@@ -1,0 +1,128 @@
+package io.ecapture.kafka.collector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * TLS key material read from OpenSSL's structs must equal what curl itself writes to
+ * SSLKEYLOGFILE (the oracle), for TLS 1.3 and TLS 1.2.
+ */
+class KeyLogTest {
+  @TempDir static Path dir;
+  private static RecordingSink sink;
+  private static Collector collector;
+  private static TlsTestServer server;
+  private static long lastCurlPid;
+
+  private static io.ecapture.kafka.proto.capture.RawEvent openOfLastCurl() throws InterruptedException {
+    long pid = lastCurlPid;
+    return sink.awaitEvents(e -> e.getProcess().getPid() == pid && e.hasOpen(), Duration.ofSeconds(10)).stream()
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("no OPEN event of curl " + pid));
+  }
+
+  @BeforeAll
+  static void start() throws Exception {
+    EbpfEnvironment.requireEbpf();
+    EbpfEnvironment.requireTool("openssl");
+    EbpfEnvironment.requireTool("curl");
+    sink = new RecordingSink();
+    collector = Collector.start(CollectorConfig.defaults().withHostId("keys-host").withStatusPort(0), stats -> sink);
+    server = TlsTestServer.start(dir, false);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (server != null) {
+      server.close();
+    }
+    if (collector != null) {
+      collector.close();
+    }
+  }
+
+  @Test
+  void tls13SecretsEqualCurlsKeyLog() throws Exception {
+    Set<String> expected = curlKeyLog("tls13.keys", List.of());
+    assertEquals(5, expected.size(), "curl logs five TLS 1.3 secrets: " + expected);
+    assertEquals(expected, capturedLinesFor(expected));
+    assertEquals(0x0304, openOfLastCurl().getOpen().getTlsVersion(), "OPEN carries the TLS version");
+  }
+
+  @Test
+  void tls12ClientRandomEqualsCurlsKeyLog() throws Exception {
+    Set<String> expected = curlKeyLog("tls12.keys", List.of("--tls-max", "1.2"));
+    assertEquals(1, expected.size(), expected.toString());
+    assertTrue(expected.iterator().next().startsWith("CLIENT_RANDOM "), expected.toString());
+    assertEquals(expected, capturedLinesFor(expected));
+    assertEquals(0x0303, openOfLastCurl().getOpen().getTlsVersion(), "OPEN carries the TLS version");
+  }
+
+  @Test
+  void statusListsTheLibraryWithItsVersionAndKeyCapture() throws Exception {
+    try (HttpClient client = HttpClient.newHttpClient()) {
+      String status = client.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + collector.statusPort() + "/status")).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+      String version = OpenSslVersion.of(CollectorConfig.defaults().libsslPaths().getFirst()).orElseThrow();
+      assertTrue(status.contains("\"version\":\"" + version + "\""), status);
+      boolean known = OpenSslOffsets.forVersion(version).isPresent();
+      assertTrue(status.contains(known ? "\"keyCapture\":\"on\"" : "unsupported OpenSSL version"), status);
+    }
+  }
+
+  /** Runs curl with SSLKEYLOGFILE and returns the lines it wrote (comments left out). */
+  private static Set<String> curlKeyLog(String file, List<String> options) throws Exception {
+    Path keys = dir.resolve(file);
+    List<String> command = new ArrayList<>(List.of("curl", "-sk"));
+    command.addAll(options);
+    command.add("https://127.0.0.1:" + server.port() + "/");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+    builder.environment().put("SSLKEYLOGFILE", keys.toString());
+    Process curl = builder.start();
+    lastCurlPid = curl.pid();
+    assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
+    assertEquals(0, curl.exitValue());
+    Set<String> lines = new TreeSet<>();
+    for (String line : Files.readAllLines(keys)) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        lines.add(line.strip());
+      }
+    }
+    return lines;
+  }
+
+  /** The captured lines with the same client random as the expected ones (waits up to 10 s). */
+  private static Set<String> capturedLinesFor(Set<String> expected) throws InterruptedException {
+    String random = expected.iterator().next().split(" ")[1];
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    Set<String> captured = new TreeSet<>();
+    while (System.nanoTime() < deadline) {
+      captured.clear();
+      sink.keyLogs.stream().filter(line -> line.split(" ")[1].equals(random)).forEach(captured::add);
+      if (captured.size() >= expected.size()) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    return captured;
+  }
+}

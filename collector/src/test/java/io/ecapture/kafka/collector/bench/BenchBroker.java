@@ -1,0 +1,27 @@
+package io.ecapture.kafka.collector.bench;
+
+import io.ecapture.kafka.embedded.BrokerProcess;
+import io.ecapture.kafka.embedded.TopicSetup;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+
+/**
+ * Benchmark helper (bench/collector-overhead.sh, not a test): runs a real broker in a child JVM
+ * with every pipeline topic, prints its bootstrap address, and stops it when stdin closes.
+ */
+public final class BenchBroker {
+  private BenchBroker() {}
+
+  public static void main(String[] args) throws Exception {
+    int port;
+    try (ServerSocket socket = new ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    try (BrokerProcess broker = BrokerProcess.start(Path.of(args[0]), "127.0.0.1", port)) {
+      TopicSetup.ensureTopics(broker.bootstrapServers(), 3);
+      System.out.println(broker.bootstrapServers());
+      System.out.flush();
+      System.in.readAllBytes(); // until the script closes our stdin
+    }
+  }
+}
