@@ -101,11 +101,18 @@ public final class Fleet implements AutoCloseable {
   }
 
   private CollectorConfig collectorConfig() {
+    // the spool belongs to this fleet's data: a leftover of another run never replays into it
     CollectorConfig c =
         CollectorConfig.defaults(bootstrapServers)
             .withHostId(config.hostId())
-            .withStatusPort(config.collectorStatusPort());
+            .withStatusPort(config.collectorStatusPort())
+            .withSpool(CollectorConfig.Spool.defaults().withDirectory(spoolDirectory(config, config.hostId())));
     return config.libsslPaths().isEmpty() ? c : c.withLibsslPaths(config.libsslPaths());
+  }
+
+  /** Where a collector of this fleet with the given host id spools while Kafka is away. */
+  public static Path spoolDirectory(FleetConfig config, String hostId) {
+    return config.dataDir().resolve("spool").resolve(hostId);
   }
 
   private <T extends AutoCloseable> T remember(T component) {

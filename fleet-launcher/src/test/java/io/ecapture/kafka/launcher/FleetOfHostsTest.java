@@ -56,8 +56,8 @@ class FleetOfHostsTest {
     String nsA = addHost("a");
     String nsB = addHost("b");
     try (Fleet fleet = Fleet.start(config);
-        Collector collectorA = startCollector(fleet, "host-a-" + run, nsA);
-        Collector collectorB = startCollector(fleet, "host-b-" + run, nsB)) {
+        Collector collectorA = startCollector(fleet, config, "host-a-" + run, nsA);
+        Collector collectorB = startCollector(fleet, config, "host-b-" + run, nsB)) {
       assertTrue(fleet.gateway().awaitKafkaAssignment(Duration.ofSeconds(60)));
       try (EcaptureqTestClient all = new EcaptureqTestClient(fleet.gatewayPort());
           EcaptureqTestClient onlyA =
@@ -86,12 +86,13 @@ class FleetOfHostsTest {
         && e.getEventPayload().getPayload().toString(StandardCharsets.UTF_8).contains(marker);
   }
 
-  private Collector startCollector(Fleet fleet, String hostId, String ns) {
+  private Collector startCollector(Fleet fleet, FleetConfig config, String hostId, String ns) {
     try {
       return Collector.start(
           CollectorConfig.defaults(fleet.bootstrapServers())
               .withHostId(hostId)
               .withStatusPort(CollectorConfig.STATUS_DISABLED)
+              .withSpool(CollectorConfig.Spool.defaults().withDirectory(Fleet.spoolDirectory(config, hostId)))
               .withNetns(Path.of("/var/run/netns", ns)));
     } catch (RuntimeException e) {
       CaptureAvailability.unavailable(e.getMessage());
