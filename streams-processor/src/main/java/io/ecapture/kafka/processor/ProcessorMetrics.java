@@ -22,6 +22,7 @@ public final class ProcessorMetrics {
   private final LongAdder http2ControlFrames = new LongAdder();
   private final LongAdder hpackTablesLost = new LongAdder();
   private final LongAdder webSocketInflateFailures = new LongAdder();
+  private final LongAdder contextsRestored = new LongAdder();
 
   /** An HTTP/2 connection-management frame (SETTINGS, PING, GOAWAY, WINDOW_UPDATE, ...). */
   public void http2ControlFrame() {
@@ -39,6 +40,18 @@ public final class ProcessorMetrics {
 
   public long hpackTablesLost() {
     return hpackTablesLost.sum();
+  }
+
+  /**
+   * An HPACK table or a permessage-deflate window was rebuilt from the state store (restart,
+   * task move, in-memory eviction) instead of being lost.
+   */
+  public void contextRestored() {
+    contextsRestored.increment();
+  }
+
+  public long contextsRestored() {
+    return contextsRestored.sum();
   }
 
   /** A permessage-deflate message could not be inflated (compression context lost). */
@@ -158,6 +171,7 @@ public final class ProcessorMetrics {
         + " truncated=" + truncatedMessages() + " resyncs=" + resyncs()
         + " errors=" + processingErrors() + " oversized=" + oversizedRecords()
         + " evicted=" + evictedConnections() + " h2_control=" + http2ControlFrames()
-        + " hpack_lost=" + hpackTablesLost() + " ws_inflate_failed=" + webSocketInflateFailures();
+        + " hpack_lost=" + hpackTablesLost() + " ws_inflate_failed=" + webSocketInflateFailures()
+        + " contexts_restored=" + contextsRestored();
   }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.processor.protocol.http2.Http2TestFrames;
 import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topic;
 import io.ecapture.kafka.proto.Topics;
@@ -72,6 +73,11 @@ class ProcessorIntegrationTest {
     byte[] request2 = "POST /second HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4\r\n\r\nbody"
         .getBytes(StandardCharsets.ISO_8859_1);
     int half = 30;
+    byte[] h2First = concat(io.ecapture.kafka.processor.protocol.http2.Http2FrameParser.CLIENT_PREFACE,
+        Http2TestFrames.frame(4, 0, 0, new byte[0]), Http2TestFrames.frame(1, 0x5, 1,
+            java.util.HexFormat.of().parseHex("828684410f7777772e6578616d706c652e636f6d")));
+    byte[] h2Second = Http2TestFrames.frame(1, 0x5, 3,
+        java.util.HexFormat.of().parseHex("828684be58086e6f2d6361636865"));
     byte[] bigUnknown = new byte[1_200_000];
     new java.util.Random(1).nextBytes(bigUnknown);
     bigUnknown[0] = 0x17;
@@ -94,6 +100,8 @@ class ProcessorIntegrationTest {
         send(producer, "c1", data("c1", Direction.READ, 0, bytes(response1)));
         send(producer, "c1", data("c1", Direction.WRITE, request1.length(),
             java.util.Arrays.copyOfRange(request2, 0, half)));
+        // HTTP/2 whose first header block (RFC 7541 C.3.1) fills the HPACK table
+        send(producer, "c3", data("c3", Direction.WRITE, 0, h2First));
         producer.flush();
 
         // a second connection whose unparsed bytes (1.2 MiB) exceed Kafka's default record size:
@@ -104,11 +112,14 @@ class ProcessorIntegrationTest {
         }
         producer.flush();
 
-        before = poll(parsed, 2, ConsumerRecord::value);
+        List<ParsedMessage> three = poll(parsed, 3, ConsumerRecord::value);
+        before = three.stream().filter(m -> m.getConnectionId().equals("c1")).toList();
+        assertEquals("www.example.com", three.stream().filter(m -> m.getConnectionId().equals("c3"))
+            .findFirst().orElseThrow().getHttp().getAuthority());
         List<byte[]> dead = poll(dlq, 1, ConsumerRecord::value);
         assertEquals(3, dead.get(0).length);
         assertEquals(1, handle.metrics().deadLettered());
-        long expectedRecords = 4 + (bigUnknown.length + 16383) / 16384;
+        long expectedRecords = 5 + (bigUnknown.length + 16383) / 16384;
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (handle.metrics().recordsIn() < expectedRecords && System.nanoTime() < deadline) {
           Thread.sleep(50);
@@ -130,6 +141,16 @@ class ProcessorIntegrationTest {
         assertEquals("body", second.getHttp().getBody().toStringUtf8());
         assertEquals(request1.length(), second.getStreamOffset());
         assertTrue(second.getPairId().endsWith("#1"), second.getPairId());
+
+        // C.3.2 refers to the entry C.3.1 added before the restart: the table came back too
+        send(producer, "c3", data("c3", Direction.WRITE, h2First.length, h2Second));
+        producer.flush();
+        ParsedMessage h2 = poll(parsed, 1, ConsumerRecord::value).get(0);
+        assertEquals("c3", h2.getConnectionId());
+        assertEquals("www.example.com", h2.getHttp().getAuthority());
+        assertTrue(h2.getHttp().getHeadersList().stream()
+            .anyMatch(h -> h.getName().equals("cache-control") && h.getValue().equals("no-cache")));
+        assertEquals(1, handle.metrics().contextsRestored());
 
         // closing c2 flushes the restored 1.2 MiB as unknown-data records of bounded size
         send(producer, "c2", RawEvent.newBuilder().setConnectionId("c2")
@@ -167,6 +188,14 @@ class ProcessorIntegrationTest {
 
   private static void send(KafkaProducer<String, byte[]> producer, String key, byte[] value) {
     producer.send(new ProducerRecord<>(Topics.RAW.name(), key, value));
+  }
+
+  private static byte[] concat(byte[]... parts) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    for (byte[] part : parts) {
+      out.writeBytes(part);
+    }
+    return out.toByteArray();
   }
 
   private static byte[] bytes(String s) {

@@ -65,6 +65,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     this.context = context;
     this.store = context.getStateStore(TopologyNames.STATE_STORE);
     cache.clear();
+    assembler.clearContexts(); // a revived task's store was restored: contexts follow it
     rebuildIndex();
     long idleMs = config.idleFlush().toMillis();
     Duration interval = Duration.ofMillis(Math.max(10, Math.min(idleMs / 4, 1000)));
@@ -76,6 +77,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   @Override
   public void close() {
     cache.clear();
+    assembler.clearContexts();
     metrics.openConnectionsChanged(-reportedOpen);
     reportedOpen = 0;
   }

@@ -30,9 +30,9 @@ public final class ConnectionProcessorSupplier
             new Http1Parser(config.limits()),
             new WebSocketFrameParser(config.limits().maxBodyBytes()),
             new Http2FrameParser(config.limits().maxHttp2FrameBytes(), config.limits().maxBodyBytes()),
-            new Http2StreamAssembler(new HpackDecoders(config.limits().maxHeaderBytes()), factory,
+            new Http2StreamAssembler(new HpackDecoders(config.limits().maxHeaderBytes(), metrics), factory,
                 config.limits(), metrics),
-            new WebSocketMessageAssembler(new WebSocketInflaters(config.limits().maxBodyBytes()),
+            new WebSocketMessageAssembler(new WebSocketInflaters(config.limits().maxBodyBytes(), metrics),
                 factory, config.limits(), metrics),
             factory, config.limits(), metrics);
     return new ConnectionProcessor(

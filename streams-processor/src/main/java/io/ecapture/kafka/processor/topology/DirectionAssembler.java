@@ -71,9 +71,14 @@ final class DirectionAssembler {
         || dir.hasWsMessage();
   }
 
-  /** The connection is gone: drop its in-memory parser state (HPACK tables). */
+  /** The connection is gone: drop its in-memory parser state (HPACK tables, inflaters). */
   void forget(String connectionId) {
     extractor.forget(connectionId);
+  }
+
+  /** The task is (re)initialised or closed: in-memory decoding contexts follow the store again. */
+  void clearContexts() {
+    extractor.clearContexts();
   }
 
   /** True once every byte the close announced has arrived or is known lost. */

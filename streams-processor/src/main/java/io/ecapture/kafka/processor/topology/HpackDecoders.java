@@ -1,9 +1,12 @@
 package io.ecapture.kafka.processor.topology;
 
+import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
+import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
@@ -13,30 +16,47 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * HPACK decoders (RFC 7541), one per connection direction, kept in memory by one task.
+ * HPACK decoders (RFC 7541), one per connection direction: Netty's decoder in memory, its
+ * dynamic table also in the direction's state ({@link PersistedHpackTable}), updated whenever a
+ * block changes it. A decoder missing in memory (restart, task move, eviction here) or behind
+ * the state (a rolled-back transaction) is rebuilt from the state before the next block, so
+ * blocks that refer to earlier entries still decode.
  *
- * <p>The dynamic table is the one piece of parser state that is not in the state store: after a
- * restart or a task migration a direction gets a fresh decoder, and blocks that reference
- * entries it never saw fail to decode. That "table unknown" state is expected (the same happens
- * when capture joins a connection midway): the message is emitted flagged, without headers.
+ * <p>"Table unknown" remains for real losses: a block that was lost or broke off restarts the
+ * table empty (see {@link Http2StreamAssembler#tableLost}); later blocks that refer to entries
+ * from before fail and are flagged, never resolved to wrong fields.
  */
 final class HpackDecoders {
-  /** Decoders kept per task; the least recently used one is dropped past it. */
+  /** Decoders kept per task; the least recently used one is dropped (and rebuilt when needed). */
   static final int MAX_DECODERS = 10_000;
   /** We only observe: accept whatever table size the encoder's peer allowed (§4.2 bound 2^32-1). */
-  private static final long MAX_TABLE_SIZE = 1L << 20;
+  static final long MAX_TABLE_SIZE = 1L << 20;
+  /** Netty's own header list limit is off (its maximum): the limit is applied here. */
+  private static final long NETTY_HEADER_LIST_LIMIT = 0xffffffffL;
 
   private final long maxHeaderListBytes;
-  private final LinkedHashMap<String, DefaultHttp2HeadersDecoder> decoders =
+  private final ProcessorMetrics metrics;
+  private final LinkedHashMap<String, Slot> decoders =
       new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, DefaultHttp2HeadersDecoder> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Slot> eldest) {
           return size() > MAX_DECODERS;
         }
       };
 
-  HpackDecoders(long maxHeaderListBytes) {
+  /** A decoder and the state version its table equals. */
+  private static final class Slot {
+    final RecordingDecoder decoder = new RecordingDecoder();
+    long version;
+
+    Slot(long version) {
+      this.version = version;
+    }
+  }
+
+  HpackDecoders(long maxHeaderListBytes, ProcessorMetrics metrics) {
     this.maxHeaderListBytes = maxHeaderListBytes;
+    this.metrics = metrics;
   }
 
   /**
@@ -49,51 +69,141 @@ final class HpackDecoders {
   record Decoded(List<Header> headers, boolean tableLost) {}
 
   /**
-   * Decodes a complete block. Netty's decoder reads the whole block even when the header list is
-   * too large or a field is invalid, so those failures leave the table right; only a compression
-   * error (bad index, bad Huffman code, truncated block) loses it.
+   * Decodes a complete block of the direction whose state is {@code dir}, and records the
+   * table changes in it. Netty's decoder reads the whole block even when a field is invalid, so
+   * that leaves the table right; only a compression error (bad index, bad Huffman code,
+   * truncated block) loses it. A header list over the limit is not shown (table kept).
    */
-  Decoded decode(String connectionId, Direction direction, int streamId, byte[] block) {
-    DefaultHttp2HeadersDecoder decoder =
-        decoders.computeIfAbsent(connectionId + '/' + direction.getNumber(), k -> newDecoder());
+  Decoded decode(String connectionId, Direction direction, ProcessorDirectionState.Builder dir,
+      int streamId, byte[] block) {
+    String key = key(connectionId, direction);
+    Slot slot = decoders.get(key);
+    if (slot == null || slot.version != dir.getHpackTableVersion()) {
+      slot = restore(dir);
+      if (slot == null) {
+        decoders.remove(key);
+        return new Decoded(null, true);
+      }
+      decoders.put(key, slot);
+    }
+    List<CharSequence> fields;
     ByteBuf buffer = Unpooled.wrappedBuffer(block);
     try {
-      Http2Headers headers = decoder.decodeHeaders(streamId, buffer);
-      List<Header> out = new ArrayList<>(headers.size());
-      for (Map.Entry<CharSequence, CharSequence> field : headers) {
-        out.add(Header.newBuilder()
-            .setName(field.getKey().toString())
-            .setValue(field.getValue().toString())
-            .build());
-      }
-      return new Decoded(out, false);
-    } catch (Http2Exception.HeaderListSizeException e) {
-      return new Decoded(null, false);
+      fields = ((FieldRecorder) slot.decoder.decodeHeaders(streamId, buffer)).fields;
     } catch (Http2Exception | RuntimeException e) {
-      decoders.remove(connectionId + '/' + direction.getNumber());
+      decoders.remove(key);
       return new Decoded(null, true);
     } finally {
       buffer.release();
     }
-  }
-
-  /** The direction's table is no longer known (bytes were lost): drop its decoder. */
-  void forget(String connectionId, Direction direction) {
-    decoders.remove(connectionId + '/' + direction.getNumber());
-  }
-
-  void forget(String connectionId) {
-    decoders.remove(connectionId + '/' + Direction.READ.getNumber());
-    decoders.remove(connectionId + '/' + Direction.WRITE.getNumber());
-  }
-
-  private DefaultHttp2HeadersDecoder newDecoder() {
-    DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false, maxHeaderListBytes);
-    try {
-      decoder.maxHeaderTableSize(MAX_TABLE_SIZE);
-    } catch (Http2Exception e) {
-      throw new IllegalStateException("HPACK table size rejected", e);
+    List<Header> headers = withinLimit(fields) ? headers(fields) : null;
+    HpackTableChanges changes = HpackTableChanges.scan(block);
+    if (changes == null || 2 * changes.fields() != fields.size()) {
+      // cannot happen for a block Netty decoded; if it does, the copy in the state is unknown
+      decoders.remove(key);
+      return new Decoded(headers, true);
     }
-    return decoder;
+    if (!changes.none()) {
+      PersistedHpackTable.apply(dir, changes, fields);
+      slot.version = dir.getHpackTableVersion();
+    }
+    return new Decoded(headers, false);
+  }
+
+  /** The direction's table is no longer known (bytes were lost): it restarts empty. */
+  void forget(String connectionId, Direction direction, ProcessorDirectionState.Builder dir) {
+    decoders.remove(key(connectionId, direction));
+    PersistedHpackTable.reset(dir);
+  }
+
+  /** The connection is gone (its state with it). */
+  void forget(String connectionId) {
+    decoders.remove(key(connectionId, Direction.READ));
+    decoders.remove(key(connectionId, Direction.WRITE));
+  }
+
+  /** Drops every decoder: the state store is the reference again (task (re)initialised). */
+  void clear() {
+    decoders.clear();
+  }
+
+  /**
+   * A decoder whose table equals the persisted one: a fresh decoder fed a block that inserts the
+   * entries oldest first; null when the persisted table does not decode (corrupt state).
+   */
+  private Slot restore(ProcessorDirectionState.Builder dir) {
+    Slot slot = new Slot(dir.getHpackTableVersion());
+    if (PersistedHpackTable.isFresh(dir)) {
+      return slot;
+    }
+    ByteBuf buffer = Unpooled.wrappedBuffer(PersistedHpackTable.insertionBlock(dir));
+    try {
+      slot.decoder.decodeHeaders(0, buffer);
+    } catch (Http2Exception | RuntimeException e) {
+      return null;
+    } finally {
+      buffer.release();
+    }
+    metrics.contextRestored();
+    return slot;
+  }
+
+  private boolean withinLimit(List<CharSequence> fields) {
+    long size = 0;
+    for (int i = 0; i < fields.size(); i += 2) {
+      size += fields.get(i).length() + fields.get(i + 1).length() + 32; // §4.1, as Netty counts
+    }
+    return size <= maxHeaderListBytes;
+  }
+
+  private static List<Header> headers(List<CharSequence> fields) {
+    List<Header> out = new ArrayList<>(fields.size() / 2);
+    for (int i = 0; i < fields.size(); i += 2) {
+      out.add(Header.newBuilder()
+          .setName(fields.get(i).toString())
+          .setValue(fields.get(i + 1).toString())
+          .build());
+    }
+    return out;
+  }
+
+  private static String key(String connectionId, Direction direction) {
+    return connectionId + '/' + direction.getNumber();
+  }
+
+  /** Netty's decoder (public API) handing every decoded field, in wire order, to a recorder. */
+  private static final class RecordingDecoder extends DefaultHttp2HeadersDecoder {
+    RecordingDecoder() {
+      super(false, NETTY_HEADER_LIST_LIMIT);
+      try {
+        maxHeaderTableSize(MAX_TABLE_SIZE);
+      } catch (Http2Exception e) {
+        throw new IllegalStateException("HPACK table size rejected", e);
+      }
+    }
+
+    @Override
+    protected Http2Headers newHeaders() {
+      return new FieldRecorder();
+    }
+  }
+
+  /**
+   * Keeps (name, value) references in the order the decoder emits them (one per representation),
+   * which is what the table changes are matched against; no hashing, no validation.
+   */
+  private static final class FieldRecorder extends DefaultHttp2Headers {
+    final List<CharSequence> fields = new ArrayList<>(32);
+
+    FieldRecorder() {
+      super(false, 2);
+    }
+
+    @Override
+    public Http2Headers add(CharSequence name, CharSequence value) {
+      fields.add(name);
+      fields.add(value);
+      return this;
+    }
   }
 }

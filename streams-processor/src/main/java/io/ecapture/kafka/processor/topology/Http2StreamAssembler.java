@@ -16,7 +16,8 @@ import java.util.List;
  * Turns one direction's HTTP/2 frames into messages (RFC 9113 §8.1): a stream's HEADERS (with
  * CONTINUATIONs), DATA and trailing HEADERS make one request or response, emitted at END_STREAM
  * or RST_STREAM, or truncated when the direction is flushed. Partial streams live in the state
- * store; header blocks are decoded once, in wire order, so the HPACK table stays in step.
+ * store; header blocks are decoded once, in wire order, so the HPACK table stays in step (and
+ * is copied into the state whenever it changes, see {@link HpackDecoders}).
  *
  * <p>Requests and responses pair by stream id, so multiplexed exchanges pair correctly whatever
  * order they finish in.
@@ -44,6 +45,11 @@ final class Http2StreamAssembler {
 
   void forget(String connectionId) {
     hpack.forget(connectionId);
+  }
+
+  /** In-memory decoders go; each is rebuilt from its direction's state when next needed. */
+  void clearDecoders() {
+    hpack.clear();
   }
 
   void onFrame(ConnectionSession session, Direction direction, ParsedMessageFactory.Span span,
@@ -119,7 +125,7 @@ final class Http2StreamAssembler {
         byte[] fragment = headerFragment(frame);
         if (fragment != null && fragment.length >= 4 && frame.has(Http2Frame.FLAG_END_HEADERS)
             && !frame.truncated()) {
-          HpackDecoders.Decoded decoded = hpack.decode(session.connectionId(), direction,
+          HpackDecoders.Decoded decoded = hpack.decode(session.connectionId(), direction, dir,
               frame.streamId(), java.util.Arrays.copyOfRange(fragment, 4, fragment.length));
           if (decoded.tableLost()) {
             tableLost(session, direction);
@@ -148,8 +154,8 @@ final class Http2StreamAssembler {
     byte[] block = stream.getHeaderBlock().toByteArray();
     stream.clearHeaderBlock();
     if (!stream.getHpackFailed()) {
-      HpackDecoders.Decoded decoded =
-          hpack.decode(session.connectionId(), direction, stream.getStreamId(), block);
+      HpackDecoders.Decoded decoded = hpack.decode(session.connectionId(), direction,
+          session.direction(direction), stream.getStreamId(), block);
       if (decoded.tableLost()) {
         tableLost(session, direction);
       }
@@ -190,8 +196,9 @@ final class Http2StreamAssembler {
    */
   void tableLost(ConnectionSession session, Direction direction) {
     metrics.hpackTableLost();
-    session.direction(direction).setHpackTableUnknown(true);
-    hpack.forget(session.connectionId(), direction);
+    ProcessorDirectionState.Builder dir = session.direction(direction);
+    dir.setHpackTableUnknown(true);
+    hpack.forget(session.connectionId(), direction, dir);
   }
 
   private void complete(ConnectionSession session, Direction direction, int index, boolean cut) {

@@ -137,6 +137,12 @@ final class MessageExtractor {
     webSocketMessages.forget(connectionId);
   }
 
+  /** Drops every in-memory decoding context; each is rebuilt from the state store when needed. */
+  void clearContexts() {
+    http2Streams.clearDecoders();
+    webSocketMessages.clearInflaters();
+  }
+
   /** Bytes of the direction were lost: per-direction decoding contexts can no longer be trusted. */
   void onGap(ConnectionSession session, Direction direction) {
     switch (session.direction(direction).getProtocol()) {

@@ -49,7 +49,7 @@ final class WebSocketMessageAssembler {
     }
     if (continuation && !dir.hasWsMessage()) {
       // its first frame was not seen: its compression flag is unknown, show it as sent
-      inflaters.forget(session.connectionId(), direction);
+      inflaters.forget(session.connectionId(), direction, dir);
       emit(session, direction, span, new WebSocketMessage(frame.opcode(), frame.fin(),
           frame.masked(), false, frame.payloadLength(), frame.payload(), true, 1, false, false));
       return;
@@ -102,11 +102,16 @@ final class WebSocketMessageAssembler {
 
   /** Bytes of this direction were lost: the compression history is gone with them. */
   void contextLost(ConnectionSession session, Direction direction) {
-    inflaters.forget(session.connectionId(), direction);
+    inflaters.forget(session.connectionId(), direction, session.direction(direction));
   }
 
   void forget(String connectionId) {
     inflaters.forget(connectionId);
+  }
+
+  /** In-memory inflaters go; each is rebuilt from its direction's window when next needed. */
+  void clearInflaters() {
+    inflaters.clear();
   }
 
   private void finish(ConnectionSession session, Direction direction,
@@ -118,7 +123,7 @@ final class WebSocketMessageAssembler {
       return;
     }
     ProcessorDirectionState.Builder dir = session.direction(direction);
-    MessageInflater.Result inflated = inflaters.inflate(session.connectionId(), direction,
+    MessageInflater.Result inflated = inflaters.inflate(session.connectionId(), direction, dir,
         payload, !truncated, dir.getWsNoContextTakeover());
     if (!inflated.ok() && !inflated.truncated()) {
       metrics.webSocketInflateFailure();

@@ -7,8 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
+import io.ecapture.kafka.processor.ProcessorMetrics;
+import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http2.DefaultHttp2Headers;
+import io.netty.handler.codec.http2.DefaultHttp2HeadersEncoder;
+import io.netty.handler.codec.http2.Http2HeadersEncoder;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import io.ecapture.kafka.processor.fuzz.Fuzz;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +28,8 @@ class HpackDecodersTest {
   private static final byte[] C32 = hex("828684be58086e6f2d6361636865");
   private static final byte[] C33 = hex("828785bf400a637573746f6d2d6b65790c637573746f6d2d76616c7565");
 
-  private final HpackDecoders decoders = new HpackDecoders(65536);
+  private final HpackDecoders decoders = new HpackDecoders(65536, new ProcessorMetrics());
+  private final Map<String, ProcessorDirectionState.Builder> states = new HashMap<>();
 
   @Test
   void rfc7541AppendixC3DecodesWithTheDynamicTableCarriedOver() {
@@ -33,16 +43,99 @@ class HpackDecodersTest {
     assertEquals("custom-value", value(third, "custom-key"));
   }
 
+  /** RFC 7541 C.3.3 lists the table after the third request: the state holds exactly it. */
+  @Test
+  void theStateHoldsTheDynamicTableOldestFirst() {
+    decode("c", C31);
+    decode("c", C32);
+    decode("c", C33);
+    ProcessorDirectionState.Builder dir = state("c", Direction.WRITE);
+    assertEquals(List.of(field(":authority", "www.example.com"), field("cache-control", "no-cache"),
+        field("custom-key", "custom-value")), dir.getHpackEntriesList());
+    assertEquals(164, PersistedHpackTable.size(dir), "RFC 7541 C.3.3: table size 164");
+    assertFalse(dir.hasHpackTableMaxSize(), "default size, no update seen");
+  }
+
+  /**
+   * A restart: a new decoder set (nothing in memory) over the state as the store gives it back
+   * (serialized and parsed) decodes C.3.2 and C.3.3, which refer to entries C.3.1 added.
+   */
+  @Test
+  void aNewInstanceRebuildsTheTableFromTheState() throws Exception {
+    decode("c", C31);
+    ProcessorMetrics metrics = new ProcessorMetrics();
+    HpackDecoders restarted = new HpackDecoders(65536, metrics);
+    ProcessorDirectionState.Builder dir =
+        ProcessorDirectionState.parseFrom(state("c", Direction.WRITE).build().toByteArray()).toBuilder();
+    HpackDecoders.Decoded second = restarted.decode("c", Direction.WRITE, dir, 3, C32);
+    assertFalse(second.tableLost());
+    assertEquals("www.example.com", value(second.headers(), ":authority"));
+    assertEquals("no-cache", value(second.headers(), "cache-control"));
+    HpackDecoders.Decoded third = restarted.decode("c", Direction.WRITE, dir, 5, C33);
+    assertEquals("www.example.com", value(third.headers(), ":authority"));
+    assertEquals("custom-value", value(third.headers(), "custom-key"));
+    assertEquals(1, metrics.contextsRestored(), "rebuilt once, then kept in memory");
+  }
+
+  /**
+   * Netty's encoder (Huffman coding, small tables with size updates, so entries are evicted)
+   * writes random header lists; the decoder is dropped from memory at random points and rebuilt
+   * from the serialized state. Every block decodes to exactly what was encoded.
+   */
+  @Test
+  void encoderBlocksDecodeAcrossRandomRestarts() {
+    Fuzz.run(60, r -> {
+      try {
+        encodeAndDecodeWithRestarts(r);
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+  }
+
+  private static void encodeAndDecodeWithRestarts(java.util.Random r) throws Exception {
+      DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder(
+          Http2HeadersEncoder.NEVER_SENSITIVE, false, 32, 0);
+      ProcessorDirectionState.Builder dir = ProcessorDirectionState.newBuilder();
+      HpackDecoders live = new HpackDecoders(1 << 20, new ProcessorMetrics());
+      for (int block = 0; block < 40; block++) {
+        if (r.nextInt(8) == 0) {
+          encoder.maxHeaderTableSize(List.of(0L, 64L, 256L, 4096L, 8192L).get(r.nextInt(5)));
+        }
+        DefaultHttp2Headers headers = new DefaultHttp2Headers();
+        headers.method(r.nextBoolean() ? "GET" : "POST").path("/p" + r.nextInt(6));
+        for (int i = r.nextInt(6); i > 0; i--) {
+          headers.add("x-h" + r.nextInt(8), "v" + "é".repeat(r.nextInt(3)) + r.nextInt(10));
+        }
+        ByteBuf out = Unpooled.buffer();
+        encoder.encodeHeaders(block, headers, out);
+        byte[] bytes = new byte[out.readableBytes()];
+        out.readBytes(bytes);
+        out.release();
+        if (r.nextInt(4) == 0) {
+          live = new HpackDecoders(1 << 20, new ProcessorMetrics());
+          dir = ProcessorDirectionState.parseFrom(dir.build().toByteArray()).toBuilder();
+        }
+        HpackDecoders.Decoded decoded = live.decode("f", Direction.READ, dir, block, bytes);
+        assertFalse(decoded.tableLost(), "block " + block);
+        List<Header> expected = new java.util.ArrayList<>();
+        headers.forEach(h -> expected.add(field(h.getKey().toString(), h.getValue().toString())));
+        assertEquals(expected, decoded.headers(), "block " + block); // é is one octet, 0xe9
+        assertTrue(PersistedHpackTable.size(dir) <= PersistedHpackTable.maxSize(dir));
+      }
+  }
+
   @Test
   void aBlockReferringToAnUnseenEntryLosesTheTableInsteadOfGuessing() {
-    HpackDecoders.Decoded decoded = decoders.decode("joined-late", Direction.WRITE, 3, C32);
+    HpackDecoders.Decoded decoded = decoders.decode("joined-late", Direction.WRITE,
+        state("joined-late", Direction.WRITE), 3, C32);
     assertNull(decoded.headers());
     assertTrue(decoded.tableLost());
   }
 
   @Test
   void afterALossAFreshTableDecodesEveryBlockThatDoesNotReferToLostEntries() {
-    assertTrue(decoders.decode("c", Direction.WRITE, 1, C32).tableLost()); // refers to C31's entry
+    assertTrue(decodeLossy("c", Direction.WRITE, C32).tableLost()); // refers to C31's entry
     assertEquals("www.example.com", value(decode("c", C31), ":authority"), "static + literal");
     assertEquals("no-cache", value(decode("c", C32), "cache-control"), "entry added after the loss");
   }
@@ -50,16 +143,17 @@ class HpackDecodersTest {
   @Test
   void directionsAndConnectionsHaveTheirOwnTables() {
     decode("a", C31);
-    assertTrue(decoders.decode("a", Direction.READ, 1, C32).tableLost(), "other direction");
-    assertTrue(decoders.decode("b", Direction.WRITE, 1, C32).tableLost(), "other connection");
-    assertFalse(decoders.decode("a", Direction.WRITE, 3, C32).tableLost());
+    assertTrue(decodeLossy("a", Direction.READ, C32).tableLost(), "other direction");
+    assertTrue(decodeLossy("b", Direction.WRITE, C32).tableLost(), "other connection");
+    assertFalse(decodeLossy("a", Direction.WRITE, C32).tableLost());
   }
 
   @Test
   void arbitraryBlocksNeverThrowAndStayUnderTheHeaderListLimit() {
     Fuzz.run(300, r -> {
-      HpackDecoders small = new HpackDecoders(1024);
-      HpackDecoders.Decoded decoded = small.decode("x", Direction.WRITE, 1, Fuzz.bytes(r, 600));
+      HpackDecoders small = new HpackDecoders(1024, new ProcessorMetrics());
+      HpackDecoders.Decoded decoded = small.decode("x", Direction.WRITE,
+          ProcessorDirectionState.newBuilder(), 1, Fuzz.bytes(r, 600));
       if (decoded.headers() != null) {
         long size = decoded.headers().stream()
             .mapToLong(h -> h.getName().length() + h.getValue().length() + 32).sum();
@@ -69,9 +163,28 @@ class HpackDecodersTest {
   }
 
   private List<Header> decode(String connection, byte[] block) {
-    HpackDecoders.Decoded decoded = decoders.decode(connection, Direction.WRITE, 1, block);
+    HpackDecoders.Decoded decoded = decodeLossy(connection, Direction.WRITE, block);
     assertFalse(decoded.tableLost());
     return decoded.headers();
+  }
+
+  /** As {@link Http2StreamAssembler} does: a lost table restarts empty, in memory and state. */
+  private HpackDecoders.Decoded decodeLossy(String connection, Direction direction, byte[] block) {
+    ProcessorDirectionState.Builder dir = state(connection, direction);
+    HpackDecoders.Decoded decoded = decoders.decode(connection, direction, dir, 1, block);
+    if (decoded.tableLost()) {
+      decoders.forget(connection, direction, dir);
+    }
+    return decoded;
+  }
+
+  private ProcessorDirectionState.Builder state(String connection, Direction direction) {
+    return states.computeIfAbsent(connection + "/" + direction,
+        k -> ProcessorDirectionState.newBuilder());
+  }
+
+  private static Header field(String name, String value) {
+    return Header.newBuilder().setName(name).setValue(value).build();
   }
 
   private static String value(List<Header> headers, String name) {

@@ -201,7 +201,7 @@ class Http2RealBytesTest {
   }
 
   /** Without what differs per connection and per split: ids and capture times. */
-  private static List<ParsedMessage> normalized(List<ParsedMessage> messages) {
+  static List<ParsedMessage> normalized(List<ParsedMessage> messages) {
     List<ParsedMessage> out = new ArrayList<>();
     for (ParsedMessage m : messages) {
       out.add(m.toBuilder().clearConnectionId().clearFirstByteTimeNs().clearLastByteTimeNs()

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.ProcessorLimits;
+import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.ProcessorConnectionState;
 import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
@@ -34,6 +35,9 @@ class TopologyFuzzTest {
   private static final AtomicInteger CONNECTIONS = new AtomicInteger();
   private static TopologyHarness harness;
   private static List<byte[][]> streams;
+  private static long carriedErrors;
+  private static long restored;
+  private static int restarts;
 
   @BeforeAll
   static void start() throws IOException {
@@ -75,13 +79,14 @@ class TopologyFuzzTest {
   @Test
   void mutatedConnectionsNeverFailAndStateStaysBounded() {
     Fuzz.run(300, TopologyFuzzTest::fuzzOneConnection);
+    assertTrue(restarts > 0, "the seeded inputs include restarts");
   }
 
   private static void fuzzOneConnection(Random random) {
     byte[][] pair = streams.get(random.nextInt(streams.size()));
     String id = "fuzz-" + CONNECTIONS.incrementAndGet();
     RawEvents events = new RawEvents(id);
-    long errors = harness.metrics.processingErrors() + harness.metrics.deadLettered();
+    long errors = errors();
     for (int side = 0; side < 2; side++) {
       byte[] bytes = mutate(pair[side], random);
       Direction direction = side == 0 ? Direction.WRITE : Direction.READ;
@@ -97,6 +102,9 @@ class TopologyFuzzTest {
         harness.send(events.data(direction, chunk[0],
             Arrays.copyOfRange(bytes, chunk[0], chunk[1]), chunk[0]));
         assertBounded(harness.store().get(id));
+        if (random.nextInt(60) == 0) {
+          restart(); // decoding contexts come back from the state, whatever the bytes were
+        }
         if (random.nextInt(8) == 0) {
           harness.idle(Duration.ofMillis(1500));
           assertBounded(harness.store().get(id));
@@ -109,7 +117,19 @@ class TopologyFuzzTest {
     harness.idle(Duration.ofSeconds(2));
     assertBounded(harness.store().get(id));
     harness.output(); // drain
-    assertEquals(errors, harness.metrics.processingErrors() + harness.metrics.deadLettered());
+    assertEquals(errors, errors());
+  }
+
+  private static void restart() {
+    carriedErrors += harness.metrics.processingErrors() + harness.metrics.deadLettered();
+    restored += harness.metrics.contextsRestored();
+    harness = harness.restart();
+    restarts++;
+  }
+
+  /** Processing errors and dead letters of every harness so far. */
+  private static long errors() {
+    return carriedErrors + harness.metrics.processingErrors() + harness.metrics.deadLettered();
   }
 
   private static void assertBounded(ProcessorConnectionState state) {
@@ -130,6 +150,16 @@ class TopologyFuzzTest {
       assertTrue(bodies <= LIMITS.maxBufferedBytes(), "open HTTP/2 bodies " + bodies);
       assertTrue(dir.getWsMessage().getPayload().size() <= LIMITS.maxBodyBytes());
       assertTrue(dir.getBufferTimesCount() <= LIMITS.maxBufferedBytes());
+      // decoding contexts: the HPACK table within its size (itself within what the decoder
+      // accepts), the deflate window at most DEFLATE's 32 KiB
+      long tableSize = dir.getHpackEntriesList().stream()
+          .mapToLong(h -> h.getName().length() + h.getValue().length() + 32).sum();
+      long tableMax = dir.hasHpackTableMaxSize()
+          ? Integer.toUnsignedLong(dir.getHpackTableMaxSize()) : PersistedHpackTable.DEFAULT_MAX_SIZE;
+      assertTrue(tableSize <= tableMax, "HPACK table " + tableSize + " > " + tableMax);
+      assertTrue(tableMax <= HpackDecoders.MAX_TABLE_SIZE, "HPACK table size " + tableMax);
+      assertTrue(dir.getWsInflateWindow().size() <= MessageInflater.WINDOW_BYTES,
+          "deflate window " + dir.getWsInflateWindow().size());
     }
     assertTrue(state.getPendingRequestsCount() <= ConnectionSession.MAX_PENDING_REQUESTS);
   }

@@ -17,10 +17,12 @@ import java.util.List;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /** The real topology in a TopologyTestDriver, with helpers to feed whole byte streams. */
@@ -72,6 +74,24 @@ final class TopologyHarness implements AutoCloseable {
 
   KeyValueStore<String, ProcessorConnectionState> store() {
     return driver.getKeyValueStore(TopologyNames.STATE_STORE);
+  }
+
+  /**
+   * A restart or a task move: this driver closes (its processor and every in-memory decoding
+   * context with it) and a new driver, with new processor instances, starts over a store that
+   * holds what the changelog holds. The test driver wipes its state directory on close and
+   * never reads a changelog, so the stored entries are carried over the way Kafka Streams'
+   * restoration would put them back (before any new record is processed).
+   */
+  TopologyHarness restart() {
+    List<KeyValue<String, ProcessorConnectionState>> changelog = new java.util.ArrayList<>();
+    try (KeyValueIterator<String, ProcessorConnectionState> all = store().all()) {
+      all.forEachRemaining(changelog::add);
+    }
+    close();
+    TopologyHarness next = new TopologyHarness(config);
+    next.store().putAll(changelog);
+    return next;
   }
 
   @Override

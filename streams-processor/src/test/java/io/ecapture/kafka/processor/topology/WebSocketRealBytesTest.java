@@ -158,12 +158,12 @@ class WebSocketRealBytesTest {
     assertEquals("pong", messages.get(1).getOpcodeName());
   }
 
-  private static List<WebSocketFields> webSocket(List<ParsedMessage> out, Direction direction) {
+  static List<WebSocketFields> webSocket(List<ParsedMessage> out, Direction direction) {
     return out.stream().filter(m -> m.getProtocol() == Protocol.WEBSOCKET
         && m.getDirection() == direction).map(ParsedMessage::getWebsocket).toList();
   }
 
-  private static List<ParsedMessage> normalized(List<ParsedMessage> messages) {
+  static List<ParsedMessage> normalized(List<ParsedMessage> messages) {
     List<ParsedMessage> out = new ArrayList<>();
     for (ParsedMessage m : messages) {
       String pair = m.getPairId();

@@ -47,4 +47,70 @@ class PerMessageDeflateTest {
       assertArrayEquals(new byte[1024], result.bytes());
     }
   }
+
+  /**
+   * Messages compressed with one context (zlib, SYNC_FLUSH, RFC 7692 §7.2.1): after each one a
+   * new inflater seeded with the previous one's window inflates the next exactly as the
+   * long-lived one does; the window is always the last 32 KiB inflated.
+   */
+  @Test
+  void aSeededInflaterContinuesTheContextAndTheWindowIsTheLast32KiB() {
+    Deflater deflater = new Deflater(6, true);
+    java.util.Random random = new java.util.Random(3);
+    java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+    byte[] history = new byte[0];
+    for (int i = 0; i < 12; i++) {
+      StringBuilder text = new StringBuilder();
+      while (text.length() < 1000 + i * 1500) {
+        text.append("{\"id\":").append(random.nextInt(50)).append(",\"name\":\"item-")
+            .append(random.nextInt(20)).append("\"},");
+      }
+      byte[] message = text.toString().getBytes(StandardCharsets.US_ASCII);
+      all.writeBytes(message);
+      try (MessageInflater seeded = new MessageInflater(1 << 20, 1 << 24, history)) {
+        MessageInflater.Result result = seeded.inflate(compress(deflater, message), true, false);
+        assertTrue(result.ok(), "message " + i);
+        assertArrayEquals(message, result.bytes());
+        history = seeded.window();
+      }
+      byte[] everything = all.toByteArray();
+      assertArrayEquals(Arrays.copyOfRange(everything,
+          Math.max(0, everything.length - MessageInflater.WINDOW_BYTES), everything.length), history);
+    }
+    deflater.end();
+  }
+
+  /**
+   * A message ending in a final block (BFINAL, §7.2.3.4) ends the DEFLATE stream, but the next
+   * message may still refer to the window (§7.2.2): it inflates, instead of losing the context.
+   */
+  @Test
+  void theWindowCarriesOverAFinalBlock() {
+    byte[] first = "a message whose words come back in the next message".getBytes(StandardCharsets.US_ASCII);
+    byte[] second = "whose words come back: a message".getBytes(StandardCharsets.US_ASCII);
+    Deflater finishing = new Deflater(6, true);
+    finishing.setInput(first);
+    finishing.finish();
+    byte[] buffer = new byte[1024];
+    byte[] one = Arrays.copyOf(buffer, finishing.deflate(buffer));
+    finishing.end();
+    Deflater next = new Deflater(6, true);
+    next.setDictionary(first);
+    try (MessageInflater inflater = new MessageInflater(1024, 65536)) {
+      MessageInflater.Result a = inflater.inflate(one, true, false);
+      assertTrue(a.ok() && !a.contextLost());
+      MessageInflater.Result b = inflater.inflate(compress(next, second), true, false);
+      assertTrue(b.ok(), "refers to the first message across its final block");
+      assertArrayEquals(second, b.bytes());
+    }
+    next.end();
+  }
+
+  /** One message as permessage-deflate sends it: SYNC_FLUSH output without 00 00 ff ff. */
+  private static byte[] compress(Deflater deflater, byte[] message) {
+    deflater.setInput(message);
+    byte[] buffer = new byte[message.length + 1024];
+    int n = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
+    return Arrays.copyOf(buffer, n - 4);
+  }
 }
