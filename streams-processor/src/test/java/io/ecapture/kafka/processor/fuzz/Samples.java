@@ -1,5 +1,6 @@
 package io.ecapture.kafka.processor.fuzz;
 
+import io.ecapture.kafka.processor.protocol.http2.Http2TestFrames;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 
@@ -34,19 +35,7 @@ final class Samples {
   }
 
   static byte[] frame(int type, int flags, int stream, byte[]... payload) {
-    byte[] body = concat(payload);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.write(body.length >>> 16);
-    out.write(body.length >>> 8);
-    out.write(body.length);
-    out.write(type);
-    out.write(flags);
-    out.write(stream >>> 24);
-    out.write(stream >>> 16);
-    out.write(stream >>> 8);
-    out.write(stream);
-    out.writeBytes(body);
-    return out.toByteArray();
+    return Http2TestFrames.frame(type, flags, stream, concat(payload));
   }
 
   static byte[] concat(byte[]... parts) {

@@ -1,6 +1,5 @@
 package io.ecapture.kafka.processor.topology;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -9,7 +8,6 @@ import io.netty.handler.codec.http2.DefaultHttp2FrameWriter;
 import io.netty.handler.codec.http2.Http2CodecUtil;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2Settings;
-import java.io.ByteArrayOutputStream;
 
 /**
  * One endpoint's HTTP/2 byte stream as Netty writes it: {@link DefaultHttp2FrameWriter} with its
@@ -82,16 +80,7 @@ final class NettyHttp2Wire implements AutoCloseable {
 
   /** Every byte written since the last call. */
   byte[] take() {
-    channel.flush();
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteBuf buf;
-    while ((buf = channel.readOutbound()) != null) {
-      byte[] bytes = new byte[buf.readableBytes()];
-      buf.readBytes(bytes);
-      buf.release();
-      out.writeBytes(bytes);
-    }
-    return out.toByteArray();
+    return OutboundBytes.drain(channel);
   }
 
   @Override

@@ -1,6 +1,5 @@
 package io.ecapture.kafka.processor.topology;
 
-import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.WebSocket08FrameEncoder;
@@ -9,7 +8,6 @@ import io.netty.handler.codec.http.websocketx.extensions.WebSocketExtensionData;
 import io.netty.handler.codec.http.websocketx.extensions.WebSocketServerExtension;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateClientExtensionHandshaker;
 import io.netty.handler.codec.http.websocketx.extensions.compression.PerMessageDeflateServerExtensionHandshaker;
-import java.io.ByteArrayOutputStream;
 import java.util.Map;
 import java.util.stream.Collectors;
 
@@ -56,15 +54,7 @@ final class NettyWebSocketWire implements AutoCloseable {
 
   /** Every byte written since the last call. */
   byte[] take() {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteBuf buf;
-    while ((buf = channel.readOutbound()) != null) {
-      byte[] bytes = new byte[buf.readableBytes()];
-      buf.readBytes(bytes);
-      buf.release();
-      out.writeBytes(bytes);
-    }
-    return out.toByteArray();
+    return OutboundBytes.drain(channel);
   }
 
   @Override
