@@ -476,6 +476,28 @@ class ProcessorTopologyTest {
   }
 
   @Test
+  void anAcceptedConnectTurnsTheConnectionIntoAnOpaqueTunnel() {
+    String connect = "CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n";
+    send(events.data(Direction.WRITE, 0, connect, 0));
+    String established = "HTTP/1.1 200 Connection Established\r\n\r\n";
+    send(events.data(Direction.READ, 0, established, 1));
+    // what follows is the tunnelled stream (here the start of a TLS ClientHello), not HTTP
+    byte[] tunnel = java.util.HexFormat.of().parseHex("16030100a5010000a10303");
+    send(events.data(Direction.WRITE, connect.length(), tunnel, 2));
+    idle(1500);
+
+    List<ParsedMessage> out = parsed.readValuesToList();
+    assertEquals(3, out.size(), out.toString());
+    assertEquals("CONNECT", out.get(0).getHttp().getMethod());
+    assertEquals(200, out.get(1).getHttp().getStatus());
+    assertEquals(out.get(0).getPairId(), out.get(1).getPairId());
+    assertEquals(Protocol.PROTOCOL_UNKNOWN, out.get(2).getProtocol());
+    assertArrayEquals(tunnel, out.get(2).getRaw().toByteArray());
+    assertEquals(0, metrics.deadLettered());
+    assertEquals(0, metrics.processingErrors());
+  }
+
+  @Test
   void aRefusedUpgradeKeepsTheConnectionHttp() {
     String upgrade = "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n";
     send(events.data(Direction.WRITE, 0, upgrade, 0));
