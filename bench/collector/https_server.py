@@ -8,6 +8,8 @@ BODY = b"x" * 64
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # headers and body are two writes: with Nagle on, the second waits for a delayed ACK (40 ms)
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         self.send_response(200)

@@ -58,6 +58,8 @@ struct conn_info {
 	__u8 saddr[ADDR_LEN];
 	__u8 daddr[ADDR_LEN];
 	char comm[TASK_COMM_LEN];
+	__u32 handshake_sent;  /* HANDSHAKE event sent: an application calling SSL_do_handshake again
+			        * on a finished session must not report a second one */
 };
 
 struct {
@@ -150,9 +152,19 @@ struct {
 	__type(value, __u32);               /* tgid of the process that accepted it */
 } accepted_socks SEC(".maps");
 
+/* First SSL_do_handshake entry per SSL object (ktime), until a call reports success. Per SSL, not
+ * per thread: a non-blocking client (curl) calls it once per WANT_READ until the handshake ends. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_SSL_SESSIONS);
+	__type(key, struct ssl_key);
+	__type(value, __u64);
+} handshake_starts SEC(".maps");
+
 /* Keeps struct tls_event / tls_keys in the object's BTF so the Java layout test can read them. */
 const struct tls_event *unused_tls_event __attribute__((unused));
 const struct tls_keys *unused_tls_keys __attribute__((unused));
+const struct tls_handshake *unused_tls_handshake __attribute__((unused));
 
 /*
  * Waking the consumer for every record costs more than capturing it (an irq_work and an epoll
@@ -610,6 +622,110 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ssl_read_ex_return, int ret)
 {
 	return return_call(ret);
+}
+
+/* ---- handshake: TLS version and duration ----
+ * SSL_connect and SSL_accept end in SSL_do_handshake (OpenSSL 3.0 tail-calls it), so one hook
+ * covers clients calling any of the three. The call is registered in active_calls like a
+ * read/write so sys_enter learns its socket fd. Not counted in COUNT_ENTRY/RETURN_HITS: those
+ * stay exactly 2 per SSL read/write call. */
+
+#define FN_HANDSHAKE 5
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_handshake_entry, void *ssl)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_key skey = { .ssl = (__u64)ssl, .tgid = pid_tgid >> 32 };
+	struct active_call call;
+	__u64 now;
+
+	if (!ssl || !wanted_task(pid_tgid))
+		return 0;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST); /* keep the first entry */
+	call = (struct active_call){
+		.ssl = (__u64)ssl,
+		.fd = -1,
+		.function = FN_HANDSHAKE,
+		.library = (__u16)bpf_get_attach_cookie(ctx),
+	};
+	bpf_map_update_elem(&active_calls, &pid_tgid, &call, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(ssl_handshake_return, int ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct active_call *active = bpf_map_lookup_elem(&active_calls, &pid_tgid);
+	struct ssl_key skey = {};
+	struct active_call call;
+	struct conn_info *conn;
+	struct tls_event *ev;
+	struct tls_handshake *hs;
+	__u64 *start, started;
+	__s32 *known_fd;
+	int fd;
+
+	if (!active || active->function != FN_HANDSHAKE)
+		return 0;
+	call = *active;
+	bpf_map_delete_elem(&active_calls, &pid_tgid);
+	skey.ssl = call.ssl;
+	skey.tgid = pid_tgid >> 32;
+	fd = call.fd;
+	if (fd >= 0)
+		bpf_map_update_elem(&ssl_fds, &skey, &fd, BPF_ANY);
+	if (ret != 1) {
+		/* 0: the handshake failed for good; < 0: WANT_READ/WRITE (or an error): keep the start */
+		if (ret == 0)
+			bpf_map_delete_elem(&handshake_starts, &skey);
+		return 0;
+	}
+	start = bpf_map_lookup_elem(&handshake_starts, &skey);
+	if (!start)
+		return 0;
+	started = *start;
+	bpf_map_delete_elem(&handshake_starts, &skey);
+	if (fd < 0) {
+		known_fd = bpf_map_lookup_elem(&ssl_fds, &skey);
+		if (known_fd)
+			fd = *known_fd;
+	}
+	conn = connection_of(call.ssl, fd, pid_tgid, call.library);
+	if (!conn || conn->handshake_sent)
+		return 0;
+	conn->handshake_sent = 1;
+	count_drop(COUNT_HANDSHAKES, 1);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + sizeof(*hs), 0);
+	if (!ev) {
+		count_drop(DROP_RECORDS, 1);
+		return 0;
+	}
+	fill_header(ev, EVENT_HANDSHAKE, conn, (__u32)pid_tgid);
+	ev->data_len = sizeof(*hs);
+	hs = (struct tls_handshake *)(ev + 1);
+	hs->duration_ns = ev->ktime_ns - started;
+	hs->version = tls_minor_of(call.ssl, call.library);
+	if (hs->version)
+		hs->version |= 0x0300;
+	hs->pad = 0;
+	bpf_ringbuf_submit(ev, wakeup_flags());
+	return 0;
+}
+
+/* SSL_free: the next SSL object of the process may get the same address. Forget this one's
+ * state, so a start left by a handshake that failed (-1 without WANT_*) cannot date the next
+ * object's handshake, nor its last fd stand in for the next one's. Entry only, once per SSL. */
+SEC("uprobe")
+int BPF_KPROBE(ssl_free_entry, void *ssl)
+{
+	struct ssl_key skey = { .ssl = (__u64)ssl, .tgid = bpf_get_current_pid_tgid() >> 32 };
+
+	bpf_map_delete_elem(&handshake_starts, &skey);
+	bpf_map_delete_elem(&ssl_fds, &skey);
+	return 0;
 }
 
 /* ---- fd discovery: socket I/O syscalls made while an SSL call is active ----

@@ -30,6 +30,7 @@ enum event_kind {
 	EVENT_OPEN = 2,
 	EVENT_CLOSE = 3,
 	EVENT_KEYS = 4,        /* struct tls_keys follows the header (data_len = its size) */
+	EVENT_HANDSHAKE = 5,   /* struct tls_handshake follows the header (data_len = its size) */
 };
 
 /* Same numbers as capture.proto Direction. */
@@ -75,7 +76,8 @@ enum drop_counter {
 	DROP_FILTERED = 4,     /* SSL calls skipped by the process filters */
 	COUNT_ENTRY_HITS = 5,  /* entry uprobe hits (every SSL read/write call seen, filtered or not) */
 	COUNT_RETURN_HITS = 6, /* return uprobe hits */
-	DROP_COUNTERS = 7,
+	COUNT_HANDSHAKES = 7,  /* successful SSL_do_handshake returns (handshake probes, not in 5/6) */
+	DROP_COUNTERS = 8,
 };
 
 /* Header of every record; DATA records carry data_len payload bytes right after it. */
@@ -170,5 +172,15 @@ _Static_assert(__builtin_offsetof(struct tls_keys, client_random) == 16, "client
 _Static_assert(__builtin_offsetof(struct tls_keys, master_key) == 48, "master_key");
 _Static_assert(__builtin_offsetof(struct tls_keys, handshake_secret) == 96, "handshake_secret");
 _Static_assert(__builtin_offsetof(struct tls_keys, exporter_secret) == 352, "exporter_secret");
+
+/* A completed handshake: from the first SSL_do_handshake entry on the SSL object (non-blocking
+ * clients call it several times) to the return that reported success. */
+struct tls_handshake {
+	__u64 duration_ns;
+	__u32 version;                    /* 0x0303 TLS 1.2, 0x0304 TLS 1.3, 0 unknown layout */
+	__u32 pad;
+};
+
+_Static_assert(sizeof(struct tls_handshake) == 16, "tls_handshake size");
 
 #endif /* __TLSCAPTURE_H */

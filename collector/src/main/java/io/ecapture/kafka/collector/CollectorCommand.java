@@ -122,6 +122,11 @@ public final class CollectorCommand implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
+    // Log4j's own shutdown hook would stop logging while ours still closes the collector, losing
+    // the final summary line at SIGTERM; console/file appenders flush every event, so none is lost.
+    if (System.getProperty("log4j2.shutdownHookEnabled") == null) {
+      System.setProperty("log4j2.shutdownHookEnabled", "false");
+    }
     System.exit(new CommandLine(new CollectorCommand()).execute(args));
   }
 }

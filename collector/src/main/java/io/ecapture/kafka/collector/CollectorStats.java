@@ -80,6 +80,8 @@ public final class CollectorStats {
    * @param sslCalls SSL read/write calls the entry uprobes saw (filtered ones included)
    * @param uprobeHits entry plus return uprobe hits: the kernel traps the capture costs
    * @param keyLogLines NSS key-log lines produced from captured TLS key material
+   * @param handshakes completed TLS handshakes seen (SSL_do_handshake returning success, once per
+   *     connection); their probes are not part of {@code uprobeHits}
    */
   public record Snapshot(
       long captured,
@@ -100,7 +102,8 @@ public final class CollectorStats {
       long sendRejected,
       long sslCalls,
       long uprobeHits,
-      long keyLogLines) {
+      long keyLogLines,
+      long handshakes) {
 
     /** One summary line for the periodic log. */
     public String summary() {
@@ -110,7 +113,8 @@ public final class CollectorStats {
           + " send_errors=" + sendErrors + " connections=" + trackedConnections
           + " filtered_kernel=" + filteredInKernel + " spooled=" + spooled + " spool_dropped=" + spoolDropped
           + " spool_bytes=" + spoolBytes + " resent=" + resent + " rejected=" + sendRejected
-          + " ssl_calls=" + sslCalls + " uprobe_hits=" + uprobeHits + " keylog_lines=" + keyLogLines;
+          + " ssl_calls=" + sslCalls + " uprobe_hits=" + uprobeHits + " keylog_lines=" + keyLogLines
+          + " handshakes=" + handshakes;
     }
   }
 
@@ -136,7 +140,8 @@ public final class CollectorStats {
         sendRejected.sum(),
         safeRead(k, EventLayout.COUNT_ENTRY_HITS),
         safeRead(k, EventLayout.COUNT_ENTRY_HITS) + safeRead(k, EventLayout.COUNT_RETURN_HITS),
-        keyLogLines.sum());
+        keyLogLines.sum(),
+        safeRead(k, EventLayout.COUNT_HANDSHAKES));
   }
 
   /** One kernel counter (an index of tlscapture.h enum drop_counter), -1 when unreadable. */

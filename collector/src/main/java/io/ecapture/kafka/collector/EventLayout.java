@@ -45,6 +45,12 @@ public final class EventLayout {
   public static final int KIND_CLOSE = 3;
   /** TLS key material (struct tls_keys follows the header); see {@link TlsKeyLog}. */
   public static final int KIND_KEYS = 4;
+  /** A completed handshake: struct tls_handshake ({@link #HANDSHAKE_SIZE} bytes) follows the header. */
+  public static final int KIND_HANDSHAKE = 5;
+  /** struct tls_handshake: u64 duration_ns, u32 version, u32 pad. */
+  public static final int HANDSHAKE_DURATION_NS = 0;
+  public static final int HANDSHAKE_VERSION = 8;
+  public static final int HANDSHAKE_SIZE = 16;
 
   public static final int FLAG_TRUNCATED = 1;
   public static final int FLAG_NO_SOCKET = 2;
@@ -64,8 +70,10 @@ public final class EventLayout {
   public static final int COUNT_ENTRY_HITS = 5;
   /** Return uprobe hits. */
   public static final int COUNT_RETURN_HITS = 6;
+  /** Successful SSL_do_handshake returns (reported once per connection). */
+  public static final int COUNT_HANDSHAKES = 7;
   /** Entries of {@code drop_counts} (DROP_COUNTERS). */
-  public static final int KERNEL_COUNTERS = 7;
+  public static final int KERNEL_COUNTERS = 8;
 
   private EventLayout() {}
 }

@@ -10,6 +10,7 @@ import io.ecapture.kafka.proto.capture.ProcessInfo;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.capture.TlsFunction;
+import io.ecapture.kafka.proto.capture.TlsHandshake;
 import io.ecapture.kafka.proto.capture.Tuple;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -97,9 +98,21 @@ public final class RawEventDecoder {
               ConnectionClose.newBuilder()
                   .setBytesRead(record.get(U64, EventLayout.BYTES_READ))
                   .setBytesWritten(record.get(U64, EventLayout.BYTES_WRITTEN)));
+      case EventLayout.KIND_HANDSHAKE -> event.setHandshake(handshake(record, size));
       default -> throw new MalformedEventException("unknown event kind " + kind);
     }
     return event.build();
+  }
+
+  private static TlsHandshake handshake(MemorySegment record, long size) throws MalformedEventException {
+    long dataLen = Integer.toUnsignedLong(record.get(U32, EventLayout.DATA_LEN));
+    if (dataLen != EventLayout.HANDSHAKE_SIZE || EventLayout.HEADER_SIZE + dataLen > size) {
+      throw new MalformedEventException("handshake record data_len " + dataLen + " in a record of " + size + " bytes");
+    }
+    return TlsHandshake.newBuilder()
+        .setDurationNs(record.get(U64, EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_DURATION_NS))
+        .setTlsVersion(record.get(U32, EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_VERSION))
+        .build();
   }
 
   /** 0x03nn from the minor byte the kernel keeps; 0 stays unknown. */

@@ -86,7 +86,7 @@ final class StatusServer implements AutoCloseable {
         + ",\"malformed\":" + s.malformed() + ",\"sent\":" + s.sent() + ",\"sendErrors\":" + s.sendErrors()
         + ",\"trackedConnections\":" + s.trackedConnections()
         + ",\"filteredInKernel\":" + s.filteredInKernel() + ",\"sslCalls\":" + s.sslCalls()
-        + ",\"uprobeHits\":" + s.uprobeHits() + ",\"spooled\":" + s.spooled()
+        + ",\"uprobeHits\":" + s.uprobeHits() + ",\"handshakes\":" + s.handshakes() + ",\"spooled\":" + s.spooled()
         + ",\"spoolDropped\":" + s.spoolDropped() + ",\"spoolBytes\":" + s.spoolBytes()
         + ",\"resent\":" + s.resent() + ",\"sendRejected\":" + s.sendRejected()
         + ",\"filter\":" + filter.current().toJson() + ",\"libraries\":" + filter.probesJson() + "}\n";
@@ -108,6 +108,7 @@ final class StatusServer implements AutoCloseable {
     counter(out, "kernel_filtered_calls_total", "SSL calls skipped by the process filter.", s.filteredInKernel());
     counter(out, "ssl_calls_total", "SSL read/write calls seen by the entry uprobes.", s.sslCalls());
     counter(out, "uprobe_hits_total", "Entry and return uprobe hits.", s.uprobeHits());
+    counter(out, "tls_handshakes_total", "Completed TLS handshakes seen (once per connection).", s.handshakes());
     counter(out, "spooled_records_total", "Records appended to the on-disk spool.", s.spooled());
     counter(out, "spool_dropped_records_total", "Records lost to the spool size limit.", s.spoolDropped());
     metric(out, "spool_bytes", "gauge", "Bytes in the spool's live segments.", s.spoolBytes());

@@ -37,15 +37,24 @@ final class TlsProbes implements AutoCloseable {
   /** Raw tracepoints (attach by name, no tracefs mount needed): fd discovery, accept, close. */
   static final List<String> TRACEPOINT_PROGRAMS = List.of("sys_enter", "sys_exit", "inet_sock_set_state");
 
-  /** An OpenSSL function and the programs for its entry and return. */
-  record Hook(String function, String entryProgram, String returnProgram) {}
+  /** An OpenSSL function and the programs for its entry and return (null: entry only). */
+  record Hook(String function, String entryProgram, String returnProgram) {
+    /** uprobe links this hook makes per library (and per process with a pid filter). */
+    int links() {
+      return returnProgram == null ? 1 : 2;
+    }
+  }
 
   static final List<Hook> HOOKS =
       List.of(
           new Hook("SSL_write", "ssl_write_entry", "ssl_write_return"),
           new Hook("SSL_read", "ssl_read_entry", "ssl_read_return"),
           new Hook("SSL_write_ex", "ssl_write_ex_entry", "ssl_write_ex_return"),
-          new Hook("SSL_read_ex", "ssl_read_ex_entry", "ssl_read_ex_return"));
+          new Hook("SSL_read_ex", "ssl_read_ex_entry", "ssl_read_ex_return"),
+          // SSL_connect / SSL_accept end in SSL_do_handshake: one hook sees every handshake
+          new Hook("SSL_do_handshake", "ssl_handshake_entry", "ssl_handshake_return"),
+          // forgets per-SSL kernel state before the address can be reused
+          new Hook("SSL_free", "ssl_free_entry", null));
 
   private final BpfObject object;
   /** Tracepoint links, then uprobe links: closed in reverse order. */
@@ -105,6 +114,11 @@ final class TlsProbes implements AutoCloseable {
     for (Hook hook : HOOKS) {
       try {
         BpfLink entry = object.attachUprobe(hook.entryProgram(), libssl, hook.function(), false, index, pid);
+        if (hook.returnProgram() == null) {
+          into.add(entry);
+          report.add("attached " + target + ":" + hook.function());
+          continue;
+        }
         try {
           into.add(object.attachUprobe(hook.returnProgram(), libssl, hook.function(), true, index, pid));
         } catch (LibBpfException e) {
@@ -130,6 +144,7 @@ final class TlsProbes implements AutoCloseable {
    */
   int reattach(List<Path> libraries, Collection<Integer> pids, List<String> report, List<String> failures) {
     List<BpfLink> fresh = new ArrayList<>();
+    int reportedBefore = report.size();
     for (int index = 0; index < libraries.size(); index++) {
       if (pids.isEmpty()) {
         report.addAll(attachLibssl(libraries.get(index), index, -1, failures, fresh));
@@ -144,7 +159,7 @@ final class TlsProbes implements AutoCloseable {
     }
     uprobeLinks.clear();
     uprobeLinks.addAll(fresh);
-    return fresh.size() / 2;
+    return report.size() - reportedBefore; // one line per attached function
   }
 
   /**

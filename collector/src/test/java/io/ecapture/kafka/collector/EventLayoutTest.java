@@ -129,6 +129,9 @@ class EventLayoutTest {
     assertTrue(header.contains("COUNT_RETURN_HITS = " + EventLayout.COUNT_RETURN_HITS + ","), "COUNT_RETURN_HITS");
     assertTrue(header.contains("DROP_COUNTERS = " + EventLayout.KERNEL_COUNTERS + ","), "DROP_COUNTERS");
     assertTrue(header.contains("EVENT_KEYS = " + EventLayout.KIND_KEYS + ","), "EVENT_KEYS");
+    assertTrue(header.contains("EVENT_HANDSHAKE = " + EventLayout.KIND_HANDSHAKE + ","), "EVENT_HANDSHAKE");
+    assertTrue(header.contains("COUNT_HANDSHAKES = " + EventLayout.COUNT_HANDSHAKES + ","), "COUNT_HANDSHAKES");
+    assertTrue(header.contains("_Static_assert(sizeof(struct tls_handshake) == " + EventLayout.HANDSHAKE_SIZE + ","), "tls_handshake size");
     assertTrue(header.contains("FILTER_BY_PID = " + ProcessFilterMaps.FILTER_BY_PID + ","), "FILTER_BY_PID");
     assertTrue(header.contains("FILTER_BY_UID = " + ProcessFilterMaps.FILTER_BY_UID + ","), "FILTER_BY_UID");
     assertTrue(header.contains("FILTER_BY_COMM = " + ProcessFilterMaps.FILTER_BY_COMM + ","), "FILTER_BY_COMM");

@@ -64,6 +64,7 @@ class KeyLogTest {
     assertEquals(5, expected.size(), "curl logs five TLS 1.3 secrets: " + expected);
     assertEquals(expected, capturedLinesFor(expected));
     assertEquals(0x0304, openOfLastCurl().getOpen().getTlsVersion(), "OPEN carries the TLS version");
+    assertHandshake(lastCurlPid, 0x0304);
   }
 
   @Test
@@ -73,6 +74,40 @@ class KeyLogTest {
     assertTrue(expected.iterator().next().startsWith("CLIENT_RANDOM "), expected.toString());
     assertEquals(expected, capturedLinesFor(expected));
     assertEquals(0x0303, openOfLastCurl().getOpen().getTlsVersion(), "OPEN carries the TLS version");
+    assertHandshake(lastCurlPid, 0x0303);
+  }
+
+  @Test
+  void pythonClientHandshakeIsReportedOnce() throws Exception {
+    long before = collector.stats().handshakes();
+    try (PythonTlsClient client = new PythonTlsClient(server.port())) {
+      client.request("handshake");
+      assertHandshake(client.pid(), 0x0304);
+      // CPython's wrap_socket calls SSL_do_handshake once; its later reads/writes report no other
+      List<io.ecapture.kafka.proto.capture.RawEvent> handshakes =
+          sink.awaitEvents(e -> e.getProcess().getPid() == client.pid() && e.hasHandshake(), Duration.ofSeconds(1));
+      assertEquals(1, handshakes.size(), handshakes.toString());
+    }
+    // only the client's side: s_server -www lets SSL_read drive the handshake (no SSL_do_handshake)
+    assertTrue(collector.stats().handshakes() >= before + 1, collector.stats().summary());
+  }
+
+  /**
+   * The connection of {@code pid} reports one completed handshake: the negotiated version, a
+   * positive duration, and the same connection id as its OPEN.
+   */
+  private static void assertHandshake(long pid, int version) throws InterruptedException {
+    io.ecapture.kafka.proto.capture.RawEvent handshake =
+        sink.awaitEvents(e -> e.getProcess().getPid() == pid && e.hasHandshake(), Duration.ofSeconds(10)).stream()
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no HANDSHAKE event of pid " + pid));
+    assertEquals(version, handshake.getHandshake().getTlsVersion(), handshake.toString());
+    assertTrue(handshake.getHandshake().getDurationNs() > 0, handshake.toString());
+    assertTrue(handshake.getHandshake().getDurationNs() < 30_000_000_000L, handshake.toString());
+    io.ecapture.kafka.proto.capture.RawEvent open =
+        sink.awaitEvents(e -> e.getProcess().getPid() == pid && e.hasOpen(), Duration.ofSeconds(10)).getFirst();
+    assertEquals(open.getConnectionId(), handshake.getConnectionId());
+    assertTrue(handshake.getTuple().getDstPort() == server.port(), handshake.toString());
   }
 
   @Test

@@ -87,6 +87,23 @@ class RawEventDecoderTest {
   }
 
   @Test
+  void handshakeRecordCarriesDurationAndVersionAndRejectsAWrongLength() throws Exception {
+    ByteBuffer header = TestRecords.header(EventLayout.KIND_HANDSHAKE);
+    header.putInt(EventLayout.DATA_LEN, EventLayout.HANDSHAKE_SIZE);
+    ByteBuffer record = ByteBuffer.allocate(EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_SIZE).order(ByteOrder.LITTLE_ENDIAN);
+    record.put(header.array());
+    record.putLong(EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_DURATION_NS, 1_234_567);
+    record.putInt(EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_VERSION, 0x0304);
+    RawEvent event = decoder.decode(MemorySegment.ofArray(record.array()));
+    assertTrue(event.hasHandshake());
+    assertEquals(1_234_567, event.getHandshake().getDurationNs());
+    assertEquals(0x0304, event.getHandshake().getTlsVersion());
+    // the payload cut short: refused, never read beyond the record
+    assertThrows(MalformedEventException.class,
+        () -> decoder.decode(MemorySegment.ofArray(java.util.Arrays.copyOf(record.array(), EventLayout.HEADER_SIZE + 8))));
+  }
+
+  @Test
   void ipv6TupleCarriesSixteenByteAddresses() throws Exception {
     byte[] record = TestRecords.write("x");
     ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);

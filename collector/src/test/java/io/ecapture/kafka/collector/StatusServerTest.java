@@ -10,7 +10,7 @@ import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 class StatusServerTest {
-  private static final CollectorStats.Snapshot SNAPSHOT = new CollectorStats.Snapshot(12, 3400, 5, 600, 1, 2, 3, 11, 4, 7, 9, 13, 1, 4096, 2, 0, 30, 60, 5);
+  private static final CollectorStats.Snapshot SNAPSHOT = new CollectorStats.Snapshot(12, 3400, 5, 600, 1, 2, 3, 11, 4, 7, 9, 13, 1, 4096, 2, 0, 30, 60, 5, 8);
 
   @Test
   void servesStatusJsonAndPrometheusMetricsOnLoopback() throws Exception {
@@ -23,6 +23,7 @@ class StatusServerTest {
       assertTrue(status.body().contains("\"captured\":12"), status.body());
       assertTrue(status.body().contains("\"droppedInKernel\":5"), status.body());
       assertTrue(status.body().contains("\"sendErrors\":4"), status.body());
+      assertTrue(status.body().contains("\"handshakes\":8"), status.body());
 
       HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, metrics.statusCode());
@@ -31,6 +32,7 @@ class StatusServerTest {
       assertTrue(metrics.body().contains("ecapture_collector_kernel_dropped_records_total{host=\"edge-\\\"1\\\"\"} 5\n"), metrics.body());
       assertTrue(metrics.body().contains("ecapture_collector_sent_records_total{host=\"edge-\\\"1\\\"\"} 11\n"), metrics.body());
       assertTrue(metrics.body().contains("# TYPE ecapture_collector_tracked_connections gauge\n"), metrics.body());
+      assertTrue(metrics.body().contains("ecapture_collector_tls_handshakes_total{host=\"edge-\\\"1\\\"\"} 8\n"), metrics.body());
 
       HttpResponse<String> post = client.send(
           HttpRequest.newBuilder(URI.create(base + "/status")).POST(HttpRequest.BodyPublishers.noBody()).build(),
