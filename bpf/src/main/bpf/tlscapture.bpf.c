@@ -60,6 +60,9 @@ struct conn_info {
 	char comm[TASK_COMM_LEN];
 	__u32 handshake_sent;  /* HANDSHAKE event sent: an application calling SSL_do_handshake again
 			        * on a finished session must not report a second one */
+	__u32 pad;
+	__u64 ssl;             /* SSL* that created the entry: a socket carries one TLS session, so a
+			        * memory-BIO binding of another SSL object to this socket is refused */
 };
 
 struct {
@@ -151,6 +154,26 @@ struct {
 	__type(key, __u64);                 /* struct sock * */
 	__type(value, __u32);               /* tgid of the process that accepted it */
 } accepted_socks SEC(".maps");
+
+/*
+ * Memory-BIO stacks (node's TLSWrap) move the ciphertext themselves: no socket syscall happens
+ * inside the SSL call. An SSL object with no known fd is bound to the socket its thread writes
+ * next, right after the call returned (the event loop flushes the ciphertext the call produced),
+ * if that happens within PENDING_BIND_NS and before any other SSL object's call on the thread.
+ */
+struct pending_bind {
+	__u64 ssl;
+	__u64 ktime_ns;
+};
+
+#define PENDING_BIND_NS (50ULL * 1000 * 1000)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_ACTIVE_CALLS);
+	__type(key, __u64);                 /* pid_tgid */
+	__type(value, struct pending_bind);
+} pending_binds SEC(".maps");
 
 /* First SSL_do_handshake entry per SSL object (ktime), until a call reports success. Per SSL, not
  * per thread: a non-blocking client (curl) calls it once per WANT_READ until the handshake ends. */
@@ -315,6 +338,7 @@ static __always_inline struct conn_info *connection_of(__u64 ssl, int fd, __u64 
 	fresh.fd = sk ? fd : -1;
 	fresh.flags = sk ? 0 : FLAG_NO_SOCKET;
 	fresh.library = library;
+	fresh.ssl = ssl;
 	fresh.tls_minor = tls_minor_of(ssl, library);
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
 	if (sk) {
@@ -489,6 +513,56 @@ static __always_inline bool wanted_task(__u64 pid_tgid)
 	return true;
 }
 
+/* Another SSL object's call on the thread: the next socket write may carry its ciphertext, not
+ * the pending object's, so the pending binding is dropped (no tuple beats a wrong one). */
+static __always_inline void drop_other_pending(__u64 pid_tgid, __u64 ssl)
+{
+	struct pending_bind *pending = bpf_map_lookup_elem(&pending_binds, &pid_tgid);
+
+	if (pending && pending->ssl != ssl)
+		bpf_map_delete_elem(&pending_binds, &pid_tgid);
+}
+
+/* Which returning calls may start a memory-BIO binding (resolve_fd). */
+enum bind_mode {
+	BIND_NEVER = 0,     /* a read that returned data: it produced nothing to flush, and the
+			     * thread's next write (a proxy forwarding the plaintext) is another socket */
+	BIND_ALWAYS = 1,    /* a write or a handshake step: its ciphertext is flushed right after */
+	BIND_IN_HANDSHAKE = 2, /* a read that returned no data: a handshake step (node drives its
+			     * handshake with SSL_read) only while the object never moved data; later
+			     * it is the usual trailing WANT_READ, with nothing to flush */
+};
+
+/*
+ * Resolves the fd of a returning call: the one its syscalls used, else the last one known for the
+ * SSL object; none, and the call may have produced ciphertext (enum bind_mode): bind the object
+ * to its thread's next socket write (memory BIO). A socket BIO makes its syscalls inside such
+ * calls, so it never gets that far.
+ */
+static __always_inline int resolve_fd(int fd, struct ssl_key *skey, __u64 pid_tgid, int mode)
+{
+	struct pending_bind pending;
+	__s32 *known_fd;
+
+	if (fd >= 0) {
+		bpf_map_update_elem(&ssl_fds, skey, &fd, BPF_ANY);
+		return fd;
+	}
+	/* SSL_read served from OpenSSL's buffer makes no syscall: use the fd seen last. */
+	known_fd = bpf_map_lookup_elem(&ssl_fds, skey);
+	if (known_fd)
+		return *known_fd;
+	if (mode == BIND_NEVER)
+		return -1;
+	/* an unbound object that moved data has a connection keyed by its SSL* */
+	if (mode == BIND_IN_HANDSHAKE && bpf_map_lookup_elem(&connections, &skey->ssl))
+		return -1;
+	pending.ssl = skey->ssl;
+	pending.ktime_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&pending_binds, &pid_tgid, &pending, BPF_ANY);
+	return -1;
+}
+
 static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void *buf, void *out_len_ptr,
 				      __u8 function, __u8 direction)
 {
@@ -500,6 +574,7 @@ static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void
 		count_drop(DROP_FILTERED, 1);
 		return 0;
 	}
+	drop_other_pending(pid_tgid, (__u64)ssl);
 	call = (struct active_call){
 		.ssl = (__u64)ssl,
 		.buf = (__u64)buf,
@@ -522,7 +597,6 @@ static __always_inline int return_call(long ret)
 	struct ssl_key skey = {};
 	struct chunk_ctx c = {};
 	__u64 moved = 0;
-	__s32 *known_fd;
 	int fd;
 
 	count_drop(COUNT_RETURN_HITS, 1);
@@ -530,30 +604,22 @@ static __always_inline int return_call(long ret)
 		return 0;
 	call = *active;
 	bpf_map_delete_elem(&active_calls, &pid_tgid);
+	skey.ssl = call.ssl;
+	skey.tgid = pid_tgid >> 32;
 
 	if (call.out_len_ptr) {
 		/* SSL_read_ex / SSL_write_ex return 1 on success and the length through the pointer. */
 		if (ret != 1 || bpf_probe_read_user(&moved, sizeof(moved), (void *)call.out_len_ptr))
-			return 0;
-	} else {
-		if (ret <= 0)
-			return 0;
+			moved = 0;
+	} else if (ret > 0) {
 		moved = ret;
 	}
+	/* also for failed calls: a read returning WANT_READ (node's handshake steps) still produced
+	 * ciphertext that the next socket write flushes */
+	fd = resolve_fd(call.fd, &skey, pid_tgid,
+			call.direction == DIR_WRITE ? BIND_ALWAYS : moved == 0 ? BIND_IN_HANDSHAKE : BIND_NEVER);
 	if (moved == 0 || moved > 0xffffffffULL)
 		return 0;
-
-	skey.ssl = call.ssl;
-	skey.tgid = pid_tgid >> 32;
-	fd = call.fd;
-	if (fd >= 0) {
-		bpf_map_update_elem(&ssl_fds, &skey, &fd, BPF_ANY);
-	} else {
-		/* SSL_read served from OpenSSL's buffer makes no syscall: use the fd seen last. */
-		known_fd = bpf_map_lookup_elem(&ssl_fds, &skey);
-		if (known_fd)
-			fd = *known_fd;
-	}
 
 	c.conn = connection_of(call.ssl, fd, pid_tgid, call.library);
 	if (!c.conn)
@@ -642,6 +708,7 @@ int BPF_KPROBE(ssl_handshake_entry, void *ssl)
 
 	if (!ssl || !wanted_task(pid_tgid))
 		return 0;
+	drop_other_pending(pid_tgid, (__u64)ssl);
 	now = bpf_ktime_get_ns();
 	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST); /* keep the first entry */
 	call = (struct active_call){
@@ -665,7 +732,6 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 	struct tls_event *ev;
 	struct tls_handshake *hs;
 	__u64 *start, started;
-	__s32 *known_fd;
 	int fd;
 
 	if (!active || active->function != FN_HANDSHAKE)
@@ -674,9 +740,7 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 	bpf_map_delete_elem(&active_calls, &pid_tgid);
 	skey.ssl = call.ssl;
 	skey.tgid = pid_tgid >> 32;
-	fd = call.fd;
-	if (fd >= 0)
-		bpf_map_update_elem(&ssl_fds, &skey, &fd, BPF_ANY);
+	fd = resolve_fd(call.fd, &skey, pid_tgid, BIND_ALWAYS);
 	if (ret != 1) {
 		/* 0: the handshake failed for good; < 0: WANT_READ/WRITE (or an error): keep the start */
 		if (ret == 0)
@@ -688,11 +752,6 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 		return 0;
 	started = *start;
 	bpf_map_delete_elem(&handshake_starts, &skey);
-	if (fd < 0) {
-		known_fd = bpf_map_lookup_elem(&ssl_fds, &skey);
-		if (known_fd)
-			fd = *known_fd;
-	}
 	conn = connection_of(call.ssl, fd, pid_tgid, call.library);
 	if (!conn || conn->handshake_sent)
 		return 0;
@@ -744,6 +803,48 @@ int BPF_KPROBE(ssl_free_entry, void *ssl)
 #define NR_SENDMSG 46
 #define NR_RECVMSG 47
 
+static __always_inline bool is_socket_write(long id)
+{
+	return id == NR_WRITE || id == NR_WRITEV || id == NR_SENDTO || id == NR_SENDMSG;
+}
+
+/*
+ * A socket write right after an unbound SSL call on the same thread: bind the SSL object to it
+ * (memory BIO). Only a TCP socket over IPv4/IPv6 that no other SSL object's connection owns; a
+ * write to anything else (a log, a pipe, a unix socket) leaves the binding pending until it
+ * expires.
+ */
+static __always_inline void bind_pending(__u64 pid_tgid, int fd)
+{
+	struct pending_bind *pending = bpf_map_lookup_elem(&pending_binds, &pid_tgid);
+	struct ssl_key skey = {};
+	struct conn_info *conn;
+	struct sock *sk;
+	__u64 key;
+	__u16 family;
+
+	if (!pending)
+		return;
+	if (bpf_ktime_get_ns() - pending->ktime_ns > PENDING_BIND_NS) {
+		bpf_map_delete_elem(&pending_binds, &pid_tgid);
+		return;
+	}
+	sk = sock_of_fd(fd);
+	if (!sk)
+		return;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((family != AF_INET && family != AF_INET6) || BPF_CORE_READ(sk, sk_type) != 1 /* SOCK_STREAM */)
+		return;
+	skey.ssl = pending->ssl;
+	skey.tgid = pid_tgid >> 32;
+	bpf_map_delete_elem(&pending_binds, &pid_tgid);
+	key = (__u64)sk;
+	conn = bpf_map_lookup_elem(&connections, &key);
+	if (conn && conn->ssl != skey.ssl && conn->pid == skey.tgid && !conn->closed)
+		return; /* the socket already carries another TLS session of this process */
+	bpf_map_update_elem(&ssl_fds, &skey, &fd, BPF_NOEXIST);
+}
+
 static __always_inline bool is_socket_io(long id)
 {
 	return id == NR_READ || id == NR_WRITE || id == NR_READV || id == NR_WRITEV ||
@@ -783,9 +884,12 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	pid_tgid = bpf_get_current_pid_tgid();
 	call = bpf_map_lookup_elem(&active_calls, &pid_tgid);
-	if (!call)
-		return 0;
 	fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	if (!call) {
+		if (is_socket_write(id))
+			bind_pending(pid_tgid, fd);
+		return 0;
+	}
 	/* OpenSSL may touch other files inside a call (entropy, logs): only a socket counts. */
 	if (sock_of_fd(fd))
 		call->fd = fd;
