@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
     name = "up",
     mixinStandardHelpOptions = true,
     description = {
-      "Start a Kafka broker (embedded KRaft, child JVM), the topics, the streams processor, the",
-      "eCaptureQ gateway and the collector capturing this host; Ctrl-C stops everything."
+      "Run everything on this host: Kafka broker, topics, processor, gateway, collector.",
+      "The broker is an embedded KRaft node in a child JVM unless --bootstrap names a cluster;",
+      "Ctrl-C stops everything."
     })
 public final class UpCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Broker data and streams state. Default: ${DEFAULT-VALUE}")
