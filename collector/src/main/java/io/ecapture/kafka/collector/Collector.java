@@ -144,26 +144,42 @@ public final class Collector implements AutoCloseable {
     log(LogLevel.INFO, "capturing only processes in network namespace " + netns + " (inode " + inode + ")");
   }
 
-  /** A probed library, its OpenSSL release and whether its TLS keys can be captured. */
   /**
    * A probed file.
    *
-   * @param path where it was probed (for discovered files, through /proc/PID/root)
+   * @param path where it was probed (for discovered files, through /proc/PID/root, or
+   *     /proc/PID/map_files for a file deleted after it was mapped)
    * @param version its OpenSSL release ("unknown" when no version string was found)
    * @param keyCapture whether TLS keys are read from it (only for versions in {@link OpenSslOffsets})
    * @param discovered found by the /proc scan rather than configured
    * @param pids processes that mapped it at the last scan (discovered files only)
+   * @param kind "openssl" or "boringssl" (key capture is always off for BoringSSL: other structs)
    */
-  public record Library(Path path, String version, boolean keyCapture, boolean discovered, java.util.Set<Integer> pids) {
+  public record Library(
+      Path path, String version, boolean keyCapture, boolean discovered, java.util.Set<Integer> pids, String kind) {
+    public Library(Path path, String version, boolean keyCapture, boolean discovered, java.util.Set<Integer> pids) {
+      this(path, version, keyCapture, discovered, pids, TlsLibraryKind.OPENSSL.label());
+    }
+
+    private String keyCaptureJson() {
+      if (keyCapture) {
+        return "\"on\"";
+      }
+      return TlsLibraryKind.BORINGSSL.label().equals(kind)
+          ? "\"off: BoringSSL (struct layout unknown)\""
+          : "\"off: unsupported OpenSSL version\"";
+    }
+
     String json() {
-      return "{\"path\":\"" + path.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"version\":\"" + version
-          + "\",\"keyCapture\":" + (keyCapture ? "\"on\"" : "\"off: unsupported OpenSSL version\"")
+      return "{\"path\":\"" + path.toString().replace("\\", "\\\\").replace("\"", "\\\"") + "\",\"kind\":\"" + kind
+          + "\",\"version\":\"" + version
+          + "\",\"keyCapture\":" + keyCaptureJson()
           + ",\"origin\":\"" + (discovered ? "discovered" : "configured") + "\",\"pids\":"
           + new java.util.TreeSet<>(pids).toString().replace(" ", "") + "}";
     }
 
     Library withPids(java.util.Set<Integer> value) {
-      return new Library(path, version, keyCapture, discovered, java.util.Set.copyOf(value));
+      return new Library(path, version, keyCapture, discovered, java.util.Set.copyOf(value), kind);
     }
   }
 
@@ -240,19 +256,21 @@ public final class Collector implements AutoCloseable {
           continue;
         }
         index = probedPaths.size();
+        TlsLibraryKind kind = TlsLibraryKind.of(found.path());
         String version = OpenSslVersion.of(found.path()).orElse("unknown");
-        java.util.Optional<OpenSslOffsets> offsets =
-            found.sharedLibrary() ? OpenSslOffsets.forVersion(version) : java.util.Optional.empty();
-        decoder.addLibrary(found.path());
+        java.util.Optional<OpenSslOffsets> offsets = found.sharedLibrary() && kind == TlsLibraryKind.OPENSSL
+            ? OpenSslOffsets.forVersion(version) : java.util.Optional.empty();
+        decoder.addLibrary(kind.label(), found.path());
         probedPaths.add(found.path());
         probes.configureKeyCapture(index, offsets);
         List<String> failures = new ArrayList<>();
         List<String> report = probes.attachLibrary(found.path(), index, filter.pids(), failures);
         failures.forEach(failure -> log(LogLevel.WARN, "attach failed: " + failure));
-        log(LogLevel.INFO, "discovered OpenSSL " + version + " in " + found.path() + " (pids " + found.pids() + "): "
-            + report.size() + " functions probed, key capture " + (offsets.isPresent() ? "on" : "off"));
+        log(LogLevel.INFO, "discovered " + kind.label() + " " + version + " in " + found.path() + " (pids " + found.pids()
+            + "): " + report.size() + " functions probed, key capture "
+            + (offsets.isPresent() ? "on" : kind == TlsLibraryKind.BORINGSSL ? "off (BoringSSL)" : "off"));
         discovered.put(found.fileKey(), index);
-        updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids()));
+        updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids(), kind.label()));
         added++;
       } else {
         updated.set(index, updated.get(index).withPids(found.pids()));

@@ -15,11 +15,12 @@ import java.util.TreeSet;
 
 /**
  * Finds OpenSSL copies that processes run besides the configured libssl files: private libssl
- * builds (a Python or node with its own) and executables that define the SSL functions
- * themselves (statically linked). Reads /proc/PID/maps of every process; candidates are
- * executable mappings whose file name contains "libssl" and each process's main executable. A
- * file is examined once (by device and inode); files are reached through /proc/PID/root so
- * processes in other mount namespaces (containers) are covered.
+ * builds (a Python or node with its own), executables that define the SSL functions themselves
+ * (statically linked) and libraries of any name carrying BoringSSL or OpenSSL (Netty's tcnative,
+ * extracted to a randomly named temp file). Reads /proc/PID/maps of every process; candidates
+ * are each process's main executable and every executable file mapping, whatever its name. A
+ * file is examined once (by device and inode: later scans only stat it); files are reached
+ * through /proc/PID/root so processes in other mount namespaces (containers) are covered.
  */
 final class LibraryDiscovery {
   /** Functions a file must define to be probed. */
@@ -95,23 +96,29 @@ final class LibraryDiscovery {
 
   private record Candidate(Path path, boolean sharedLibrary) {}
 
+  /**
+   * The main executable and every other executable file mapping of a process, once each. A
+   * deleted file (Netty extracts its tcnative library to a temp file and deletes it after loading)
+   * is reached through /proc/PID/map_files, which still opens the mapped inode.
+   */
   private static List<Candidate> candidates(Path process) {
     List<Candidate> candidates = new ArrayList<>();
     Path root = process.resolve("root");
     try {
       Path exe = Files.readSymbolicLink(process.resolve("exe"));
       candidates.add(new Candidate(inRoot(root, exe.toString()), false));
+      Set<String> seen = new java.util.HashSet<>();
+      seen.add(exe.toString());
       for (String line : Files.readAllLines(process.resolve("maps"))) {
         // address perms offset dev inode path
         String[] fields = line.split("\\s+", 6);
-        if (fields.length < 6 || fields[1].indexOf('x') < 0 || !fields[5].startsWith("/")) {
+        if (fields.length < 6 || fields[1].indexOf('x') < 0 || !fields[5].startsWith("/") || !seen.add(fields[5])) {
           continue;
         }
         String path = fields[5];
         if (path.endsWith(" (deleted)")) {
-          continue;
-        }
-        if (Path.of(path).getFileName().toString().contains("libssl")) {
+          candidates.add(new Candidate(process.resolve("map_files").resolve(fields[0]), true));
+        } else {
           candidates.add(new Candidate(inRoot(root, path), true));
         }
       }

@@ -54,7 +54,12 @@ public final class RawEventDecoder {
    * attaching its uprobes so its first events decode.
    */
   public void addLibrary(Path library) {
-    libraryNames.add(TLS_LIBRARY + " " + library);
+    addLibrary(TLS_LIBRARY, library);
+  }
+
+  /** As {@link #addLibrary(Path)} for a library of another kind ("boringssl"): the name's prefix. */
+  public void addLibrary(String kind, Path library) {
+    libraryNames.add(kind + " " + library);
   }
 
   /**
@@ -205,6 +210,17 @@ public final class RawEventDecoder {
         protoFamily = AddressFamily.INET;
       }
       case EventLayout.AF_INET6 -> {
+        if (v4Mapped(record, EventLayout.SADDR) && v4Mapped(record, EventLayout.DADDR)) {
+          // a dual-stack socket (Java, Go) talking IPv4: report what is on the wire, as its
+          // AF_INET peer sees it
+          return Tuple.newBuilder()
+              .setFamily(AddressFamily.INET)
+              .setSrcAddr(address(record, EventLayout.SADDR + V4_MAPPED_PREFIX, 4))
+              .setSrcPort(Short.toUnsignedInt(record.get(U16, EventLayout.SPORT)))
+              .setDstAddr(address(record, EventLayout.DADDR + V4_MAPPED_PREFIX, 4))
+              .setDstPort(Short.toUnsignedInt(record.get(U16, EventLayout.DPORT)))
+              .build();
+        }
         addrLen = 16;
         protoFamily = AddressFamily.INET6;
       }
@@ -220,6 +236,19 @@ public final class RawEventDecoder {
         .setDstAddr(address(record, EventLayout.DADDR, addrLen))
         .setDstPort(Short.toUnsignedInt(record.get(U16, EventLayout.DPORT)))
         .build();
+  }
+
+  /** Bytes before the IPv4 address in an IPv4-mapped IPv6 address (::ffff:a.b.c.d). */
+  private static final int V4_MAPPED_PREFIX = 12;
+
+  private static boolean v4Mapped(MemorySegment record, long offset) {
+    for (int i = 0; i < 10; i++) {
+      if (record.get(ValueLayout.JAVA_BYTE, offset + i) != 0) {
+        return false;
+      }
+    }
+    return record.get(ValueLayout.JAVA_BYTE, offset + 10) == (byte) 0xff
+        && record.get(ValueLayout.JAVA_BYTE, offset + 11) == (byte) 0xff;
   }
 
   private static ByteString address(MemorySegment record, long offset, int length) {

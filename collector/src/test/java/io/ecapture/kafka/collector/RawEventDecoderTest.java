@@ -118,6 +118,25 @@ class RawEventDecoderTest {
   }
 
   @Test
+  void ipv4MappedIpv6TupleIsReportedAsIpv4() throws Exception {
+    byte[] record = TestRecords.write("x");
+    ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+    b.putShort(EventLayout.FAMILY, (short) EventLayout.AF_INET6);
+    byte[] src = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 127, 0, 0, 1};
+    byte[] dst = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff, 10, 1, 2, 3};
+    b.put(EventLayout.SADDR, src);
+    b.put(EventLayout.DADDR, dst);
+    RawEvent event = decoder.decode(MemorySegment.ofArray(record));
+    assertEquals(AddressFamily.INET, event.getTuple().getFamily());
+    assertEquals(ByteString.copyFrom(new byte[] {127, 0, 0, 1}), event.getTuple().getSrcAddr());
+    assertEquals(ByteString.copyFrom(new byte[] {10, 1, 2, 3}), event.getTuple().getDstAddr());
+
+    dst[10] = 0; // a real IPv6 peer: both ends stay IPv6
+    b.put(EventLayout.DADDR, dst);
+    assertEquals(AddressFamily.INET6, decoder.decode(MemorySegment.ofArray(record)).getTuple().getFamily());
+  }
+
+  @Test
   void unknownSocketFamilyAndMissingFdStillDecode() throws Exception {
     byte[] record = TestRecords.write("x");
     ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
