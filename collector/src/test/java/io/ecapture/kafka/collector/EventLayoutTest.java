@@ -15,34 +15,42 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** EventLayout must match struct tls_event as clang laid it out in the packaged BPF object. */
 class EventLayoutTest {
-  private static final Pattern STRUCT = Pattern.compile("STRUCT 'tls_event' size=(\\d+) vlen=\\d+");
   private static final Pattern MEMBER = Pattern.compile("^\\s+'(\\w+)' type_id=\\d+ bits_offset=(\\d+)");
+
+  /** A struct's size and member byte offsets as the BTF of the compiled object records them. */
+  private record BtfStruct(int size, Map<String, Integer> offsets) {
+    static BtfStruct of(Path dir, Path object, String name) throws Exception {
+      String dump = ExternalCommand.run(dir, List.of("bpftool", "btf", "dump", "file", object.toString()));
+      Pattern header = Pattern.compile("STRUCT '" + name + "' size=(\\d+) vlen=\\d+");
+      int size = -1;
+      Map<String, Integer> offsets = new LinkedHashMap<>();
+      boolean inStruct = false;
+      for (String line : dump.split("\n")) {
+        Matcher struct = header.matcher(line);
+        if (struct.find()) {
+          size = Integer.parseInt(struct.group(1));
+          inStruct = true;
+          continue;
+        }
+        Matcher member = MEMBER.matcher(line);
+        if (inStruct && member.find()) {
+          offsets.put(member.group(1), Integer.parseInt(member.group(2)) / 8);
+        } else if (inStruct) {
+          inStruct = false;
+        }
+      }
+      return new BtfStruct(size, offsets);
+    }
+  }
 
   @Test
   void everyFieldOffsetMatchesTheCompiledObjectsBtf(@TempDir Path dir) throws Exception {
     EbpfEnvironment.requireTool("bpftool");
     Path object = BpfObjects.TLSCAPTURE.extract(dir);
-    String dump = ExternalCommand.run(dir, List.of("bpftool", "btf", "dump", "file", object.toString()));
+    BtfStruct event = BtfStruct.of(dir, object, "tls_event");
+    Map<String, Integer> offsets = event.offsets();
 
-    int size = -1;
-    Map<String, Integer> offsets = new LinkedHashMap<>();
-    boolean inStruct = false;
-    for (String line : dump.split("\n")) {
-      Matcher struct = STRUCT.matcher(line);
-      if (struct.find()) {
-        size = Integer.parseInt(struct.group(1));
-        inStruct = true;
-        continue;
-      }
-      Matcher member = MEMBER.matcher(line);
-      if (inStruct && member.find()) {
-        offsets.put(member.group(1), Integer.parseInt(member.group(2)) / 8);
-      } else if (inStruct) {
-        inStruct = false;
-      }
-    }
-
-    assertEquals(EventLayout.HEADER_SIZE, size, "sizeof(struct tls_event)");
+    assertEquals(EventLayout.HEADER_SIZE, event.size(), "sizeof(struct tls_event)");
     Map<String, Integer> expected = new LinkedHashMap<>();
     expected.put("kind", EventLayout.KIND);
     expected.put("pid", EventLayout.PID);
@@ -76,26 +84,9 @@ class EventLayoutTest {
   void keyRecordOffsetsMatchTheCompiledObjectsBtf(@TempDir Path dir) throws Exception {
     EbpfEnvironment.requireTool("bpftool");
     Path object = BpfObjects.TLSCAPTURE.extract(dir);
-    String dump = ExternalCommand.run(dir, List.of("bpftool", "btf", "dump", "file", object.toString()));
-    Pattern struct = Pattern.compile("STRUCT 'tls_keys' size=(\\d+) vlen=\\d+");
-    Map<String, Integer> offsets = new LinkedHashMap<>();
-    int size = -1;
-    boolean inStruct = false;
-    for (String line : dump.split("\n")) {
-      Matcher header = struct.matcher(line);
-      if (header.find()) {
-        size = Integer.parseInt(header.group(1));
-        inStruct = true;
-        continue;
-      }
-      Matcher member = MEMBER.matcher(line);
-      if (inStruct && member.find()) {
-        offsets.put(member.group(1), Integer.parseInt(member.group(2)) / 8);
-      } else if (inStruct) {
-        inStruct = false;
-      }
-    }
-    assertEquals(TlsKeyLog.SIZE, size, "sizeof(struct tls_keys)");
+    BtfStruct keys = BtfStruct.of(dir, object, "tls_keys");
+    Map<String, Integer> offsets = keys.offsets();
+    assertEquals(TlsKeyLog.SIZE, keys.size(), "sizeof(struct tls_keys)");
     assertEquals(TlsKeyLog.VERSION, offsets.get("version"));
     assertEquals(TlsKeyLog.CIPHER_ID, offsets.get("cipher_id"));
     assertEquals(TlsKeyLog.MASTER_KEY_LENGTH, offsets.get("master_key_length"));
