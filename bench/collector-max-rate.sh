@@ -12,55 +12,27 @@
 # too, so a producer that keeps up shows a small negative number; send errors).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 STEP_S="${1:-6}"
 THREADS="${2:-2}"
 STEPS=(25000 50000 100000 150000 200000 300000 max max2x) # max: unpaced; max2x: unpaced, 2x threads
 STATUS_PORT=28398
-work=$(mktemp -d /tmp/collector-maxrate.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+WORK_PREFIX=collector-maxrate
+source bench/collector/common.sh
 
 if [ ! -f /usr/include/openssl/ssl.h ]; then
   [ "$(id -u)" -eq 0 ] || { echo "libssl-dev missing; run as root" >&2; exit 1; }
   apt-get install -y -q libssl-dev >/dev/null
 fi
 gcc -O2 -o "$work/ssl_flood" bench/collector/ssl_flood.c -lssl -lcrypto -lpthread
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
-  -subj /CN=localhost 2>/dev/null
 flood() { "$work/ssl_flood" "$work/cert.pem" "$work/key.pem" "${2:-$THREADS}" "$STEP_S" "$1" 128; }
 
-./mvnw -B -q -f collector/pom.xml test-compile
-./mvnw -B -q -f collector/pom.xml dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/collector-bench.classpath >/dev/null
-CP="collector/target/test-classes:collector/target/classes:$(cat collector/target/collector-bench.classpath)"
-JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
-  -Dlog4j2.configurationFile=collector/src/test/resources/log4j2-test.xml -cp "$CP")
 
 echo "load before start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 read -r _ _ base_rate <<<"$(flood 0)"
 echo "no collector: $THREADS threads unpaced, $base_rate SSL_write/s"
 
-coproc BROKER { "${JAVA[@]}" io.ecapture.kafka.collector.bench.BenchBroker "$work/kafka" 2>"$work/broker.err"; }
-pids+=("$BROKER_PID")
-read -r bootstrap <&"${BROKER[0]}"
+start_broker
 
-start_collector() {
-  "${JAVA[@]}" io.ecapture.kafka.collector.CollectorCommand --bootstrap "$bootstrap" --host-id bench \
-    --status-port "$STATUS_PORT" --spool-dir "$work/spool" --discover-interval-s 0 --stats-interval-s 60 "$@" \
-    >"$work/collector.log" 2>&1 &
-  collector=$!
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$STATUS_PORT/status" >/dev/null 2>&1 && return; sleep 0.1; done
-  echo "collector did not start; see $work/collector.log" >&2; cat "$work/collector.log" >&2; exit 1
-}
-stop_collector() { kill "$collector"; wait "$collector" 2>/dev/null || true; }
-status() { curl -s "http://127.0.0.1:$STATUS_PORT/status"; }
-field() { sed -E "s/.*\"$1\":(-?[0-9]+).*/\1/"; }
 settle() { # until the collector has read every event of the step (captured stops moving)
   local prev=-1 cur
   while :; do cur=$(status | field captured); [ "$cur" = "$prev" ] && break; prev=$cur; sleep 0.5; done

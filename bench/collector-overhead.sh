@@ -9,31 +9,12 @@
 # kernel drops. A real broker (child JVM) receives the events.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 REQUESTS="${1:-20000}"
 ROUNDS="${2:-3}"
 STATUS_PORT=28399
-work=$(mktemp -d /tmp/collector-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-./mvnw -B -q -f collector/pom.xml test-compile
-./mvnw -B -q -f collector/pom.xml dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/collector-bench.classpath >/dev/null
-CP="collector/target/test-classes:collector/target/classes:$(cat collector/target/collector-bench.classpath)"
-JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
-  -Dlog4j2.configurationFile=collector/src/test/resources/log4j2-test.xml -cp "$CP")
-
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
-  -subj /CN=localhost 2>/dev/null
-coproc BROKER { "${JAVA[@]}" io.ecapture.kafka.collector.bench.BenchBroker "$work/kafka" 2>"$work/broker.err"; }
-pids+=("$BROKER_PID")
-read -r bootstrap <&"${BROKER[0]}"
+WORK_PREFIX=collector-bench
+source bench/collector/common.sh
+start_broker
 echo "broker at $bootstrap"
 
 python3 bench/collector/https_server.py "$work/cert.pem" "$work/key.pem" >"$work/server.port" &
@@ -47,20 +28,10 @@ median_run() { # prints "req_per_s us_per_req" of the median round (by req/s)
   for _ in $(seq "$ROUNDS"); do python3 bench/collector/https_client.py "$port" "$REQUESTS"; done \
     | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p"
 }
-start_collector() {
-  "${JAVA[@]}" io.ecapture.kafka.collector.CollectorCommand --bootstrap "$bootstrap" --host-id bench \
-    --status-port "$STATUS_PORT" --spool-dir "$work/spool" --discover-interval-s 0 --stats-interval-s 60 "$@" \
-    >"$work/collector.log" 2>&1 &
-  collector=$!
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$STATUS_PORT/status" >/dev/null 2>&1 && return; sleep 0.1; done
-  echo "collector did not start; see $work/collector.log" >&2; cat "$work/collector.log" >&2; exit 1
-}
-stop_collector() { kill "$collector"; wait "$collector" 2>/dev/null || true; }
-field() { sed -E "s/.*\"$1\":(-?[0-9]+).*/\1/"; }
 
 read -r a_rate a_us <<<"$(median_run)"
 start_collector; read -r b_rate b_us <<<"$(median_run)"
-status_b=$(curl -s "http://127.0.0.1:$STATUS_PORT/status"); stop_collector
+status_b=$(status); stop_collector
 start_collector --pid "$unrelated"; read -r c_rate c_us <<<"$(median_run)"; stop_collector
 start_collector --comm no-such-comm; read -r d_rate d_us <<<"$(median_run)"; stop_collector
 

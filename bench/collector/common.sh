@@ -1,0 +1,42 @@
+# Shared by the collector benchmarks (sourced, not run). Before sourcing set STATUS_PORT and
+# WORK_PREFIX; afterwards: $work (removed on exit), pids (killed on exit), JAVA (the test
+# classpath's java command), $work/cert.pem + key.pem, start_broker, start_collector ARGS...,
+# stop_collector, status, field NAME.
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+work=$(mktemp -d "/tmp/$WORK_PREFIX.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+./mvnw -B -q -f collector/pom.xml test-compile
+./mvnw -B -q -f collector/pom.xml dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile=target/collector-bench.classpath >/dev/null
+CP="collector/target/test-classes:collector/target/classes:$(cat collector/target/collector-bench.classpath)"
+JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+  -Dlog4j2.configurationFile=collector/src/test/resources/log4j2-test.xml -cp "$CP")
+
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
+  -subj /CN=localhost 2>/dev/null
+
+# A real broker in a child JVM; sets $bootstrap.
+start_broker() {
+  coproc BROKER { "${JAVA[@]}" io.ecapture.kafka.collector.bench.BenchBroker "$work/kafka" 2>"$work/broker.err"; }
+  pids+=("$BROKER_PID")
+  read -r bootstrap <&"${BROKER[0]}"
+}
+
+start_collector() {
+  "${JAVA[@]}" io.ecapture.kafka.collector.CollectorCommand --bootstrap "$bootstrap" --host-id bench \
+    --status-port "$STATUS_PORT" --spool-dir "$work/spool" --discover-interval-s 0 --stats-interval-s 60 "$@" \
+    >"$work/collector.log" 2>&1 &
+  collector=$!
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$STATUS_PORT/status" >/dev/null 2>&1 && return; sleep 0.1; done
+  echo "collector did not start; see $work/collector.log" >&2; cat "$work/collector.log" >&2; exit 1
+}
+stop_collector() { kill "$collector"; wait "$collector" 2>/dev/null || true; }
+status() { curl -s "http://127.0.0.1:$STATUS_PORT/status"; }
+field() { sed -E "s/.*\"$1\":(-?[0-9]+).*/\1/"; }
