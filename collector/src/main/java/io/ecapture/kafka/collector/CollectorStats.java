@@ -61,25 +61,29 @@ public final class CollectorStats {
   /**
    * Point-in-time counter values.
    *
-   * @param captured records decoded from the ring buffer (data, open and close events)
+   * @param captured capture events decoded from the ring buffer (open, handshake, data chunk, close);
+   *     key records are not events: their lines are counted in {@code keyLogLines}
    * @param capturedBytes plaintext payload bytes in those records
    * @param droppedInKernel records lost because the ring buffer was full (kernel counter)
    * @param droppedBytesInKernel payload bytes of those records
    * @param readFaults payload copies from user memory that failed in the kernel
    * @param truncatedCalls calls longer than the 1 MiB capture limit
    * @param malformed records that did not decode (skipped)
-   * @param sent records the broker acknowledged
+   * @param sent records the broker acknowledged: events and key-log lines (with the spool on,
+   *     those a previous run left in it included)
    * @param sendErrors failed send attempts (with the spool: sent again later, so not a loss)
    * @param trackedConnections connections the kernel tracks right now (a gauge)
    * @param filteredInKernel SSL calls the in-kernel process filter skipped
-   * @param spooled records appended to the on-disk spool
+   * @param spooled records appended to the on-disk spool, once each (retries are {@code resent}):
+   *     events plus key-log lines, so with nothing refused {@code spooled = captured + keyLogLines}
    * @param spoolDropped records lost to the spool's size limit (full policy) or a disk error
    * @param spoolBytes bytes in the spool's live segments (a gauge)
-   * @param resent records sent again after a failed attempt
+   * @param resent spooled records sent again after a failed attempt (once per attempt)
    * @param sendRejected records the broker refused for good (too large): not retried
    * @param sslCalls SSL read/write calls the entry uprobes saw (filtered ones included)
    * @param uprobeHits entry plus return uprobe hits: the kernel traps the capture costs
-   * @param keyLogLines NSS key-log lines produced from captured TLS key material
+   * @param keyLogLines NSS key-log lines produced from captured TLS key material (spooled and sent
+   *     like events; not part of {@code captured})
    * @param handshakes completed TLS handshakes seen (SSL_do_handshake returning success, once per
    *     connection); their probes are not part of {@code uprobeHits}
    */

@@ -103,20 +103,13 @@ public final class KafkaCaptureSink implements CaptureSink {
                 }));
   }
 
-  /** Like {@link #log}: a background send to ecapture.keylog keyed by host id (not spooled). */
+  /**
+   * Like {@link #log}: a background send to ecapture.keylog keyed by host id (not spooled);
+   * counted in sent / send errors like an event, as the spooling sink counts it.
+   */
   @Override
   public void keyLog(String line) {
-    logSender.execute(
-        () ->
-            send(
-                Topics.KEYLOG,
-                hostId,
-                line,
-                (metadata, error) -> {
-                  if (error != null) {
-                    logSendError(error);
-                  }
-                }));
+    logSender.execute(() -> send(Topics.KEYLOG, hostId, line, eventCallback));
   }
 
   private <V> void send(Topic<String, V> topic, String key, V value, Callback callback) {

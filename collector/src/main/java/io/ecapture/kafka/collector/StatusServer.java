@@ -89,31 +89,36 @@ final class StatusServer implements AutoCloseable {
         + ",\"uprobeHits\":" + s.uprobeHits() + ",\"handshakes\":" + s.handshakes() + ",\"spooled\":" + s.spooled()
         + ",\"spoolDropped\":" + s.spoolDropped() + ",\"spoolBytes\":" + s.spoolBytes()
         + ",\"resent\":" + s.resent() + ",\"sendRejected\":" + s.sendRejected()
+        + ",\"keyLogLines\":" + s.keyLogLines()
         + ",\"filter\":" + filter.current().toJson() + ",\"libraries\":" + filter.probesJson() + "}\n";
   }
 
   String metricsText() {
     CollectorStats.Snapshot s = stats.get();
     StringBuilder out = new StringBuilder(2048);
-    counter(out, "captured_records_total", "Records decoded from the kernel ring buffer.", s.captured());
+    counter(out, "captured_records_total",
+        "Capture events (open, handshake, data chunk, close) decoded from the kernel ring buffer; key-log lines not included.", s.captured());
     counter(out, "captured_bytes_total", "Plaintext payload bytes captured.", s.capturedBytes());
     counter(out, "kernel_dropped_records_total", "Records lost in the kernel because the ring buffer was full.", s.droppedInKernel());
     counter(out, "kernel_dropped_bytes_total", "Payload bytes lost in the kernel because the ring buffer was full.", s.droppedBytesInKernel());
     counter(out, "kernel_read_faults_total", "Payload copies from user memory that failed.", s.readFaults());
     counter(out, "truncated_calls_total", "TLS calls longer than the 1 MiB capture limit.", s.truncatedCalls());
     counter(out, "malformed_records_total", "Ring-buffer records that did not decode.", s.malformed());
-    counter(out, "sent_records_total", "Records acknowledged by Kafka.", s.sent());
-    counter(out, "send_errors_total", "Records Kafka failed to take.", s.sendErrors());
+    counter(out, "sent_records_total",
+        "Records Kafka acknowledged: capture events and key-log lines (with the spool on, replays of an earlier run's spool included).", s.sent());
+    counter(out, "send_errors_total", "Failed send attempts (with the spool they are retried, so not a loss).", s.sendErrors());
     metric(out, "tracked_connections", "gauge", "Connections the kernel tracks right now.", s.trackedConnections());
     counter(out, "kernel_filtered_calls_total", "SSL calls skipped by the process filter.", s.filteredInKernel());
     counter(out, "ssl_calls_total", "SSL read/write calls seen by the entry uprobes.", s.sslCalls());
     counter(out, "uprobe_hits_total", "Entry and return uprobe hits.", s.uprobeHits());
     counter(out, "tls_handshakes_total", "Completed TLS handshakes seen (once per connection).", s.handshakes());
-    counter(out, "spooled_records_total", "Records appended to the on-disk spool.", s.spooled());
-    counter(out, "spool_dropped_records_total", "Records lost to the spool size limit.", s.spoolDropped());
+    counter(out, "spooled_records_total",
+        "Records appended to the on-disk spool, once each: capture events plus key-log lines (retries not counted).", s.spooled());
+    counter(out, "spool_dropped_records_total", "Records lost to the spool size limit or a disk error.", s.spoolDropped());
     metric(out, "spool_bytes", "gauge", "Bytes in the spool's live segments.", s.spoolBytes());
-    counter(out, "resent_records_total", "Records sent again after a failed attempt.", s.resent());
+    counter(out, "resent_records_total", "Spooled records sent again after a failed attempt.", s.resent());
     counter(out, "send_rejected_total", "Records the broker refused for good.", s.sendRejected());
+    counter(out, "keylog_lines_total", "NSS key-log lines from captured TLS keys (spooled and sent, not in captured).", s.keyLogLines());
     return out.toString();
   }
 

@@ -24,6 +24,7 @@ class StatusServerTest {
       assertTrue(status.body().contains("\"droppedInKernel\":5"), status.body());
       assertTrue(status.body().contains("\"sendErrors\":4"), status.body());
       assertTrue(status.body().contains("\"handshakes\":8"), status.body());
+      assertTrue(status.body().contains("\"keyLogLines\":5"), status.body());
 
       HttpResponse<String> metrics = client.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
       assertEquals(200, metrics.statusCode());
@@ -33,6 +34,8 @@ class StatusServerTest {
       assertTrue(metrics.body().contains("ecapture_collector_sent_records_total{host=\"edge-\\\"1\\\"\"} 11\n"), metrics.body());
       assertTrue(metrics.body().contains("# TYPE ecapture_collector_tracked_connections gauge\n"), metrics.body());
       assertTrue(metrics.body().contains("ecapture_collector_tls_handshakes_total{host=\"edge-\\\"1\\\"\"} 8\n"), metrics.body());
+      assertTrue(metrics.body().contains("ecapture_collector_keylog_lines_total{host=\"edge-\\\"1\\\"\"} 5\n"), metrics.body());
+      assertTrue(metrics.body().contains("# HELP ecapture_collector_spooled_records_total Records appended to the on-disk spool, once each: capture events plus key-log lines"), metrics.body());
 
       HttpResponse<String> post = client.send(
           HttpRequest.newBuilder(URI.create(base + "/status")).POST(HttpRequest.BodyPublishers.noBody()).build(),
