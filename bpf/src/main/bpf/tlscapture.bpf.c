@@ -175,6 +175,33 @@ struct {
 	__type(value, struct pending_bind);
 } pending_binds SEC(".maps");
 
+/*
+ * A memory-BIO object whose session started before the probes never makes the handshake step
+ * that binds it; if it only reads, no write binds it either. Its ciphertext is read from the
+ * socket by the same thread right before SSL_read: for processes known to run unbound SSL objects
+ * (membio_tgids), sys_enter keeps each thread's last socket read, and a returning SSL_read of an
+ * unbound object binds to it (once: the record is consumed by the thread's next SSL_read).
+ */
+struct socket_read {
+	__s32 fd;
+	__u32 pad;
+	__u64 ktime_ns;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);                 /* tgid */
+	__type(value, __u32);
+} membio_tgids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_ACTIVE_CALLS);
+	__type(key, __u64);                 /* pid_tgid */
+	__type(value, struct socket_read);
+} last_socket_reads SEC(".maps");
+
 /* First SSL_do_handshake entry per SSL object (ktime), until a call reports success. Per SSL, not
  * per thread: a non-blocking client (curl) calls it once per WANT_READ until the handshake ends. */
 struct {
@@ -318,6 +345,50 @@ static __always_inline __u8 tls_minor_of(__u64 ssl, __u16 library)
 	return (version >> 8) == 0x03 ? (__u8)version : 0;
 }
 
+/* Where the client random lives: struct ssl3_state_st is embedded in struct ssl_st since 3.0 and
+ * pointed to by it in 1.1.x. 0 when the pointer cannot be read. */
+static __always_inline __u64 client_random_addr(__u64 ssl, const struct ssl_offsets *off)
+{
+	__u64 s3 = 0;
+
+	if (off->ssl_s3 == SSL_S3_EMBEDDED)
+		return ssl + off->ssl_client_random;
+	if (bpf_probe_read_user(&s3, sizeof(s3), (void *)(ssl + off->ssl_s3)) || !s3)
+		return 0;
+	return s3 + off->ssl_client_random;
+}
+
+/* HS_RESUMED_KNOWN, plus HS_RESUMED when SSL->hit says the session was resumed. */
+static __always_inline __u32 resumption_flags(__u64 ssl, __u16 library)
+{
+	__u32 index = library;
+	struct ssl_offsets *off = bpf_map_lookup_elem(&ssl_offsets, &index);
+	__s32 hit = 0;
+
+	if (!off || !off->supported || !ssl)
+		return 0;
+	if (bpf_probe_read_user(&hit, sizeof(hit), (void *)(ssl + off->ssl_hit)))
+		return 0;
+	return HS_RESUMED_KNOWN | (hit ? HS_RESUMED : 0);
+}
+
+/*
+ * An SSL object first seen without a socket (memory BIO, session older than the probes) has a
+ * connection keyed by its SSL*. Once bound, that connection moves to the socket's key with its
+ * generation, offsets and flags, so it stays one connection (FLAG_BOUND_LATE keeps its id).
+ */
+static __always_inline bool adopt_unbound(struct conn_info *fresh, __u64 ssl, __u32 tgid)
+{
+	struct conn_info *unbound = bpf_map_lookup_elem(&connections, &ssl);
+
+	if (!unbound || unbound->pid != tgid || !(unbound->flags & FLAG_NO_SOCKET))
+		return false;
+	__builtin_memcpy(fresh, unbound, sizeof(*fresh));
+	bpf_map_delete_elem(&connections, &ssl);
+	fresh->flags = FLAG_BOUND_LATE;
+	return true;
+}
+
 /* Finds or creates the connection of an SSL call; a new one gets an OPEN event. */
 static __always_inline struct conn_info *connection_of(__u64 ssl, int fd, __u64 pid_tgid, __u16 library)
 {
@@ -331,6 +402,13 @@ static __always_inline struct conn_info *connection_of(__u64 ssl, int fd, __u64 
 		if (!sk || !is_stale(conn, sk, fd, pid_tgid >> 32))
 			return conn;
 		bpf_map_delete_elem(&connections, &key);
+	}
+	if (sk && adopt_unbound(&fresh, ssl, pid_tgid >> 32)) {
+		/* its OPEN went out when it was first seen; the tuple comes with its events from now on */
+		fresh.fd = fd;
+		read_tuple(sk, &fresh);
+		bpf_map_update_elem(&connections, &key, &fresh, BPF_NOEXIST);
+		return bpf_map_lookup_elem(&connections, &key);
 	}
 	fresh.start_ns = bpf_ktime_get_ns();
 	fresh.pid = pid_tgid >> 32;
@@ -432,11 +510,12 @@ static __always_inline void emit_keys(__u64 ssl, struct ssl_key *skey, const str
 	struct tls_event *ev;
 	struct tls_keys *keys;
 	__u64 random_head = 0, *sent, session = 0, cipher = 0;
-	__u64 master_key_length = 0;
+	__u64 master_key_length = 0, random_addr;
 
 	if (!off || !off->supported)
 		return;
-	if (bpf_probe_read_user(&random_head, sizeof(random_head), (void *)(ssl + off->ssl_client_random)))
+	random_addr = client_random_addr(ssl, off);
+	if (!random_addr || bpf_probe_read_user(&random_head, sizeof(random_head), (void *)random_addr))
 		return;
 	sent = bpf_map_lookup_elem(&keys_sent, skey);
 	if (sent && *sent == random_head)
@@ -451,7 +530,7 @@ static __always_inline void emit_keys(__u64 ssl, struct ssl_key *skey, const str
 	keys = (struct tls_keys *)(ev + 1);
 	__builtin_memset(keys, 0, sizeof(*keys));
 	bpf_probe_read_user(&keys->version, sizeof(keys->version), (void *)(ssl + off->ssl_version));
-	bpf_probe_read_user(keys->client_random, RANDOM_LEN, (void *)(ssl + off->ssl_client_random));
+	bpf_probe_read_user(keys->client_random, RANDOM_LEN, (void *)random_addr);
 	bpf_probe_read_user(keys->handshake_secret, SECRET_LEN, (void *)(ssl + off->ssl_handshake_secret));
 	bpf_probe_read_user(keys->handshake_traffic_hash, SECRET_LEN, (void *)(ssl + off->ssl_handshake_traffic_hash));
 	bpf_probe_read_user(keys->client_app_secret, SECRET_LEN, (void *)(ssl + off->ssl_client_app_secret));
@@ -533,16 +612,55 @@ enum bind_mode {
 			     * it is the usual trailing WANT_READ, with nothing to flush */
 };
 
+/* Whether an unbound SSL object may be bound to fd: 1 yes, 0 not a TCP socket (over IPv4/IPv6),
+ * -1 a TCP socket that already carries another TLS session of the process. */
+static __always_inline int bindable(int fd, const struct ssl_key *skey)
+{
+	struct sock *sk = sock_of_fd(fd);
+	struct conn_info *conn;
+	__u64 key;
+	__u16 family;
+
+	if (!sk)
+		return 0;
+	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if ((family != AF_INET && family != AF_INET6) || BPF_CORE_READ(sk, sk_type) != 1 /* SOCK_STREAM */)
+		return 0;
+	key = (__u64)sk;
+	conn = bpf_map_lookup_elem(&connections, &key);
+	if (conn && conn->ssl != skey->ssl && conn->pid == skey->tgid && !conn->closed)
+		return -1;
+	return 1;
+}
+
+/* A read that returned data on an unbound object: the socket its thread read just before holds
+ * the ciphertext (see membio_tgids). */
+static __always_inline int bind_last_read(struct ssl_key *skey, __u64 pid_tgid)
+{
+	struct socket_read *last = bpf_map_lookup_elem(&last_socket_reads, &pid_tgid);
+	int fd;
+
+	if (!last || bpf_ktime_get_ns() - last->ktime_ns > PENDING_BIND_NS)
+		return -1;
+	fd = last->fd;
+	if (bindable(fd, skey) != 1)
+		return -1;
+	bpf_map_update_elem(&ssl_fds, skey, &fd, BPF_ANY);
+	return fd;
+}
+
 /*
  * Resolves the fd of a returning call: the one its syscalls used, else the last one known for the
  * SSL object; none, and the call may have produced ciphertext (enum bind_mode): bind the object
- * to its thread's next socket write (memory BIO). A socket BIO makes its syscalls inside such
- * calls, so it never gets that far.
+ * to its thread's next socket write (memory BIO); a read that returned data binds to the socket
+ * its thread read last. A socket BIO makes its syscalls inside such calls, so it never gets that
+ * far.
  */
 static __always_inline int resolve_fd(int fd, struct ssl_key *skey, __u64 pid_tgid, int mode)
 {
 	struct pending_bind pending;
 	__s32 *known_fd;
+	__u32 one = 1;
 
 	if (fd >= 0) {
 		bpf_map_update_elem(&ssl_fds, skey, &fd, BPF_ANY);
@@ -552,8 +670,10 @@ static __always_inline int resolve_fd(int fd, struct ssl_key *skey, __u64 pid_tg
 	known_fd = bpf_map_lookup_elem(&ssl_fds, skey);
 	if (known_fd)
 		return *known_fd;
+	if (!bpf_map_lookup_elem(&membio_tgids, &skey->tgid))
+		bpf_map_update_elem(&membio_tgids, &skey->tgid, &one, BPF_ANY);
 	if (mode == BIND_NEVER)
-		return -1;
+		return bind_last_read(skey, pid_tgid);
 	/* an unbound object that moved data has a connection keyed by its SSL* */
 	if (mode == BIND_IN_HANDSHAKE && bpf_map_lookup_elem(&connections, &skey->ssl))
 		return -1;
@@ -561,6 +681,24 @@ static __always_inline int resolve_fd(int fd, struct ssl_key *skey, __u64 pid_tg
 	pending.ktime_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&pending_binds, &pid_tgid, &pending, BPF_ANY);
 	return -1;
+}
+
+/* A read/write entered with the handshake unfinished (SSL->statem.in_init, known layouts only):
+ * it will run the handshake, so its start is kept as SSL_do_handshake's would be. */
+static __always_inline void note_unfinished_handshake(__u64 ssl, __u64 pid_tgid, __u16 library)
+{
+	__u32 index = library;
+	struct ssl_offsets *off = bpf_map_lookup_elem(&ssl_offsets, &index);
+	struct ssl_key skey = { .ssl = ssl, .tgid = pid_tgid >> 32 };
+	__s32 in_init = 0;
+	__u64 now;
+
+	if (!off || !off->supported || !ssl)
+		return;
+	if (bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)) || !in_init)
+		return;
+	now = bpf_ktime_get_ns();
+	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST);
 }
 
 static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void *buf, void *out_len_ptr,
@@ -586,7 +724,49 @@ static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void
 	};
 
 	bpf_map_update_elem(&active_calls, &pid_tgid, &call, BPF_ANY);
+	note_unfinished_handshake(call.ssl, pid_tgid, call.library);
 	return 0;
+}
+
+/* One HANDSHAKE event per connection (conn->handshake_sent). */
+static __always_inline void emit_handshake(struct conn_info *conn, __u64 ssl, __u16 library, __u32 tid,
+					   __u64 started, __u32 flags)
+{
+	struct tls_event *ev;
+	struct tls_handshake *hs;
+
+	conn->handshake_sent = 1;
+	count_drop(COUNT_HANDSHAKES, 1);
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + sizeof(*hs), 0);
+	if (!ev) {
+		count_drop(DROP_RECORDS, 1);
+		return;
+	}
+	fill_header(ev, EVENT_HANDSHAKE, conn, tid);
+	ev->data_len = sizeof(*hs);
+	hs = (struct tls_handshake *)(ev + 1);
+	hs->duration_ns = started ? ev->ktime_ns - started : 0;
+	hs->version = tls_minor_of(ssl, library);
+	if (hs->version)
+		hs->version |= 0x0300;
+	hs->flags = flags | resumption_flags(ssl, library);
+	bpf_ringbuf_submit(ev, wakeup_flags());
+}
+
+/* Data moved on a connection without a handshake event, and a call on this SSL object found its
+ * handshake unfinished (handshake_starts): the handshake ran inside SSL_read / SSL_write. A
+ * session that was complete before the probes has no start and reports no handshake. */
+static __always_inline void emit_implicit_handshake(struct conn_info *conn, struct ssl_key *skey,
+						    __u16 library, __u32 tid)
+{
+	__u64 *start = bpf_map_lookup_elem(&handshake_starts, skey);
+	__u64 started;
+
+	if (!start)
+		return;
+	started = *start;
+	bpf_map_delete_elem(&handshake_starts, skey);
+	emit_handshake(conn, skey->ssl, library, tid, started, HS_IMPLICIT);
 }
 
 static __always_inline int return_call(long ret)
@@ -618,12 +798,16 @@ static __always_inline int return_call(long ret)
 	 * ciphertext that the next socket write flushes */
 	fd = resolve_fd(call.fd, &skey, pid_tgid,
 			call.direction == DIR_WRITE ? BIND_ALWAYS : moved == 0 ? BIND_IN_HANDSHAKE : BIND_NEVER);
+	if (call.direction == DIR_READ)
+		bpf_map_delete_elem(&last_socket_reads, &pid_tgid); /* its ciphertext belonged to this call */
 	if (moved == 0 || moved > 0xffffffffULL)
 		return 0;
 
 	c.conn = connection_of(call.ssl, fd, pid_tgid, call.library);
 	if (!c.conn)
 		return 0;
+	if (!c.conn->handshake_sent)
+		emit_implicit_handshake(c.conn, &skey, call.library, (__u32)pid_tgid);
 	emit_keys(call.ssl, &skey, c.conn, call.library, (__u32)pid_tgid);
 	c.offset = __sync_fetch_and_add(&c.conn->bytes[call.direction == DIR_READ ? 0 : 1], moved);
 	c.buf = call.buf;
@@ -729,8 +913,6 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 	struct ssl_key skey = {};
 	struct active_call call;
 	struct conn_info *conn;
-	struct tls_event *ev;
-	struct tls_handshake *hs;
 	__u64 *start, started;
 	int fd;
 
@@ -755,22 +937,7 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 	conn = connection_of(call.ssl, fd, pid_tgid, call.library);
 	if (!conn || conn->handshake_sent)
 		return 0;
-	conn->handshake_sent = 1;
-	count_drop(COUNT_HANDSHAKES, 1);
-	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + sizeof(*hs), 0);
-	if (!ev) {
-		count_drop(DROP_RECORDS, 1);
-		return 0;
-	}
-	fill_header(ev, EVENT_HANDSHAKE, conn, (__u32)pid_tgid);
-	ev->data_len = sizeof(*hs);
-	hs = (struct tls_handshake *)(ev + 1);
-	hs->duration_ns = ev->ktime_ns - started;
-	hs->version = tls_minor_of(call.ssl, call.library);
-	if (hs->version)
-		hs->version |= 0x0300;
-	hs->pad = 0;
-	bpf_ringbuf_submit(ev, wakeup_flags());
+	emit_handshake(conn, call.ssl, call.library, (__u32)pid_tgid, started, 0);
 	return 0;
 }
 
@@ -818,10 +985,7 @@ static __always_inline void bind_pending(__u64 pid_tgid, int fd)
 {
 	struct pending_bind *pending = bpf_map_lookup_elem(&pending_binds, &pid_tgid);
 	struct ssl_key skey = {};
-	struct conn_info *conn;
-	struct sock *sk;
-	__u64 key;
-	__u16 family;
+	int verdict;
 
 	if (!pending)
 		return;
@@ -829,20 +993,26 @@ static __always_inline void bind_pending(__u64 pid_tgid, int fd)
 		bpf_map_delete_elem(&pending_binds, &pid_tgid);
 		return;
 	}
-	sk = sock_of_fd(fd);
-	if (!sk)
-		return;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	if ((family != AF_INET && family != AF_INET6) || BPF_CORE_READ(sk, sk_type) != 1 /* SOCK_STREAM */)
-		return;
 	skey.ssl = pending->ssl;
 	skey.tgid = pid_tgid >> 32;
+	verdict = bindable(fd, &skey);
+	if (verdict == 0)
+		return; /* a log, a pipe, a unix socket: keep waiting */
 	bpf_map_delete_elem(&pending_binds, &pid_tgid);
-	key = (__u64)sk;
-	conn = bpf_map_lookup_elem(&connections, &key);
-	if (conn && conn->ssl != skey.ssl && conn->pid == skey.tgid && !conn->closed)
-		return; /* the socket already carries another TLS session of this process */
-	bpf_map_update_elem(&ssl_fds, &skey, &fd, BPF_NOEXIST);
+	if (verdict == 1)
+		bpf_map_update_elem(&ssl_fds, &skey, &fd, BPF_NOEXIST);
+}
+
+/* A read of a process with unbound SSL objects, for bind_last_read; the fd is checked there. */
+static __always_inline void remember_read(__u64 pid_tgid, int fd)
+{
+	__u32 tgid = pid_tgid >> 32;
+	struct socket_read last = { .fd = fd };
+
+	if (!bpf_map_lookup_elem(&membio_tgids, &tgid))
+		return;
+	last.ktime_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&last_socket_reads, &pid_tgid, &last, BPF_ANY);
 }
 
 static __always_inline bool is_socket_io(long id)
@@ -888,6 +1058,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (!call) {
 		if (is_socket_write(id))
 			bind_pending(pid_tgid, fd);
+		else
+			remember_read(pid_tgid, fd);
 		return 0;
 	}
 	/* OpenSSL may touch other files inside a call (entropy, logs): only a socket counts. */

@@ -54,6 +54,9 @@ enum event_flags {
 	FLAG_NO_SOCKET = 2,
 	/* Copying the plaintext from user memory failed: payload is missing. */
 	FLAG_READ_FAULT = 4,
+	/* The connection was first seen without its socket (a memory BIO whose session predates the
+	 * probes) and bound later: its id keeps fd -1 so it stays one connection. */
+	FLAG_BOUND_LATE = 8,
 };
 
 /* Keys of the array "capture_filter" (__u64 values, 0 = no filter), written by the collector. */
@@ -127,6 +130,9 @@ _Static_assert(__builtin_offsetof(struct tls_event, tls_minor) == 135, "tls_mino
 /* Libraries the collector may probe: size of the "ssl_offsets" array (index = bpf_cookie). */
 #define MAX_LIBRARIES 256
 
+/* ssl_offsets.ssl_s3 of releases whose struct ssl3_state_st is embedded in struct ssl_st (3.x). */
+#define SSL_S3_EMBEDDED 0xffffffffU
+
 /*
  * Where one OpenSSL build keeps its secrets: byte offsets into struct ssl_st, ssl_session_st and
  * ssl_cipher_st, written by the collector per library (from its table of known versions).
@@ -136,7 +142,8 @@ struct ssl_offsets {
 	__u32 supported;
 	__u32 ssl_version;                /* int version */
 	__u32 ssl_session;                /* SSL_SESSION *session */
-	__u32 ssl_client_random;          /* s3.client_random[32] */
+	__u32 ssl_client_random;          /* s3.client_random[32]: from struct ssl_st (3.x) or from the
+					   * struct ssl3_state_st that ssl_s3 points to (1.1.x) */
 	__u32 ssl_handshake_secret;       /* handshake_secret[EVP_MAX_MD_SIZE] */
 	__u32 ssl_handshake_traffic_hash; /* handshake_traffic_hash[EVP_MAX_MD_SIZE] */
 	__u32 ssl_client_app_secret;      /* client_app_traffic_secret[EVP_MAX_MD_SIZE] */
@@ -146,7 +153,12 @@ struct ssl_offsets {
 	__u32 session_master_key;         /* master_key[TLS13_MAX_RESUMPTION_PSK_LENGTH] (first 48 used) */
 	__u32 session_cipher;             /* const SSL_CIPHER *cipher */
 	__u32 cipher_id;                  /* uint32_t id */
+	__u32 ssl_s3;                     /* struct ssl3_state_st *s3 (1.1.x), or SSL_S3_EMBEDDED */
+	__u32 ssl_hit;                    /* int hit: the session was resumed */
+	__u32 ssl_in_init;                /* statem.in_init: the handshake is not finished */
 };
+
+_Static_assert(sizeof(struct ssl_offsets) == 64, "ssl_offsets size");
 
 #define SECRET_LEN 64
 #define RANDOM_LEN 32
@@ -173,12 +185,21 @@ _Static_assert(__builtin_offsetof(struct tls_keys, master_key) == 48, "master_ke
 _Static_assert(__builtin_offsetof(struct tls_keys, handshake_secret) == 96, "handshake_secret");
 _Static_assert(__builtin_offsetof(struct tls_keys, exporter_secret) == 352, "exporter_secret");
 
+enum handshake_flags {
+	HS_RESUMED = 1,        /* an abbreviated handshake resuming an earlier session */
+	HS_RESUMED_KNOWN = 2,  /* HS_RESUMED is meaningful (the library's layout is known) */
+	HS_IMPLICIT = 4,       /* no SSL_do_handshake call: the handshake ran inside SSL_read/SSL_write
+				* (servers that only call SSL_set_accept_state, node); reported with the
+				* first call that moved data, timed from the first call that found the
+				* handshake unfinished */
+};
+
 /* A completed handshake: from the first SSL_do_handshake entry on the SSL object (non-blocking
  * clients call it several times) to the return that reported success. */
 struct tls_handshake {
 	__u64 duration_ns;
 	__u32 version;                    /* 0x0303 TLS 1.2, 0x0304 TLS 1.3, 0 unknown layout */
-	__u32 pad;
+	__u32 flags;                      /* enum handshake_flags */
 };
 
 _Static_assert(sizeof(struct tls_handshake) == 16, "tls_handshake size");

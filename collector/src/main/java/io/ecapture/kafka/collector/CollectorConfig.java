@@ -15,7 +15,7 @@ import java.util.function.UnaryOperator;
  *
  * @param bootstrapServers Kafka bootstrap servers; default {@code 127.0.0.1:9092}
  * @param hostId this host's id in connection ids and record keys; default the hostname
- * @param libsslPaths OpenSSL libssl.so.3 files to probe; default {@link LibSslLocator#locate()}
+ * @param libsslPaths OpenSSL libssl files (libssl.so.3, libssl.so.1.1) to probe; default {@link LibSslLocator#locate()}
  *     (falls back to {@code /lib/x86_64-linux-gnu/libssl.so.3})
  * @param ringBufferBytes size of the kernel ring buffer; a power of two, at least 64 KiB;
  *     default 16 MiB

@@ -47,14 +47,23 @@ public final class EventLayout {
   public static final int KIND_KEYS = 4;
   /** A completed handshake: struct tls_handshake ({@link #HANDSHAKE_SIZE} bytes) follows the header. */
   public static final int KIND_HANDSHAKE = 5;
-  /** struct tls_handshake: u64 duration_ns, u32 version, u32 pad. */
+  /** struct tls_handshake: u64 duration_ns, u32 version, u32 flags. */
   public static final int HANDSHAKE_DURATION_NS = 0;
   public static final int HANDSHAKE_VERSION = 8;
+  public static final int HANDSHAKE_FLAGS = 12;
   public static final int HANDSHAKE_SIZE = 16;
+  /** enum handshake_flags: the session was resumed. */
+  public static final int HS_RESUMED = 1;
+  /** HS_RESUMED is meaningful: the library's layout is known. */
+  public static final int HS_RESUMED_KNOWN = 2;
+  /** No SSL_do_handshake call: reported with the first SSL_read/SSL_write, duration unknown. */
+  public static final int HS_IMPLICIT = 4;
 
   public static final int FLAG_TRUNCATED = 1;
   public static final int FLAG_NO_SOCKET = 2;
   public static final int FLAG_READ_FAULT = 4;
+  /** First seen without its socket, bound later: the connection id keeps fd -1. */
+  public static final int FLAG_BOUND_LATE = 8;
 
   public static final int AF_INET = 2;
   public static final int AF_INET6 = 10;
@@ -70,7 +79,7 @@ public final class EventLayout {
   public static final int COUNT_ENTRY_HITS = 5;
   /** Return uprobe hits. */
   public static final int COUNT_RETURN_HITS = 6;
-  /** Successful SSL_do_handshake returns (reported once per connection). */
+  /** Handshakes reported (once per connection): SSL_do_handshake successes and implicit ones. */
   public static final int COUNT_HANDSHAKES = 7;
   /** Entries of {@code drop_counts} (DROP_COUNTERS). */
   public static final int KERNEL_COUNTERS = 8;

@@ -26,7 +26,18 @@ public final class OpenSslVersion {
       return own;
     }
     Path dir = library.toAbsolutePath().getParent();
-    return dir == null ? Optional.empty() : scan(dir.resolve("libcrypto.so.3"));
+    if (dir == null) {
+      return Optional.empty();
+    }
+    // libssl.so.1.1 sits next to libcrypto.so.1.1, libssl.so.3 next to libcrypto.so.3
+    String name = library.getFileName().toString();
+    if (name.startsWith("libssl")) {
+      Optional<String> sibling = scan(dir.resolve("libcrypto" + name.substring("libssl".length())));
+      if (sibling.isPresent()) {
+        return sibling;
+      }
+    }
+    return scan(dir.resolve("libcrypto.so.3"));
   }
 
   /** The first OpenSSL version string in a file (read whole: libraries are a few MiB). */

@@ -78,11 +78,13 @@ public final class RawEventDecoder {
     int fd = record.get(U32, EventLayout.FD);
     long connStart = record.get(U64, EventLayout.CONN_START_NS);
     long ktime = record.get(U64, EventLayout.KTIME_NS);
+    // a connection bound to its socket late keeps the id it had without one
+    boolean boundLate = (record.get(U32, EventLayout.FLAGS) & EventLayout.FLAG_BOUND_LATE) != 0;
 
     RawEvent.Builder event =
         RawEvent.newBuilder()
             .setHostId(hostId)
-            .setConnectionId(ConnectionId.of(hostId, pid, fd, connStart))
+            .setConnectionId(ConnectionId.of(hostId, pid, boundLate ? -1 : fd, connStart))
             .setConnectionStartNs(connStart)
             .setProcess(processInfo(record, pid))
             .setKernelTimeNs(ktime)
@@ -114,10 +116,15 @@ public final class RawEventDecoder {
     if (dataLen != EventLayout.HANDSHAKE_SIZE || EventLayout.HEADER_SIZE + dataLen > size) {
       throw new MalformedEventException("handshake record data_len " + dataLen + " in a record of " + size + " bytes");
     }
-    return TlsHandshake.newBuilder()
+    int flags = record.get(U32, EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_FLAGS);
+    TlsHandshake.Builder handshake = TlsHandshake.newBuilder()
         .setDurationNs(record.get(U64, EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_DURATION_NS))
         .setTlsVersion(record.get(U32, EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_VERSION))
-        .build();
+        .setImplicit((flags & EventLayout.HS_IMPLICIT) != 0);
+    if ((flags & EventLayout.HS_RESUMED_KNOWN) != 0) {
+      handshake.setResumed((flags & EventLayout.HS_RESUMED) != 0);
+    }
+    return handshake.build();
   }
 
   /** 0x03nn from the minor byte the kernel keeps; 0 stays unknown. */

@@ -189,7 +189,7 @@ final class TlsProbes implements AutoCloseable {
    * for it (unknown OpenSSL version).
    */
   void configureKeyCapture(int index, java.util.Optional<OpenSslOffsets> offsets) {
-    int[] fields = offsets.map(OpenSslOffsets::asArray).orElse(new int[12]);
+    int[] fields = offsets.map(OpenSslOffsets::asArray).orElse(new int[OpenSslOffsets.FIELDS]);
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
       key.set(ValueLayout.JAVA_INT, 0, index);

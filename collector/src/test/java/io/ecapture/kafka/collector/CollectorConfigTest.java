@@ -3,6 +3,7 @@ package io.ecapture.kafka.collector;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,5 +52,19 @@ class CollectorConfigTest {
     Path real = java.nio.file.Files.createFile(dir.resolve("libssl.so.3"));
     Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("alias.so.3"), real);
     assertEquals(List.of(real), LibSslLocator.distinctExisting(List.of(real, link, dir.resolve("missing.so"))));
+  }
+
+  @Test
+  void locatorReadsBothOpenSslGenerationsFromLdconfig() {
+    List<Path> found = LibSslLocator.parseLdconfig(java.util.stream.Stream.of(
+        "1234 libs found in cache `/etc/ld.so.cache'",
+        "\tlibssl.so.3 (libc6,x86-64) => /lib/x86_64-linux-gnu/libssl.so.3",
+        "\tlibssl.so.1.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libssl.so.1.1",
+        "\tlibssl.so.1.1 (libc6) => /usr/lib/i386-linux-gnu/libssl.so.1.1",
+        "\tlibssl3.so (libc6,x86-64) => /lib/x86_64-linux-gnu/libssl3.so",
+        "\tlibssl.so (libc6,x86-64) => /lib/x86_64-linux-gnu/libssl.so"));
+    assertEquals(List.of(Path.of("/lib/x86_64-linux-gnu/libssl.so.3"), Path.of("/usr/lib/x86_64-linux-gnu/libssl.so.1.1")),
+        found, "x86-64 OpenSSL 3 and 1.1 only: not NSS's libssl3.so, not the 32-bit copy, not the dev symlink");
+    assertTrue(LibSslLocator.COMMON_PATHS.contains(Path.of("/usr/lib/x86_64-linux-gnu/libssl.so.1.1")));
   }
 }

@@ -100,6 +100,23 @@ class EventLayoutTest {
   }
 
   @Test
+  void sslOffsetsAndHandshakeRecordMatchTheCompiledObjectsBtf(@TempDir Path dir) throws Exception {
+    EbpfEnvironment.requireTool("bpftool");
+    Path object = BpfObjects.TLSCAPTURE.extract(dir);
+    BtfStruct offsets = BtfStruct.of(dir, object, "ssl_offsets");
+    // TlsProbes writes `supported` and then OpenSslOffsets.asArray(), one u32 each, in order
+    assertEquals(4 * (1 + OpenSslOffsets.FIELDS), offsets.size(), "sizeof(struct ssl_offsets)");
+    assertEquals(OpenSslOffsets.FIELDS, OpenSslOffsets.OPENSSL_3_0_17.asArray().length);
+    List<String> names = List.copyOf(offsets.offsets().keySet());
+    assertEquals(List.of("supported", "ssl_version"), names.subList(0, 2));
+    assertEquals(List.of("ssl_s3", "ssl_hit", "ssl_in_init"), names.subList(names.size() - 3, names.size()));
+    BtfStruct handshake = BtfStruct.of(dir, object, "tls_handshake");
+    assertEquals(EventLayout.HANDSHAKE_SIZE, handshake.size());
+    assertEquals(Map.of("duration_ns", EventLayout.HANDSHAKE_DURATION_NS, "version", EventLayout.HANDSHAKE_VERSION,
+        "flags", EventLayout.HANDSHAKE_FLAGS), handshake.offsets());
+  }
+
+  @Test
   void headerConstantsMatchTheSharedHeader() throws Exception {
     String header;
     try (var in = EventLayoutTest.class.getResourceAsStream("/io/ecapture/kafka/bpf/tlscapture.h")) {
@@ -113,6 +130,12 @@ class EventLayoutTest {
     assertTrue(header.contains("EVENT_CLOSE = " + EventLayout.KIND_CLOSE + ","), "EVENT_CLOSE");
     assertTrue(header.contains("FLAG_TRUNCATED = " + EventLayout.FLAG_TRUNCATED + ","), "FLAG_TRUNCATED");
     assertTrue(header.contains("FLAG_READ_FAULT = " + EventLayout.FLAG_READ_FAULT + ","), "FLAG_READ_FAULT");
+    assertTrue(header.contains("FLAG_BOUND_LATE = " + EventLayout.FLAG_BOUND_LATE + ","), "FLAG_BOUND_LATE");
+    assertTrue(header.contains("HS_RESUMED = " + EventLayout.HS_RESUMED + ","), "HS_RESUMED");
+    assertTrue(header.contains("HS_RESUMED_KNOWN = " + EventLayout.HS_RESUMED_KNOWN + ","), "HS_RESUMED_KNOWN");
+    assertTrue(header.contains("HS_IMPLICIT = " + EventLayout.HS_IMPLICIT + ","), "HS_IMPLICIT");
+    assertTrue(header.contains("#define SSL_S3_EMBEDDED 0xffffffffU"), "SSL_S3_EMBEDDED");
+    assertEquals(0xffffffff, OpenSslOffsets.S3_EMBEDDED);
     assertTrue(header.contains("DROP_RECORDS = " + EventLayout.DROP_RECORDS + ","), "DROP_RECORDS");
     assertTrue(header.contains("DROP_TRUNCATED = " + EventLayout.DROP_TRUNCATED + ","), "DROP_TRUNCATED");
     assertTrue(header.contains("DROP_FILTERED = " + EventLayout.DROP_FILTERED + ","), "DROP_FILTERED");

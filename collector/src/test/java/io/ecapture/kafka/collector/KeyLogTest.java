@@ -1,6 +1,7 @@
 package io.ecapture.kafka.collector;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -62,7 +63,7 @@ class KeyLogTest {
   void tls13SecretsEqualCurlsKeyLog() throws Exception {
     Set<String> expected = curlKeyLog("tls13.keys", List.of());
     assertEquals(5, expected.size(), "curl logs five TLS 1.3 secrets: " + expected);
-    assertEquals(expected, capturedLinesFor(expected));
+    assertEquals(expected, sink.keyLinesOfSession(expected, Duration.ofSeconds(10)));
     assertEquals(0x0304, openOfLastCurl().getOpen().getTlsVersion(), "OPEN carries the TLS version");
     assertHandshake(lastCurlPid, 0x0304);
   }
@@ -72,7 +73,7 @@ class KeyLogTest {
     Set<String> expected = curlKeyLog("tls12.keys", List.of("--tls-max", "1.2"));
     assertEquals(1, expected.size(), expected.toString());
     assertTrue(expected.iterator().next().startsWith("CLIENT_RANDOM "), expected.toString());
-    assertEquals(expected, capturedLinesFor(expected));
+    assertEquals(expected, sink.keyLinesOfSession(expected, Duration.ofSeconds(10)));
     assertEquals(0x0303, openOfLastCurl().getOpen().getTlsVersion(), "OPEN carries the TLS version");
     assertHandshake(lastCurlPid, 0x0303);
   }
@@ -88,8 +89,59 @@ class KeyLogTest {
           sink.awaitEvents(e -> e.getProcess().getPid() == client.pid() && e.hasHandshake(), Duration.ofSeconds(1));
       assertEquals(1, handshakes.size(), handshakes.toString());
     }
-    // only the client's side: s_server -www lets SSL_read drive the handshake (no SSL_do_handshake)
+    // only the client's side: s_server -www reads through its SSL BIO (not the probed SSL_read)
     assertTrue(collector.stats().handshakes() >= before + 1, collector.stats().summary());
+  }
+
+  @Test
+  void serverWithoutSslDoHandshakeReportsAnImplicitHandshake() throws Exception {
+    try (PythonHttpsServer lazy = new PythonHttpsServer(dir, true)) {
+      Process curl = new ProcessBuilder("curl", "-sk", "https://127.0.0.1:" + lazy.port() + "/lazy")
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
+      assertEquals(0, curl.exitValue());
+      // the server's first SSL_read ran the handshake: reported with that read
+      io.ecapture.kafka.proto.capture.RawEvent handshake = sink.awaitEvents(
+              e -> e.getProcess().getPid() == lazy.pid() && e.hasHandshake(), Duration.ofSeconds(10))
+          .stream().findFirst().orElseThrow(() -> new AssertionError("no HANDSHAKE of the lazy server"));
+      assertTrue(handshake.getHandshake().getImplicit(), handshake.toString());
+      assertEquals(0x0304, handshake.getHandshake().getTlsVersion());
+      // timed from the entry of the SSL_read that found the handshake unfinished
+      assertTrue(handshake.getHandshake().getDurationNs() > 0, handshake.toString());
+      assertTrue(handshake.getHandshake().getDurationNs() < 10_000_000_000L, handshake.toString());
+      assertTrue(handshake.getHandshake().hasResumed() && !handshake.getHandshake().getResumed(), handshake.toString());
+      io.ecapture.kafka.proto.capture.RawEvent request = sink.awaitEvents(e -> e.hasData()
+          && e.getConnectionId().equals(handshake.getConnectionId()), Duration.ofSeconds(10)).getFirst();
+      assertTrue(request.getData().getPayload().toStringUtf8().startsWith("GET /lazy"), request.toString());
+      assertTrue(handshake.getKernelTimeNs() <= request.getKernelTimeNs(), "reported before the data of that read");
+      assertEquals(1, sink.events.stream().filter(e -> e.hasHandshake()
+          && e.getConnectionId().equals(handshake.getConnectionId())).count(), "once per connection");
+      // curl called SSL_do_handshake: timed, not implicit
+      io.ecapture.kafka.proto.capture.RawEvent client = sink.awaitEvents(
+          e -> e.getProcess().getPid() == curl.pid() && e.hasHandshake(), Duration.ofSeconds(10)).getFirst();
+      assertFalse(client.getHandshake().getImplicit(), client.toString());
+      assertTrue(client.getHandshake().getDurationNs() > 0);
+    }
+  }
+
+  @Test
+  void resumedSessionIsReported() throws Exception {
+    Path session = dir.resolve("resume.pem");
+    OpensslClient full = OpensslClient.request(Path.of("openssl"), java.util.Map.of(), dir, server.port(), "/full",
+        List.of("-sess_out", session.toString()));
+    OpensslClient resumed = OpensslClient.request(Path.of("openssl"), java.util.Map.of(), dir, server.port(), "/again",
+        List.of("-sess_in", session.toString()));
+    assertTrue(resumed.output().contains("HTTP/1.0 200 ok"), resumed.output());
+    for (OpensslClient client : List.of(full, resumed)) {
+      io.ecapture.kafka.proto.capture.RawEvent handshake = sink.awaitEvents(
+              e -> e.getProcess().getPid() == client.pid() && e.hasHandshake(), Duration.ofSeconds(10))
+          .stream().findFirst().orElseThrow(() -> new AssertionError("no HANDSHAKE of s_client " + client.pid()));
+      assertTrue(handshake.getHandshake().hasResumed(), handshake.toString());
+      assertEquals(client == resumed, handshake.getHandshake().getResumed(), "SSL->hit: " + handshake);
+      assertEquals(0x0304, handshake.getHandshake().getTlsVersion());
+    }
+    // TLS 1.3 resumption still derives fresh traffic secrets: the key log must follow them
+    assertEquals(resumed.keyLog(), sink.keyLinesOfSession(resumed.keyLog(), Duration.ofSeconds(10)));
   }
 
   /**
@@ -143,21 +195,5 @@ class KeyLogTest {
       }
     }
     return lines;
-  }
-
-  /** The captured lines with the same client random as the expected ones (waits up to 10 s). */
-  private static Set<String> capturedLinesFor(Set<String> expected) throws InterruptedException {
-    String random = expected.iterator().next().split(" ")[1];
-    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-    Set<String> captured = new TreeSet<>();
-    while (System.nanoTime() < deadline) {
-      captured.clear();
-      sink.keyLogs.stream().filter(line -> line.split(" ")[1].equals(random)).forEach(captured::add);
-      if (captured.size() >= expected.size()) {
-        break;
-      }
-      Thread.sleep(20);
-    }
-    return captured;
   }
 }

@@ -46,6 +46,62 @@ class MemoryBioTest {
       }, 20);
       """;
 
+  /**
+   * A CPython TLS server (socket BIO): "push" starts a stream of "tick N" lines on that
+   * connection; any other line is answered with "pong" and the line.
+   */
+  private static final String PUSH_SERVER =
+      """
+      import socket, ssl, sys, threading, time
+      ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+      ctx.load_cert_chain("cert.pem", "key.pem")
+      listener = socket.create_server(("127.0.0.1", 0))
+      print(listener.getsockname()[1], flush=True)
+      def serve(raw):
+          conn = ctx.wrap_socket(raw, server_side=True)
+          reader = conn.makefile("rb")
+          try:
+              for line in reader:
+                  if line.startswith(b"push"):
+                      marker = line.split()[1].decode()
+                      def ticks():
+                          n = 0
+                          while True:
+                              conn.sendall(("tick %s %d\\n" % (marker, n)).encode())
+                              n += 1
+                              time.sleep(0.05)
+                      threading.Thread(target=ticks, daemon=True).start()
+                  else:
+                      conn.sendall(b"pong " + line)
+          except OSError:
+              pass
+      while True:
+          raw, _ = listener.accept()
+          threading.Thread(target=serve, args=(raw,), daemon=True).start()
+      """;
+
+  /**
+   * Two TLS connections opened before the collector exists: R only receives (after asking for
+   * the ticks), W writes a ping every 50 ms once the file GO exists.
+   */
+  private static final String NODE_OLD_CONNECTIONS =
+      """
+      const fs = require('fs'), tls = require('tls');
+      const opts = {host: '127.0.0.1', port: Number(process.env.PORT), rejectUnauthorized: false};
+      let ticks = 0;
+      const r = tls.connect(opts, () => r.write('push ' + process.env.MARKER + '\\n'));
+      r.on('data', d => { if (ticks++ === 0) w.ready = true; });
+      const w = tls.connect(opts);
+      w.on('data', () => {});
+      const started = setInterval(() => {
+        if (!w.ready) return;
+        clearInterval(started);
+        console.log('connected');
+        let n = 0;
+        setInterval(() => { if (fs.existsSync(process.env.GO)) w.write('ping ' + process.env.MARKER + ' ' + n++ + '\\n'); }, 50);
+      }, 20);
+      """;
+
   @TempDir Path dir;
 
   @Test
@@ -115,6 +171,101 @@ class MemoryBioTest {
         node.destroyForcibly().waitFor();
       }
     }
+  }
+
+  /**
+   * Connections node opened before the probes existed start without a socket; the first socket
+   * read before an SSL_read (R, which never writes) or the socket write after an SSL_write (W)
+   * binds them later. Each stays one connection (its id keeps fd -1), its later events carry the
+   * right 4-tuple (the server's own view of the same socket agrees), and offsets stay contiguous.
+   */
+  @Test
+  void connectionsOlderThanTheProbesAreBoundLaterUnderOneId() throws Exception {
+    EbpfEnvironment.requireEbpf();
+    EbpfEnvironment.requireTool("node");
+    EbpfEnvironment.requireTool("python3");
+    EbpfEnvironment.requireTool("openssl");
+    String marker = UUID.randomUUID().toString().substring(0, 8);
+    Path go = dir.resolve("go");
+    RecordingSink sink = new RecordingSink();
+    try (TlsTestServer certificates = TlsTestServer.start(dir, false)) {
+      Process server = new ProcessBuilder(List.of("python3", "-c", PUSH_SERVER)).directory(dir.toFile())
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      Process node = null;
+      try {
+        BufferedReader serverOut = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+        int port = Integer.parseInt(serverOut.readLine().strip());
+        ProcessBuilder builder = new ProcessBuilder(List.of("node", "-e", NODE_OLD_CONNECTIONS))
+            .redirectError(ProcessBuilder.Redirect.INHERIT);
+        builder.environment().put("GO", go.toString());
+        builder.environment().put("PORT", Integer.toString(port));
+        builder.environment().put("MARKER", marker);
+        node = builder.start();
+        long nodePid = node.pid();
+        BufferedReader nodeOut = new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals("connected", nodeOut.readLine(), "node's connections are up (and receiving ticks)");
+
+        CollectorConfig config = CollectorConfig.defaults().withHostId("late-host").withStatusPort(-1)
+            .withDiscoveryInterval(Duration.ofSeconds(1));
+        try (Collector collector = Collector.start(config, stats -> sink)) {
+          awaitProbed(collector, node.pid());
+          Files.writeString(go, "go");
+          // wait for a few bound events of both connections
+          sink.awaitEvents(e -> isNodeData(e, nodePid, Direction.WRITE, "ping " + marker) && e.getFd() > 2
+              && sink.events.stream().filter(x -> isNodeData(x, nodePid, Direction.WRITE, "ping " + marker)).count() >= 4, WAIT);
+          sink.awaitEvents(e -> isNodeData(e, nodePid, Direction.READ, "tick " + marker) && e.getFd() > 2
+              && sink.events.stream().filter(x -> isNodeData(x, nodePid, Direction.READ, "tick " + marker)).count() >= 4, WAIT);
+        }
+        List<RawEvent> ticks = sink.events.stream().filter(e -> isNodeData(e, nodePid, Direction.READ, "tick " + marker)).toList();
+        List<RawEvent> pings = sink.events.stream().filter(e -> isNodeData(e, nodePid, Direction.WRITE, "ping " + marker)).toList();
+        assertTrue(ticks.size() >= 4, "ticks read by node: " + ticks.size());
+        assertTrue(pings.size() >= 4, "pings written by node: " + pings.size());
+        assertOneLateBoundConnection(ticks, Direction.READ, port);
+        assertOneLateBoundConnection(pings, Direction.WRITE, port);
+        assertNotEquals(ticks.getFirst().getConnectionId(), pings.getFirst().getConnectionId());
+        // no tick went out under W's id, no ping under R's: node's other connection did not steal the binding
+        assertTrue(sink.events.stream().filter(e -> isNodeData(e, nodePid, Direction.READ, "pong"))
+            .allMatch(e -> e.getConnectionId().equals(pings.getFirst().getConnectionId())), "pongs belong to W");
+
+        Tuple r = ticks.getLast().getTuple();
+        Tuple w = pings.getLast().getTuple();
+        assertNotEquals(r.getSrcPort(), w.getSrcPort(), "two sockets");
+        RawEvent serverTick = first(sink, e -> e.getProcess().getPid() == server.pid() && e.hasData()
+            && e.getData().getDirection() == Direction.WRITE && payload(e).contains("tick " + marker));
+        RawEvent serverPong = first(sink, e -> e.getProcess().getPid() == server.pid() && e.hasData()
+            && e.getData().getDirection() == Direction.WRITE && payload(e).contains("pong ping " + marker));
+        assertEquals(r.getSrcPort(), serverTick.getTuple().getDstPort(), "the server sends ticks to R's port");
+        assertEquals(w.getSrcPort(), serverPong.getTuple().getDstPort(), "the server answers W's port");
+      } finally {
+        if (node != null) {
+          node.destroyForcibly().waitFor();
+        }
+        server.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  /** One connection id, first seen without a socket (fd -1 in the id), later events bound; offsets contiguous. */
+  private static void assertOneLateBoundConnection(List<RawEvent> events, Direction direction, int serverPort) {
+    String id = events.getFirst().getConnectionId();
+    assertTrue(id.startsWith("late-host/" + events.getFirst().getProcess().getPid() + "/-1/"), id);
+    assertEquals(List.of(id), events.stream().map(RawEvent::getConnectionId).distinct().toList(), direction + " events");
+    RawEvent last = events.getLast();
+    assertEquals(serverPort, last.getTuple().getDstPort(), "bound to the socket to the server: " + last);
+    assertTrue(last.getFd() > 2, "a real fd: " + last);
+    assertEquals(AddressFamily.INET, last.getTuple().getFamily());
+    long expected = events.getFirst().getData().getOffset();
+    assertEquals(0, expected, "offsets start where the connection was first seen");
+    for (RawEvent e : events) {
+      assertEquals(expected, e.getData().getOffset(), "contiguous " + direction + " offsets");
+      expected += e.getData().getPayload().size();
+    }
+    assertTrue(events.stream().dropWhile(e -> e.getTuple().getDstPort() != serverPort)
+        .allMatch(e -> e.getTuple().getDstPort() == serverPort), "once bound, always bound");
+  }
+
+  private static boolean isNodeData(RawEvent e, long pid, Direction direction, String text) {
+    return nodeData(pid, direction, text).test(e);
   }
 
   /** Polls until a discovery scan attached the probes to node's executable (listed with its pid). */

@@ -10,13 +10,14 @@ import java.util.List;
 /**
  * A CPython HTTPS server (system libssl, HTTP/1.1 keep-alive): {@code GET /big} answers 1 MiB of
  * bytes 0..255 repeated, any other GET echoes its path, {@code POST} answers the SHA-256 of the
- * body. Uses the cert.pem/key.pem a {@link TlsTestServer} wrote into {@code dir}.
+ * body. Uses the cert.pem/key.pem a {@link TlsTestServer} wrote into {@code dir}. A lazy server
+ * never calls SSL_do_handshake: its first SSL_read runs the handshake.
  */
 final class PythonHttpsServer implements AutoCloseable {
   static final int BIG = 1 << 20;
   private static final String SCRIPT =
       """
-      import hashlib, http.server, ssl, sys
+      import hashlib, http.server, os, ssl, sys
       class Handler(http.server.BaseHTTPRequestHandler):
           protocol_version = "HTTP/1.1"
           def reply(self, body):
@@ -34,7 +35,8 @@ final class PythonHttpsServer implements AutoCloseable {
       server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
       ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
       ctx.load_cert_chain("cert.pem", "key.pem")
-      server.socket = ctx.wrap_socket(server.socket, server_side=True)
+      lazy = os.environ.get("LAZY_HANDSHAKE") == "1"
+      server.socket = ctx.wrap_socket(server.socket, server_side=True, do_handshake_on_connect=not lazy)
       print(server.server_address[1], flush=True)
       server.serve_forever()
       """;
@@ -43,10 +45,15 @@ final class PythonHttpsServer implements AutoCloseable {
   private final int port;
 
   PythonHttpsServer(Path dir) throws IOException {
-    process = new ProcessBuilder(List.of("python3", "-c", SCRIPT))
+    this(dir, false);
+  }
+
+  PythonHttpsServer(Path dir, boolean lazyHandshake) throws IOException {
+    ProcessBuilder builder = new ProcessBuilder(List.of("python3", "-c", SCRIPT))
         .directory(dir.toFile())
-        .redirectError(ProcessBuilder.Redirect.INHERIT)
-        .start();
+        .redirectError(ProcessBuilder.Redirect.INHERIT);
+    builder.environment().put("LAZY_HANDSHAKE", lazyHandshake ? "1" : "0");
+    process = builder.start();
     String line = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)).readLine();
     if (line == null) {
       throw new IOException("python https server did not start");

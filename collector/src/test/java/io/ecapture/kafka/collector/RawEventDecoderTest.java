@@ -56,6 +56,17 @@ class RawEventDecoderTest {
   }
 
   @Test
+  void aConnectionBoundLateKeepsTheIdItHadWithoutItsSocket() throws Exception {
+    byte[] record = TestRecords.data(2, 4, 100, new byte[] {1}, 1, 0);
+    ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
+    b.putInt(EventLayout.FLAGS, EventLayout.FLAG_BOUND_LATE);
+    RawEvent event = decoder.decode(MemorySegment.ofArray(record));
+    assertEquals("host-a/4242/-1/4000000000", event.getConnectionId(), "as its first, socketless events had it");
+    assertEquals(7, event.getFd(), "the fd itself is reported");
+    assertEquals(443, event.getTuple().getDstPort());
+  }
+
+  @Test
   void libraryIndexNamesTheProbedFileAndAnUnknownIndexIsMalformed() throws Exception {
     byte[] record = TestRecords.write("x");
     ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);
@@ -98,6 +109,16 @@ class RawEventDecoderTest {
     assertTrue(event.hasHandshake());
     assertEquals(1_234_567, event.getHandshake().getDurationNs());
     assertEquals(0x0304, event.getHandshake().getTlsVersion());
+    assertFalse(event.getHandshake().hasResumed(), "layout unknown: resumption unknown, not false");
+    assertFalse(event.getHandshake().getImplicit());
+    record.putInt(EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_FLAGS, EventLayout.HS_RESUMED_KNOWN);
+    assertFalse(decoder.decode(MemorySegment.ofArray(record.array())).getHandshake().getResumed());
+    assertTrue(decoder.decode(MemorySegment.ofArray(record.array())).getHandshake().hasResumed());
+    record.putInt(EventLayout.HEADER_SIZE + EventLayout.HANDSHAKE_FLAGS,
+        EventLayout.HS_RESUMED_KNOWN | EventLayout.HS_RESUMED | EventLayout.HS_IMPLICIT);
+    RawEvent resumed = decoder.decode(MemorySegment.ofArray(record.array()));
+    assertTrue(resumed.getHandshake().getResumed());
+    assertTrue(resumed.getHandshake().getImplicit());
     // the payload cut short: refused, never read beyond the record
     assertThrows(MalformedEventException.class,
         () -> decoder.decode(MemorySegment.ofArray(java.util.Arrays.copyOf(record.array(), EventLayout.HEADER_SIZE + 8))));

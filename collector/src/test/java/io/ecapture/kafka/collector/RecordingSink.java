@@ -48,4 +48,23 @@ final class RecordingSink implements CaptureSink {
     }
     return events.stream().filter(matching).toList();
   }
+
+  /**
+   * The captured key-log lines with the same client random as {@code expected} (NSS key-log lines
+   * of one session), waiting up to {@code max} for as many as expected.
+   */
+  java.util.Set<String> keyLinesOfSession(java.util.Set<String> expected, Duration max) throws InterruptedException {
+    String random = expected.iterator().next().split(" ")[1];
+    long deadline = System.nanoTime() + max.toNanos();
+    java.util.Set<String> captured = new java.util.TreeSet<>();
+    while (System.nanoTime() < deadline) {
+      captured.clear();
+      keyLogs.stream().filter(line -> line.split(" ")[1].equals(random)).forEach(captured::add);
+      if (captured.size() >= expected.size()) {
+        break;
+      }
+      Thread.sleep(20);
+    }
+    return captured;
+  }
 }

@@ -44,6 +44,10 @@ final class TlsTestServer implements AutoCloseable {
     return port;
   }
 
+  long pid() {
+    return process.pid();
+  }
+
   private void awaitListening(String host, Path dir) throws IOException, InterruptedException {
     for (int attempt = 0; attempt < 100; attempt++) {
       if (!process.isAlive()) {
