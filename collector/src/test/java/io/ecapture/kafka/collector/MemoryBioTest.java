@@ -102,6 +102,15 @@ class MemoryBioTest {
       }, 20);
       """;
 
+  /** An https server on a free port of 127.0.0.1 (prints it), answering "node-served <path>". */
+  private static final String NODE_SERVER =
+      """
+      const fs = require('fs'), https = require('https');
+      const server = https.createServer({key: fs.readFileSync('key.pem'), cert: fs.readFileSync('cert.pem')},
+        (req, res) => res.end('node-served ' + req.url));
+      server.listen(0, '127.0.0.1', () => console.log(server.address().port));
+      """;
+
   @TempDir Path dir;
 
   @Test
@@ -245,10 +254,16 @@ class MemoryBioTest {
     }
   }
 
-  /** One connection id, first seen without a socket (fd -1 in the id), later events bound; offsets contiguous. */
+  /**
+   * One connection id, later events bound; offsets contiguous. The id has fd -1 when the first
+   * event went out without the socket; when the probes arrived between two reads of the thread,
+   * the first data read is already bound (the process was marked by a no-data call): then the id
+   * has the real fd. Either way there is exactly one.
+   */
   private static void assertOneLateBoundConnection(List<RawEvent> events, Direction direction, int serverPort) {
     String id = events.getFirst().getConnectionId();
-    assertTrue(id.startsWith("late-host/" + events.getFirst().getProcess().getPid() + "/-1/"), id);
+    String prefix = "late-host/" + events.getFirst().getProcess().getPid() + "/";
+    assertTrue(id.startsWith(prefix + "-1/") || id.startsWith(prefix + events.getLast().getFd() + "/"), id);
     assertEquals(List.of(id), events.stream().map(RawEvent::getConnectionId).distinct().toList(), direction + " events");
     RawEvent last = events.getLast();
     assertEquals(serverPort, last.getTuple().getDstPort(), "bound to the socket to the server: " + last);
@@ -266,6 +281,55 @@ class MemoryBioTest {
 
   private static boolean isNodeData(RawEvent e, long pid, Direction direction, String text) {
     return nodeData(pid, direction, text).test(e);
+  }
+
+  /**
+   * node as the TLS server: its accepted socket is bound by the ServerHello it writes right after
+   * the SSL call, so the request it reads and the response it writes carry the fd and the tuple
+   * (the reverse of curl's), under one connection id, with is_accept.
+   */
+  @Test
+  void nodeServerEventsCarryTheAcceptedSocket() throws Exception {
+    EbpfEnvironment.requireEbpf();
+    EbpfEnvironment.requireTool("node");
+    EbpfEnvironment.requireTool("curl");
+    EbpfEnvironment.requireTool("openssl");
+    String marker = UUID.randomUUID().toString();
+    RecordingSink sink = new RecordingSink();
+    CollectorConfig config = CollectorConfig.defaults().withHostId("nodesrv-host").withStatusPort(-1)
+        .withDiscoveryInterval(Duration.ofSeconds(1));
+    try (TlsTestServer certificates = TlsTestServer.start(dir, false); // writes cert.pem and key.pem
+        Collector collector = Collector.start(config, stats -> sink)) {
+      Process node = new ProcessBuilder(List.of("node", "-e", NODE_SERVER)).directory(dir.toFile())
+          .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+      try {
+        int port = Integer.parseInt(new BufferedReader(new InputStreamReader(node.getInputStream(), StandardCharsets.UTF_8))
+            .readLine().strip());
+        awaitProbed(collector, node.pid());
+        Process curl = new ProcessBuilder("curl", "-sk", "https://127.0.0.1:" + port + "/srv-" + marker)
+            .redirectErrorStream(true).start();
+        String body = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(curl.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS));
+        assertEquals("node-served /srv-" + marker, body);
+
+        RawEvent request = first(sink, nodeData(node.pid(), Direction.READ, "GET /srv-" + marker));
+        RawEvent response = first(sink, nodeData(node.pid(), Direction.WRITE, "node-served /srv-" + marker));
+        RawEvent curlRequest = first(sink, e -> e.getProcess().getPid() == curl.pid() && e.hasData()
+            && e.getData().getDirection() == Direction.WRITE && payload(e).contains("GET /srv-" + marker));
+        assertEquals(port, request.getTuple().getSrcPort(), "node's local port is the listening one: " + request);
+        assertEquals(curlRequest.getTuple().getSrcPort(), request.getTuple().getDstPort(), "the remote is curl's port");
+        assertTrue(request.getFd() > 2, request.toString());
+        assertEquals(0, request.getData().getOffset());
+        assertEquals(request.getConnectionId(), response.getConnectionId());
+        assertEquals(0, response.getData().getOffset());
+        assertTrue(request.getConnectionId().startsWith("nodesrv-host/" + node.pid() + "/" + request.getFd() + "/"),
+            "bound before any data, not late: " + request.getConnectionId());
+        RawEvent open = first(sink, e -> e.hasOpen() && e.getConnectionId().equals(request.getConnectionId()));
+        assertTrue(open.getOpen().getIsAccept(), "node accepted it: " + open);
+      } finally {
+        node.destroyForcibly().waitFor();
+      }
+    }
   }
 
   /** Polls until a discovery scan attached the probes to node's executable (listed with its pid). */
