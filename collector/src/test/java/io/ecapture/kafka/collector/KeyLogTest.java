@@ -27,6 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KeyLogTest {
   @TempDir static Path dir;
+  private static CaptureRig rig;
   private static RecordingSink sink;
   private static Collector collector;
   private static TlsTestServer server;
@@ -41,22 +42,16 @@ class KeyLogTest {
 
   @BeforeAll
   static void start() throws Exception {
-    EbpfEnvironment.requireEbpf();
-    EbpfEnvironment.requireTool("openssl");
     EbpfEnvironment.requireTool("curl");
-    sink = new RecordingSink();
-    collector = Collector.start(CollectorConfig.defaults().withHostId("keys-host").withStatusPort(0), stats -> sink);
-    server = TlsTestServer.start(dir, false);
+    rig = CaptureRig.start(dir, CollectorConfig.defaults().withHostId("keys-host").withStatusPort(0));
+    sink = rig.sink();
+    collector = rig.collector();
+    server = rig.server();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (collector != null) {
-      collector.close();
-    }
+    CaptureRig.stop(rig);
   }
 
   @Test

@@ -29,6 +29,7 @@ class OpenSsl11CaptureTest {
 
   @TempDir static Path dir;
   private static DebianOpenSsl11 openssl11;
+  private static CaptureRig rig;
   private static RecordingSink sink;
   private static Collector collector;
   private static TlsTestServer server;
@@ -36,22 +37,17 @@ class OpenSsl11CaptureTest {
   @BeforeAll
   static void start() throws Exception {
     EbpfEnvironment.requireEbpf();
-    EbpfEnvironment.requireTool("openssl");
     openssl11 = DebianOpenSsl11.provision();
-    sink = new RecordingSink();
-    collector = Collector.start(CollectorConfig.defaults().withHostId("ossl11-host").withStatusPort(-1)
-        .withLibsslPaths(List.of(openssl11.libssl())), stats -> sink);
-    server = TlsTestServer.start(dir, false);
+    rig = CaptureRig.start(dir, CollectorConfig.defaults().withHostId("ossl11-host").withStatusPort(-1)
+        .withLibsslPaths(List.of(openssl11.libssl())));
+    sink = rig.sink();
+    collector = rig.collector();
+    server = rig.server();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (collector != null) {
-      collector.close();
-    }
+    CaptureRig.stop(rig);
   }
 
   @Test

@@ -32,27 +32,22 @@ class RealCaptureTest {
   private static final String HOST = "test-host";
 
   @TempDir static Path dir;
+  private static CaptureRig rig;
   private static RecordingSink sink;
   private static Collector collector;
   private static TlsTestServer server;
 
   @BeforeAll
   static void startCollectorAndServer() throws Exception {
-    EbpfEnvironment.requireEbpf();
-    EbpfEnvironment.requireTool("openssl");
-    sink = new RecordingSink();
-    collector = Collector.start(CollectorConfig.defaults().withHostId(HOST).withStatusPort(0), stats -> sink);
-    server = TlsTestServer.start(dir, false);
+    rig = CaptureRig.start(dir, CollectorConfig.defaults().withHostId(HOST).withStatusPort(0));
+    sink = rig.sink();
+    collector = rig.collector();
+    server = rig.server();
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (server != null) {
-      server.close();
-    }
-    if (collector != null) {
-      collector.close();
-    }
+    CaptureRig.stop(rig);
   }
 
   @BeforeEach
