@@ -331,14 +331,29 @@ static __always_inline bool is_stale(const struct conn_info *conn, struct sock *
 	return conn->pid != tgid || conn->fd != fd || BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_CLOSE;
 }
 
-/* The negotiated TLS version's low byte (SSL->version 0x0303 -> 3), when this library's layout is known. */
-static __always_inline __u8 tls_minor_of(__u64 ssl, __u16 library)
+/* The struct layout of this library's SSL objects, or NULL: unknown release, or (3.2+) an SSL
+ * object that is not a TLS connection (QUIC) and whose fields are elsewhere. */
+static __always_inline struct ssl_offsets *layout_of(__u64 ssl, __u16 library)
 {
 	__u32 index = library;
 	struct ssl_offsets *off = bpf_map_lookup_elem(&ssl_offsets, &index);
-	__s32 version = 0;
+	__s32 type = 0;
 
 	if (!off || !off->supported || !ssl)
+		return NULL;
+	if (off->ssl_type != SSL_NO_TYPE &&
+	    (bpf_probe_read_user(&type, sizeof(type), (void *)(ssl + off->ssl_type)) || type != SSL_TYPE_SSL_CONNECTION))
+		return NULL;
+	return off;
+}
+
+/* The negotiated TLS version's low byte (SSL->version 0x0303 -> 3), when this library's layout is known. */
+static __always_inline __u8 tls_minor_of(__u64 ssl, __u16 library)
+{
+	struct ssl_offsets *off = layout_of(ssl, library);
+	__s32 version = 0;
+
+	if (!off)
 		return 0;
 	if (bpf_probe_read_user(&version, sizeof(version), (void *)(ssl + off->ssl_version)))
 		return 0;
@@ -361,11 +376,10 @@ static __always_inline __u64 client_random_addr(__u64 ssl, const struct ssl_offs
 /* HS_RESUMED_KNOWN, plus HS_RESUMED when SSL->hit says the session was resumed. */
 static __always_inline __u32 resumption_flags(__u64 ssl, __u16 library)
 {
-	__u32 index = library;
-	struct ssl_offsets *off = bpf_map_lookup_elem(&ssl_offsets, &index);
+	struct ssl_offsets *off = layout_of(ssl, library);
 	__s32 hit = 0;
 
-	if (!off || !off->supported || !ssl)
+	if (!off)
 		return 0;
 	if (bpf_probe_read_user(&hit, sizeof(hit), (void *)(ssl + off->ssl_hit)))
 		return 0;
@@ -505,14 +519,13 @@ static long emit_chunk(__u32 index, struct chunk_ctx *c)
 static __always_inline void emit_keys(__u64 ssl, struct ssl_key *skey, const struct conn_info *conn,
 				      __u16 library, __u32 tid)
 {
-	__u32 index = library;
-	struct ssl_offsets *off = bpf_map_lookup_elem(&ssl_offsets, &index);
+	struct ssl_offsets *off = layout_of(ssl, library);
 	struct tls_event *ev;
 	struct tls_keys *keys;
 	__u64 random_head = 0, *sent, session = 0, cipher = 0;
 	__u64 master_key_length = 0, random_addr;
 
-	if (!off || !off->supported)
+	if (!off)
 		return;
 	random_addr = client_random_addr(ssl, off);
 	if (!random_addr || bpf_probe_read_user(&random_head, sizeof(random_head), (void *)random_addr))
@@ -687,13 +700,12 @@ static __always_inline int resolve_fd(int fd, struct ssl_key *skey, __u64 pid_tg
  * it will run the handshake, so its start is kept as SSL_do_handshake's would be. */
 static __always_inline void note_unfinished_handshake(__u64 ssl, __u64 pid_tgid, __u16 library)
 {
-	__u32 index = library;
-	struct ssl_offsets *off = bpf_map_lookup_elem(&ssl_offsets, &index);
+	struct ssl_offsets *off = layout_of(ssl, library);
 	struct ssl_key skey = { .ssl = ssl, .tgid = pid_tgid >> 32 };
 	__s32 in_init = 0;
 	__u64 now;
 
-	if (!off || !off->supported || !ssl)
+	if (!off)
 		return;
 	if (bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)) || !in_init)
 		return;

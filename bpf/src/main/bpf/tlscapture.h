@@ -132,6 +132,10 @@ _Static_assert(__builtin_offsetof(struct tls_event, tls_minor) == 135, "tls_mino
 
 /* ssl_offsets.ssl_s3 of releases whose struct ssl3_state_st is embedded in struct ssl_st (3.x). */
 #define SSL_S3_EMBEDDED 0xffffffffU
+/* ssl_offsets.ssl_type of releases whose SSL objects are all TLS connections (before 3.2). */
+#define SSL_NO_TYPE 0xffffffffU
+/* struct ssl_st.type of a TLS connection (3.2+: SSL_CONNECTION; QUIC objects differ). */
+#define SSL_TYPE_SSL_CONNECTION 0
 
 /*
  * Where one OpenSSL build keeps its secrets: byte offsets into struct ssl_st, ssl_session_st and
@@ -156,9 +160,11 @@ struct ssl_offsets {
 	__u32 ssl_s3;                     /* struct ssl3_state_st *s3 (1.1.x), or SSL_S3_EMBEDDED */
 	__u32 ssl_hit;                    /* int hit: the session was resumed */
 	__u32 ssl_in_init;                /* statem.in_init: the handshake is not finished */
+	__u32 ssl_type;                   /* int type (3.2+): the other offsets hold only for
+					   * SSL_TYPE_SSL_CONNECTION; SSL_NO_TYPE before 3.2 */
 };
 
-_Static_assert(sizeof(struct ssl_offsets) == 64, "ssl_offsets size");
+_Static_assert(sizeof(struct ssl_offsets) == 68, "ssl_offsets size");
 
 #define SECRET_LEN 64
 #define RANDOM_LEN 32

@@ -109,7 +109,7 @@ class EventLayoutTest {
     assertEquals(OpenSslOffsets.FIELDS, OpenSslOffsets.OPENSSL_3_0_17.asArray().length);
     List<String> names = List.copyOf(offsets.offsets().keySet());
     assertEquals(List.of("supported", "ssl_version"), names.subList(0, 2));
-    assertEquals(List.of("ssl_s3", "ssl_hit", "ssl_in_init"), names.subList(names.size() - 3, names.size()));
+    assertEquals(List.of("ssl_s3", "ssl_hit", "ssl_in_init", "ssl_type"), names.subList(names.size() - 4, names.size()));
     BtfStruct handshake = BtfStruct.of(dir, object, "tls_handshake");
     assertEquals(EventLayout.HANDSHAKE_SIZE, handshake.size());
     assertEquals(Map.of("duration_ns", EventLayout.HANDSHAKE_DURATION_NS, "version", EventLayout.HANDSHAKE_VERSION,
@@ -136,6 +136,8 @@ class EventLayoutTest {
     assertTrue(header.contains("HS_IMPLICIT = " + EventLayout.HS_IMPLICIT + ","), "HS_IMPLICIT");
     assertTrue(header.contains("#define SSL_S3_EMBEDDED 0xffffffffU"), "SSL_S3_EMBEDDED");
     assertEquals(0xffffffff, OpenSslOffsets.S3_EMBEDDED);
+    assertTrue(header.contains("#define SSL_NO_TYPE 0xffffffffU"), "SSL_NO_TYPE");
+    assertEquals(0xffffffff, OpenSslOffsets.NO_TYPE);
     assertTrue(header.contains("DROP_RECORDS = " + EventLayout.DROP_RECORDS + ","), "DROP_RECORDS");
     assertTrue(header.contains("DROP_TRUNCATED = " + EventLayout.DROP_TRUNCATED + ","), "DROP_TRUNCATED");
     assertTrue(header.contains("DROP_FILTERED = " + EventLayout.DROP_FILTERED + ","), "DROP_FILTERED");

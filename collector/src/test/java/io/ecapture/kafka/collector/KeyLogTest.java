@@ -122,9 +122,9 @@ class KeyLogTest {
   @Test
   void resumedSessionIsReported() throws Exception {
     Path session = dir.resolve("resume.pem");
-    OpensslClient full = OpensslClient.request(Path.of("openssl"), java.util.Map.of(), dir, server.port(), "/full",
+    OpensslClient full = OpensslClient.request(dir, server.port(), "/full",
         List.of("-sess_out", session.toString()));
-    OpensslClient resumed = OpensslClient.request(Path.of("openssl"), java.util.Map.of(), dir, server.port(), "/again",
+    OpensslClient resumed = OpensslClient.request(dir, server.port(), "/again",
         List.of("-sess_in", session.toString()));
     assertTrue(resumed.output().contains("HTTP/1.0 200 ok"), resumed.output());
     for (OpensslClient client : List.of(full, resumed)) {

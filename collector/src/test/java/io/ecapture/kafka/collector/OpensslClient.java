@@ -21,14 +21,25 @@ import java.util.concurrent.TimeUnit;
  */
 record OpensslClient(long pid, String output, Set<String> keyLog) {
 
-  static OpensslClient request(Path openssl, Map<String, String> env, Path dir, int port, String path,
-      List<String> options) throws IOException, InterruptedException {
+  /** With the machine's own openssl. */
+  static OpensslClient request(Path dir, int port, String path, List<String> options)
+      throws IOException, InterruptedException {
+    return request(args -> {
+      List<String> command = new ArrayList<>(List.of("openssl"));
+      command.addAll(args);
+      return command;
+    }, Map.of(), dir, port, path, options);
+  }
+
+  /** With the openssl command line {@code openssl} makes from its arguments, in {@code env}. */
+  static OpensslClient request(java.util.function.Function<List<String>, List<String>> openssl, Map<String, String> env,
+      Path dir, int port, String path, List<String> options) throws IOException, InterruptedException {
     Path keys = Files.createTempFile(dir, "keylog", ".txt");
     Path out = Files.createTempFile(dir, "s_client", ".out");
-    List<String> command = new ArrayList<>(List.of(openssl.toString(), "s_client", "-connect", "127.0.0.1:" + port,
+    List<String> args = new ArrayList<>(List.of("s_client", "-connect", "127.0.0.1:" + port,
         "-servername", "localhost", "-keylogfile", keys.toString(), "-quiet"));
-    command.addAll(options);
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile())
+    args.addAll(options);
+    ProcessBuilder builder = new ProcessBuilder(openssl.apply(args)).directory(dir.toFile())
         .redirectErrorStream(true).redirectOutput(out.toFile());
     builder.environment().putAll(env);
     Process process = builder.start();

@@ -70,5 +70,10 @@ class TlsKeyLogTest {
     assertEquals(java.util.Optional.of("3.0.19"), OpenSslVersion.of(lib));
     assertTrue(OpenSslOffsets.forVersion("3.0.19").isPresent());
     assertTrue(OpenSslOffsets.forVersion("3.2.1").isEmpty(), "not in the table: key capture off");
+    assertTrue(OpenSslOffsets.forVersion("3.0.16").isEmpty(), "outside the measured 3.0 range");
+    assertTrue(OpenSslOffsets.forVersion("3.5.10").isEmpty(), "outside the measured 3.5 range");
+    assertEquals(OpenSslOffsets.OPENSSL_3_5, OpenSslOffsets.forVersion("3.5.4").orElseThrow());
+    assertEquals(OpenSslOffsets.OPENSSL_1_1_1W, OpenSslOffsets.forVersion("1.1.1w").orElseThrow());
+    assertTrue(OpenSslOffsets.forVersion("1.1.1k").isEmpty(), "other 1.1.1 letters are not measured");
   }
 }
