@@ -810,8 +810,9 @@ static __always_inline int return_call(long ret)
 	 * ciphertext that the next socket write flushes */
 	fd = resolve_fd(call.fd, &skey, pid_tgid,
 			call.direction == DIR_WRITE ? BIND_ALWAYS : moved == 0 ? BIND_IN_HANDSHAKE : BIND_NEVER);
-	if (call.direction == DIR_READ)
-		bpf_map_delete_elem(&last_socket_reads, &pid_tgid); /* its ciphertext belonged to this call */
+	/* its ciphertext belonged to this call; look first: a lookup takes no lock, a delete does */
+	if (call.direction == DIR_READ && bpf_map_lookup_elem(&last_socket_reads, &pid_tgid))
+		bpf_map_delete_elem(&last_socket_reads, &pid_tgid);
 	if (moved == 0 || moved > 0xffffffffULL)
 		return 0;
 
