@@ -10,19 +10,23 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * Gate for tests that load real eBPF: they need root and a kernel with BTF. Where that is missing
  * they fail when the CI environment variable is set (a CI runner must be capable) and are skipped
- * with the reason otherwise.
+ * with the reason otherwise. Published in the collector's test-jar for fleet-launcher's tests.
  */
-final class EbpfEnvironment {
+public final class EbpfEnvironment {
   private EbpfEnvironment() {}
 
   static void requireEbpf() {
     String missing = missingCapability();
-    if (missing == null) {
-      return;
+    if (missing != null) {
+      unavailable(missing);
     }
-    String message = "real eBPF capture test cannot run: " + missing;
+  }
+
+  /** The same gate for a test that found out by trying, e.g. the collector failed to attach. */
+  public static void unavailable(String reason) {
+    String message = "real eBPF capture test cannot run: " + reason;
     if (System.getenv("CI") != null) {
-      fail(message + " (CI is set: the CI runner must be root on a kernel with BTF)");
+      fail(message + " (CI is set: the CI runner must be root on a kernel with BTF and uprobes)");
     }
     Assumptions.abort(message);
   }

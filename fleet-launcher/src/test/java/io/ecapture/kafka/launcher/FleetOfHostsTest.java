@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.collector.EbpfEnvironment;
+import io.ecapture.kafka.collector.TlsTestServer;
 import io.ecapture.kafka.proto.ecaptureq.LogEntry;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
 import java.nio.charset.StandardCharsets;
@@ -52,7 +54,7 @@ class FleetOfHostsTest {
             .withGatewayListen("127.0.0.1:0")
             .withCapture(false, "unused", List.of(), -1)
             .withIdleFlush(Duration.ofMillis(500));
-    OpensslTlsServer.Certificate cert = OpensslTlsServer.Certificate.create(dir);
+    TlsTestServer.Certificate cert = TlsTestServer.Certificate.create(dir);
     String nsA = addHost("a");
     String nsB = addHost("b");
     try (Fleet fleet = Fleet.start(config);
@@ -95,7 +97,7 @@ class FleetOfHostsTest {
               .withSpool(CollectorConfig.Spool.defaults().withDirectory(Fleet.spoolDirectory(config, hostId)))
               .withNetns(Path.of("/var/run/netns", ns)));
     } catch (RuntimeException e) {
-      CaptureAvailability.unavailable(e.getMessage());
+      EbpfEnvironment.unavailable(e.getMessage());
       throw e;
     }
   }
@@ -108,7 +110,7 @@ class FleetOfHostsTest {
     return ns;
   }
 
-  private void startServer(String ns, OpensslTlsServer.Certificate cert) throws Exception {
+  private void startServer(String ns, TlsTestServer.Certificate cert) throws Exception {
     servers.add(new ProcessBuilder("ip", "netns", "exec", ns, "openssl", "s_server", "-www", "-quiet",
             "-accept", "127.0.0.1:8443", "-cert", cert.cert().toString(), "-key", cert.key().toString())
         .redirectErrorStream(true)

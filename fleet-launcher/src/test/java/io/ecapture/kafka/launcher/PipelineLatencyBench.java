@@ -1,5 +1,6 @@
 package io.ecapture.kafka.launcher;
 
+import io.ecapture.kafka.collector.TlsTestServer;
 import io.ecapture.kafka.proto.ecaptureq.Event;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
 import java.nio.file.Files;
@@ -33,7 +34,7 @@ public final class PipelineLatencyBench {
         : new double[] {100, 500, 0};
     Path dir = Files.createTempDirectory("pipeline-bench");
     Path script = Path.of("fleet-launcher/src/test/python/tls_keepalive_pair.py").toAbsolutePath();
-    OpensslTlsServer.Certificate cert = OpensslTlsServer.Certificate.create(dir);
+    TlsTestServer.Certificate cert = TlsTestServer.Certificate.create(dir);
     System.out.printf("pipeline latency: %d keep-alive requests per run, 4 events each%n", requests);
     List<double[]> baseline = null;
     for (String guarantee : new String[] {"at_least_once", "exactly_once_v2"}) {
@@ -56,7 +57,7 @@ public final class PipelineLatencyBench {
   }
 
   /** One fleet, every rate; returns {p50, p99} in ms per rate. */
-  private static List<double[]> run(FleetConfig config, Path script, OpensslTlsServer.Certificate cert,
+  private static List<double[]> run(FleetConfig config, Path script, TlsTestServer.Certificate cert,
       int requests, double[] rates) throws Exception {
     List<double[]> rows = new ArrayList<>();
     System.out.printf("%nprocessing.guarantee=%s%n%-10s %10s %10s %10s %10s %10s %10s%n",
