@@ -29,7 +29,8 @@ public final class Collector implements AutoCloseable {
   public static final String COMPONENT = "collector";
 
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
-  private static final int POLL_TIMEOUT_MS = 50;
+  /** Back-off after a failed poll. */
+  private static final int POLL_RETRY_MS = 50;
   /** MAX_CONNECTIONS of tlscapture.h: the size of the kernel's connection map. */
   private static final long MAX_TRACKED_CONNECTIONS = 65536;
 
@@ -381,11 +382,12 @@ public final class Collector implements AutoCloseable {
   }
 
   private void pollLoop() {
+    int drainMs = (int) config.drainInterval().toMillis();
     long intervalNs = config.statsInterval().toNanos();
     long nextStats = System.nanoTime() + intervalNs;
     while (running) {
       try {
-        ringBuffer.poll(POLL_TIMEOUT_MS);
+        ringBuffer.poll(drainMs);
         // the kernel side wakes us only when the ring fills up (see wakeup_flags in
         // tlscapture.bpf.c), and poll only drains rings that signalled: drain the rest here
         ringBuffer.consume();
@@ -438,7 +440,7 @@ public final class Collector implements AutoCloseable {
 
   private static void sleepQuietly() {
     try {
-      Thread.sleep(POLL_TIMEOUT_MS);
+      Thread.sleep(POLL_RETRY_MS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

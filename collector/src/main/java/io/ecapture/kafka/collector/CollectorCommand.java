@@ -67,6 +67,11 @@ public final class CollectorCommand implements Callable<Integer> {
       + "(private libssl, statically linked programs) to probe; 0 off (default: ${DEFAULT-VALUE}).")
   long discoverIntervalSeconds = CollectorConfig.DEFAULT_DISCOVERY_INTERVAL.toSeconds();
 
+  @Option(names = "--drain-interval-ms", description = "Milliseconds between ring-buffer drains while the kernel "
+      + "has not woken the collector (it does once the ring is 1/8 full): the most a quiet host delays an event "
+      + "(default: ${DEFAULT-VALUE}).")
+  long drainIntervalMs = CollectorConfig.DEFAULT_DRAIN_INTERVAL.toMillis();
+
   /** The configuration the options describe. */
   CollectorConfig config() {
     CollectorConfig config =
@@ -88,7 +93,8 @@ public final class CollectorCommand implements Callable<Integer> {
       spool = spool.withDirectory(spoolDir);
     }
     config = config.withSpool(noSpool ? spool.disabled() : spool)
-        .withDiscoveryInterval(Duration.ofSeconds(discoverIntervalSeconds));
+        .withDiscoveryInterval(Duration.ofSeconds(discoverIntervalSeconds))
+        .withDrainInterval(Duration.ofMillis(drainIntervalMs));
     return config.withFilter(new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms)));
   }
 

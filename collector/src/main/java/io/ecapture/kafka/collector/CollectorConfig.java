@@ -31,6 +31,9 @@ import java.util.function.UnaryOperator;
  *     {@code POST /config}; default {@link CaptureFilter#ALL}
  * @param discoveryInterval how often /proc is scanned for other OpenSSL copies (private libssl
  *     files, statically linked programs) to probe; zero turns discovery off; default 15 s
+ * @param drainInterval how often the ring buffer is drained when the kernel did not wake the
+ *     collector (it wakes it only once the ring is 1/8 full: a wake-up per event costs more than
+ *     the capture); bounds the delay a quiet host adds to each event; 1 ms to 1 s; default 10 ms
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -43,7 +46,8 @@ public record CollectorConfig(
     Optional<Path> netns,
     Spool spool,
     CaptureFilter filter,
-    Duration discoveryInterval) {
+    Duration discoveryInterval,
+    Duration drainInterval) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -56,6 +60,7 @@ public record CollectorConfig(
   /** Parent of the default spool directory ({@code <data dir>/spool/<host id>}). */
   public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/ecapture-kafka");
   public static final Duration DEFAULT_DISCOVERY_INTERVAL = Duration.ofSeconds(15);
+  public static final Duration DEFAULT_DRAIN_INTERVAL = Duration.ofMillis(10);
 
   /**
    * The on-disk spool: capture events wait here until Kafka acknowledges them.
@@ -119,6 +124,10 @@ public record CollectorConfig(
     if (discoveryInterval.isNegative()) {
       throw new IllegalArgumentException("discoveryInterval must be >= 0 (0: off)");
     }
+    Objects.requireNonNull(drainInterval, "drainInterval");
+    if (drainInterval.toMillis() < 1 || drainInterval.toMillis() > 1000) {
+      throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
+    }
     libsslPaths = List.copyOf(libsslPaths);
     producerOverrides = Map.copyOf(producerOverrides);
     if (hostId.isBlank() || hostId.contains("/")) {
@@ -158,7 +167,8 @@ public record CollectorConfig(
         Optional.empty(),
         Spool.defaults(),
         CaptureFilter.ALL,
-        DEFAULT_DISCOVERY_INTERVAL);
+        DEFAULT_DISCOVERY_INTERVAL,
+        DEFAULT_DRAIN_INTERVAL);
   }
 
   /** The spool directory in use: the configured one or {@code <DEFAULT_DATA_DIR>/spool/<hostId>}. */
@@ -178,6 +188,7 @@ public record CollectorConfig(
     Spool spool;
     CaptureFilter filter;
     Duration discoveryInterval;
+    Duration drainInterval;
 
     Copy(CollectorConfig c) {
       bootstrapServers = c.bootstrapServers;
@@ -191,11 +202,12 @@ public record CollectorConfig(
       spool = c.spool;
       filter = c.filter;
       discoveryInterval = c.discoveryInterval;
+      drainInterval = c.drainInterval;
     }
 
     CollectorConfig build() {
       return new CollectorConfig(bootstrapServers, hostId, libsslPaths, ringBufferBytes, statsInterval,
-          producerOverrides, statusPort, netns, spool, filter, discoveryInterval);
+          producerOverrides, statusPort, netns, spool, filter, discoveryInterval, drainInterval);
     }
   }
 
@@ -245,6 +257,10 @@ public record CollectorConfig(
 
   public CollectorConfig withDiscoveryInterval(Duration value) {
     return with(c -> { c.discoveryInterval = value; return c; });
+  }
+
+  public CollectorConfig withDrainInterval(Duration value) {
+    return with(c -> { c.drainInterval = value; return c; });
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */

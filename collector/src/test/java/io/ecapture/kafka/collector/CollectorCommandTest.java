@@ -17,7 +17,8 @@ class CollectorCommandTest {
     CollectorCommand command = new CollectorCommand();
     new CommandLine(command)
         .parseArgs("--bootstrap", "k1:9093", "--host-id", "edge-1", "--libssl", "/a/libssl.so.3",
-            "--libssl", "/b/libssl.so.3", "--ring-buffer-mb", "64", "--stats-interval-s", "5", "--status-port", "0", "--netns", "/var/run/netns/h1");
+            "--libssl", "/b/libssl.so.3", "--ring-buffer-mb", "64", "--stats-interval-s", "5", "--status-port", "0", "--netns", "/var/run/netns/h1",
+            "--drain-interval-ms", "3");
     CollectorConfig config = command.config();
     assertEquals("k1:9093", config.bootstrapServers());
     assertEquals("edge-1", config.hostId());
@@ -26,6 +27,7 @@ class CollectorCommandTest {
     assertEquals(Duration.ofSeconds(5), config.statsInterval());
     assertEquals(0, config.statusPort());
     assertEquals(java.util.Optional.of(Path.of("/var/run/netns/h1")), config.netns());
+    assertEquals(Duration.ofMillis(3), config.drainInterval());
   }
 
   @Test
@@ -41,6 +43,7 @@ class CollectorCommandTest {
     assertEquals(Path.of("/var/lib/ecapture-kafka/spool", config.hostId()), config.spoolDirectory());
     assertEquals(SpoolFullPolicy.DROP_OLDEST, config.spool().fullPolicy());
     assertEquals(CaptureFilter.ALL, config.filter());
+    assertEquals(Duration.ofMillis(10), config.drainInterval());
   }
 
   @Test

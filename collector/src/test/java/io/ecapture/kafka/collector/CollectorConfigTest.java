@@ -67,4 +67,12 @@ class CollectorConfigTest {
         found, "x86-64 OpenSSL 3 and 1.1 only: not NSS's libssl3.so, not the 32-bit copy, not the dev symlink");
     assertTrue(LibSslLocator.COMMON_PATHS.contains(Path.of("/usr/lib/x86_64-linux-gnu/libssl.so.1.1")));
   }
+
+  @Test
+  void drainIntervalIsBoundedToOneMillisecondToOneSecond() {
+    CollectorConfig config = CollectorConfig.defaults();
+    assertEquals(Duration.ofMillis(1), config.withDrainInterval(Duration.ofMillis(1)).drainInterval());
+    assertThrows(IllegalArgumentException.class, () -> config.withDrainInterval(Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> config.withDrainInterval(Duration.ofMillis(1001)));
+  }
 }

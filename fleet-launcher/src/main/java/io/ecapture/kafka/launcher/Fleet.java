@@ -57,14 +57,15 @@ public final class Fleet implements AutoCloseable {
   private void startAll() throws Exception {
     bootstrapServers = startBroker();
     TopicSetup.ensureTopics(bootstrapServers, config.partitions());
-    processor =
-        remember(
-            StreamsProcessor.start(
-                ProcessorConfig.defaults()
-                    .withBootstrapServers(bootstrapServers)
-                    .withStateDir(config.dataDir().resolve("streams"))
-                    .withIdleFlush(config.idleFlush())
-                    .withProcessingGuarantee(config.processingGuarantee())));
+    ProcessorConfig processorConfig = ProcessorConfig.defaults()
+        .withBootstrapServers(bootstrapServers)
+        .withStateDir(config.dataDir().resolve("streams"))
+        .withIdleFlush(config.idleFlush())
+        .withProcessingGuarantee(config.processingGuarantee());
+    for (Map.Entry<String, String> override : config.processorStreamsOverrides().entrySet()) {
+      processorConfig = processorConfig.withStreamsOverride(override.getKey(), override.getValue());
+    }
+    processor = remember(StreamsProcessor.start(processorConfig));
     gateway =
         remember(
             Gateway.start(
@@ -106,6 +107,7 @@ public final class Fleet implements AutoCloseable {
         CollectorConfig.defaults(bootstrapServers)
             .withHostId(config.hostId())
             .withStatusPort(config.collectorStatusPort())
+            .withDrainInterval(config.collectorDrainInterval())
             .withSpool(CollectorConfig.Spool.defaults().withDirectory(spoolDirectory(config, config.hostId())));
     return config.libsslPaths().isEmpty() ? c : c.withLibsslPaths(config.libsslPaths());
   }

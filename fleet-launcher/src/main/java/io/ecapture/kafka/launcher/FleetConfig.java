@@ -5,6 +5,7 @@ import io.ecapture.kafka.processor.ProcessorConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What {@link Fleet} starts on this host. Start from {@link #defaults(Path)} (what {@code up} uses)
@@ -24,6 +25,10 @@ import java.util.List;
  * @param collectorStatusPort the collector's HTTP status port; 0 = free, -1 = off; default 28258
  * @param idleFlush processor idle flush per connection direction; default 1 s
  * @param processingGuarantee the processor's Kafka Streams guarantee; default exactly_once_v2
+ * @param collectorDrainInterval the collector's ring-buffer drain interval (see
+ *     {@link CollectorConfig#drainInterval()}); default 10 ms
+ * @param processorStreamsOverrides raw Kafka Streams properties for the processor, applied last;
+ *     default none
  */
 public record FleetConfig(
     Path dataDir,
@@ -37,7 +42,9 @@ public record FleetConfig(
     List<Path> libsslPaths,
     int collectorStatusPort,
     Duration idleFlush,
-    String processingGuarantee) {
+    String processingGuarantee,
+    Duration collectorDrainInterval,
+    Map<String, String> processorStreamsOverrides) {
 
   /** How the broker is provided. */
   public enum BrokerMode {
@@ -51,6 +58,7 @@ public record FleetConfig(
 
   public FleetConfig {
     libsslPaths = List.copyOf(libsslPaths);
+    processorStreamsOverrides = Map.copyOf(processorStreamsOverrides);
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1");
     }
@@ -63,7 +71,7 @@ public record FleetConfig(
   public static FleetConfig defaults(Path dataDir) {
     return new FleetConfig(dataDir, BrokerMode.CHILD_PROCESS, null, 9092, 4, "127.0.0.1:28257",
         true, CollectorConfig.defaultHostId(), List.of(), CollectorConfig.DEFAULT_STATUS_PORT,
-        ProcessorConfig.DEFAULT_IDLE_FLUSH, ProcessorConfig.DEFAULT_PROCESSING_GUARANTEE);
+        ProcessorConfig.DEFAULT_IDLE_FLUSH, ProcessorConfig.DEFAULT_PROCESSING_GUARANTEE, CollectorConfig.DEFAULT_DRAIN_INTERVAL, Map.of());
   }
 
   /** An embedded broker of the given mode on the given port (0 = free). */
@@ -72,37 +80,48 @@ public record FleetConfig(
       throw new IllegalArgumentException("use withExternalBroker");
     }
     return new FleetConfig(dataDir, mode, null, port, partitions, gatewayListen, capture, hostId,
-        libsslPaths, collectorStatusPort, idleFlush, processingGuarantee);
+        libsslPaths, collectorStatusPort, idleFlush, processingGuarantee, collectorDrainInterval, processorStreamsOverrides);
   }
 
   public FleetConfig withExternalBroker(String bootstrap) {
     return new FleetConfig(dataDir, BrokerMode.EXTERNAL, bootstrap, kafkaPort, partitions, gatewayListen,
-        capture, hostId, libsslPaths, collectorStatusPort, idleFlush, processingGuarantee);
+        capture, hostId, libsslPaths, collectorStatusPort, idleFlush, processingGuarantee, collectorDrainInterval, processorStreamsOverrides);
   }
 
   public FleetConfig withPartitions(int value) {
     return new FleetConfig(dataDir, broker, externalBootstrap, kafkaPort, value, gatewayListen, capture,
-        hostId, libsslPaths, collectorStatusPort, idleFlush, processingGuarantee);
+        hostId, libsslPaths, collectorStatusPort, idleFlush, processingGuarantee, collectorDrainInterval, processorStreamsOverrides);
   }
 
   public FleetConfig withGatewayListen(String value) {
     return new FleetConfig(dataDir, broker, externalBootstrap, kafkaPort, partitions, value, capture,
-        hostId, libsslPaths, collectorStatusPort, idleFlush, processingGuarantee);
+        hostId, libsslPaths, collectorStatusPort, idleFlush, processingGuarantee, collectorDrainInterval, processorStreamsOverrides);
   }
 
   /** Capture on with the given host id and libraries (empty = discovery), or off. */
   public FleetConfig withCapture(boolean on, String host, List<Path> libssl, int statusPort) {
     return new FleetConfig(dataDir, broker, externalBootstrap, kafkaPort, partitions, gatewayListen, on,
-        host, libssl, statusPort, idleFlush, processingGuarantee);
+        host, libssl, statusPort, idleFlush, processingGuarantee, collectorDrainInterval, processorStreamsOverrides);
   }
 
   public FleetConfig withIdleFlush(Duration value) {
     return new FleetConfig(dataDir, broker, externalBootstrap, kafkaPort, partitions, gatewayListen,
-        capture, hostId, libsslPaths, collectorStatusPort, value, processingGuarantee);
+        capture, hostId, libsslPaths, collectorStatusPort, value, processingGuarantee, collectorDrainInterval, processorStreamsOverrides);
   }
 
   public FleetConfig withProcessingGuarantee(String value) {
     return new FleetConfig(dataDir, broker, externalBootstrap, kafkaPort, partitions, gatewayListen,
-        capture, hostId, libsslPaths, collectorStatusPort, idleFlush, value);
+        capture, hostId, libsslPaths, collectorStatusPort, idleFlush, value, collectorDrainInterval, processorStreamsOverrides);
+  }
+
+  public FleetConfig withCollectorDrainInterval(Duration value) {
+    return new FleetConfig(dataDir, broker, externalBootstrap, kafkaPort, partitions, gatewayListen,
+        capture, hostId, libsslPaths, collectorStatusPort, idleFlush, processingGuarantee, value, processorStreamsOverrides);
+  }
+
+  public FleetConfig withProcessorStreamsOverrides(Map<String, String> value) {
+    return new FleetConfig(dataDir, broker, externalBootstrap, kafkaPort, partitions, gatewayListen,
+        capture, hostId, libsslPaths, collectorStatusPort, idleFlush, processingGuarantee, collectorDrainInterval,
+        value);
   }
 }

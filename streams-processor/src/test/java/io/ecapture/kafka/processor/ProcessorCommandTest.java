@@ -43,6 +43,10 @@ class ProcessorCommandTest {
     java.util.Properties props = command.config().toStreamsProperties();
     assertEquals("6000", props.get("consumer.session.timeout.ms"));
     assertEquals("1024", props.get("statestore.cache.max.bytes"));
+    assertEquals(20, props.get("producer.linger.ms"), "not Kafka Streams' 100 ms");
+    ProcessorCommand batching = new ProcessorCommand();
+    new CommandLine(batching).parseArgs("--streams-property", "producer.linger.ms=100");
+    assertEquals("100", batching.config().toStreamsProperties().get("producer.linger.ms"), "still overridable");
   }
 
   @Test
