@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,9 +21,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Traffic: a Python TLS client/server pair (both on the system OpenSSL) doing keep-alive
  * HTTP/1.1 at a fixed request rate; each exchange yields 4 events (client write and read, server
- * read and write). The same traffic runs twice in one run: against a processor with
- * at_least_once (the baseline) and with exactly_once_v2 (the default), whose transaction commits
- * add latency; the ratio of the two is printed. Run with {@code bench/pipeline-latency.sh}.
+ * read and write). The same traffic runs four times in one run: at_least_once and exactly_once_v2
+ * (the default, whose transaction commits add latency), each with the earlier latency settings
+ * (collector drain 50 ms, Kafka Streams' producer linger 100 ms: the baseline) and with today's
+ * defaults; the ratios are printed. Run with {@code bench/pipeline-latency.sh}.
  */
 public final class PipelineLatencyBench {
   private PipelineLatencyBench() {}
@@ -36,23 +38,35 @@ public final class PipelineLatencyBench {
     Path script = Path.of("fleet-launcher/src/test/python/tls_keepalive_pair.py").toAbsolutePath();
     TlsTestServer.Certificate cert = TlsTestServer.Certificate.create(dir);
     System.out.printf("pipeline latency: %d keep-alive requests per run, 4 events each%n", requests);
-    List<double[]> baseline = null;
+    // earlier tuning, the baseline of the latency settings: collector drain 50 ms, Streams' producer linger 100 ms
+    Map<String, List<double[]>> results = new java.util.LinkedHashMap<>();
     for (String guarantee : new String[] {"at_least_once", "exactly_once_v2"}) {
-      FleetConfig config = FleetConfig.defaults(dir.resolve(guarantee))
-          .withEmbeddedBroker(FleetConfig.BrokerMode.IN_PROCESS, 0)
-          .withGatewayListen("127.0.0.1:0")
-          .withCapture(true, "bench-host", List.of(), -1)
-          .withProcessingGuarantee(guarantee);
-      List<double[]> rows = run(config, script, cert, requests, rates);
-      if (baseline == null) {
-        baseline = rows;
-      } else {
-        System.out.printf("%nratio exactly_once_v2 / at_least_once:%n%-10s %10s %10s%n", "rate", "p50", "p99");
-        for (int i = 0; i < rows.size(); i++) {
-          System.out.printf("%-10s %10.2f %10.2f%n", label(rates[i]),
-              rows.get(i)[0] / baseline.get(i)[0], rows.get(i)[1] / baseline.get(i)[1]);
+      for (boolean earlier : new boolean[] {true, false}) {
+        String name = guarantee + (earlier ? " (drain 50 ms, linger 100 ms)" : " (defaults)");
+        FleetConfig config = FleetConfig.defaults(dir.resolve(guarantee + (earlier ? "-earlier" : "")))
+            .withEmbeddedBroker(FleetConfig.BrokerMode.IN_PROCESS, 0)
+            .withGatewayListen("127.0.0.1:0")
+            .withCapture(true, "bench-host", List.of(), -1)
+            .withProcessingGuarantee(guarantee);
+        if (earlier) {
+          config = config.withCollectorDrainInterval(Duration.ofMillis(50))
+              .withProcessorStreamsOverrides(Map.of("producer.linger.ms", "100"));
         }
+        System.out.printf("%n%s", name);
+        results.put(name, run(config, script, cert, requests, rates));
       }
+    }
+    List<String> names = List.copyOf(results.keySet());
+    ratios("at_least_once: defaults / earlier tuning", results.get(names.get(1)), results.get(names.get(0)), rates);
+    ratios("exactly_once_v2: defaults / earlier tuning", results.get(names.get(3)), results.get(names.get(2)), rates);
+    ratios("defaults: exactly_once_v2 / at_least_once", results.get(names.get(3)), results.get(names.get(1)), rates);
+  }
+
+  private static void ratios(String title, List<double[]> rows, List<double[]> baseline, double[] rates) {
+    System.out.printf("%nratio %s:%n%-10s %10s %10s%n", title, "rate", "p50", "p99");
+    for (int i = 0; i < rows.size(); i++) {
+      System.out.printf("%-10s %10.2f %10.2f%n", label(rates[i]),
+          rows.get(i)[0] / baseline.get(i)[0], rows.get(i)[1] / baseline.get(i)[1]);
     }
   }
 
@@ -60,8 +74,8 @@ public final class PipelineLatencyBench {
   private static List<double[]> run(FleetConfig config, Path script, TlsTestServer.Certificate cert,
       int requests, double[] rates) throws Exception {
     List<double[]> rows = new ArrayList<>();
-    System.out.printf("%nprocessing.guarantee=%s%n%-10s %10s %10s %10s %10s %10s %10s%n",
-        config.processingGuarantee(), "rate", "req/s", "events", "expected", "p50 ms", "p99 ms", "max ms");
+    System.out.printf("%n%-10s %10s %10s %10s %10s %10s %10s%n",
+        "rate", "req/s", "events", "expected", "p50 ms", "p99 ms", "max ms");
     try (Fleet fleet = Fleet.start(config)) {
       if (!fleet.capturing()) {
         throw new IllegalStateException("capture unavailable: " + fleet.captureError());

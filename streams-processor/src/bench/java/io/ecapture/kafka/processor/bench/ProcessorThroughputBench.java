@@ -42,7 +42,9 @@ import org.apache.kafka.streams.processor.api.Record;
  * <p>Mode {@code driver}: TopologyTestDriver, one thread, no broker (the driver commits after
  * every record, so store writes are not batched: a pessimistic view of (b)). Mode
  * {@code broker}: an embedded single-node broker, the input pre-loaded, each app timed from its
- * first record to its last; CPU is the stream thread's.
+ * first record to its last; CPU is the stream thread's. After a discarded warm-up of (b) it runs
+ * (b), then (c): (b) with Kafka Streams' default producer linger (100 ms) instead of the
+ * processor's shorter one, then (b) again, to show what the lower latency costs in throughput.
  *
  * <p>usage: {@code ProcessorThroughputBench driver|broker [connections [exchanges]]}
  */
@@ -65,7 +67,19 @@ public final class ProcessorThroughputBench {
         TopicSetup.ensureTopics(kafka.bootstrapServers(), 1);
         load(kafka.bootstrapServers(), items);
         a = brokerPassThrough(kafka.bootstrapServers(), dir, items.size());
+        // warm the JIT on the full topology first: the first full run is otherwise ~1.7x slower
+        brokerFull(brokerConfig(kafka.bootstrapServers(), dir, "bench-full-warmup"), items.size());
         b = brokerFull(kafka.bootstrapServers(), dir, items.size());
+        // the processor's producer lingers less (for latency) than Kafka Streams' default 100 ms:
+        // (c) and a second (b) alternate after it, so neither setting gets the warmer JIT
+        Result c = brokerFull(brokerConfig(kafka.bootstrapServers(), dir, "bench-full-linger100")
+            .withStreamsOverride("producer.linger.ms", "100"), items.size());
+        Result b2 = brokerFull(brokerConfig(kafka.bootstrapServers(), dir, "bench-full-2"), items.size());
+        report("(b') full parse again", b2, items.size(), bytes);
+        report("(c) full parse, producer linger 100 ms", c, items.size(), bytes);
+        System.out.printf("ratio mean(b, b')/c (records/s, linger %d ms vs 100 ms): %.3f; CPU per record: %.2fx%n",
+            ProcessorConfig.DEFAULT_PRODUCER_LINGER_MS, c.seconds() / ((b.seconds() + b2.seconds()) / 2),
+            (b.cpuNanos() + b2.cpuNanos()) / 2.0 / Math.max(1, c.cpuNanos()));
       }
     } else {
       driverRun("full", items, true); // warm-up: JIT both paths before measuring
@@ -184,8 +198,13 @@ public final class ProcessorThroughputBench {
   }
 
   private static Result brokerFull(String bootstrap, Path dir, int records) throws Exception {
-    try (StreamsProcessor.Handle handle = StreamsProcessor.start(brokerConfig(bootstrap, dir, "bench-full"))) {
-      Result r = timeUntil(() -> handle.metrics().recordsIn(), records, "bench-full");
+    return brokerFull(brokerConfig(bootstrap, dir, "bench-full"), records);
+  }
+
+  private static Result brokerFull(ProcessorConfig config, int records) throws Exception {
+    String app = config.applicationId();
+    try (StreamsProcessor.Handle handle = StreamsProcessor.start(config)) {
+      Result r = timeUntil(() -> handle.metrics().recordsIn(), records, app);
       Thread.sleep(500); // the last records' messages
       return new Result(r.seconds(), r.cpuNanos(), handle.metrics().messagesOut());
     }
