@@ -740,6 +740,19 @@ static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void
 	return 0;
 }
 
+/* The kept start of the SSL object's unfinished handshake, forgotten as it is taken; 0: none. */
+static __always_inline __u64 take_handshake_start(struct ssl_key *skey)
+{
+	__u64 *start = bpf_map_lookup_elem(&handshake_starts, skey);
+	__u64 started;
+
+	if (!start)
+		return 0;
+	started = *start;
+	bpf_map_delete_elem(&handshake_starts, skey);
+	return started;
+}
+
 /* One HANDSHAKE event per connection (conn->handshake_sent). */
 static __always_inline void emit_handshake(struct conn_info *conn, __u64 ssl, __u16 library, __u32 tid,
 					   __u64 started, __u32 flags)
@@ -771,14 +784,10 @@ static __always_inline void emit_handshake(struct conn_info *conn, __u64 ssl, __
 static __always_inline void emit_implicit_handshake(struct conn_info *conn, struct ssl_key *skey,
 						    __u16 library, __u32 tid)
 {
-	__u64 *start = bpf_map_lookup_elem(&handshake_starts, skey);
-	__u64 started;
+	__u64 started = take_handshake_start(skey);
 
-	if (!start)
-		return;
-	started = *start;
-	bpf_map_delete_elem(&handshake_starts, skey);
-	emit_handshake(conn, skey->ssl, library, tid, started, HS_IMPLICIT);
+	if (started)
+		emit_handshake(conn, skey->ssl, library, tid, started, HS_IMPLICIT);
 }
 
 static __always_inline int return_call(long ret)
@@ -926,7 +935,7 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 	struct ssl_key skey = {};
 	struct active_call call;
 	struct conn_info *conn;
-	__u64 *start, started;
+	__u64 started;
 	int fd;
 
 	if (!active || active->function != FN_HANDSHAKE)
@@ -942,11 +951,9 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 			bpf_map_delete_elem(&handshake_starts, &skey);
 		return 0;
 	}
-	start = bpf_map_lookup_elem(&handshake_starts, &skey);
-	if (!start)
+	started = take_handshake_start(&skey);
+	if (!started)
 		return 0;
-	started = *start;
-	bpf_map_delete_elem(&handshake_starts, &skey);
 	conn = connection_of(call.ssl, fd, pid_tgid, call.library);
 	if (!conn || conn->handshake_sent)
 		return 0;
