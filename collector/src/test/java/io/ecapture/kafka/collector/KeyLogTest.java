@@ -8,13 +8,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -183,12 +181,6 @@ class KeyLogTest {
     lastCurlPid = curl.pid();
     assertTrue(curl.waitFor(30, TimeUnit.SECONDS));
     assertEquals(0, curl.exitValue());
-    Set<String> lines = new TreeSet<>();
-    for (String line : Files.readAllLines(keys)) {
-      if (!line.isBlank() && !line.startsWith("#")) {
-        lines.add(line.strip());
-      }
-    }
-    return lines;
+    return OpensslClient.keyLogLines(keys);
   }
 }

@@ -50,12 +50,17 @@ record OpensslClient(long pid, String output, Set<String> keyLog) {
     process.getOutputStream().close();
     String output = Files.readString(out, StandardCharsets.ISO_8859_1);
     assertEquals(0, process.exitValue(), output);
+    return new OpensslClient(process.pid(), output, keyLogLines(keys));
+  }
+
+  /** The lines of an NSS key-log file a TLS client wrote (comments and blank lines left out). */
+  static Set<String> keyLogLines(Path file) throws IOException {
     Set<String> lines = new TreeSet<>();
-    for (String line : Files.readAllLines(keys)) {
+    for (String line : Files.readAllLines(file)) {
       if (!line.isBlank() && !line.startsWith("#")) {
         lines.add(line.strip());
       }
     }
-    return new OpensslClient(process.pid(), output, lines);
+    return lines;
   }
 }
