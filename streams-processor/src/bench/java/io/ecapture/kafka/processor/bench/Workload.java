@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor.bench;
 
 import com.google.protobuf.ByteString;
+import io.ecapture.kafka.processor.topology.OutboundBytes;
 import io.ecapture.kafka.proto.capture.AddressFamily;
 import io.ecapture.kafka.proto.capture.ConnectionClose;
 import io.ecapture.kafka.proto.capture.Direction;
@@ -8,7 +9,6 @@ import io.ecapture.kafka.proto.capture.ProcessInfo;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.capture.Tuple;
-import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
@@ -208,16 +208,7 @@ public final class Workload {
     }
 
     byte[] take() {
-      channel.flush();
-      ByteArrayOutputStream out = new ByteArrayOutputStream();
-      ByteBuf buf;
-      while ((buf = channel.readOutbound()) != null) {
-        byte[] bytes = new byte[buf.readableBytes()];
-        buf.readBytes(bytes);
-        buf.release();
-        out.writeBytes(bytes);
-      }
-      return out.toByteArray();
+      return OutboundBytes.drain(channel);
     }
   }
 }

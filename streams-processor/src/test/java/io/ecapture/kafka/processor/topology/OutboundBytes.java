@@ -4,12 +4,15 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.ByteArrayOutputStream;
 
-/** The bytes a Netty encoder wrote into an {@link EmbeddedChannel}: what would go on the wire. */
-final class OutboundBytes {
+/**
+ * The bytes a Netty encoder wrote into an {@link EmbeddedChannel}: what would go on the wire.
+ * Public for the benchmark workload (src/bench, compiled with the tests under -Pbench).
+ */
+public final class OutboundBytes {
   private OutboundBytes() {}
 
   /** Flushes the channel and takes every outbound buffer written since the last call. */
-  static byte[] drain(EmbeddedChannel channel) {
+  public static byte[] drain(EmbeddedChannel channel) {
     channel.flush();
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteBuf buf;
