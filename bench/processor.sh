@@ -6,15 +6,8 @@
 #       per-parser MB/s (JMH), e.g. bench/processor.sh jmh -f 1 -wi 2 -i 3 -w 1s -r 2s
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
-# the module resolves its siblings (proto, embedded-kafka) from the local repository
-./mvnw -B -q -DskipTests install
-./mvnw -B -q -pl streams-processor -Pbench test-compile
-./mvnw -B -q -pl streams-processor -Pbench dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/processor-bench.classpath >/dev/null
-CP="streams-processor/target/bench-test-classes:streams-processor/target/classes:$(cat streams-processor/target/processor-bench.classpath)"
-JAVA=("$JAVA_HOME/bin/java" -Xmx4g --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
-  -Dlog4j2.configurationFile=streams-processor/src/test/resources/log4j2-test.xml -cp "$CP")
+source bench/lib.sh
+bench_java streams-processor 4g
 what="${1:-throughput}"; shift || true
 case "$what" in
   throughput) exec "${JAVA[@]}" io.ecapture.kafka.processor.bench.ProcessorThroughputBench "$@" ;;

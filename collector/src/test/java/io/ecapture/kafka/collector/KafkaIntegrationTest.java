@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.proto.Topic;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;

@@ -53,7 +53,7 @@ record ClientFilter(
         case "host" -> hosts.add(value);
         case "pid" -> pids.add(number(key, value, 0xFFFF_FFFFL));
         case "pname" -> pnames.add(value);
-        case "type" -> types.add(number(key, value, 5));
+        case "type" -> types.add(number(key, value, EventType.MAX));
         case "port" -> ports.add(number(key, value, 65535));
         default -> {}
       }
@@ -69,7 +69,7 @@ record ClientFilter(
     return (hosts.isEmpty() || hosts.contains(m.getHostId()))
         && (pids.isEmpty() || pids.contains(Integer.toUnsignedLong(m.getPid())))
         && (pnames.isEmpty() || pnames.contains(m.getComm()))
-        && (types.isEmpty() || types.contains(Integer.toUnsignedLong(m.getEcaptureqType())))
+        && (types.isEmpty() || types.contains((long) EventType.of(m).wire))
         && (ports.isEmpty()
             || ports.contains((long) m.getSrc().getPort())
             || ports.contains((long) m.getDst().getPort()));

@@ -18,14 +18,13 @@ import java.nio.charset.StandardCharsets;
  *   <li>endpoints: src is the capturing process's side; {@code 127.0.0.1:0} stands for an unknown
  *       endpoint, as eCapture's modules without a 4-tuple do.
  *   <li>pid: 0 when it does not fit an int32 (eCaptureQ casts it).
- *   <li>type: {@code ecaptureq_type} when in 0..5, else 0 (unknown).
+ *   <li>type: from protocol and kind, see {@link EventType}.
  *   <li>payload: {@code rendered}; a hex dump of {@code raw} when nothing was rendered; cut at a
  *       UTF-8 boundary with a visible marker beyond {@code maxPayloadBytes}. length = its size.
  * </ul>
  */
 final class EventMapper {
   static final String PLACEHOLDER_IP = "127.0.0.1";
-  private static final int MAX_ECAPTUREQ_TYPE = 5;
 
   private final int maxPayloadBytes;
   private final GatewayCounters counters;
@@ -56,9 +55,7 @@ final class EventMapper {
         .setDstPort(dstPort)
         .setPid(pid <= Integer.MAX_VALUE ? pid : 0)
         .setPname(m.getComm())
-        .setType(Integer.compareUnsigned(m.getEcaptureqType(), MAX_ECAPTUREQ_TYPE) <= 0
-            ? m.getEcaptureqType()
-            : 0)
+        .setType(EventType.of(m).wire)
         .setLength(payload.size())
         .setPayload(payload)
         .build();

@@ -1,5 +1,9 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.proto.parsed.MessageKind;
+
+import io.ecapture.kafka.proto.parsed.Protocol;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,11 +62,26 @@ class EventMapperTest {
   }
 
   @Test
-  void pidAboveInt32AndUnknownTypesAreNeutralised() {
-    Event e = mapper.map(base().setPid(-5).setEcaptureqType(9).build(), 0);
+  void pidAboveInt32IsNeutralised() {
+    Event e = mapper.map(base().setPid(-5).build(), 0);
     assertEquals(0, e.getPid());
-    assertEquals(0, e.getType());
-    assertEquals(5, mapper.map(base().setEcaptureqType(5).build(), 0).getType());
+  }
+
+  @Test
+  void typeFollowsProtocolAndKindAsECaptureNumbersThem() {
+    assertEquals(0, type(Protocol.PROTOCOL_UNKNOWN, MessageKind.DATA));
+    assertEquals(1, type(Protocol.HTTP1, MessageKind.REQUEST));
+    assertEquals(3, type(Protocol.HTTP1, MessageKind.RESPONSE));
+    assertEquals(2, type(Protocol.HTTP2, MessageKind.REQUEST));
+    assertEquals(4, type(Protocol.HTTP2, MessageKind.RESPONSE));
+    assertEquals(0, type(Protocol.HTTP2, MessageKind.DATA));
+    assertEquals(2, type(Protocol.GRPC, MessageKind.REQUEST));
+    assertEquals(4, type(Protocol.GRPC, MessageKind.RESPONSE));
+    assertEquals(5, type(Protocol.WEBSOCKET, MessageKind.DATA));
+  }
+
+  private int type(Protocol protocol, MessageKind kind) {
+    return mapper.map(base().setProtocol(protocol).setKind(kind).build(), 0).getType();
   }
 
   @Test

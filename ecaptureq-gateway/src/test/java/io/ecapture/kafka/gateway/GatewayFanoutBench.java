@@ -1,5 +1,9 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.proto.parsed.MessageKind;
+
+import io.ecapture.kafka.proto.parsed.Protocol;
+
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.proto.ecaptureq.LogEntry;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
@@ -126,7 +130,7 @@ public final class GatewayFanoutBench {
         .setSrc(Endpoint.newBuilder().setIp("10.0.0.1").setPort(40000))
         .setDst(Endpoint.newBuilder().setIp("10.0.0.2").setPort(443))
         .setFirstByteTimeNs(now.getEpochSecond() * 1_000_000_000L + now.getNano())
-        .setEcaptureqType(1)
+        .setProtocol(Protocol.HTTP1).setKind(MessageKind.REQUEST)
         .setRendered(ByteString.copyFrom(filler))
         .build();
   }

@@ -1,11 +1,15 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.proto.parsed.MessageKind;
+
+import io.ecapture.kafka.proto.parsed.Protocol;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.LogLevel;
@@ -98,7 +102,7 @@ class GatewayKafkaIntegrationTest {
                 .setSrc(Endpoint.newBuilder().setIp("10.1.1.1").setPort(51000))
                 .setDst(Endpoint.newBuilder().setIp("10.2.2.2").setPort(443))
                 .setFirstByteTimeNs(1_763_000_000_000_000_000L)
-                .setEcaptureqType(3)
+                .setProtocol(Protocol.HTTP1).setKind(MessageKind.RESPONSE)
                 .setRendered(ByteString.copyFromUtf8("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"))
                 .build());
         Event event = client.nextOfType(LogType.EVENT).getEventPayload();
@@ -202,7 +206,7 @@ class GatewayKafkaIntegrationTest {
         .setHostId("replay-host")
         .setPid(7001)
         .setComm("replay-test")
-        .setEcaptureqType(1)
+        .setProtocol(Protocol.HTTP1).setKind(MessageKind.REQUEST)
         .setRendered(ByteString.copyFromUtf8(text))
         .build();
   }

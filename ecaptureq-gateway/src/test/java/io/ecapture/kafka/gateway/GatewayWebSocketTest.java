@@ -1,5 +1,9 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.proto.parsed.MessageKind;
+
+import io.ecapture.kafka.proto.parsed.Protocol;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,7 +32,7 @@ class GatewayWebSocketTest {
         .setHostId("host-" + pid)
         .setPid(pid)
         .setComm("curl")
-        .setEcaptureqType(1)
+        .setProtocol(Protocol.HTTP1).setKind(MessageKind.REQUEST)
         .setRendered(ByteString.copyFromUtf8(text))
         .build();
   }

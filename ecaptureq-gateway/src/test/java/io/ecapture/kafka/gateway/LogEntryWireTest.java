@@ -1,5 +1,9 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.proto.parsed.MessageKind;
+
+import io.ecapture.kafka.proto.parsed.Protocol;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import com.google.protobuf.ByteString;
@@ -79,7 +83,7 @@ class LogEntryWireTest {
             .setSrc(Endpoint.newBuilder().setIp("10.0.0.1").setPort(40000))
             .setDst(Endpoint.newBuilder().setIp("93.184.216.34").setPort(443))
             .setFirstByteTimeNs(1_700_000_000_123_456_789L)
-            .setEcaptureqType(1)
+            .setProtocol(Protocol.HTTP1).setKind(MessageKind.REQUEST)
             .setRendered(ByteString.copyFromUtf8("GET / HTTP/1.1\r\n\r\n"))
             .build();
     EventMapper mapper = new EventMapper(1 << 20, new GatewayCounters());

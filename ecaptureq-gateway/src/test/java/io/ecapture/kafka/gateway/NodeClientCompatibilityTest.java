@@ -1,5 +1,9 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.proto.parsed.MessageKind;
+
+import io.ecapture.kafka.proto.parsed.Protocol;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -96,7 +100,7 @@ class NodeClientCompatibilityTest {
         .setSrc(Endpoint.newBuilder().setIp("10.0.0.1").setPort(50000))
         .setDst(Endpoint.newBuilder().setIp("10.0.0.2").setPort(443))
         .setFirstByteTimeNs(1_700_000_000_123_456_789L)
-        .setEcaptureqType(1)
+        .setProtocol(Protocol.HTTP1).setKind(MessageKind.REQUEST)
         .setRendered(ByteString.copyFromUtf8(text))
         .build();
   }

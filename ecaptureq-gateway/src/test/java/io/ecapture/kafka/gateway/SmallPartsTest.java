@@ -1,5 +1,9 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.proto.parsed.MessageKind;
+
+import io.ecapture.kafka.proto.parsed.Protocol;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -57,8 +61,8 @@ class SmallPartsTest {
     assertFalse(f.accepts(m.setHostId("a").setDst(Endpoint.newBuilder().setPort(80)).build()));
     assertTrue(ClientFilter.parse("/").isAll());
     ClientFilter byPname = ClientFilter.parse("/x?pname=my%20app&type=1&pid=9");
-    assertTrue(byPname.accepts(ParsedMessage.newBuilder().setComm("my app").setEcaptureqType(1).setPid(9).build()));
-    assertFalse(byPname.accepts(ParsedMessage.newBuilder().setComm("my app").setEcaptureqType(3).setPid(9).build()));
+    assertTrue(byPname.accepts(ParsedMessage.newBuilder().setComm("my app").setProtocol(Protocol.HTTP1).setKind(MessageKind.REQUEST).setPid(9).build()));
+    assertFalse(byPname.accepts(ParsedMessage.newBuilder().setComm("my app").setProtocol(Protocol.HTTP1).setKind(MessageKind.RESPONSE).setPid(9).build()));
   }
 
   @Test

@@ -113,7 +113,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("group.initial.rebalance.delay.ms", "0");
-    // topics are created explicitly (TopicSetup) so a typo in a topic name fails loudly
+    // topics are created explicitly (the common module's TopicSetup) so a typo in a topic name fails loudly
     p.put("auto.create.topics.enable", "false");
     p.put("num.partitions", "1");
     p.putAll(s.overrides());

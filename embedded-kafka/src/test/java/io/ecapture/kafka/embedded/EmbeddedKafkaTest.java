@@ -3,13 +3,11 @@ package io.ecapture.kafka.embedded;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ecapture.kafka.proto.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -20,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class EmbeddedKafkaTest {
+  private static final String TOPIC = "embedded.test";
   @TempDir Path dir;
 
   @Test
@@ -27,27 +26,19 @@ class EmbeddedKafkaTest {
     String value = "hello-" + System.nanoTime();
     int port = EmbeddedKafka.freePort();
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dir, port)) {
-      List<String> created = TopicSetup.ensureTopics(kafka.bootstrapServers(), 3);
-      assertEquals(Topics.ALL.size(), created.size());
-      // idempotent: a second call creates nothing
-      assertTrue(TopicSetup.ensureTopics(kafka.bootstrapServers(), 3).isEmpty());
-      try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
-        int partitions =
-            admin.describeTopics(List.of(Topics.RAW.name())).allTopicNames().get()
-                .get(Topics.RAW.name()).partitions().size();
-        assertEquals(3, partitions);
-      }
+      assertTrue(Topics.create(kafka.bootstrapServers(), TOPIC, 3));
+      assertEquals(3, Topics.partitions(kafka.bootstrapServers(), TOPIC));
       try (KafkaProducer<String, String> producer =
           new KafkaProducer<>(
               Map.of("bootstrap.servers", kafka.bootstrapServers(), "acks", "all"),
               new StringSerializer(),
               new StringSerializer())) {
-        producer.send(new ProducerRecord<>(Topics.LOGS.name(), "k", value)).get();
+        producer.send(new ProducerRecord<>(TOPIC, "k", value)).get();
       }
     }
     // same directory, same port: the record written before the restart is still there
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dir, port)) {
-      assertEquals(List.of(value), readAll(kafka.bootstrapServers(), Topics.LOGS.name()));
+      assertEquals(List.of(value), readAll(kafka.bootstrapServers(), TOPIC));
     }
   }
 

@@ -4,7 +4,7 @@ import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
 import io.ecapture.kafka.embedded.BrokerProcess;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.Gateway;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.gateway.GatewayStats;

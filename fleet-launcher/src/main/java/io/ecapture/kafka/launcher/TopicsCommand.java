@@ -1,6 +1,6 @@
 package io.ecapture.kafka.launcher;
 
-import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.proto.Topic;
 import io.ecapture.kafka.proto.Topics;
 import java.util.List;

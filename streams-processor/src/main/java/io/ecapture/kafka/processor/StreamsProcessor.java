@@ -4,7 +4,7 @@ import io.ecapture.kafka.processor.topology.ConnectionProcessorSupplier;
 import io.ecapture.kafka.processor.topology.TopologyNames;
 import io.ecapture.kafka.proto.ProtobufSerde;
 import io.ecapture.kafka.proto.Topics;
-import io.ecapture.kafka.proto.parsed.ProcessorConnectionState;
+import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.processor.protocol.http2.Http2TestFrames;
 import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topic;

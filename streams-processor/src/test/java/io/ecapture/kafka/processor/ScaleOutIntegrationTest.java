@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.ConnectionClose;

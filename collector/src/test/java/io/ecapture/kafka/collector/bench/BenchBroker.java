@@ -1,7 +1,7 @@
 package io.ecapture.kafka.collector.bench;
 
 import io.ecapture.kafka.embedded.BrokerProcess;
-import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.common.TopicSetup;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 

@@ -1,7 +1,7 @@
 package io.ecapture.kafka.processor.bench;
 
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import io.ecapture.kafka.embedded.TopicSetup;
+import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.StreamsProcessor;

@@ -2,9 +2,9 @@ package io.ecapture.kafka.processor.topology;
 
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import io.ecapture.kafka.proto.parsed.ProcessorConnectionState;
-import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
-import io.ecapture.kafka.proto.parsed.ProcessorPendingRequest;
+import io.ecapture.kafka.processor.state.ProcessorConnectionState;
+import io.ecapture.kafka.processor.state.ProcessorDirectionState;
+import io.ecapture.kafka.processor.state.ProcessorPendingRequest;
 
 /**
  * One connection's state while a record or a punctuation works on it: the mutable state builder,

@@ -4,8 +4,8 @@ import com.google.protobuf.ByteString;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.parsed.ProcessorChunk;
-import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
+import io.ecapture.kafka.processor.state.ProcessorChunk;
+import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 
 /**
  * Restores one direction's byte stream from chunks that may arrive out of order (events of

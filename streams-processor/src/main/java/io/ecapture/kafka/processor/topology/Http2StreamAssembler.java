@@ -7,8 +7,8 @@ import io.ecapture.kafka.processor.protocol.http2.Http2Frame;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
-import io.ecapture.kafka.proto.parsed.ProcessorHttp2Stream;
+import io.ecapture.kafka.processor.state.ProcessorDirectionState;
+import io.ecapture.kafka.processor.state.ProcessorHttp2Stream;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import java.util.List;
 

@@ -15,8 +15,8 @@ import io.ecapture.kafka.processor.protocol.websocket.PerMessageDeflate;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrame;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import io.ecapture.kafka.proto.parsed.ProcessorChunk;
-import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
+import io.ecapture.kafka.processor.state.ProcessorChunk;
+import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import java.util.Arrays;
 

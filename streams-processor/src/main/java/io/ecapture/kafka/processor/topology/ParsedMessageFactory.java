@@ -18,7 +18,7 @@ import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.proto.parsed.HttpFields;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import io.ecapture.kafka.proto.parsed.ProcessorHttp2Stream;
+import io.ecapture.kafka.processor.state.ProcessorHttp2Stream;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import io.ecapture.kafka.proto.parsed.WebSocketFields;
 import java.net.InetAddress;
@@ -26,14 +26,6 @@ import java.net.UnknownHostException;
 
 /** Turns parser output plus connection identity into {@link ParsedMessage} records. */
 final class ParsedMessageFactory {
-  /** eCaptureQ Event.type values. */
-  static final int ECAPTUREQ_UNKNOWN = 0;
-  static final int ECAPTUREQ_HTTP1_REQUEST = 1;
-  static final int ECAPTUREQ_HTTP1_RESPONSE = 3;
-  static final int ECAPTUREQ_HTTP2_REQUEST = 2;
-  static final int ECAPTUREQ_HTTP2_RESPONSE = 4;
-  static final int ECAPTUREQ_WEBSOCKET = 5;
-
   private final BodyDecoder bodyDecoder;
   private final GrpcFrameParser grpcFrames;
   private final int maxRenderedBytes;
@@ -75,7 +67,6 @@ final class ParsedMessageFactory {
         .setProtocol(Protocol.HTTP1)
         .setKind(m.request() ? MessageKind.REQUEST : MessageKind.RESPONSE)
         .setHttp(http)
-        .setEcaptureqType(m.request() ? ECAPTUREQ_HTTP1_REQUEST : ECAPTUREQ_HTTP1_RESPONSE)
         .setRendered(ByteString.copyFrom(TextRenderer.http1(m, decoded.bytes(), maxRenderedBytes)));
   }
 
@@ -127,12 +118,11 @@ final class ParsedMessageFactory {
       shown = GrpcFieldsFactory.messageBytes(fields); // decompressed messages, prefixes removed
     }
     return out
-        // gRPC rides on HTTP/2 (same eCaptureQ types); the body field keeps the wire form
+        // gRPC rides on HTTP/2; the body field keeps the wire form
         .setProtocol(grpc ? Protocol.GRPC : Protocol.HTTP2)
         .setKind(kind)
         .setHttp(http)
         .setHttp2StreamId(stream.getStreamId())
-        .setEcaptureqType(request ? ECAPTUREQ_HTTP2_REQUEST : response ? ECAPTUREQ_HTTP2_RESPONSE : ECAPTUREQ_UNKNOWN)
         .setRendered(ByteString.copyFrom(TextRenderer.http2(http.build(), stream.getStreamId(),
             stream.getHpackFailed(), shown, maxRenderedBytes)));
   }
@@ -165,7 +155,6 @@ final class ParsedMessageFactory {
         .setProtocol(Protocol.WEBSOCKET)
         .setKind(MessageKind.DATA)
         .setWebsocket(ws)
-        .setEcaptureqType(ECAPTUREQ_WEBSOCKET)
         .setRendered(ByteString.copyFrom(TextRenderer.webSocket(frame, maxRenderedBytes)));
   }
 
@@ -174,7 +163,6 @@ final class ParsedMessageFactory {
         .setProtocol(Protocol.PROTOCOL_UNKNOWN)
         .setKind(MessageKind.DATA)
         .setRaw(ByteString.copyFrom(raw))
-        .setEcaptureqType(ECAPTUREQ_UNKNOWN)
         .setRendered(ByteString.copyFrom(TextRenderer.unknown(raw, maxRenderedBytes)));
   }
 

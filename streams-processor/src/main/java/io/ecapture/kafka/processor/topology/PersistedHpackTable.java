@@ -1,7 +1,7 @@
 package io.ecapture.kafka.processor.topology;
 
 import io.ecapture.kafka.proto.parsed.Header;
-import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
+import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

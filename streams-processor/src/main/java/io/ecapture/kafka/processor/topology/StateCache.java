@@ -1,6 +1,6 @@
 package io.ecapture.kafka.processor.topology;
 
-import io.ecapture.kafka.proto.parsed.ProcessorConnectionState;
+import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;

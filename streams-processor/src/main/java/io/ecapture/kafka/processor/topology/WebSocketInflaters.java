@@ -4,7 +4,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
 import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
+import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

@@ -7,8 +7,8 @@ import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrame;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketMessage;
 import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
-import io.ecapture.kafka.proto.parsed.ProcessorWebSocketMessage;
+import io.ecapture.kafka.processor.state.ProcessorDirectionState;
+import io.ecapture.kafka.processor.state.ProcessorWebSocketMessage;
 
 /**
  * Turns one direction's WebSocket frames into messages (RFC 6455 §5.4): a text or binary frame

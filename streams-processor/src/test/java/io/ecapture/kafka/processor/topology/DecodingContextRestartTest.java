@@ -9,7 +9,7 @@ import io.ecapture.kafka.processor.protocol.http2.Http2TestFrames;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import io.ecapture.kafka.proto.parsed.ProcessorDirectionState;
+import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import io.ecapture.kafka.proto.parsed.WebSocketFields;
 import java.io.IOException;
 import java.nio.file.Path;

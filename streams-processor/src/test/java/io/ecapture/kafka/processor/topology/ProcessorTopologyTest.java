@@ -16,7 +16,7 @@ import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import io.ecapture.kafka.proto.parsed.ProcessorConnectionState;
+import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -116,7 +116,7 @@ class ProcessorTopologyTest {
     assertEquals("/submit", request.getHttp().getPath());
     assertEquals("example.test", request.getHttp().getAuthority());
     assertEquals("name=ecapture", request.getHttp().getBody().toStringUtf8());
-    assertEquals(1, request.getEcaptureqType());
+    assertEquals(MessageKind.REQUEST, request.getKind());
     assertEquals(CONN, request.getConnectionId());
     assertEquals("host-a", request.getHostId());
     assertEquals(4242, request.getPid());
@@ -136,7 +136,7 @@ class ProcessorTopologyTest {
     assertEquals(MessageKind.RESPONSE, response.getKind());
     assertEquals(201, response.getHttp().getStatus());
     assertEquals("Created", response.getHttp().getReason());
-    assertEquals(3, response.getEcaptureqType());
+    assertEquals(MessageKind.RESPONSE, response.getKind());
     assertFalse(request.getPairId().isEmpty());
     assertEquals(request.getPairId(), response.getPairId());
     assertEquals(5_000_000 - 1_000, response.getLatencyNs());
@@ -216,7 +216,6 @@ class ProcessorTopologyTest {
     ParsedMessage message = parsed.readValue();
     assertEquals(Protocol.PROTOCOL_UNKNOWN, message.getProtocol());
     assertEquals(MessageKind.DATA, message.getKind());
-    assertEquals(0, message.getEcaptureqType());
     assertArrayEquals(binary, message.getRaw().toByteArray());
     assertEquals("00000000  16 03 01 00 05 68 65 6c  6c 6f                    |.....hello|\n",
         message.getRendered().toStringUtf8());
@@ -463,9 +462,9 @@ class ProcessorTopologyTest {
 
     List<ParsedMessage> out = parsed.readValuesToList();
     assertEquals(5, out.size());
-    assertEquals(1, out.get(0).getEcaptureqType());
+    assertEquals(MessageKind.REQUEST, out.get(0).getKind());
     assertEquals(Protocol.WEBSOCKET, out.get(1).getProtocol());
-    assertEquals(5, out.get(1).getEcaptureqType());
+    assertEquals(MessageKind.DATA, out.get(1).getKind());
     assertTrue(out.get(1).getWebsocket().getMasked());
     assertEquals("Hello", out.get(1).getWebsocket().getPayload().toStringUtf8());
     assertEquals(101, out.get(2).getHttp().getStatus());
@@ -558,7 +557,7 @@ class ProcessorTopologyTest {
     assertEquals(5, out.size());
     ParsedMessage get1 = out.get(0);
     assertEquals(Protocol.HTTP2, get1.getProtocol());
-    assertEquals(2, get1.getEcaptureqType());
+    assertEquals(MessageKind.REQUEST, get1.getKind());
     assertEquals(1, get1.getHttp2StreamId());
     assertEquals("GET", get1.getHttp().getMethod());
     assertEquals("/", get1.getHttp().getPath());
@@ -572,7 +571,7 @@ class ProcessorTopologyTest {
     assertEquals("/index.html", get5.getHttp().getPath());
     assertTrue(get5.getHttp().getHeadersList().stream().anyMatch(h -> h.getName().equals("custom-key")));
     ParsedMessage moved = out.get(3);
-    assertEquals(4, moved.getEcaptureqType());
+    assertEquals(MessageKind.RESPONSE, moved.getKind());
     assertEquals(302, moved.getHttp().getStatus());
     assertEquals("moved", moved.getHttp().getBody().toStringUtf8());
     assertEquals(get3.getPairId(), moved.getPairId());
@@ -617,7 +616,7 @@ class ProcessorTopologyTest {
     ParsedMessage call = parsed.readValue();
     assertEquals(Protocol.GRPC, call.getProtocol());
     assertEquals("/pkg.Svc/Call", call.getHttp().getPath());
-    assertEquals(2, call.getEcaptureqType());
+    assertEquals(MessageKind.REQUEST, call.getKind());
     assertEquals(7, call.getHttp().getBody().size());
   }
 

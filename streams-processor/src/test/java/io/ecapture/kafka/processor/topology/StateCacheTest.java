@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import io.ecapture.kafka.proto.parsed.ProcessorConnectionState;
+import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import org.junit.jupiter.api.Test;
 
 class StateCacheTest {

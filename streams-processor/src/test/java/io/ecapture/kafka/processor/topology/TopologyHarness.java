@@ -8,7 +8,7 @@ import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import io.ecapture.kafka.proto.parsed.ProcessorConnectionState;
+import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

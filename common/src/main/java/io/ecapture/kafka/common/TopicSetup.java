@@ -1,4 +1,4 @@
-package io.ecapture.kafka.embedded;
+package io.ecapture.kafka.common;
 
 import io.ecapture.kafka.proto.Topic;
 import io.ecapture.kafka.proto.Topics;

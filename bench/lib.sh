@@ -1,0 +1,16 @@
+# Shared by every benchmark script (sourced, not run). bench_java MODULE sets JAVA to a java
+# command line whose classpath holds MODULE's classes, its test helpers and its benchmarks
+# (src/bench/java, compiled with mvn -Pbench into target/bench-test-classes).
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+
+bench_java() {
+  local module="$1" heap="${2:-2g}"
+  # the module resolves its siblings from the local repository
+  ./mvnw -B -q -DskipTests install
+  ./mvnw -B -q -pl "$module" -Pbench test-compile
+  ./mvnw -B -q -pl "$module" -Pbench dependency:build-classpath -Dmdep.includeScope=test \
+    -Dmdep.outputFile=target/bench.classpath >/dev/null
+  local cp="$module/target/bench-test-classes:$module/target/classes:$(cat "$module/target/bench.classpath")"
+  JAVA=("$JAVA_HOME/bin/java" "-Xmx$heap" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
+    "-Dlog4j2.configurationFile=$module/src/test/resources/log4j2-test.xml" -cp "$cp")
+}
