@@ -1,14 +1,15 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.common.RunUntilSignal;
+import io.ecapture.kafka.proto.Topic;
+import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.processor.ProcessorConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicBoolean;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -26,16 +27,16 @@ public final class UpCommand implements Callable<Integer> {
   Path dataDir = Path.of(".ecapture-kafka");
 
   @Option(names = "--kafka-port", description = "Embedded broker client port (controller: +1). Default: ${DEFAULT-VALUE}")
-  int kafkaPort = 9092;
+  int kafkaPort = FleetConfig.DEFAULT_KAFKA_PORT;
 
   @Option(names = "--bootstrap", description = "Use this external cluster instead of the embedded broker.")
   String bootstrap;
 
   @Option(names = "--partitions", description = "Partitions per topic. Default: ${DEFAULT-VALUE}")
-  int partitions = 4;
+  int partitions = FleetConfig.DEFAULT_PARTITIONS;
 
   @Option(names = "--listen", description = "eCaptureQ WebSocket address. Default: ${DEFAULT-VALUE}")
-  String listen = "127.0.0.1:28257";
+  String listen = FleetConfig.DEFAULT_GATEWAY_LISTEN;
 
   @Option(names = "--host-id", description = "Host id on every record. Default: the hostname")
   String hostId = CollectorConfig.defaultHostId();
@@ -50,7 +51,7 @@ public final class UpCommand implements Callable<Integer> {
   int collectorStatusPort = CollectorConfig.DEFAULT_STATUS_PORT;
 
   @Option(names = "--idle-flush-ms", description = "Processor idle flush per connection direction. Default: ${DEFAULT-VALUE}")
-  long idleFlushMs = 1000;
+  long idleFlushMs = ProcessorConfig.DEFAULT_IDLE_FLUSH.toMillis();
 
   @Option(names = "--processing-guarantee", description = "exactly_once_v2 or at_least_once. Default: ${DEFAULT-VALUE}")
   String processingGuarantee = ProcessorConfig.DEFAULT_PROCESSING_GUARANTEE;
@@ -60,36 +61,28 @@ public final class UpCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    FleetConfig config =
-        FleetConfig.defaults(dataDir.toAbsolutePath())
-            .withPartitions(partitions)
-            .withGatewayListen(listen)
-            .withCapture(!noCapture, hostId, libssl, collectorStatusPort)
-            .withIdleFlush(Duration.ofMillis(idleFlushMs))
-            .withProcessingGuarantee(processingGuarantee);
-    config = bootstrap == null
-        ? config.withEmbeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
-        : config.withExternalBroker(bootstrap);
+    FleetConfig.Builder builder = FleetConfig.builder(dataDir.toAbsolutePath())
+        .partitions(partitions)
+        .gatewayListen(listen)
+        .capture(!noCapture)
+        .hostId(hostId)
+        .libsslPaths(libssl)
+        .collectorStatusPort(collectorStatusPort)
+        .idleFlush(Duration.ofMillis(idleFlushMs))
+        .processingGuarantee(processingGuarantee);
+    FleetConfig config = (bootstrap == null
+        ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
+        : builder.externalBroker(bootstrap)).build();
     System.err.println("ecapture-kafka: starting (data in " + config.dataDir() + ")");
     Fleet fleet = Fleet.start(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    AtomicBoolean stopping = new AtomicBoolean();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stopping.set(true);
-                  System.err.println("ecapture-kafka: stopping (collector, gateway, processor, broker)");
-                  fleet.close();
-                  stopped.countDown();
-                },
-                "up-shutdown"));
     printWhereToConnect(fleet, config);
-    while (!stopped.await(Math.max(1, statusIntervalSeconds), java.util.concurrent.TimeUnit.SECONDS)) {
-      if (statusIntervalSeconds > 0 && !stopping.get()) {
-        System.err.println("status: " + fleet.statusLine());
-      }
-    }
+    RunUntilSignal.await("up", fleet, Duration.ofSeconds(Math.max(1, statusIntervalSeconds)),
+        () -> {
+          if (statusIntervalSeconds > 0) {
+            System.err.println("status: " + fleet.statusLine());
+          }
+        },
+        () -> System.err.println("ecapture-kafka: stopping (collector, gateway, processor, broker)"));
     return 0;
   }
 
@@ -98,7 +91,8 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println();
     System.out.println("ecapture-kafka is up");
     System.out.println("  Kafka bootstrap    " + fleet.bootstrapServers());
-    System.out.println("  topics             ecapture.raw ecapture.parsed ecapture.logs ecapture.dlq ecapture.keylog");
+    System.out.println("  topics             "
+        + Topics.ALL.stream().map(Topic::name).collect(java.util.stream.Collectors.joining(" ")));
     String hostPort = host + ":" + fleet.gatewayPort();
     System.out.println("  eCaptureQ          ws://" + hostPort + "/");
     System.out.println("  browser view       http://" + hostPort + "/ui/");

@@ -33,12 +33,12 @@ class FleetEndToEndTest {
   @Test
   void curlRequestAndResponseReachAnEcaptureqClientThroughKafka() throws Exception {
     FleetConfig config =
-        FleetConfig.defaults(dir.resolve("data"))
-            .withEmbeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, 0)
-            .withPartitions(2)
-            .withGatewayListen("127.0.0.1:0")
-            .withCapture(true, "e2e-host", List.of(), -1)
-            .withIdleFlush(Duration.ofMillis(500));
+        FleetConfig.builder(dir.resolve("data"))
+            .embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, 0)
+            .partitions(2)
+            .gatewayListen("127.0.0.1:0")
+            .capture(true).hostId("e2e-host").collectorStatusPort(-1)
+            .idleFlush(Duration.ofMillis(500)).build();
     try (Fleet fleet = Fleet.start(config)) {
       if (!fleet.capturing()) {
         EbpfEnvironment.unavailable(fleet.captureError());

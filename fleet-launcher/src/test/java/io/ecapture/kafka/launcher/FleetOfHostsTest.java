@@ -48,12 +48,12 @@ class FleetOfHostsTest {
   @Test
   void eachHostsCollectorFeedsOneClusterAndClientsFilterByHost() throws Exception {
     FleetConfig config =
-        FleetConfig.defaults(dir.resolve("data"))
-            .withEmbeddedBroker(FleetConfig.BrokerMode.IN_PROCESS, 0)
-            .withPartitions(4)
-            .withGatewayListen("127.0.0.1:0")
-            .withCapture(false, "unused", List.of(), -1)
-            .withIdleFlush(Duration.ofMillis(500));
+        FleetConfig.builder(dir.resolve("data"))
+            .embeddedBroker(FleetConfig.BrokerMode.IN_PROCESS, 0)
+            .partitions(4)
+            .gatewayListen("127.0.0.1:0")
+            .capture(false).hostId("unused").collectorStatusPort(-1)
+            .idleFlush(Duration.ofMillis(500)).build();
     TlsTestServer.Certificate cert = TlsTestServer.Certificate.create(dir);
     String nsA = addHost("a");
     String nsB = addHost("b");

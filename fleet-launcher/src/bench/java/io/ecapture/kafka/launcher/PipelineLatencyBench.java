@@ -43,15 +43,16 @@ public final class PipelineLatencyBench {
     for (String guarantee : new String[] {"at_least_once", "exactly_once_v2"}) {
       for (boolean earlier : new boolean[] {true, false}) {
         String name = guarantee + (earlier ? " (drain 50 ms, linger 100 ms)" : " (defaults)");
-        FleetConfig config = FleetConfig.defaults(dir.resolve(guarantee + (earlier ? "-earlier" : "")))
-            .withEmbeddedBroker(FleetConfig.BrokerMode.IN_PROCESS, 0)
-            .withGatewayListen("127.0.0.1:0")
-            .withCapture(true, "bench-host", List.of(), -1)
-            .withProcessingGuarantee(guarantee);
+        FleetConfig.Builder builder = FleetConfig.builder(dir.resolve(guarantee + (earlier ? "-earlier" : "")))
+            .embeddedBroker(FleetConfig.BrokerMode.IN_PROCESS, 0)
+            .gatewayListen("127.0.0.1:0")
+            .capture(true).hostId("bench-host").collectorStatusPort(-1)
+            .processingGuarantee(guarantee);
         if (earlier) {
-          config = config.withCollectorDrainInterval(Duration.ofMillis(50))
-              .withProcessorStreamsOverrides(Map.of("producer.linger.ms", "100"));
+          builder.collectorDrainInterval(Duration.ofMillis(50))
+              .processorStreamsOverrides(Map.of("producer.linger.ms", "100"));
         }
+        FleetConfig config = builder.build();
         System.out.printf("%n%s", name);
         results.put(name, run(config, script, cert, requests, rates));
       }
