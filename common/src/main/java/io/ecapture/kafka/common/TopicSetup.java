@@ -15,11 +15,16 @@ import org.apache.kafka.common.errors.TopicExistsException;
 
 /** Creates the pipeline's topics on any cluster (embedded or external); existing ones are kept. */
 public final class TopicSetup {
+  /** Partitions of every pipeline topic unless the operator says otherwise. */
+  public static final int DEFAULT_PARTITIONS = 4;
+  /** Replicas per partition unless the operator says otherwise (a single-node broker has one). */
+  public static final short DEFAULT_REPLICATION_FACTOR = 1;
+
   private TopicSetup() {}
 
-  /** Every topic of {@link Topics#ALL} with the given partition count and replication factor 1. */
+  /** Every topic of {@link Topics#ALL} with the given partition count and the default replication. */
   public static List<String> ensureTopics(String bootstrapServers, int partitions) {
-    return ensureTopics(bootstrapServers, partitions, (short) 1);
+    return ensureTopics(bootstrapServers, partitions, DEFAULT_REPLICATION_FACTOR);
   }
 
   /**

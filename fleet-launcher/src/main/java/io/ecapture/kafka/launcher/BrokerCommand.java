@@ -20,7 +20,7 @@ public final class BrokerCommand implements Callable<Integer> {
   String host = "127.0.0.1";
 
   @Option(names = "--port", description = "Client port; the controller uses port+1. Default: ${DEFAULT-VALUE}")
-  int port = 9092;
+  int port = FleetConfig.DEFAULT_KAFKA_PORT;
 
   @Option(names = "--ready-file", description = "Written with the bootstrap address once the broker serves clients.")
   Path readyFile;

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
 import java.nio.file.Path;
@@ -54,7 +55,9 @@ public record FleetConfig(
     Map<String, String> processorStreamsOverrides) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
-  public static final int DEFAULT_PARTITIONS = 4;
+  public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
+  /** The embedded broker's client address with the default port. */
+  public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:" + DEFAULT_KAFKA_PORT;
   public static final String DEFAULT_GATEWAY_LISTEN =
       GatewayConfig.DEFAULT_HOST + ":" + GatewayConfig.DEFAULT_PORT;
 

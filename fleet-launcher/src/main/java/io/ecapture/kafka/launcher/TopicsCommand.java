@@ -15,13 +15,13 @@ import picocli.CommandLine.Option;
     description = "Create the pipeline's topics (ecapture.raw, .parsed, .logs, .dlq, .keylog) if missing.")
 public final class TopicsCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", description = "Kafka bootstrap servers. Default: ${DEFAULT-VALUE}")
-  String bootstrap = "127.0.0.1:9092";
+  String bootstrap = FleetConfig.DEFAULT_BOOTSTRAP;
 
   @Option(names = "--partitions", description = "Partitions per topic. Default: ${DEFAULT-VALUE}")
-  int partitions = 4;
+  int partitions = TopicSetup.DEFAULT_PARTITIONS;
 
   @Option(names = "--replication-factor", description = "Replicas per partition. Default: ${DEFAULT-VALUE}")
-  short replicationFactor = 1;
+  short replicationFactor = TopicSetup.DEFAULT_REPLICATION_FACTOR;
 
   @Override
   public Integer call() {
