@@ -1,30 +1,16 @@
 // An eCaptureQ-style reader built on a different stack than the gateway (Node's ws +
-// protobufjs), with the LogEntry schema written here from eCapture's reference field numbers.
+// protobufjs), decoding with the project's ecaptureq.proto (path in $ECAPTUREQ_PROTO, set by
+// NodeScripts.java), the schema whose field numbers and types are eCapture's.
 // Prints one JSON line per frame received, then {"done":...}; exit code 0 when the expected
 // frames arrived, 1 on timeout or a protocol violation.
 //
-// usage: node client.mjs URL EVENTS HEARTBEATS TIMEOUT_MS [ORIGIN]
+// usage: ECAPTUREQ_PROTO=/path/ecaptureq.proto node client.mjs URL EVENTS HEARTBEATS TIMEOUT_MS [ORIGIN]
 //   waits until EVENTS events and HEARTBEATS heartbeats were received.
 import WebSocket from 'ws';
-import protobuf from 'protobufjs';
-
-const SCHEMA = `
-syntax = "proto3";
-package ecaptureq;
-enum LogType { HEARTBEAT = 0; PROCESS_LOG = 1; EVENT = 2; }
-message Event {
-  int64 timestamp = 1; string uuid = 2; string src_ip = 3; uint32 src_port = 4;
-  string dst_ip = 5; uint32 dst_port = 6; int64 pid = 7; string pname = 8;
-  uint32 type = 9; uint32 length = 10; bytes payload = 11;
-}
-message Heartbeat { int64 timestamp = 1; int64 count = 2; string message = 3; }
-message LogEntry {
-  LogType log_type = 1;
-  oneof payload { Event event_payload = 2; Heartbeat heartbeat_payload = 3; string run_log = 4; }
-}`;
+import { loadSchema } from './schema.mjs';
 
 const [url, wantEvents, wantHeartbeats, timeoutMs, origin] = process.argv.slice(2);
-const LogEntry = protobuf.parse(SCHEMA).root.lookupType('ecaptureq.LogEntry');
+const LogEntry = loadSchema().lookupType('ecaptureq.LogEntry');
 const out = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
 
 let events = 0;

@@ -1,27 +1,18 @@
 // Checks the browser view's hand-written decoder (src/main/resources/ecaptureq-ui/logentry.js)
-// against protobufjs encodings of the reference schema: every field, 64-bit timestamps, unknown
-// fields, the host annotation, binary payloads, truncated input. Prints "ok N" or the failure.
+// against protobufjs encodings of the project's ecaptureq.proto (path in $ECAPTUREQ_PROTO, set by
+// NodeScripts.java): every field, 64-bit timestamps, unknown fields, the host annotation, binary
+// payloads, truncated input. Prints "ok N" or the failure.
 import protobuf from 'protobufjs';
 import assert from 'node:assert/strict';
 import { decodeLogEntry, asText, hexDump } from '../../main/resources/ecaptureq-ui/logentry.js';
+import { loadSchema } from './schema.mjs';
 
-const root = protobuf.parse(`
-syntax = "proto3";
-message Event {
-  int64 timestamp = 1; string uuid = 2; string src_ip = 3; uint32 src_port = 4;
-  string dst_ip = 5; uint32 dst_port = 6; int64 pid = 7; string pname = 8;
-  uint32 type = 9; uint32 length = 10; bytes payload = 11;
-}
-message Heartbeat { int64 timestamp = 1; int64 count = 2; string message = 3; }
-message LogEntry {
-  int32 log_type = 1;
-  oneof payload { Event event_payload = 2; Heartbeat heartbeat_payload = 3; string run_log = 4; }
-  string host = 15;          // the gateway's opt-in annotation
-  fixed64 future_a = 20;     // fields a later eCapture might add: must be skipped
-  fixed32 future_b = 21;
-  uint64 future_c = 22;
-}`).root;
-const LogEntry = root.lookupType('LogEntry');
+const LogEntry = loadSchema().lookupType('ecaptureq.LogEntry');
+// fields the reference schema lacks, added here to encode what the decoder must cope with
+LogEntry.add(new protobuf.Field('host', 15, 'string'));        // the gateway's opt-in annotation
+LogEntry.add(new protobuf.Field('futureA', 20, 'fixed64'));    // fields a later eCapture might
+LogEntry.add(new protobuf.Field('futureB', 21, 'fixed32'));    // add: must be skipped
+LogEntry.add(new protobuf.Field('futureC', 22, 'uint64'));
 const enc = (obj) => LogEntry.encode(LogEntry.fromObject(obj)).finish();
 let checks = 0;
 

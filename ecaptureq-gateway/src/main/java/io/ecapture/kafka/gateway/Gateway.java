@@ -1,5 +1,15 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.gateway.feed.EventReplay;
+import io.ecapture.kafka.gateway.feed.KafkaFeed;
+import io.ecapture.kafka.gateway.http.GatewayMetrics;
+import io.ecapture.kafka.gateway.http.GatewayServer;
+import io.ecapture.kafka.gateway.session.Broadcaster;
+import io.ecapture.kafka.gateway.session.ClientOptions;
+import io.ecapture.kafka.gateway.session.ClientSession;
+import io.ecapture.kafka.gateway.session.SessionRegistry;
+import io.ecapture.kafka.gateway.wire.LogEntries;
+import io.ecapture.kafka.gateway.wire.ProcessLogFormatter;
 import io.ecapture.kafka.proto.capture.ProcessLog;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.time.Duration;
@@ -23,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * }
  * }</pre>
  *
+ * <p>Wires the parts: {@code feed} (Kafka consumption, replays) hands records to {@code session}
+ * (the broadcaster and the client sessions with their bounded queues), which sends frames built by
+ * {@code wire} (the eCaptureQ encoding); {@code http} (Jetty) accepts connections and serves
+ * {@code /status}, {@code /metrics} and {@code /ui/}.
+ *
  * <p>Thread-safe. {@link #close()} stops the consumer, closes client connections (1001 going away)
  * and releases the port.
  */
@@ -44,8 +59,12 @@ public final class Gateway implements AutoCloseable {
     this.heartbeats =
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("gateway-heartbeat").daemon().factory());
-    this.server = new GatewayServer(config, new Registry(), counters, this::stats);
+    GatewayMetrics metrics = new GatewayMetrics(this::stats);
+    this.server = new GatewayServer(config, new Registry(), counters, this::stats, metrics);
     this.feed = config.kafkaEnabled() ? new KafkaFeed(config, broadcaster, counters) : null;
+    if (feed != null) {
+      metrics.kafka(feed::kafkaMetrics);
+    }
     this.replay = broadcaster.replayAvailable() ? new EventReplay(config, broadcaster, counters) : null;
   }
 

@@ -1,15 +1,17 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.common.RunUntilSignal;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code gateway}: runs an eCaptureQ-compatible WebSocket gateway until interrupted (Ctrl-C or
- * SIGTERM). Exit code 0 after a clean stop, 2 when the address cannot be bound.
+ * {@code gateway}: runs an eCaptureQ-compatible WebSocket gateway until stopped (Ctrl-C, SIGTERM,
+ * or the calling thread interrupted), then closes it gracefully. Exit code 0 after a clean stop, 2
+ * when the address cannot be bound or an option is wrong. Every option's default is the {@link
+ * GatewayConfig} constant of the same limit.
  */
 @Command(
     name = "gateway",
@@ -38,8 +40,8 @@ public final class GatewayCommand implements Callable<Integer> {
   @Option(
       names = "--heartbeat",
       paramLabel = "DURATION",
-      description = "Heartbeat period, ISO-8601 or seconds (default: 15).")
-  String heartbeat = "15";
+      description = "Heartbeat period, ISO-8601 or seconds (default: ${DEFAULT-VALUE}).")
+  String heartbeat = String.valueOf(GatewayConfig.DEFAULT_HEARTBEAT.toSeconds());
 
   @Option(
       names = "--max-queued-frames",
@@ -62,7 +64,7 @@ public final class GatewayCommand implements Callable<Integer> {
       names = "--allow-origin",
       paramLabel = "HOST",
       split = ",",
-      description = "Hosts an Origin header may name, * for any (default: localhost, 127.0.0.1, ::1, tauri.localhost).")
+      description = "Hosts an Origin header may name, * for any (default: ${DEFAULT-VALUE}).")
   java.util.List<String> allowedOrigins = GatewayConfig.DEFAULT_ORIGIN_HOSTS;
 
   @Option(
@@ -122,25 +124,8 @@ public final class GatewayCommand implements Callable<Integer> {
       System.err.println("gateway: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Thread hook = new Thread(() -> {
-      gateway.close();
-      stopped.countDown();
-    }, "gateway-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      stopped.await();
-    } catch (InterruptedException e) {
-      // stopped by the caller (e.g. a launcher running several commands) rather than a signal
-      try {
-        Runtime.getRuntime().removeShutdownHook(hook);
-      } catch (IllegalStateException shuttingDown) {
-        // the hook is running already and closes the gateway itself
-      }
-      // closed before the interrupt flag is restored: a graceful stop waits for clients to close
-      gateway.close();
-      Thread.currentThread().interrupt();
-    }
+    // closes the gateway (clients get 1001 going away) before returning, signal or interrupt
+    RunUntilSignal.await("gateway", gateway);
     return CommandLine.ExitCode.OK;
   }
 

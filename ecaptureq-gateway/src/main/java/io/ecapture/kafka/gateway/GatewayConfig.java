@@ -1,29 +1,40 @@
 package io.ecapture.kafka.gateway;
 
+import java.lang.reflect.RecordComponent;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
- * Everything a {@link Gateway} needs, immutable. Start from {@link #defaults()} or {@link
- * #builder()}; every limit has a documented default sized for one eCaptureQ desktop client per
- * operator and a handful of clients per gateway.
+ * Everything a {@link Gateway} needs, immutable: every limit of the gateway lives here, with its
+ * default in a {@code DEFAULT_*} constant (the command line reads its defaults from them too).
+ * Start from {@link #defaults()} or {@link #builder()}; defaults are sized for one eCaptureQ
+ * desktop client per operator and a handful of clients per gateway. {@link #toString()} masks
+ * secrets.
  *
  * @param listen where the WebSocket server binds; port 0 picks an ephemeral port (see {@link
  *     Gateway#port()}). Default {@code 127.0.0.1:28257}, eCaptureQ's conventional address.
  * @param bootstrapServers Kafka bootstrap servers; blank runs the gateway without a Kafka feed
  *     (only {@link Gateway#publish} feeds it). Default {@code 127.0.0.1:9092}.
  * @param replayLogs how many process-log lines a newly connected client receives first: the most
- *     recent ones (see {@link ReplayBuffer} for why not the first ones). Default 128; 0 disables.
+ *     recent ones (see {@link io.ecapture.kafka.gateway.feed.ReplayBuffer} for why not the first
+ *     ones). Default 128; 0 disables.
  * @param heartbeatInterval period of the per-connection heartbeat after the one sent at connect.
  *     Default 15 s as eCapture.
  * @param maxQueuedFrames frames a client may have waiting in its send queue before new frames to it
- *     are dropped and counted. Default 1024.
- * @param maxQueuedBytes bytes (estimated, see {@link ClientSession}) a client may have waiting
- *     before new frames are dropped. A single frame larger than this still goes to a client whose
- *     queue is empty. Default 8 MiB.
+ *     are dropped and counted; also the live events held back during its replay. Default 1024.
+ * @param maxQueuedBytes bytes (estimated, see {@link io.ecapture.kafka.gateway.session.ClientSession})
+ *     a client may have waiting before new frames are dropped. A single frame larger than this
+ *     still goes to a client whose queue is empty. Default 8 MiB.
  * @param maxPayloadBytes an event payload longer than this is cut (at a UTF-8 boundary) and marked;
  *     Go clients read at most 32 MiB per frame, so at most {@link #MAX_PAYLOAD_LIMIT}. Default 4 MiB.
  * @param maxInboundFrameBytes largest frame accepted from a client (inbound data is ignored, this
@@ -31,6 +42,10 @@ import java.util.Objects;
  *     Default 64 KiB.
  * @param socketSendBufferBytes SO_SNDBUF of accepted sockets, 0 keeps the OS default
  *     (auto-tuned). Smaller values make slow clients hit the gateway's bound sooner. Default 0.
+ * @param minIdleTimeout a connection that neither reads nor accepts writes is closed after 4
+ *     heartbeat periods, but never sooner than this (see {@link #idleTimeout()}). Default 60 s.
+ * @param maxHttpThreads threads serving the port (HTTP requests, handshakes, Jetty's selectors);
+ *     at least {@link #MIN_HTTP_THREADS}. Default 64.
  * @param allowedOriginHosts hosts an {@code Origin} header may name (browser pages of other sites
  *     must not read captured plaintext); {@code "*"} allows any. Default localhost, 127.0.0.1,
  *     [::1] and tauri.localhost (eCaptureQ is a Tauri app).
@@ -43,10 +58,17 @@ import java.util.Objects;
  *     created later and added partitions. Default 30 s.
  * @param missingTopicRetry how often topics are looked for while one of them does not exist yet.
  *     Default 1 s.
+ * @param metadataTimeout longest a Kafka metadata or offset lookup (partitions, beginning, end and
+ *     time offsets) blocks, for the live feed and replays. Default 5 s.
  * @param kafkaOverrides extra consumer properties (security, client.rack...), applied last.
+ *     Default none.
  * @param maxReplayEvents upper bound of past events one client may ask for with {@code ?since=} or
  *     {@code ?last=} (read from Kafka, never from memory); 0 disables replay. Default 1000.
  * @param maxReplayAge how far back {@code ?since=} may reach. Default 1 h.
+ * @param replayReadBudget longest one replay reads from Kafka; what was found by then is sent.
+ *     Default 10 s.
+ * @param maxQueuedReplays replays waiting for the one replay thread; a client asking beyond that is
+ *     told to try again. Default 16.
  * @param tlsKeyStore a PKCS#12 (or JKS) key store: when set, the port speaks TLS only ({@code
  *     wss://}, {@code https://}). Default null (plain, fine on loopback).
  * @param tlsKeyStorePassword the key store's password (also used for the key). Default "".
@@ -64,16 +86,21 @@ public record GatewayConfig(
     int maxPayloadBytes,
     int maxInboundFrameBytes,
     int socketSendBufferBytes,
+    Duration minIdleTimeout,
+    int maxHttpThreads,
     List<String> allowedOriginHosts,
     boolean allowMissingOrigin,
     boolean startFromLatest,
     Duration pollTimeout,
     Duration assignmentRefresh,
     Duration missingTopicRetry,
+    Duration metadataTimeout,
     Map<String, String> kafkaOverrides,
     int maxReplayEvents,
     Duration maxReplayAge,
-    java.nio.file.Path tlsKeyStore,
+    Duration replayReadBudget,
+    int maxQueuedReplays,
+    Path tlsKeyStore,
     String tlsKeyStorePassword,
     String token) {
 
@@ -86,12 +113,32 @@ public record GatewayConfig(
   public static final long DEFAULT_MAX_QUEUED_BYTES = 8L << 20;
   public static final int DEFAULT_MAX_PAYLOAD_BYTES = 4 << 20;
   public static final int DEFAULT_MAX_INBOUND_FRAME_BYTES = 64 << 10;
+  /** 0: the operating system's (auto-tuned) send buffer. */
+  public static final int DEFAULT_SOCKET_SEND_BUFFER_BYTES = 0;
+  public static final Duration DEFAULT_MIN_IDLE_TIMEOUT = Duration.ofSeconds(60);
+  public static final int DEFAULT_MAX_HTTP_THREADS = 64;
+  /** Jetty needs a few threads for its acceptor and selectors before it can serve anything. */
+  public static final int MIN_HTTP_THREADS = 8;
   /** Go clients (eCapture's own, eCaptureQ's backend) read at most 32 MiB per frame. */
   public static final int MAX_PAYLOAD_LIMIT = 30 << 20;
-  public static final int DEFAULT_MAX_REPLAY_EVENTS = 1000;
-  public static final Duration DEFAULT_MAX_REPLAY_AGE = Duration.ofHours(1);
   public static final List<String> DEFAULT_ORIGIN_HOSTS =
       List.of("localhost", "127.0.0.1", "[::1]", "::1", "tauri.localhost");
+  public static final boolean DEFAULT_ALLOW_MISSING_ORIGIN = true;
+  public static final boolean DEFAULT_START_FROM_LATEST = true;
+  public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(500);
+  public static final Duration DEFAULT_ASSIGNMENT_REFRESH = Duration.ofSeconds(30);
+  public static final Duration DEFAULT_MISSING_TOPIC_RETRY = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_METADATA_TIMEOUT = Duration.ofSeconds(5);
+  public static final int DEFAULT_MAX_REPLAY_EVENTS = 1000;
+  public static final Duration DEFAULT_MAX_REPLAY_AGE = Duration.ofHours(1);
+  public static final Duration DEFAULT_REPLAY_READ_BUDGET = Duration.ofSeconds(10);
+  public static final int DEFAULT_MAX_QUEUED_REPLAYS = 16;
+
+  /** What {@link #toString()} prints instead of a secret. */
+  static final String MASK = "***";
+  /** Names of components and Kafka properties that hold secrets, lower case. */
+  private static final List<String> SECRET_WORDS =
+      List.of("password", "secret", "token", "jaas", "credential");
 
   public GatewayConfig {
     Objects.requireNonNull(listen, "listen");
@@ -107,32 +154,81 @@ public record GatewayConfig(
     }
     requireAtLeast(maxInboundFrameBytes, 1, "maxInboundFrameBytes");
     requireAtLeast(socketSendBufferBytes, 0, "socketSendBufferBytes");
+    requirePositive(minIdleTimeout, "minIdleTimeout");
+    requireAtLeast(maxHttpThreads, MIN_HTTP_THREADS, "maxHttpThreads");
     allowedOriginHosts = List.copyOf(allowedOriginHosts);
     requirePositive(pollTimeout, "pollTimeout");
     requirePositive(assignmentRefresh, "assignmentRefresh");
     requirePositive(missingTopicRetry, "missingTopicRetry");
+    requirePositive(metadataTimeout, "metadataTimeout");
     kafkaOverrides = Map.copyOf(kafkaOverrides);
     requireAtLeast(maxReplayEvents, 0, "maxReplayEvents");
     requirePositive(maxReplayAge, "maxReplayAge");
+    requirePositive(replayReadBudget, "replayReadBudget");
+    requireAtLeast(maxQueuedReplays, 1, "maxQueuedReplays");
     tlsKeyStorePassword = tlsKeyStorePassword == null ? "" : tlsKeyStorePassword;
     token = token == null ? "" : token.strip();
   }
 
-  /** Like the record's own, with the token redacted: configs end up in logs. */
+  /**
+   * How long a connection may neither read nor accept writes before it is closed: 4 heartbeat
+   * periods (a healthy client always accepts the heartbeats), at least {@link #minIdleTimeout()}.
+   */
+  public Duration idleTimeout() {
+    Duration idle = heartbeatInterval.multipliedBy(4);
+    return idle.compareTo(minIdleTimeout) > 0 ? idle : minIdleTimeout;
+  }
+
+  /**
+   * Like the record's own, with secrets masked, since configs end up in logs: the token and key
+   * store password ({@code none} when empty, else {@value #MASK}), any component whose name looks
+   * secret, and every {@link #kafkaOverrides()} value whose property Kafka types as a password or
+   * whose name looks secret ({@code sasl.jaas.config}, {@code *password*}, {@code *secret*}...).
+   */
   @Override
   public String toString() {
-    return "GatewayConfig[listen=" + listen + ", bootstrapServers=" + bootstrapServers
-        + ", replayLogs=" + replayLogs + ", heartbeatInterval=" + heartbeatInterval
-        + ", maxQueuedFrames=" + maxQueuedFrames + ", maxQueuedBytes=" + maxQueuedBytes
-        + ", maxPayloadBytes=" + maxPayloadBytes + ", maxInboundFrameBytes=" + maxInboundFrameBytes
-        + ", socketSendBufferBytes=" + socketSendBufferBytes
-        + ", allowedOriginHosts=" + allowedOriginHosts + ", allowMissingOrigin=" + allowMissingOrigin
-        + ", startFromLatest=" + startFromLatest + ", pollTimeout=" + pollTimeout
-        + ", assignmentRefresh=" + assignmentRefresh + ", missingTopicRetry=" + missingTopicRetry
-        + ", kafkaOverrides=" + kafkaOverrides.keySet()
-        + ", maxReplayEvents=" + maxReplayEvents + ", maxReplayAge=" + maxReplayAge
-        + ", tlsKeyStore=" + tlsKeyStore + ", tlsKeyStorePassword=***"
-        + ", token=" + (token.isEmpty() ? "none" : "***") + "]";
+    StringBuilder out = new StringBuilder("GatewayConfig[");
+    RecordComponent[] components = GatewayConfig.class.getRecordComponents();
+    for (int i = 0; i < components.length; i++) {
+      String name = components[i].getName();
+      Object value;
+      try {
+        value = components[i].getAccessor().invoke(this);
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException("cannot read component " + name, e);
+      }
+      out.append(i == 0 ? "" : ", ").append(name).append('=');
+      if (looksSecret(name)) {
+        out.append(value == null || value.toString().isEmpty() ? "none" : MASK);
+      } else if (value instanceof Map<?, ?> map) {
+        Map<String, String> shown = new TreeMap<>();
+        map.forEach((k, v) -> shown.put(String.valueOf(k),
+            isSecretKafkaProperty(String.valueOf(k)) ? MASK : String.valueOf(v)));
+        out.append(shown);
+      } else {
+        out.append(value);
+      }
+    }
+    return out.append(']').toString();
+  }
+
+  /** Whether a Kafka client property holds a secret: typed PASSWORD by Kafka, or named like one. */
+  static boolean isSecretKafkaProperty(String key) {
+    return KafkaPasswords.KEYS.contains(key) || looksSecret(key);
+  }
+
+  private static boolean looksSecret(String name) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    return SECRET_WORDS.stream().anyMatch(lower::contains);
+  }
+
+  /** The consumer properties Kafka itself types as passwords (key store keys, JAAS config...). */
+  private static final class KafkaPasswords {
+    static final Set<String> KEYS =
+        ConsumerConfig.configDef().configKeys().values().stream()
+            .filter(k -> k.type == ConfigDef.Type.PASSWORD)
+            .map(k -> k.name)
+            .collect(Collectors.toUnmodifiableSet());
   }
 
   /** All defaults: {@code ws://127.0.0.1:28257/} fed from {@code 127.0.0.1:9092}. */
@@ -166,7 +262,7 @@ public record GatewayConfig(
     }
   }
 
-  /** Mutable builder; {@link #build()} validates. */
+  /** Mutable builder starting from the defaults; {@link #build()} validates. */
   public static final class Builder {
     private InetSocketAddress listen = new InetSocketAddress(DEFAULT_HOST, DEFAULT_PORT);
     private String bootstrapServers = DEFAULT_BOOTSTRAP;
@@ -176,17 +272,22 @@ public record GatewayConfig(
     private long maxQueuedBytes = DEFAULT_MAX_QUEUED_BYTES;
     private int maxPayloadBytes = DEFAULT_MAX_PAYLOAD_BYTES;
     private int maxInboundFrameBytes = DEFAULT_MAX_INBOUND_FRAME_BYTES;
-    private int socketSendBufferBytes = 0;
+    private int socketSendBufferBytes = DEFAULT_SOCKET_SEND_BUFFER_BYTES;
+    private Duration minIdleTimeout = DEFAULT_MIN_IDLE_TIMEOUT;
+    private int maxHttpThreads = DEFAULT_MAX_HTTP_THREADS;
     private List<String> allowedOriginHosts = DEFAULT_ORIGIN_HOSTS;
-    private boolean allowMissingOrigin = true;
-    private boolean startFromLatest = true;
-    private Duration pollTimeout = Duration.ofMillis(500);
-    private Duration assignmentRefresh = Duration.ofSeconds(30);
-    private Duration missingTopicRetry = Duration.ofSeconds(1);
+    private boolean allowMissingOrigin = DEFAULT_ALLOW_MISSING_ORIGIN;
+    private boolean startFromLatest = DEFAULT_START_FROM_LATEST;
+    private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+    private Duration assignmentRefresh = DEFAULT_ASSIGNMENT_REFRESH;
+    private Duration missingTopicRetry = DEFAULT_MISSING_TOPIC_RETRY;
+    private Duration metadataTimeout = DEFAULT_METADATA_TIMEOUT;
     private Map<String, String> kafkaOverrides = Map.of();
     private int maxReplayEvents = DEFAULT_MAX_REPLAY_EVENTS;
     private Duration maxReplayAge = DEFAULT_MAX_REPLAY_AGE;
-    private java.nio.file.Path tlsKeyStore;
+    private Duration replayReadBudget = DEFAULT_REPLAY_READ_BUDGET;
+    private int maxQueuedReplays = DEFAULT_MAX_QUEUED_REPLAYS;
+    private Path tlsKeyStore;
     private String tlsKeyStorePassword = "";
     private String token = "";
 
@@ -202,15 +303,20 @@ public record GatewayConfig(
       maxPayloadBytes = c.maxPayloadBytes;
       maxInboundFrameBytes = c.maxInboundFrameBytes;
       socketSendBufferBytes = c.socketSendBufferBytes;
+      minIdleTimeout = c.minIdleTimeout;
+      maxHttpThreads = c.maxHttpThreads;
       allowedOriginHosts = c.allowedOriginHosts;
       allowMissingOrigin = c.allowMissingOrigin;
       startFromLatest = c.startFromLatest;
       pollTimeout = c.pollTimeout;
       assignmentRefresh = c.assignmentRefresh;
       missingTopicRetry = c.missingTopicRetry;
+      metadataTimeout = c.metadataTimeout;
       kafkaOverrides = c.kafkaOverrides;
       maxReplayEvents = c.maxReplayEvents;
       maxReplayAge = c.maxReplayAge;
+      replayReadBudget = c.replayReadBudget;
+      maxQueuedReplays = c.maxQueuedReplays;
       tlsKeyStore = c.tlsKeyStore;
       tlsKeyStorePassword = c.tlsKeyStorePassword;
       token = c.token;
@@ -267,6 +373,16 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder minIdleTimeout(Duration v) {
+      minIdleTimeout = v;
+      return this;
+    }
+
+    public Builder maxHttpThreads(int v) {
+      maxHttpThreads = v;
+      return this;
+    }
+
     public Builder allowedOriginHosts(List<String> v) {
       allowedOriginHosts = v;
       return this;
@@ -297,6 +413,11 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder metadataTimeout(Duration v) {
+      metadataTimeout = v;
+      return this;
+    }
+
     public Builder kafkaOverrides(Map<String, String> v) {
       kafkaOverrides = v;
       return this;
@@ -312,8 +433,18 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder replayReadBudget(Duration v) {
+      replayReadBudget = v;
+      return this;
+    }
+
+    public Builder maxQueuedReplays(int v) {
+      maxQueuedReplays = v;
+      return this;
+    }
+
     /** Serve TLS only, with this key store and password; null path for plain. */
-    public Builder tls(java.nio.file.Path keyStore, String password) {
+    public Builder tls(Path keyStore, String password) {
       tlsKeyStore = keyStore;
       tlsKeyStorePassword = password;
       return this;
@@ -335,15 +466,20 @@ public record GatewayConfig(
           maxPayloadBytes,
           maxInboundFrameBytes,
           socketSendBufferBytes,
+          minIdleTimeout,
+          maxHttpThreads,
           allowedOriginHosts,
           allowMissingOrigin,
           startFromLatest,
           pollTimeout,
           assignmentRefresh,
           missingTopicRetry,
+          metadataTimeout,
           kafkaOverrides,
           maxReplayEvents,
           maxReplayAge,
+          replayReadBudget,
+          maxQueuedReplays,
           tlsKeyStore,
           tlsKeyStorePassword,
           token);

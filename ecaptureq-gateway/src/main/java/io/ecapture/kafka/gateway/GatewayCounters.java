@@ -2,16 +2,20 @@ package io.ecapture.kafka.gateway;
 
 import java.util.concurrent.atomic.LongAdder;
 
-/** Gateway-wide counters, written from the consumer, selector and heartbeat threads. */
-final class GatewayCounters {
-  final LongAdder parsedRecords = new LongAdder();
-  final LongAdder logRecords = new LongAdder();
-  final LongAdder undecodableRecords = new LongAdder();
-  final LongAdder truncatedPayloads = new LongAdder();
-  final LongAdder framesSent = new LongAdder();
-  final LongAdder framesDropped = new LongAdder();
-  final LongAdder connectionsAccepted = new LongAdder();
-  final LongAdder handshakesRefused = new LongAdder();
-  final LongAdder malformedHandshakes = new LongAdder();
-  final LongAdder replayedEvents = new LongAdder();
+/**
+ * Gateway-wide counters, written from the consumer, Jetty, replay and heartbeat threads and read
+ * into {@link GatewayStats}. Each field is documented on the {@link GatewayStats} component of the
+ * same name. Public for the gateway's sub-packages only; not API.
+ */
+public final class GatewayCounters {
+  public final LongAdder parsedRecords = new LongAdder();
+  public final LongAdder logRecords = new LongAdder();
+  public final LongAdder undecodableRecords = new LongAdder();
+  public final LongAdder truncatedPayloads = new LongAdder();
+  public final LongAdder framesSent = new LongAdder();
+  public final LongAdder framesDropped = new LongAdder();
+  public final LongAdder connectionsAccepted = new LongAdder();
+  public final LongAdder handshakesRefused = new LongAdder();
+  public final LongAdder malformedHandshakes = new LongAdder();
+  public final LongAdder replayedEvents = new LongAdder();
 }

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.google.protobuf.ByteString;
-import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.common.TopicSetup;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;

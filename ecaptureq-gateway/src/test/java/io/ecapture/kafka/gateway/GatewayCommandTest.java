@@ -1,9 +1,12 @@
 package io.ecapture.kafka.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.proto.ecaptureq.LogType;
 import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -15,6 +18,31 @@ class GatewayCommandTest {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
     }
+  }
+
+  @Test
+  void commandOptionsBecomeTheConfig() {
+    GatewayCommand cmd = new GatewayCommand();
+    new CommandLine(cmd)
+        .parseArgs("--bootstrap", "k1:9092,k2:9092", "--listen", "0.0.0.0:0", "--replay-logs", "7",
+            "--heartbeat", "2", "--from-beginning");
+    GatewayConfig c = cmd.config();
+    assertEquals("k1:9092,k2:9092", c.bootstrapServers());
+    assertEquals(0, c.listen().getPort());
+    assertEquals(7, c.replayLogs());
+    assertEquals(Duration.ofSeconds(2), c.heartbeatInterval());
+    assertFalse(c.startFromLatest());
+    GatewayConfig defaults = new GatewayCommand().config();
+    assertEquals(GatewayConfig.defaults(), defaults);
+    assertEquals(Duration.ofMillis(1500), GatewayCommand.parseDuration("1.5s"));
+  }
+
+  @Test
+  void helpShowsTheConfigDefaults() {
+    // wrapped lines joined again
+    String usage = new CommandLine(new GatewayCommand()).getUsageMessage().replaceAll("\\s+", " ");
+    assertTrue(usage.contains("(default: " + GatewayConfig.DEFAULT_HEARTBEAT.toSeconds() + ")"), usage);
+    assertTrue(usage.contains("(default: " + GatewayConfig.DEFAULT_HOST + ":" + GatewayConfig.DEFAULT_PORT + ")"), usage);
   }
 
   @Test

@@ -1,15 +1,12 @@
 package io.ecapture.kafka.gateway;
 
-import io.ecapture.kafka.proto.parsed.MessageKind;
-
-import io.ecapture.kafka.proto.parsed.Protocol;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
-import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.common.TopicSetup;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
+import io.ecapture.kafka.gateway.wire.LogEntries;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.LogLevel;
@@ -18,7 +15,13 @@ import io.ecapture.kafka.proto.ecaptureq.Event;
 import io.ecapture.kafka.proto.ecaptureq.LogEntry;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
 import io.ecapture.kafka.proto.parsed.Endpoint;
+import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import io.ecapture.kafka.proto.parsed.Protocol;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -115,6 +118,15 @@ class GatewayKafkaIntegrationTest {
         assertEquals(event.getPayload().size(), event.getLength());
         assertEquals(1, gateway.stats().undecodableRecords());
         assertEquals(4, gateway.stats().assignedPartitions());
+
+        // /metrics: the gateway's own series and its consumer's (fetch rates, lag...)
+        String metrics = HttpClient.newHttpClient().send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gateway.port() + "/metrics")).build(),
+            HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(metrics.contains("\necaptureq_gateway_assigned_partitions 4.0\n"), metrics);
+        assertTrue(metrics.contains("\necaptureq_gateway_undecodable_records_total 1.0\n"), metrics);
+        assertTrue(metrics.contains("\nkafka_consumer_fetch_manager_metrics_"), metrics);
+        assertTrue(metrics.contains("client_id=\"ecaptureq-gateway-"), metrics);
       }
     }
   }

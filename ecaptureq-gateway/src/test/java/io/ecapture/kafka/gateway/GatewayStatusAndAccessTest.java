@@ -57,9 +57,9 @@ class GatewayStatusAndAccessTest {
 
         HttpResponse<String> metrics = get(gateway.port(), "/metrics?token=s3cret", null);
         assertEquals(200, metrics.statusCode());
-        assertTrue(metrics.body().contains("\necaptureq_gateway_clients 1\n"), metrics.body());
+        assertTrue(metrics.body().contains("\necaptureq_gateway_clients 1.0\n"), metrics.body());
         assertTrue(metrics.body().contains("# TYPE ecaptureq_gateway_frames_sent_total counter\n"));
-        assertTrue(metrics.body().contains("\necaptureq_gateway_frames_sent_total 2\n"), metrics.body());
+        assertTrue(metrics.body().contains("\necaptureq_gateway_frames_sent_total 2.0\n"), metrics.body());
         assertEquals(404, get(gateway.port(), "/other", "s3cret").statusCode());
       }
     }

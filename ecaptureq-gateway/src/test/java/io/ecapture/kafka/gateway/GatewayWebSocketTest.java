@@ -1,9 +1,5 @@
 package io.ecapture.kafka.gateway;
 
-import io.ecapture.kafka.proto.parsed.MessageKind;
-
-import io.ecapture.kafka.proto.parsed.Protocol;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,7 +8,9 @@ import com.google.protobuf.ByteString;
 import io.ecapture.kafka.proto.ecaptureq.Heartbeat;
 import io.ecapture.kafka.proto.ecaptureq.LogEntry;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
+import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import io.ecapture.kafka.proto.parsed.Protocol;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;

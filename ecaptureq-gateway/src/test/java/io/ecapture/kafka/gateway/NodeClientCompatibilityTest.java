@@ -1,23 +1,21 @@
 package io.ecapture.kafka.gateway;
 
-import io.ecapture.kafka.proto.parsed.MessageKind;
-
-import io.ecapture.kafka.proto.parsed.Protocol;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.proto.parsed.Endpoint;
+import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import io.ecapture.kafka.proto.parsed.Protocol;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The gateway read by a client on a different stack (Node's ws + protobufjs, schema written from
- * the reference field numbers, see src/test/node/client.mjs): replayed process logs, heartbeats
+ * The gateway read by a client on a different stack (Node's ws + protobufjs decoding with the
+ * project's ecaptureq.proto, see src/test/node/client.mjs): replayed process logs, heartbeats
  * with their counters, events with every field, and permessage-deflate, which ws offers by
  * default, negotiated.
  */

@@ -22,9 +22,15 @@ import org.junit.jupiter.api.Assumptions;
  * dependencies are pinned by the committed package-lock.json and installed with {@code npm ci}
  * when {@code node_modules} is missing. Without node or npm (or another required tool), a test
  * fails under CI (environment variable {@code CI} set) and is skipped with the reason otherwise.
+ *
+ * <p>Every script gets the absolute path of the project's {@code ecaptureq.proto} in {@code
+ * ECAPTUREQ_PROTO} and decodes with that schema (src/test/node/schema.mjs), never with a copy.
  */
 final class NodeScripts {
   static final Path DIR = Path.of("src/test/node").toAbsolutePath();
+  /** The eCaptureQ wire schema, resolved from this module's directory (the tests' working directory). */
+  static final Path ECAPTUREQ_PROTO =
+      Path.of("../proto/src/main/proto/ecaptureq.proto").toAbsolutePath().normalize();
   private static final long NPM_CI_TIMEOUT_S = 300;
 
   private NodeScripts() {}
@@ -83,7 +89,12 @@ final class NodeScripts {
     Run(String script, String... args) throws Exception {
       List<String> command = new ArrayList<>(List.of(node().toString(), script));
       command.addAll(List.of(args));
-      process = new ProcessBuilder(command).directory(DIR.toFile()).start();
+      if (!Files.isRegularFile(ECAPTUREQ_PROTO)) {
+        fail("the eCaptureQ schema is not at " + ECAPTUREQ_PROTO);
+      }
+      ProcessBuilder builder = new ProcessBuilder(command).directory(DIR.toFile());
+      builder.environment().put("ECAPTUREQ_PROTO", ECAPTUREQ_PROTO.toString());
+      process = builder.start();
       stdin = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
       Thread.ofPlatform().daemon().name("node-stdout").start(() -> pump(process.getInputStream(), lines, null));
       Thread.ofPlatform().daemon().name("node-stderr").start(() -> pump(process.getErrorStream(), null, stderr));

@@ -14,13 +14,13 @@ import java.nio.charset.StandardCharsets;
  * told to: the "slow client" whose unread data piles up at the gateway. A small receive buffer
  * makes the pile-up reach the gateway's queue quickly.
  */
-final class RawWsClient implements AutoCloseable {
+public final class RawWsClient implements AutoCloseable {
   private final Socket socket = new Socket();
   private final DataInputStream in;
 
   private final String responseHead;
 
-  RawWsClient(int port, int receiveBufferBytes) throws IOException {
+  public RawWsClient(int port, int receiveBufferBytes) throws IOException {
     this(port, receiveBufferBytes, "");
   }
 
@@ -85,7 +85,7 @@ final class RawWsClient implements AutoCloseable {
   record Frame(boolean compressed, byte[] payload) {}
 
   /** Reads the next data frame (control frames skipped) and decodes it as a LogEntry. */
-  LogEntry next() throws IOException {
+  public LogEntry next() throws IOException {
     Frame frame = nextFrame();
     if (frame.compressed()) {
       throw new IOException("compressed frame but no extension was negotiated");
