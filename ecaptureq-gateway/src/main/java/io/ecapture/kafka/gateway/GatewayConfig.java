@@ -26,7 +26,7 @@ import org.apache.kafka.common.config.ConfigDef;
  * @param bootstrapServers Kafka bootstrap servers; blank runs the gateway without a Kafka feed
  *     (only {@link Gateway#publish} feeds it). Default {@code 127.0.0.1:9092}.
  * @param replayLogs how many process-log lines a newly connected client receives first: the most
- *     recent ones (see {@link io.ecapture.kafka.gateway.feed.ReplayBuffer} for why not the first
+ *     recent ones (see {@link io.ecapture.kafka.gateway.session.ReplayBuffer} for why not the first
  *     ones). Default 128; 0 disables.
  * @param heartbeatInterval period of the per-connection heartbeat after the one sent at connect.
  *     Default 15 s as eCapture.

@@ -2,7 +2,6 @@ package io.ecapture.kafka.gateway.session;
 
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.gateway.GatewayCounters;
-import io.ecapture.kafka.gateway.feed.ReplayBuffer;
 import io.ecapture.kafka.gateway.wire.EventMapper;
 import io.ecapture.kafka.gateway.wire.LogEntries;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;

@@ -1,4 +1,4 @@
-package io.ecapture.kafka.gateway.feed;
+package io.ecapture.kafka.gateway.session;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.ecapture.kafka.gateway.feed;
+package io.ecapture.kafka.gateway.session;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
