@@ -57,14 +57,14 @@ public final class Fleet implements AutoCloseable {
   private void startAll() throws Exception {
     bootstrapServers = startBroker();
     TopicSetup.ensureTopics(bootstrapServers, config.partitions());
-    ProcessorConfig processorConfig = ProcessorConfig.defaults()
-        .withBootstrapServers(bootstrapServers)
-        .withStateDir(config.dataDir().resolve("streams"))
-        .withIdleFlush(config.idleFlush())
-        .withProcessingGuarantee(config.processingGuarantee());
-    for (Map.Entry<String, String> override : config.processorStreamsOverrides().entrySet()) {
-      processorConfig = processorConfig.withStreamsOverride(override.getKey(), override.getValue());
-    }
+    ProcessorConfig processorConfig = ProcessorConfig.builder()
+        .bootstrapServers(bootstrapServers)
+        .stateDir(config.dataDir().resolve("streams"))
+        .idleFlush(config.idleFlush())
+        .processingGuarantee(config.processingGuarantee())
+        .streamsOverrides(config.processorStreamsOverrides())
+        .statusPort(ProcessorConfig.STATUS_PORT_OFF)
+        .build();
     processor = remember(StreamsProcessor.start(processorConfig));
     gateway =
         remember(

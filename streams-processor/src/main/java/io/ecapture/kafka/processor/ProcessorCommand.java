@@ -1,9 +1,11 @@
 package io.ecapture.kafka.processor;
 
+import io.ecapture.kafka.common.RunUntilSignal;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,25 +33,30 @@ public final class ProcessorCommand implements Callable<Integer> {
       description = "exactly_once_v2 or at_least_once (default: ${DEFAULT-VALUE})")
   String processingGuarantee = ProcessorConfig.DEFAULT_PROCESSING_GUARANTEE;
 
-  @Option(names = "--state-dir", description = "state store directory (default: java.io.tmpdir/ecapture-processor)")
-  Path stateDir;
+  @Option(names = "--state-dir", description = "state store directory (default: ${DEFAULT-VALUE})")
+  Path stateDir = ProcessorConfig.DEFAULT_STATE_DIR;
+
+  @Option(names = "--status-port",
+      description = "loopback port of GET /status and GET /metrics; 0 any free port, -1 off "
+          + "(default: ${DEFAULT-VALUE})")
+  int statusPort = ProcessorConfig.DEFAULT_STATUS_PORT;
 
   @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
       description = "extra Kafka Streams / client property, repeatable "
           + "(e.g. consumer.session.timeout.ms=6000)")
-  java.util.Map<String, String> streamsProperties = new java.util.LinkedHashMap<>();
+  Map<String, String> streamsProperties = new LinkedHashMap<>();
 
   /** The config these options describe. */
   ProcessorConfig config() {
-    ProcessorConfig config = ProcessorConfig.defaults()
-        .withBootstrapServers(bootstrap)
-        .withApplicationId(applicationId)
-        .withIdleFlush(Duration.ofMillis(idleFlushMs))
-        .withProcessingGuarantee(processingGuarantee);
-    for (java.util.Map.Entry<String, String> property : streamsProperties.entrySet()) {
-      config = config.withStreamsOverride(property.getKey(), property.getValue());
-    }
-    return stateDir == null ? config : config.withStateDir(stateDir);
+    return ProcessorConfig.builder()
+        .bootstrapServers(bootstrap)
+        .applicationId(applicationId)
+        .idleFlush(Duration.ofMillis(idleFlushMs))
+        .processingGuarantee(processingGuarantee)
+        .stateDir(stateDir)
+        .statusPort(statusPort)
+        .streamsOverrides(streamsProperties)
+        .build();
   }
 
   /**
@@ -58,21 +65,7 @@ public final class ProcessorCommand implements Callable<Integer> {
    */
   @Override
   public Integer call() throws Exception {
-    StreamsProcessor.Handle handle = StreamsProcessor.start(config());
-    CountDownLatch closed = new CountDownLatch(1);
-    // closing inside the hook: the JVM waits for hooks, not for this thread
-    Thread hook = new Thread(() -> {
-      handle.close();
-      closed.countDown();
-    }, "processor-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      closed.await();
-    } catch (InterruptedException e) {
-      Runtime.getRuntime().removeShutdownHook(hook);
-      handle.close();
-      Thread.currentThread().interrupt();
-    }
+    RunUntilSignal.await("processor", StreamsProcessor.start(config()));
     return 0;
   }
 

@@ -2,6 +2,7 @@ package io.ecapture.kafka.processor;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
@@ -10,27 +11,35 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
- * Configuration of the streams processor. {@link #defaults()} gives a working single-node setup;
- * the {@code with*} methods return modified copies.
+ * Everything the streams processor needs, immutable. Start from {@link #defaults()} (a working
+ * single-node setup) or {@link #builder()}; every bound of the parsers and the reassembly is in
+ * {@link ProcessorLimits}.
  *
- * @param bootstrapServers Kafka bootstrap servers, default {@value #DEFAULT_BOOTSTRAP}
- * @param applicationId Kafka Streams application id (consumer group, internal topic prefix),
- *     default {@value #DEFAULT_APPLICATION_ID}
- * @param stateDir RocksDB state directory, default {@code <java.io.tmpdir>/ecapture-processor}
- * @param processingGuarantee {@code exactly_once_v2} (default) or {@code at_least_once}
+ * @param bootstrapServers Kafka bootstrap servers. Default {@value #DEFAULT_BOOTSTRAP}.
+ * @param applicationId Kafka Streams application id (consumer group, internal topic prefix).
+ *     Default {@value #DEFAULT_APPLICATION_ID}.
+ * @param stateDir RocksDB state directory. Default {@link #DEFAULT_STATE_DIR}, {@code
+ *     <java.io.tmpdir>/ecapture-processor}.
+ * @param processingGuarantee {@code exactly_once_v2} (default) or {@code at_least_once}.
  * @param idleFlush a direction with unparsed bytes is flushed after this much processing
- *     wall-clock time without new data (default 1 s); also the time a hole in the byte stream may
- *     stay open before it is declared a gap
+ *     wall-clock time without new data; also the time a hole in the byte stream may stay open
+ *     before it is declared a gap. Default 1 s.
  * @param connectionTtl per-connection state with nothing left to flush is dropped after this much
- *     inactivity (default 10 min) so connections whose close was never captured do not leak
- * @param statsInterval period of the one-line stats log (default 30 s)
- * @param streamThreads Kafka Streams threads (default 1)
- * @param startTimeout how long {@link StreamsProcessor#start} waits for the RUNNING state
- *     (default 60 s)
- * @param limits buffer bounds of the parsers and the reassembly
- * @param streamsOverrides raw Kafka Streams/client properties applied last (e.g. a short
- *     {@code consumer.session.timeout.ms} so a crashed instance's partitions move quickly);
- *     empty by default
+ *     inactivity, so connections whose close was never captured do not leak; at least {@code
+ *     idleFlush}. Default 10 min.
+ * @param statsInterval period of the one-line stats log. Default 30 s.
+ * @param streamThreads Kafka Streams threads. Default 1.
+ * @param startTimeout how long {@link StreamsProcessor#start} waits for the RUNNING state.
+ *     Default 60 s.
+ * @param limits buffer bounds of the parsers and the reassembly. Default {@link
+ *     ProcessorLimits#defaults()}.
+ * @param streamsOverrides raw Kafka Streams/client properties applied last (e.g. a short {@code
+ *     consumer.session.timeout.ms} so a crashed instance's partitions move quickly, or security
+ *     settings); empty by default. Their secret values never appear in {@link #toString()}.
+ * @param statusPort loopback port of the status server ({@code GET /status}, {@code GET
+ *     /metrics}, see {@link StatusServer}); 0 picks a free port ({@link
+ *     StreamsProcessor.Handle#statusPort()}), {@value #STATUS_PORT_OFF} serves none. Default
+ *     {@value #DEFAULT_STATUS_PORT}.
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -43,14 +52,27 @@ public record ProcessorConfig(
     int streamThreads,
     Duration startTimeout,
     ProcessorLimits limits,
-    Map<String, String> streamsOverrides) {
+    Map<String, String> streamsOverrides,
+    int statusPort) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final String DEFAULT_APPLICATION_ID = "ecapture-processor";
+  public static final Path DEFAULT_STATE_DIR =
+      Path.of(System.getProperty("java.io.tmpdir"), "ecapture-processor");
   public static final String DEFAULT_PROCESSING_GUARANTEE = StreamsConfig.EXACTLY_ONCE_V2;
+  public static final Duration DEFAULT_IDLE_FLUSH = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_CONNECTION_TTL = Duration.ofMinutes(10);
+  public static final Duration DEFAULT_STATS_INTERVAL = Duration.ofSeconds(30);
+  public static final int DEFAULT_STREAM_THREADS = 1;
+  public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
+  /** The processor's status port; the collector and the gateway use their neighbours. */
+  public static final int DEFAULT_STATUS_PORT = 28259;
+  /** {@link #statusPort()} value that serves no status endpoint. */
+  public static final int STATUS_PORT_OFF = -1;
   /** linger.ms of the processor's producer (Kafka Streams' own default is 100). */
   public static final int DEFAULT_PRODUCER_LINGER_MS = 20;
-  public static final Duration DEFAULT_IDLE_FLUSH = Duration.ofSeconds(1);
+  /** Kafka Streams' record cache: connection states hold unparsed bytes, most writes are saved. */
+  public static final long DEFAULT_STORE_CACHE_BYTES = 64L << 20;
 
   public ProcessorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -66,78 +88,41 @@ public record ProcessorConfig(
     if (idleFlush.isNegative() || idleFlush.isZero() || connectionTtl.compareTo(idleFlush) < 0) {
       throw new IllegalArgumentException("idleFlush must be > 0 and connectionTtl >= idleFlush");
     }
+    Objects.requireNonNull(statsInterval, "statsInterval");
+    Objects.requireNonNull(startTimeout, "startTimeout");
     if (streamThreads < 1) {
       throw new IllegalArgumentException("streamThreads must be >= 1");
     }
+    if (statusPort < STATUS_PORT_OFF || statusPort > 65535) {
+      throw new IllegalArgumentException(
+          "statusPort must be -1 (off), 0 (any) or a port: " + statusPort);
+    }
   }
 
+  /** All defaults. */
   public static ProcessorConfig defaults() {
-    return new ProcessorConfig(
-        DEFAULT_BOOTSTRAP,
-        DEFAULT_APPLICATION_ID,
-        Path.of(System.getProperty("java.io.tmpdir"), "ecapture-processor"),
-        DEFAULT_PROCESSING_GUARANTEE,
-        DEFAULT_IDLE_FLUSH,
-        Duration.ofMinutes(10),
-        Duration.ofSeconds(30),
-        1,
-        Duration.ofSeconds(60),
-        ProcessorLimits.defaults(),
-        Map.of());
+    return builder().build();
   }
 
-  public ProcessorConfig withBootstrapServers(String value) {
-    return new ProcessorConfig(value, applicationId, stateDir, processingGuarantee, idleFlush,
-        connectionTtl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
+  public static Builder builder() {
+    return new Builder();
   }
 
-  public ProcessorConfig withApplicationId(String value) {
-    return new ProcessorConfig(bootstrapServers, value, stateDir, processingGuarantee, idleFlush,
-        connectionTtl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
   }
 
-  public ProcessorConfig withStateDir(Path value) {
-    return new ProcessorConfig(bootstrapServers, applicationId, value, processingGuarantee,
-        idleFlush, connectionTtl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
-  }
-
-  public ProcessorConfig withProcessingGuarantee(String value) {
-    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, value, idleFlush,
-        connectionTtl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
-  }
-
-  public ProcessorConfig withIdleFlush(Duration value) {
-    Duration ttl = connectionTtl.compareTo(value) < 0 ? value : connectionTtl;
-    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        value, ttl, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
-  }
-
-  public ProcessorConfig withConnectionTtl(Duration value) {
-    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        idleFlush, value, statsInterval, streamThreads, startTimeout, limits, streamsOverrides);
-  }
-
-  public ProcessorConfig withStatsInterval(Duration value) {
-    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        idleFlush, connectionTtl, value, streamThreads, startTimeout, limits, streamsOverrides);
-  }
-
-  public ProcessorConfig withLimits(ProcessorLimits value) {
-    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        idleFlush, connectionTtl, statsInterval, streamThreads, startTimeout, value, streamsOverrides);
-  }
-
-  public ProcessorConfig withStreamThreads(int value) {
-    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        idleFlush, connectionTtl, statsInterval, value, startTimeout, limits, streamsOverrides);
-  }
-
-  /** A copy with {@code key=value} added to {@link #streamsOverrides()}. */
-  public ProcessorConfig withStreamsOverride(String key, String value) {
-    Map<String, String> overrides = new java.util.HashMap<>(streamsOverrides);
-    overrides.put(key, value);
-    return new ProcessorConfig(bootstrapServers, applicationId, stateDir, processingGuarantee,
-        idleFlush, connectionTtl, statsInterval, streamThreads, startTimeout, limits, overrides);
+  /** Like the record's own, with the values of secret {@link #streamsOverrides()} masked. */
+  @Override
+  public String toString() {
+    return "ProcessorConfig[bootstrapServers=" + bootstrapServers
+        + ", applicationId=" + applicationId + ", stateDir=" + stateDir
+        + ", processingGuarantee=" + processingGuarantee + ", idleFlush=" + idleFlush
+        + ", connectionTtl=" + connectionTtl + ", statsInterval=" + statsInterval
+        + ", streamThreads=" + streamThreads + ", startTimeout=" + startTimeout
+        + ", limits=" + limits + ", streamsOverrides=" + SecretConfigs.masked(streamsOverrides)
+        + ", statusPort=" + statusPort + "]";
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -158,12 +143,132 @@ public record ProcessorConfig(
     props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizedRecordHandler.class);
     // a connection's state (unparsed bytes of both directions) may exceed 1 MiB; the changelog
-    // topic allows MAX_STATE_RECORD_BYTES (StreamsProcessor), so the producer must too
+    // topic allows maxStateRecordBytes (StreamsProcessor), so the producer must too
     props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-        StreamsProcessor.MAX_STATE_RECORD_BYTES);
+        limits.maxStateRecordBytes());
     // connection states hold unparsed bytes: a larger record cache saves most store writes
-    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L << 20);
+    props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, DEFAULT_STORE_CACHE_BYTES);
     props.putAll(streamsOverrides);
     return props;
+  }
+
+  /** Mutable builder; {@link #build()} validates. */
+  public static final class Builder {
+    private String bootstrapServers = DEFAULT_BOOTSTRAP;
+    private String applicationId = DEFAULT_APPLICATION_ID;
+    private Path stateDir = DEFAULT_STATE_DIR;
+    private String processingGuarantee = DEFAULT_PROCESSING_GUARANTEE;
+    private Duration idleFlush = DEFAULT_IDLE_FLUSH;
+    private Duration connectionTtl = DEFAULT_CONNECTION_TTL;
+    private Duration statsInterval = DEFAULT_STATS_INTERVAL;
+    private int streamThreads = DEFAULT_STREAM_THREADS;
+    private Duration startTimeout = DEFAULT_START_TIMEOUT;
+    private ProcessorLimits limits = ProcessorLimits.defaults();
+    private Map<String, String> streamsOverrides = new LinkedHashMap<>();
+    private int statusPort = DEFAULT_STATUS_PORT;
+
+    private Builder() {}
+
+    private Builder(ProcessorConfig c) {
+      bootstrapServers = c.bootstrapServers;
+      applicationId = c.applicationId;
+      stateDir = c.stateDir;
+      processingGuarantee = c.processingGuarantee;
+      idleFlush = c.idleFlush;
+      connectionTtl = c.connectionTtl;
+      statsInterval = c.statsInterval;
+      streamThreads = c.streamThreads;
+      startTimeout = c.startTimeout;
+      limits = c.limits;
+      streamsOverrides = new LinkedHashMap<>(c.streamsOverrides);
+      statusPort = c.statusPort;
+    }
+
+    public Builder bootstrapServers(String v) {
+      bootstrapServers = v;
+      return this;
+    }
+
+    public Builder applicationId(String v) {
+      applicationId = v;
+      return this;
+    }
+
+    public Builder stateDir(Path v) {
+      stateDir = v;
+      return this;
+    }
+
+    public Builder processingGuarantee(String v) {
+      processingGuarantee = v;
+      return this;
+    }
+
+    /** Also raises {@code connectionTtl} to {@code v} when lower (a state must flush first). */
+    public Builder idleFlush(Duration v) {
+      idleFlush = v;
+      if (v != null && connectionTtl.compareTo(v) < 0) {
+        connectionTtl = v;
+      }
+      return this;
+    }
+
+    public Builder connectionTtl(Duration v) {
+      connectionTtl = v;
+      return this;
+    }
+
+    public Builder statsInterval(Duration v) {
+      statsInterval = v;
+      return this;
+    }
+
+    public Builder streamThreads(int v) {
+      streamThreads = v;
+      return this;
+    }
+
+    public Builder startTimeout(Duration v) {
+      startTimeout = v;
+      return this;
+    }
+
+    public Builder limits(ProcessorLimits v) {
+      limits = v;
+      return this;
+    }
+
+    /** Replaces every override. */
+    public Builder streamsOverrides(Map<String, String> v) {
+      streamsOverrides = new LinkedHashMap<>(v);
+      return this;
+    }
+
+    /** Adds (or replaces) one raw Kafka Streams/client property. */
+    public Builder streamsOverride(String key, String value) {
+      streamsOverrides.put(key, value);
+      return this;
+    }
+
+    public Builder statusPort(int v) {
+      statusPort = v;
+      return this;
+    }
+
+    public ProcessorConfig build() {
+      return new ProcessorConfig(
+          bootstrapServers,
+          applicationId,
+          stateDir,
+          processingGuarantee,
+          idleFlush,
+          connectionTtl,
+          statsInterval,
+          streamThreads,
+          startTimeout,
+          limits,
+          streamsOverrides,
+          statusPort);
+    }
   }
 }

@@ -1,25 +1,59 @@
 package io.ecapture.kafka.processor;
 
 /**
- * Every buffer bound of the processor in one place. Each limit is checked before the data it
+ * Every bound of the processor in one place: what one connection direction may hold, what one
+ * message may carry, and what one task keeps in memory. Each limit is checked before the data it
  * guards is accumulated, so a hostile or broken peer costs at most these many bytes per
- * connection direction.
+ * connection direction. Start from {@link #defaults()} or {@link #builder()}.
  *
- * @param maxStartLineBytes longest HTTP/1 request or status line (Netty's default is 4096)
- * @param maxHeaderBytes largest HTTP/1 header block including the start line and trailers
- * @param maxBodyBytes body bytes kept per message; longer bodies are cut and flagged truncated
- *     with their original length
- * @param maxBufferedBytes unparsed in-order bytes kept per direction; past it the message in
- *     progress is emitted as it is (truncated) so the store never grows without bound
- * @param maxOutOfOrderBytes bytes held past a hole per direction; past it the hole is declared a
- *     gap at once instead of after the idle timeout
- * @param maxHttp2FrameBytes largest HTTP/2 frame accepted (RFC 9113 §4.2: 16384 unless the peer
- *     raised SETTINGS_MAX_FRAME_SIZE); larger frames are a framing error and resync the direction
- * @param maxRenderedBytes size of the display text ({@code rendered}) per message; a longer body
- *     is shown in part with a note of what was left out
+ * <p>Three kinds: per message and per direction (parsers and reassembly, from {@code
+ * maxStartLineBytes} to {@code maxInflateFactor}); per task in memory ({@code maxHpackDecoders}
+ * to {@code maxCachedStateBytes}: each object is rebuilt from the state store when needed, so
+ * these bound memory, not correctness); per connection in the store ({@code
+ * maxStateRecordBytes}).
  *
  * <p>The body and rendered limits keep every ParsedMessage well under Kafka's default 1 MiB
  * record limit (a body, plus raw bytes or headers, plus the rendered text).
+ *
+ * @param maxStartLineBytes longest HTTP/1 request or status line. Default 8 KiB (Netty's is 4096).
+ * @param maxHeaderBytes largest HTTP/1 header block including the start line and trailers, and
+ *     largest HTTP/2 header block (HEADERS + CONTINUATION, RFC 9113 §10.5.1) and decoded header
+ *     list. Default 64 KiB.
+ * @param maxBodyBytes body bytes kept per message (HTTP bodies, WebSocket payloads, gRPC messages,
+ *     unknown-data records); longer bodies are cut and flagged truncated with their original
+ *     length. Default 256 KiB.
+ * @param maxBufferedBytes unparsed in-order bytes kept per direction, and the open HTTP/2 stream
+ *     bodies of a direction together; past it the message in progress is emitted as it is
+ *     (truncated) so the store never grows without bound. Default 2 MiB.
+ * @param maxOutOfOrderBytes bytes held past a hole per direction; past it the hole is declared a
+ *     gap at once instead of after the idle timeout. Default 4 MiB.
+ * @param maxHttp2FrameBytes largest HTTP/2 frame accepted (RFC 9113 §4.2: 16384 unless the peer
+ *     raised SETTINGS_MAX_FRAME_SIZE); larger frames are a framing error and resync the direction.
+ *     Default 1 MiB.
+ * @param maxRenderedBytes size of the display text ({@code rendered}) per message; a longer body
+ *     is shown in part with a note of what was left out. Default 64 KiB.
+ * @param maxChunkSizeLineBytes longest HTTP/1 chunk-size line with its extensions (RFC 9112 §7.1);
+ *     longer is invalid. Default 1024.
+ * @param maxOpenStreams open HTTP/2 streams kept per direction (RFC 9113 §6.5.2 recommends
+ *     allowing at least 100 concurrent ones); past it the oldest is emitted as it is. Default 128.
+ * @param maxPendingRequests requests without a response kept per connection; past it the oldest
+ *     is dropped (its response then goes unpaired). Default 256.
+ * @param maxGrpcMessages length-prefixed gRPC messages listed per HTTP/2 stream; a stream of many
+ *     tiny messages must not blow up one record. Default 1024.
+ * @param maxHpackTableBytes largest HPACK dynamic table accepted (RFC 7541 §4.2 allows up to
+ *     2^32-1; we only observe, so whatever the encoder's peer allowed up to this). Default 1 MiB.
+ * @param maxInflateFactor a permessage-deflate message inflates to at most this many times
+ *     {@code maxBodyBytes} of work (decompression bombs stop there). Default 64.
+ * @param maxHpackDecoders HPACK decoders (one per connection direction) kept. Default 10 000.
+ * @param maxInflaters permessage-deflate inflaters (one per connection direction) kept. Default
+ *     4096.
+ * @param maxCachedStates connection states kept as protobuf builders in front of the store.
+ *     Default 10 000.
+ * @param maxCachedStateBytes serialized size of the cached states together. Default 32 MiB.
+ * @param maxStateRecordBytes largest changelog record (the state topic's {@code max.message.bytes}
+ *     and the producer's {@code max.request.size}): a connection state holds at most, per
+ *     direction, the unparsed, out-of-order and open-HTTP/2-stream bytes above (16 MiB with the
+ *     defaults). Default 32 MiB.
  */
 public record ProcessorLimits(
     int maxStartLineBytes,
@@ -28,7 +62,18 @@ public record ProcessorLimits(
     int maxBufferedBytes,
     int maxOutOfOrderBytes,
     int maxHttp2FrameBytes,
-    int maxRenderedBytes) {
+    int maxRenderedBytes,
+    int maxChunkSizeLineBytes,
+    int maxOpenStreams,
+    int maxPendingRequests,
+    int maxGrpcMessages,
+    long maxHpackTableBytes,
+    int maxInflateFactor,
+    int maxHpackDecoders,
+    int maxInflaters,
+    int maxCachedStates,
+    long maxCachedStateBytes,
+    int maxStateRecordBytes) {
 
   public static final int DEFAULT_MAX_START_LINE_BYTES = 8192;
   public static final int DEFAULT_MAX_HEADER_BYTES = 65536;
@@ -37,6 +82,19 @@ public record ProcessorLimits(
   public static final int DEFAULT_MAX_OUT_OF_ORDER_BYTES = 4 << 20;
   public static final int DEFAULT_MAX_HTTP2_FRAME_BYTES = 1 << 20;
   public static final int DEFAULT_MAX_RENDERED_BYTES = 64 << 10;
+  public static final int DEFAULT_MAX_CHUNK_SIZE_LINE_BYTES = 1024;
+  public static final int DEFAULT_MAX_OPEN_STREAMS = 128;
+  public static final int DEFAULT_MAX_PENDING_REQUESTS = 256;
+  public static final int DEFAULT_MAX_GRPC_MESSAGES = 1024;
+  public static final long DEFAULT_MAX_HPACK_TABLE_BYTES = 1L << 20;
+  public static final int DEFAULT_MAX_INFLATE_FACTOR = 64;
+  public static final int DEFAULT_MAX_HPACK_DECODERS = 10_000;
+  public static final int DEFAULT_MAX_INFLATERS = 4096;
+  public static final int DEFAULT_MAX_CACHED_STATES = 10_000;
+  public static final long DEFAULT_MAX_CACHED_STATE_BYTES = 32L << 20;
+  public static final int DEFAULT_MAX_STATE_RECORD_BYTES = 32 << 20;
+  /** RFC 7541 §4.2 / RFC 9113 §6.5.2: the HPACK table size before any update. */
+  private static final long HPACK_DEFAULT_TABLE_BYTES = 4096;
 
   public ProcessorLimits {
     if (maxStartLineBytes <= 0 || maxHeaderBytes < maxStartLineBytes || maxBodyBytes <= 0) {
@@ -47,17 +105,189 @@ public record ProcessorLimits(
       throw new IllegalArgumentException(
           "maxBufferedBytes must hold a header block; HTTP/2 frames >= 16384, rendered >= 1024");
     }
+    if (maxChunkSizeLineBytes < 3 || maxOpenStreams < 1 || maxPendingRequests < 1
+        || maxGrpcMessages < 1 || maxInflateFactor < 1 || maxHpackDecoders < 1 || maxInflaters < 1
+        || maxCachedStates < 1 || maxCachedStateBytes < 1) {
+      throw new IllegalArgumentException(
+          "counts and factors must be positive, chunk-size lines >= 3");
+    }
+    if (maxHpackTableBytes < HPACK_DEFAULT_TABLE_BYTES) {
+      throw new IllegalArgumentException(
+          "maxHpackTableBytes must hold the default 4096-byte table");
+    }
+    if (maxStateRecordBytes < 1 << 20) {
+      throw new IllegalArgumentException("maxStateRecordBytes must be >= Kafka's default 1 MiB");
+    }
   }
 
   /** The documented defaults above. */
   public static ProcessorLimits defaults() {
-    return new ProcessorLimits(
-        DEFAULT_MAX_START_LINE_BYTES,
-        DEFAULT_MAX_HEADER_BYTES,
-        DEFAULT_MAX_BODY_BYTES,
-        DEFAULT_MAX_BUFFERED_BYTES,
-        DEFAULT_MAX_OUT_OF_ORDER_BYTES,
-        DEFAULT_MAX_HTTP2_FRAME_BYTES,
-        DEFAULT_MAX_RENDERED_BYTES);
+    return builder().build();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder starting from these limits. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** Mutable builder; {@link #build()} validates. */
+  public static final class Builder {
+    private int maxStartLineBytes = DEFAULT_MAX_START_LINE_BYTES;
+    private int maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+    private int maxBodyBytes = DEFAULT_MAX_BODY_BYTES;
+    private int maxBufferedBytes = DEFAULT_MAX_BUFFERED_BYTES;
+    private int maxOutOfOrderBytes = DEFAULT_MAX_OUT_OF_ORDER_BYTES;
+    private int maxHttp2FrameBytes = DEFAULT_MAX_HTTP2_FRAME_BYTES;
+    private int maxRenderedBytes = DEFAULT_MAX_RENDERED_BYTES;
+    private int maxChunkSizeLineBytes = DEFAULT_MAX_CHUNK_SIZE_LINE_BYTES;
+    private int maxOpenStreams = DEFAULT_MAX_OPEN_STREAMS;
+    private int maxPendingRequests = DEFAULT_MAX_PENDING_REQUESTS;
+    private int maxGrpcMessages = DEFAULT_MAX_GRPC_MESSAGES;
+    private long maxHpackTableBytes = DEFAULT_MAX_HPACK_TABLE_BYTES;
+    private int maxInflateFactor = DEFAULT_MAX_INFLATE_FACTOR;
+    private int maxHpackDecoders = DEFAULT_MAX_HPACK_DECODERS;
+    private int maxInflaters = DEFAULT_MAX_INFLATERS;
+    private int maxCachedStates = DEFAULT_MAX_CACHED_STATES;
+    private long maxCachedStateBytes = DEFAULT_MAX_CACHED_STATE_BYTES;
+    private int maxStateRecordBytes = DEFAULT_MAX_STATE_RECORD_BYTES;
+
+    private Builder() {}
+
+    private Builder(ProcessorLimits l) {
+      maxStartLineBytes = l.maxStartLineBytes;
+      maxHeaderBytes = l.maxHeaderBytes;
+      maxBodyBytes = l.maxBodyBytes;
+      maxBufferedBytes = l.maxBufferedBytes;
+      maxOutOfOrderBytes = l.maxOutOfOrderBytes;
+      maxHttp2FrameBytes = l.maxHttp2FrameBytes;
+      maxRenderedBytes = l.maxRenderedBytes;
+      maxChunkSizeLineBytes = l.maxChunkSizeLineBytes;
+      maxOpenStreams = l.maxOpenStreams;
+      maxPendingRequests = l.maxPendingRequests;
+      maxGrpcMessages = l.maxGrpcMessages;
+      maxHpackTableBytes = l.maxHpackTableBytes;
+      maxInflateFactor = l.maxInflateFactor;
+      maxHpackDecoders = l.maxHpackDecoders;
+      maxInflaters = l.maxInflaters;
+      maxCachedStates = l.maxCachedStates;
+      maxCachedStateBytes = l.maxCachedStateBytes;
+      maxStateRecordBytes = l.maxStateRecordBytes;
+    }
+
+    public Builder maxStartLineBytes(int v) {
+      maxStartLineBytes = v;
+      return this;
+    }
+
+    public Builder maxHeaderBytes(int v) {
+      maxHeaderBytes = v;
+      return this;
+    }
+
+    public Builder maxBodyBytes(int v) {
+      maxBodyBytes = v;
+      return this;
+    }
+
+    public Builder maxBufferedBytes(int v) {
+      maxBufferedBytes = v;
+      return this;
+    }
+
+    public Builder maxOutOfOrderBytes(int v) {
+      maxOutOfOrderBytes = v;
+      return this;
+    }
+
+    public Builder maxHttp2FrameBytes(int v) {
+      maxHttp2FrameBytes = v;
+      return this;
+    }
+
+    public Builder maxRenderedBytes(int v) {
+      maxRenderedBytes = v;
+      return this;
+    }
+
+    public Builder maxChunkSizeLineBytes(int v) {
+      maxChunkSizeLineBytes = v;
+      return this;
+    }
+
+    public Builder maxOpenStreams(int v) {
+      maxOpenStreams = v;
+      return this;
+    }
+
+    public Builder maxPendingRequests(int v) {
+      maxPendingRequests = v;
+      return this;
+    }
+
+    public Builder maxGrpcMessages(int v) {
+      maxGrpcMessages = v;
+      return this;
+    }
+
+    public Builder maxHpackTableBytes(long v) {
+      maxHpackTableBytes = v;
+      return this;
+    }
+
+    public Builder maxInflateFactor(int v) {
+      maxInflateFactor = v;
+      return this;
+    }
+
+    public Builder maxHpackDecoders(int v) {
+      maxHpackDecoders = v;
+      return this;
+    }
+
+    public Builder maxInflaters(int v) {
+      maxInflaters = v;
+      return this;
+    }
+
+    public Builder maxCachedStates(int v) {
+      maxCachedStates = v;
+      return this;
+    }
+
+    public Builder maxCachedStateBytes(long v) {
+      maxCachedStateBytes = v;
+      return this;
+    }
+
+    public Builder maxStateRecordBytes(int v) {
+      maxStateRecordBytes = v;
+      return this;
+    }
+
+    public ProcessorLimits build() {
+      return new ProcessorLimits(
+          maxStartLineBytes,
+          maxHeaderBytes,
+          maxBodyBytes,
+          maxBufferedBytes,
+          maxOutOfOrderBytes,
+          maxHttp2FrameBytes,
+          maxRenderedBytes,
+          maxChunkSizeLineBytes,
+          maxOpenStreams,
+          maxPendingRequests,
+          maxGrpcMessages,
+          maxHpackTableBytes,
+          maxInflateFactor,
+          maxHpackDecoders,
+          maxInflaters,
+          maxCachedStates,
+          maxCachedStateBytes,
+          maxStateRecordBytes);
+    }
   }
 }

@@ -1,28 +1,77 @@
 package io.ecapture.kafka.processor;
 
+import io.ecapture.kafka.common.Metrics;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of the processor, shared by every stream thread (hence {@link LongAdder}). Read by the
- * periodic stats line and by tests.
+ * periodic stats line, the status server ({@link #snapshot()}, {@link #registerWith}) and tests.
  */
 public final class ProcessorMetrics {
-  private final LongAdder recordsIn = new LongAdder();
-  private final LongAdder messagesOut = new LongAdder();
-  private final LongAdder deadLettered = new LongAdder();
-  private final LongAdder gaps = new LongAdder();
-  private final LongAdder duplicateChunks = new LongAdder();
-  private final LongAdder unknownMessages = new LongAdder();
-  private final LongAdder truncatedMessages = new LongAdder();
-  private final LongAdder evictedConnections = new LongAdder();
-  private final LongAdder resyncs = new LongAdder();
-  private final LongAdder processingErrors = new LongAdder();
-  private final LongAdder oversizedRecords = new LongAdder();
+  /** A counter and how it is exported: {@code ecapture_processor_<name>_total}. */
+  private record Named(String name, String help, LongAdder adder) {}
+
+  private final List<Named> all = new ArrayList<>();
+  private final LongAdder recordsIn = counter("records_in", "Raw records read from ecapture.raw.");
+  private final LongAdder messagesOut = counter("messages_out",
+      "Parsed messages produced to ecapture.parsed.");
+  private final LongAdder deadLettered = counter("dead_lettered",
+      "Raw records sent to ecapture.dlq.");
+  private final LongAdder gaps = counter("gaps",
+      "Holes in a direction's byte stream declared lost.");
+  private final LongAdder duplicateChunks = counter("duplicate_chunks",
+      "Chunks dropped as repeats of bytes already seen.");
+  private final LongAdder unknownMessages = counter("unknown_messages",
+      "Messages of unknown protocol (raw bytes).");
+  private final LongAdder truncatedMessages = counter("truncated_messages",
+      "Messages emitted cut (limit, idle flush, close, gap).");
+  private final LongAdder evictedConnections = counter("evicted_connections",
+      "Connection states dropped after the connection TTL.");
+  private final LongAdder resyncs = counter("resyncs",
+      "Times bytes at a direction's head were not a message of its protocol.");
+  private final LongAdder processingErrors = counter("processing_errors",
+      "Unexpected failures that reset one connection's state.");
+  private final LongAdder oversizedRecords = counter("oversized_records",
+      "Output records refused as too large and skipped.");
+  private final LongAdder http2ControlFrames = counter("http2_control_frames",
+      "HTTP/2 connection-management frames (SETTINGS, PING, GOAWAY, ...).");
+  private final LongAdder hpackTablesLost = counter("hpack_tables_lost",
+      "HPACK dynamic tables that became unknown.");
+  private final LongAdder webSocketInflateFailures = counter("websocket_inflate_failures",
+      "permessage-deflate messages that could not be inflated.");
+  private final LongAdder contextsRestored = counter("contexts_restored",
+      "HPACK tables and deflate windows rebuilt from the state store.");
   private final LongAdder openConnections = new LongAdder();
-  private final LongAdder http2ControlFrames = new LongAdder();
-  private final LongAdder hpackTablesLost = new LongAdder();
-  private final LongAdder webSocketInflateFailures = new LongAdder();
-  private final LongAdder contextsRestored = new LongAdder();
+
+  private LongAdder counter(String name, String help) {
+    LongAdder adder = new LongAdder();
+    all.add(new Named(name, help, adder));
+    return adder;
+  }
+
+  /** Every counter by its export name (without prefix and {@code _total}), in a fixed order. */
+  public Map<String, Long> snapshot() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    all.forEach(c -> out.put(c.name(), c.adder().sum()));
+    out.put("open_connections", openConnections());
+    return out;
+  }
+
+  /**
+   * Exposes every counter as {@code <prefix><name>_total} and the open connections as the gauge
+   * {@code <prefix>open_connections}.
+   */
+  public Metrics registerWith(Metrics metrics) {
+    for (Named c : all) {
+      metrics.counter(c.name() + "_total", c.help(), c.adder()::sum);
+    }
+    return metrics.gauge("open_connections", "Connections whose state this instance holds.",
+        this::openConnections);
+  }
 
   /** An HTTP/2 connection-management frame (SETTINGS, PING, GOAWAY, WINDOW_UPDATE, ...). */
   public void http2ControlFrame() {

@@ -5,6 +5,8 @@ import io.ecapture.kafka.processor.topology.TopologyNames;
 import io.ecapture.kafka.proto.ProtobufSerde;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.processor.state.ProcessorConnectionState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * </pre>
  *
  * Topics {@code ecapture.raw}, {@code ecapture.parsed} and {@code ecapture.dlq} must exist
- * before {@link #start}; the store's changelog topic is created by Kafka Streams.
+ * before {@link #start}; the store's changelog topic is created by Kafka Streams. A running app
+ * serves {@code /status} and {@code /metrics} on its loopback status port ({@link StatusServer}).
  */
 public final class StreamsProcessor {
   private static final Logger LOG = LoggerFactory.getLogger(StreamsProcessor.class);
@@ -37,12 +40,6 @@ public final class StreamsProcessor {
   /** Serde of the per-connection state store values (and its changelog). */
   public static final ProtobufSerde<ProcessorConnectionState> STATE_SERDE =
       new ProtobufSerde<>(ProcessorConnectionState.parser(), "ProcessorConnectionState");
-
-  /**
-   * Largest changelog record: a connection state holds at most, per direction, the unparsed,
-   * out-of-order and open-HTTP/2-stream bytes of {@link ProcessorLimits} (16 MiB with defaults).
-   */
-  public static final int MAX_STATE_RECORD_BYTES = 32 << 20;
 
   private StreamsProcessor() {}
 
@@ -60,7 +57,7 @@ public final class StreamsProcessor {
                 STATE_SERDE)
             .withCachingEnabled()
             .withLoggingEnabled(java.util.Map.of(
-                "max.message.bytes", Integer.toString(MAX_STATE_RECORD_BYTES)));
+                "max.message.bytes", Integer.toString(config.limits().maxStateRecordBytes())));
     Topology topology = new Topology();
     // raw bytes in: decoding happens in the processor so poison pills reach the DLQ with a reason
     topology.addSource(TopologyNames.SOURCE,
@@ -81,12 +78,25 @@ public final class StreamsProcessor {
    * Starts the app and returns once it is RUNNING, or after {@link ProcessorConfig#startTimeout()}
    * (the app keeps trying to reach the broker in the background; check {@link Handle#state()}).
    * A stream thread that dies is replaced, so a bad record or a broker hiccup never ends the app.
+   *
+   * @throws UncheckedIOException the status port ({@link ProcessorConfig#statusPort()}) could not
+   *     be bound; nothing was started then
    */
   public static Handle start(ProcessorConfig config) throws InterruptedException {
     ProcessorMetrics metrics = new ProcessorMetrics();
     java.util.Properties props = config.toStreamsProperties();
     props.put(OversizedRecordHandler.METRICS_CONFIG, metrics);
     KafkaStreams streams = new KafkaStreams(buildTopology(config, metrics), props);
+    StatusServer status = null;
+    if (config.statusPort() != ProcessorConfig.STATUS_PORT_OFF) {
+      try {
+        status = StatusServer.start(config.statusPort(), config.applicationId(), metrics, streams);
+      } catch (IOException e) {
+        streams.close();
+        throw new UncheckedIOException(
+            "processor status port 127.0.0.1:" + config.statusPort() + " not available", e);
+      }
+    }
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener((now, before) -> {
       LOG.info("processor state {} -> {}", before, now);
@@ -111,7 +121,7 @@ public final class StreamsProcessor {
       LOG.warn("processor not RUNNING after {} (state {}); continuing in the background",
           config.startTimeout(), streams.state());
     }
-    return new Handle(streams, metrics, stats);
+    return new Handle(streams, metrics, stats, status);
   }
 
   /** A running processor. {@link #close()} stops it and waits for a clean shutdown. */
@@ -119,11 +129,14 @@ public final class StreamsProcessor {
     private final KafkaStreams streams;
     private final ProcessorMetrics metrics;
     private final ScheduledExecutorService stats;
+    private final StatusServer status;
 
-    private Handle(KafkaStreams streams, ProcessorMetrics metrics, ScheduledExecutorService stats) {
+    private Handle(KafkaStreams streams, ProcessorMetrics metrics, ScheduledExecutorService stats,
+        StatusServer status) {
       this.streams = streams;
       this.metrics = metrics;
       this.stats = stats;
+      this.status = status;
     }
 
     public KafkaStreams.State state() {
@@ -134,6 +147,11 @@ public final class StreamsProcessor {
       return metrics;
     }
 
+    /** The bound status port (the configured one, or the one picked for 0), or -1 when off. */
+    public int statusPort() {
+      return status == null ? ProcessorConfig.STATUS_PORT_OFF : status.port();
+    }
+
     @Override
     public void close() {
       stats.shutdownNow();
@@ -141,6 +159,9 @@ public final class StreamsProcessor {
       // session timeout
       streams.close(CloseOptions.timeout(java.time.Duration.ofSeconds(30))
           .withGroupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP));
+      if (status != null) {
+        status.close();
+      }
       LOG.info("processor stopped: {}", metrics.summary());
     }
   }

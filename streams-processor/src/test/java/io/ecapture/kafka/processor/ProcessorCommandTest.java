@@ -2,6 +2,7 @@ package io.ecapture.kafka.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,6 +19,7 @@ class ProcessorCommandTest {
     assertEquals("ecapture-processor", config.applicationId());
     assertEquals("exactly_once_v2", config.processingGuarantee());
     assertEquals(Duration.ofSeconds(1), config.idleFlush());
+    assertEquals(28259, config.statusPort());
     assertEquals(ProcessorConfig.defaults(), config);
   }
 
@@ -25,13 +27,15 @@ class ProcessorCommandTest {
   void optionsReachTheConfig() {
     ProcessorCommand command = new ProcessorCommand();
     new CommandLine(command).parseArgs("--bootstrap", "10.1.1.1:9093", "--application-id", "p2",
-        "--idle-flush-ms", "250", "--processing-guarantee", "at_least_once", "--state-dir", "/var/lib/p");
+        "--idle-flush-ms", "250", "--processing-guarantee", "at_least_once",
+        "--state-dir", "/var/lib/p", "--status-port", "0");
     ProcessorConfig config = command.config();
     assertEquals("10.1.1.1:9093", config.bootstrapServers());
     assertEquals("p2", config.applicationId());
     assertEquals(Duration.ofMillis(250), config.idleFlush());
     assertEquals("at_least_once", config.processingGuarantee());
     assertEquals(Path.of("/var/lib/p"), config.stateDir());
+    assertEquals(0, config.statusPort());
     assertEquals("10.1.1.1:9093", config.toStreamsProperties().get("bootstrap.servers"));
   }
 
@@ -47,6 +51,21 @@ class ProcessorCommandTest {
     ProcessorCommand batching = new ProcessorCommand();
     new CommandLine(batching).parseArgs("--streams-property", "producer.linger.ms=100");
     assertEquals("100", batching.config().toStreamsProperties().get("producer.linger.ms"), "still overridable");
+  }
+
+  @Test
+  void theStatusServerCanBeTurnedOff() {
+    ProcessorCommand command = new ProcessorCommand();
+    new CommandLine(command).parseArgs("--status-port", "-1");
+    assertEquals(ProcessorConfig.STATUS_PORT_OFF, command.config().statusPort());
+  }
+
+  @Test
+  void helpShowsTheConfigDefaults() {
+    String usage = new CommandLine(new ProcessorCommand()).getUsageMessage();
+    assertTrue(usage.contains("default: " + ProcessorConfig.DEFAULT_STATUS_PORT + ")"), usage);
+    assertTrue(usage.contains("default: " + ProcessorConfig.DEFAULT_STATE_DIR + ")"), usage);
+    assertTrue(usage.contains("default: " + ProcessorConfig.DEFAULT_BOOTSTRAP + ")"), usage);
   }
 
   @Test

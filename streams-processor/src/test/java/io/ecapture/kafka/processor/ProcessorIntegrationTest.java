@@ -1,11 +1,14 @@
 package io.ecapture.kafka.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.google.protobuf.ByteString;
-import io.ecapture.kafka.embedded.EmbeddedKafka;
+import io.ecapture.kafka.common.Json;
 import io.ecapture.kafka.common.TopicSetup;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.processor.protocol.http2.Http2TestFrames;
 import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topic;
@@ -16,6 +19,11 @@ import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +31,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -40,7 +50,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The processor against a real single-node KRaft broker, with exactly-once processing. */
+/**
+ * The processor against a real single-node KRaft broker, with exactly-once processing: parsing,
+ * dead letters, restart from the changelog, and its status server ({@code /status}, {@code
+ * /metrics}) during the run.
+ */
 class ProcessorIntegrationTest {
   private static final Duration WAIT = Duration.ofSeconds(90);
   @TempDir static Path dir;
@@ -61,13 +75,16 @@ class ProcessorIntegrationTest {
 
   @Test
   void parsesDeadLettersAndResumesFromTheChangelogAfterARestart() throws Exception {
-    ProcessorConfig config = ProcessorConfig.defaults()
-        .withBootstrapServers(kafka.bootstrapServers())
-        .withApplicationId("it-processor")
-        .withStateDir(dir.resolve("state-1"))
-        .withStatsInterval(Duration.ofSeconds(2))
+    ProcessorConfig config = ProcessorConfig.builder()
+        .bootstrapServers(kafka.bootstrapServers())
+        .applicationId("it-processor")
+        .stateDir(dir.resolve("state-1"))
+        .statsInterval(Duration.ofSeconds(2))
+        .statusPort(0)
         // long enough that the half request waits across the restart instead of being flushed
-        .withIdleFlush(Duration.ofSeconds(60));
+        .idleFlush(Duration.ofSeconds(60))
+        .build();
+    int statusPort;
     String request1 = "GET /first HTTP/1.1\r\nHost: example.test\r\n\r\n";
     String response1 = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
     byte[] request2 = "POST /second HTTP/1.1\r\nHost: example.test\r\nContent-Length: 4\r\n\r\nbody"
@@ -125,13 +142,18 @@ class ProcessorIntegrationTest {
           Thread.sleep(50);
         }
         assertEquals(expectedRecords, handle.metrics().recordsIn());
+        statusPort = handle.statusPort();
+        assertStatusServed(statusPort, expectedRecords);
       }
+      // closed with the processor
+      assertThrows(IOException.class, () -> get(statusPort, "/status"));
       assertEquals("/first", before.get(0).getHttp().getPath());
       assertEquals(200, before.get(1).getHttp().getStatus());
       assertEquals(before.get(0).getPairId(), before.get(1).getPairId());
 
       // a fresh state directory: the half request must come back from the changelog topic
-      try (StreamsProcessor.Handle handle = StreamsProcessor.start(config.withStateDir(dir.resolve("state-2")))) {
+      try (StreamsProcessor.Handle handle = StreamsProcessor.start(
+          config.toBuilder().stateDir(dir.resolve("state-2")).build())) {
         send(producer, "c1", data("c1", Direction.WRITE, request1.length() + half,
             java.util.Arrays.copyOfRange(request2, half, request2.length)));
         producer.flush();
@@ -168,6 +190,54 @@ class ProcessorIntegrationTest {
         org.junit.jupiter.api.Assertions.assertArrayEquals(bigUnknown, restored.toByteArray());
         assertEquals(0, handle.metrics().oversizedRecords());
       }
+    }
+  }
+
+  /** GET /status and GET /metrics on 127.0.0.1 while the processor runs. */
+  private static void assertStatusServed(int port, long recordsIn) throws Exception {
+    assertTrue(port > 0, "bound to an ephemeral port: " + port);
+    HttpResponse<String> status = get(port, "/status");
+    assertEquals(200, status.statusCode());
+    assertEquals(Json.CONTENT_TYPE, status.headers().firstValue("Content-Type").orElseThrow());
+    JsonNode json = Json.tree(status.body());
+    assertEquals("processor", json.get("component").asText());
+    assertEquals("it-processor", json.get("applicationId").asText());
+    assertEquals("RUNNING", json.get("state").asText());
+    assertTrue(json.get("running").asBoolean());
+    assertEquals(recordsIn, json.get("counters").get("records_in").asLong());
+    assertEquals(1, json.get("counters").get("dead_lettered").asLong());
+    assertEquals(3, json.get("counters").get("open_connections").asLong(), "c1, c2, c3");
+
+    HttpResponse<String> metrics = get(port, "/metrics");
+    assertEquals(200, metrics.statusCode());
+    assertTrue(metrics.headers().firstValue("Content-Type").orElseThrow().startsWith("text/plain"));
+    String text = metrics.body();
+    assertEquals(recordsIn, sample(text, "ecapture_processor_records_in_total"));
+    assertEquals(1, sample(text, "ecapture_processor_dead_lettered_total"));
+    assertEquals(3, sample(text, "ecapture_processor_open_connections"));
+    assertEquals(1, sample(text, "ecapture_processor_running"));
+    for (String counter : new ProcessorMetrics().snapshot().keySet()) {
+      String name = "ecapture_processor_" + counter
+          + (counter.equals("open_connections") ? "" : "_total");
+      assertTrue(text.contains("\n" + name + " "), "missing " + name);
+    }
+    // Kafka Streams' own metrics, bridged: the client's thread count and the stream thread's
+    assertEquals(1, sample(text, "kafka_stream_metrics_alive_stream_threads"));
+    assertTrue(text.contains("\nkafka_stream_thread_metrics_process_total{"), "thread metrics");
+    assertEquals(404, get(port, "/nothing").statusCode());
+  }
+
+  /** The value of the first sample of {@code name} (with any labels) in Prometheus text. */
+  private static long sample(String text, String name) {
+    Matcher m = Pattern.compile("(?m)^" + name + "(?:\\{[^}]*})? (\\S+)$").matcher(text);
+    assertTrue(m.find(), name + " in\n" + text);
+    return (long) Double.parseDouble(m.group(1));
+  }
+
+  private static HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
+    try (HttpClient client = HttpClient.newHttpClient()) {
+      return client.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+          HttpResponse.BodyHandlers.ofString());
     }
   }
 

@@ -217,14 +217,16 @@ class ScaleOutIntegrationTest {
   }
 
   private ProcessorConfig config(String app, String instance) {
-    return ProcessorConfig.defaults()
-        .withBootstrapServers(kafka.bootstrapServers())
-        .withApplicationId(app)
-        .withStateDir(dir.resolve("state-" + app + "-" + instance))
-        .withIdleFlush(Duration.ofSeconds(60))
-        .withStreamsOverride("consumer.session.timeout.ms", "3000")
-        .withStreamsOverride("consumer.heartbeat.interval.ms", "500")
-        .withStreamsOverride("producer.transaction.timeout.ms", "5000");
+    return ProcessorConfig.builder()
+        .bootstrapServers(kafka.bootstrapServers())
+        .applicationId(app)
+        .stateDir(dir.resolve("state-" + app + "-" + instance))
+        .idleFlush(Duration.ofSeconds(60))
+        .statusPort(0) // several instances in one JVM
+        .streamsOverride("consumer.session.timeout.ms", "3000")
+        .streamsOverride("consumer.heartbeat.interval.ms", "500")
+        .streamsOverride("producer.transaction.timeout.ms", "5000")
+        .build();
   }
 
   private static void awaitRunning(StreamsProcessor.Handle handle) throws InterruptedException {
@@ -299,7 +301,7 @@ class ScaleOutIntegrationTest {
           "-Xmx512m", "-cp", System.getProperty("java.class.path"),
           ProcessorCommand.class.getName(),
           "--bootstrap", bootstrap, "--application-id", app,
-          "--state-dir", stateDir.toString(), "--idle-flush-ms", "60000"));
+          "--state-dir", stateDir.toString(), "--idle-flush-ms", "60000", "--status-port", "0"));
       for (String property : List.of("consumer.session.timeout.ms=3000",
           "consumer.heartbeat.interval.ms=500", "producer.transaction.timeout.ms=5000")) {
         command.add("--streams-property");

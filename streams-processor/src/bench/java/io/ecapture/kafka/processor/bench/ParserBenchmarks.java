@@ -4,7 +4,7 @@ import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.protocol.ParseContext;
 import io.ecapture.kafka.processor.protocol.ParseResult;
 import io.ecapture.kafka.processor.protocol.grpc.GrpcFrameParser;
-import io.ecapture.kafka.processor.protocol.http1.BodyDecoder;
+import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
 import io.ecapture.kafka.processor.protocol.http1.Http1Parser;
 import io.ecapture.kafka.processor.protocol.http2.Http2FrameParser;
 import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
@@ -67,7 +67,8 @@ public class ParserBenchmarks {
     final Http1Parser http1Parser = new Http1Parser(LIMITS);
     final Http2FrameParser http2Parser = new Http2FrameParser(LIMITS.maxHttp2FrameBytes(), LIMITS.maxBodyBytes());
     final WebSocketFrameParser webSocketParser = new WebSocketFrameParser(LIMITS.maxBodyBytes());
-    final GrpcFrameParser grpcParser = new GrpcFrameParser(LIMITS.maxBodyBytes());
+    final GrpcFrameParser grpcParser =
+        new GrpcFrameParser(LIMITS.maxBodyBytes(), LIMITS.maxGrpcMessages());
     final BodyDecoder bodyDecoder = new BodyDecoder(LIMITS.maxBodyBytes());
 
     @Setup
@@ -191,7 +192,8 @@ public class ParserBenchmarks {
   @Benchmark
   public int webSocketInflate(Inputs in, Bytes counter) {
     int out = 0;
-    try (MessageInflater inflater = new MessageInflater(LIMITS.maxBodyBytes(), 64L * LIMITS.maxBodyBytes())) {
+    try (MessageInflater inflater = new MessageInflater(LIMITS.maxBodyBytes(),
+        (long) LIMITS.maxInflateFactor() * LIMITS.maxBodyBytes())) {
       for (byte[] message : in.deflated) {
         out += inflater.inflate(message, true, false).bytes().length;
       }

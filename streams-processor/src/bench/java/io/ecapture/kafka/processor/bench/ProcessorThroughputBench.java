@@ -73,7 +73,7 @@ public final class ProcessorThroughputBench {
         // the processor's producer lingers less (for latency) than Kafka Streams' default 100 ms:
         // (c) and a second (b) alternate after it, so neither setting gets the warmer JIT
         Result c = brokerFull(brokerConfig(kafka.bootstrapServers(), dir, "bench-full-linger100")
-            .withStreamsOverride("producer.linger.ms", "100"), items.size());
+            .toBuilder().streamsOverride("producer.linger.ms", "100").build(), items.size());
         Result b2 = brokerFull(brokerConfig(kafka.bootstrapServers(), dir, "bench-full-2"), items.size());
         report("(b') full parse again", b2, items.size(), bytes);
         report("(c) full parse, producer linger 100 ms", c, items.size(), bytes);
@@ -107,8 +107,8 @@ public final class ProcessorThroughputBench {
   private static Result driverRun(String name, List<Workload.Item> items, boolean full)
       throws Exception {
     Path state = Files.createTempDirectory("bench-state");
-    ProcessorConfig config = ProcessorConfig.defaults().withStateDir(state)
-        .withProcessingGuarantee(StreamsConfig.AT_LEAST_ONCE);
+    ProcessorConfig config = ProcessorConfig.builder().stateDir(state)
+        .processingGuarantee(StreamsConfig.AT_LEAST_ONCE).build();
     Topology topology = full ? StreamsProcessor.buildTopology(config, new ProcessorMetrics())
         : passThrough(new AtomicLong());
     try (TopologyTestDriver driver = new TopologyTestDriver(topology, config.toStreamsProperties(),
@@ -180,11 +180,12 @@ public final class ProcessorThroughputBench {
   }
 
   private static ProcessorConfig brokerConfig(String bootstrap, Path dir, String app) {
-    return ProcessorConfig.defaults().withBootstrapServers(bootstrap).withApplicationId(app)
-        .withStateDir(dir.resolve(app)).withStatsInterval(Duration.ofHours(1))
+    return ProcessorConfig.builder().bootstrapServers(bootstrap).applicationId(app)
+        .stateDir(dir.resolve(app)).statsInterval(Duration.ofHours(1))
+        .statusPort(ProcessorConfig.STATUS_PORT_OFF)
         // the input is pre-loaded, so processing wall-clock time is not capture time: a long idle
         // flush keeps messages whose chunks are far apart in the topic from being cut
-        .withIdleFlush(Duration.ofSeconds(60));
+        .idleFlush(Duration.ofSeconds(60)).build();
   }
 
   private static Result brokerPassThrough(String bootstrap, Path dir, int records) throws Exception {

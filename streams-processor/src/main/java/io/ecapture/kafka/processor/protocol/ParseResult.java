@@ -7,8 +7,8 @@ package io.ecapture.kafka.processor.protocol;
  * @param message the message on SUCCESS, else null
  * @param consumed bytes of the input the message spans on SUCCESS
  * @param bytesStillExpected on a SUCCESS forced at end of input: how many more bytes the message
- *     announced (e.g. Content-Length) that are not in the input; the driver discards them when
- *     they arrive so they are not mistaken for a new message
+ *     announced (e.g. Content-Length) that are not in the input; the protocol's handler may have
+ *     the driver discard them when they arrive so they are not mistaken for a new message
  * @param bytesNeeded on NEEDS_MORE_DATA: the input length (from the message start) below which
  *     parsing again cannot progress, or 0 when unknown; lets the driver skip useless re-parses
  * @param error why the input is INVALID, else null

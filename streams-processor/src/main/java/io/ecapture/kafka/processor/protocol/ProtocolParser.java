@@ -1,9 +1,10 @@
 package io.ecapture.kafka.processor.protocol;
 
 /**
- * The framing of one application protocol over one direction of a byte stream. Implementations
- * are stateless over the bytes they are given (the driver keeps the bytes), so re-parsing a
- * buffer after more data arrived is always correct.
+ * The framing of one application protocol over one direction of a byte stream: detect a start,
+ * find a frame boundary (resync), parse one frame; the parser half of a {@link ProtocolHandler}.
+ * Implementations are stateless over the bytes they are given (the driver keeps the bytes), so
+ * re-parsing a buffer after more data arrived is always correct.
  *
  * <p>Contract of {@link #parse}: look at one message starting at {@code from}; answer SUCCESS
  * with the bytes it spans, NEEDS_MORE_DATA while the bytes are a valid prefix, or INVALID. With

@@ -2,6 +2,7 @@ package io.ecapture.kafka.processor.topology;
 
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.ProcessorMetrics;
+import io.ecapture.kafka.processor.protocol.ConnectionSession;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
@@ -45,10 +46,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private final ProcessorMetrics metrics;
   private final DirectionAssembler assembler;
   private final IdleIndex index = new IdleIndex();
-  /** Connection states kept as objects per task; past either bound the least recent goes. */
-  static final int STATE_CACHE_ENTRIES = 10_000;
-  static final long STATE_CACHE_BYTES = 32L << 20;
-  private final StateCache cache = new StateCache(STATE_CACHE_ENTRIES, STATE_CACHE_BYTES);
+  private final StateCache cache;
   private ProcessorContext<Object, Object> context;
   private KeyValueStore<String, ProcessorConnectionState> store;
   private long emitTimestamp;
@@ -58,6 +56,8 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     this.config = config;
     this.metrics = metrics;
     this.assembler = assembler;
+    this.cache = new StateCache(
+        config.limits().maxCachedStates(), config.limits().maxCachedStateBytes());
   }
 
   @Override
@@ -131,7 +131,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     ProcessorConnectionState.Builder state =
         loaded == null ? ProcessorConnectionState.newBuilder() : loaded;
     mergeIdentity(state, event);
-    ConnectionSession session = new ConnectionSession(key, state, this::forwardParsed);
+    ConnectionSession session = session(key, state);
     switch (event.getBodyCase()) {
       case DATA -> assembler.onChunk(session, event.getData().getDirection(), chunk(event), now);
       case CLOSE -> state.setClosed(true)
@@ -178,10 +178,10 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       index.remove(key);
       return;
     }
-    ConnectionSession session = new ConnectionSession(key, state, this::forwardParsed);
+    ConnectionSession session = session(key, state);
     for (Direction direction : List.of(Direction.WRITE, Direction.READ)) {
       ProcessorDirectionState.Builder dir = session.direction(direction);
-      if (DirectionAssembler.hasUnflushedBytes(dir) && now - dir.getLastActivityMs() >= idleMs) {
+      if (assembler.hasUnflushedBytes(dir) && now - dir.getLastActivityMs() >= idleMs) {
         assembler.flush(session, direction);
       }
     }
@@ -242,10 +242,10 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     }
   }
 
-  private static long oldestUnflushedActivity(ProcessorConnectionState.Builder state) {
+  private long oldestUnflushedActivity(ProcessorConnectionState.Builder state) {
     long oldest = Long.MAX_VALUE;
     for (ProcessorDirectionState.Builder dir : List.of(state.getReadBuilder(), state.getWriteBuilder())) {
-      if (DirectionAssembler.hasUnflushedBytes(dir)) {
+      if (assembler.hasUnflushedBytes(dir)) {
         oldest = Math.min(oldest, dir.getLastActivityMs());
       }
     }
@@ -275,6 +275,11 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     if (restored > 0) {
       LOG.info("restored {} connections from the state store", restored);
     }
+  }
+
+  private ConnectionSession session(String key, ProcessorConnectionState.Builder state) {
+    return new ConnectionSession(
+        key, state, this::forwardParsed, config.limits().maxPendingRequests());
   }
 
   private void forwardParsed(String connectionId, ParsedMessage message) {

@@ -3,9 +3,10 @@ package io.ecapture.kafka.processor.topology;
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
-import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.processor.protocol.ConnectionSession;
 import io.ecapture.kafka.processor.state.ProcessorChunk;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
+import io.ecapture.kafka.proto.capture.Direction;
 
 /**
  * Restores one direction's byte stream from chunks that may arrive out of order (events of
@@ -65,10 +66,10 @@ final class DirectionAssembler {
     extractor.extract(session, direction, true);
   }
 
-  /** Bytes, partial HTTP/2 streams or a partial WebSocket message that an idle flush would emit. */
-  static boolean hasUnflushedBytes(ProcessorDirectionState.Builder dir) {
-    return !dir.getBuffer().isEmpty() || dir.getOutOfOrderCount() > 0 || dir.getHttp2StreamsCount() > 0
-        || dir.hasWsMessage();
+  /** Bytes, or a protocol's partial message (HTTP/2 streams, WebSocket), an idle flush would emit. */
+  boolean hasUnflushedBytes(ProcessorDirectionState.Builder dir) {
+    return !dir.getBuffer().isEmpty() || dir.getOutOfOrderCount() > 0
+        || extractor.holdsPartialMessage(dir);
   }
 
   /** The connection is gone: drop its in-memory parser state (HPACK tables, inflaters). */

@@ -3,57 +3,42 @@ package io.ecapture.kafka.processor.topology;
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
+import io.ecapture.kafka.processor.protocol.ConnectionSession;
 import io.ecapture.kafka.processor.protocol.ParseResult;
 import io.ecapture.kafka.processor.protocol.ParseStatus;
-import io.ecapture.kafka.processor.protocol.ProtocolParser;
-import io.ecapture.kafka.processor.protocol.ParseContext;
-import io.ecapture.kafka.processor.protocol.ProtocolParser.Detection;
-import io.ecapture.kafka.processor.protocol.http1.Http1Message;
-import io.ecapture.kafka.processor.protocol.http2.Http2Frame;
-import io.ecapture.kafka.processor.protocol.http2.Http2FrameParser;
-import io.ecapture.kafka.processor.protocol.websocket.PerMessageDeflate;
-import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrame;
-import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import io.ecapture.kafka.processor.protocol.ProtocolHandler;
+import io.ecapture.kafka.processor.protocol.Span;
+import io.ecapture.kafka.processor.render.TextRenderer;
 import io.ecapture.kafka.processor.state.ProcessorChunk;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import java.util.Arrays;
 
 /**
- * The generic driver loop over one direction's in-order buffer: parse a message at the head,
- * emit it, consume its bytes, repeat. Bytes that are not a message are resynced past: they become
- * one PROTOCOL_UNKNOWN message up to the next plausible message start, emitted at once when such
- * a start follows, else when the direction ends (idle, close, gap) or the buffer limit is hit.
+ * The generic driver loop over one direction's in-order buffer: parse a frame at the head with
+ * the direction's protocol, let the protocol stitch it, consume its bytes, repeat. Which protocol
+ * that is, and every switch between protocols, is {@link ProtocolSelection}'s; what a protocol
+ * does with its frames is its {@link ProtocolHandler}'s. Nothing here knows a protocol.
  *
- * <p>Which parser applies is per direction, detected in a fixed order at the head of a direction
- * whose protocol is not known yet: the HTTP/2 client preface, an HTTP/2 SETTINGS frame at stream
- * offset 0 (a server's first bytes), then HTTP/1 (response, then request methods). WebSocket
- * framing applies once
- * the connection upgraded (RFC 6455 §4: a request with {@code Upgrade: websocket} switches its
- * direction at once, the {@code 101} response the other one; any other final response undoes
- * the request side's switch).
+ * <p>Bytes that are not a frame are resynced past (counted): they become one PROTOCOL_UNKNOWN
+ * message up to the next plausible frame start ({@link
+ * io.ecapture.kafka.processor.protocol.ProtocolParser#findBoundary}), emitted at once when such a
+ * start follows, else when the direction ends (idle, close, gap) or the buffer limit is hit. The
+ * rest of a frame forced out at the end of the input, which a handler chose to skip ({@code
+ * discard_remaining}), is dropped when it arrives; lost bytes (gaps) are never parsed around:
+ * {@link DirectionAssembler} flushes the buffer and tells the protocol ({@link #onGap}).
  */
 final class MessageExtractor {
-  private final ProtocolParser<Http1Message> http1;
-  private final ProtocolParser<WebSocketFrame> webSocket;
-  private final Http2FrameParser http2;
-  private final Http2StreamAssembler http2Streams;
-  private final WebSocketMessageAssembler webSocketMessages;
-  private final ParsedMessageFactory factory;
+  private final ProtocolRegistry registry;
+  private final ProtocolSelection selection;
   private final ProcessorLimits limits;
   private final ProcessorMetrics metrics;
 
-  MessageExtractor(ProtocolParser<Http1Message> http1, ProtocolParser<WebSocketFrame> webSocket,
-      Http2FrameParser http2, Http2StreamAssembler http2Streams,
-      WebSocketMessageAssembler webSocketMessages, ParsedMessageFactory factory,
-      ProcessorLimits limits, ProcessorMetrics metrics) {
-    this.webSocketMessages = webSocketMessages;
-    this.http1 = http1;
-    this.webSocket = webSocket;
-    this.http2 = http2;
-    this.http2Streams = http2Streams;
-    this.factory = factory;
+  MessageExtractor(ProtocolRegistry registry, ProcessorLimits limits, ProcessorMetrics metrics) {
+    this.registry = registry;
+    this.selection = new ProtocolSelection(registry);
     this.limits = limits;
     this.metrics = metrics;
   }
@@ -65,11 +50,8 @@ final class MessageExtractor {
   void extract(ConnectionSession session, Direction direction, boolean atEnd) {
     ProcessorDirectionState.Builder dir = session.direction(direction);
     int buffered = dir.getBuffer().size();
-    if (atEnd && dir.getProtocol() == Protocol.HTTP2 && buffered == 0) {
-      http2Streams.flushOpenStreams(session, direction);
-    }
     if (atEnd && buffered == 0) {
-      webSocketMessages.flushOpenMessage(session, direction);
+      endOfStream(session, direction);
     }
     if (buffered == 0
         || (!atEnd && buffered < dir.getParseNeedsBytes() && buffered < limits.maxBufferedBytes())) {
@@ -95,7 +77,7 @@ final class MessageExtractor {
         long margin = limits.maxStartLineBytes() + 16L;
         scanFrom = (int) Math.min(Math.max(1, knownUnknown - margin), buf.length);
       } else {
-        ParseResult<?> result = parseAndEmit(session, dir, direction, buf, pos, atEnd, full);
+        ParseResult<?> result = parseAndEmit(session, direction, buf, pos, atEnd, full);
         if (result.status() == ParseStatus.SUCCESS) {
           pos += result.consumed();
           continue;
@@ -106,12 +88,8 @@ final class MessageExtractor {
         }
         metrics.resync();
       }
-      ProtocolParser<?> parser = switch (dir.getProtocol()) {
-        case WEBSOCKET -> webSocket;
-        case HTTP2 -> http2;
-        default -> http1;
-      };
-      int boundary = parser.findBoundary(buf, Math.max(1, scanFrom), buf.length);
+      int boundary =
+          selection.current(dir).parser().findBoundary(buf, Math.max(1, scanFrom), buf.length);
       if (boundary > 0) {
         emitUnknown(session, dir, direction, buf, pos, boundary - pos);
         pos = boundary;
@@ -124,147 +102,63 @@ final class MessageExtractor {
       }
     }
     consume(dir, pos);
-    if (atEnd && dir.getProtocol() == Protocol.HTTP2) {
-      http2Streams.flushOpenStreams(session, direction);
-    }
     if (atEnd) {
-      webSocketMessages.flushOpenMessage(session, direction);
+      endOfStream(session, direction);
     }
   }
 
+  /** The connection is gone: every protocol drops its in-memory contexts of it. */
   void forget(String connectionId) {
-    http2Streams.forget(connectionId);
-    webSocketMessages.forget(connectionId);
+    registry.all().forEach(handler -> handler.forget(connectionId));
   }
 
   /** Drops every in-memory decoding context; each is rebuilt from the state store when needed. */
   void clearContexts() {
-    http2Streams.clearDecoders();
-    webSocketMessages.clearInflaters();
+    registry.all().forEach(ProtocolHandler::clearContexts);
   }
 
-  /** Bytes of the direction were lost: per-direction decoding contexts can no longer be trusted. */
+  /** Bytes of the direction were lost: its protocol's decoding contexts can no longer be trusted. */
   void onGap(ConnectionSession session, Direction direction) {
-    switch (session.direction(direction).getProtocol()) {
-      case HTTP2 -> http2Streams.tableLost(session, direction);
-      case WEBSOCKET -> webSocketMessages.contextLost(session, direction);
-      default -> {}
+    ProtocolHandler<?> locked = selection.locked(session.direction(direction));
+    if (locked != null) {
+      locked.gap(session, direction);
     }
   }
 
-  /** Parses one message at {@code pos} with the direction's parser and emits it on SUCCESS. */
-  private ParseResult<?> parseAndEmit(ConnectionSession session,
-      ProcessorDirectionState.Builder dir, Direction direction, byte[] buf, int pos, boolean atEnd,
-      boolean full) {
+  /** Whether the direction's state holds a partial message of any protocol. */
+  boolean holdsPartialMessage(ProcessorDirectionState.Builder dir) {
+    for (ProtocolHandler<?> handler : registry.all()) {
+      if (handler.holdsPartialMessage(dir)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** The direction ends: every protocol emits the partial messages it keeps in the state. */
+  private void endOfStream(ConnectionSession session, Direction direction) {
+    registry.all().forEach(handler -> handler.endOfStream(session, direction));
+  }
+
+  /** Parses one frame at {@code pos} with the protocol selected there, stitching it on SUCCESS. */
+  private ParseResult<?> parseAndEmit(ConnectionSession session, Direction direction, byte[] buf,
+      int pos, boolean atEnd, boolean full) {
     boolean end = atEnd || full;
-    if (dir.getProtocol() == Protocol.WEBSOCKET) {
-      ParseResult<WebSocketFrame> frame = webSocket.parse(buf, pos, buf.length, end, ParseContext.NONE);
-      if (frame.status() == ParseStatus.SUCCESS) {
-        emitWebSocket(session, dir, direction, pos, frame);
-      }
-      return frame;
-    }
-    if (dir.getProtocol() != Protocol.HTTP2) {
-      Detection h2 = detectHttp2(dir, buf, pos, end);
-      if (h2 == Detection.NEEDS_MORE_DATA) {
-        return ParseResult.needsMoreData();
-      }
-      if (h2 == Detection.MATCH) {
-        dir.setProtocol(Protocol.HTTP2);
-      }
-    }
-    if (dir.getProtocol() == Protocol.HTTP2) {
-      ParseResult<Http2Frame> frame = http2.parse(buf, pos, buf.length, end, ParseContext.NONE);
-      if (frame.status() == ParseStatus.SUCCESS) {
-        if (frame.bytesStillExpected() > 0) {
-          dir.setDiscardRemaining(frame.bytesStillExpected());
-        }
-        http2Streams.onFrame(session, direction, span(dir, direction, pos, frame.consumed()),
-            frame.message());
-      }
-      return frame;
-    }
-    ParseResult<Http1Message> http = http1.parse(buf, pos, buf.length, end,
+    ProtocolHandler<?> handler = selection.select(session.direction(direction), buf, pos, end);
+    return handler == null ? ParseResult.needsMoreData()
+        : parseAndEmit(handler, session, direction, buf, pos, end, full);
+  }
+
+  private <F> ParseResult<F> parseAndEmit(ProtocolHandler<F> handler, ConnectionSession session,
+      Direction direction, byte[] buf, int pos, boolean end, boolean full) {
+    ParseResult<F> result = handler.parser().parse(buf, pos, buf.length, end,
         () -> session.methodAwaitingResponse(direction));
-    if (http.status() == ParseStatus.SUCCESS) {
-      emitHttp(session, dir, direction, pos, http, full);
+    if (result.status() == ParseStatus.SUCCESS) {
+      Span span = span(session.direction(direction), direction, pos, result.consumed());
+      handler.emit(session, direction, span, result, full);
+      selection.afterFrame(session, direction, result.message());
     }
-    return http;
-  }
-
-  /**
-   * HTTP/2 at the head of a direction not known to be HTTP/2: the client preface anywhere a
-   * message may start, or a SETTINGS frame as the very first bytes of the stream.
-   */
-  private Detection detectHttp2(ProcessorDirectionState.Builder dir, byte[] buf, int pos,
-      boolean end) {
-    Detection preface = Http2FrameParser.matchPreface(buf, pos, buf.length);
-    if (preface == Detection.MATCH) {
-      return Detection.MATCH;
-    }
-    boolean streamStart = dir.getBufferOffset() + pos == 0 && !dir.getGapBefore();
-    Detection settings = streamStart ? http2.detect(buf, pos, buf.length) : Detection.NO_MATCH;
-    if (settings == Detection.MATCH) {
-      return Detection.MATCH;
-    }
-    boolean undecided = preface == Detection.NEEDS_MORE_DATA || settings == Detection.NEEDS_MORE_DATA;
-    return undecided && !end ? Detection.NEEDS_MORE_DATA : Detection.NO_MATCH;
-  }
-
-  private void emitWebSocket(ConnectionSession session, ProcessorDirectionState.Builder dir,
-      Direction direction, int pos, ParseResult<WebSocketFrame> result) {
-    ParsedMessageFactory.Span span = span(dir, direction, pos, result.consumed());
-    if (result.bytesStillExpected() > 0) {
-      dir.setDiscardRemaining(result.bytesStillExpected());
-    }
-    webSocketMessages.onFrame(session, direction, span, result.message());
-  }
-
-  private void emitHttp(ConnectionSession session, ProcessorDirectionState.Builder dir,
-      Direction direction, int pos, ParseResult<Http1Message> result, boolean cutForSize) {
-    ParsedMessageFactory.Span span = span(dir, direction, pos, result.consumed());
-    ParsedMessage.Builder message = factory.http1(session.connectionId(),
-        session.state().getIdentity(), span, result.message());
-    if (result.bytesStillExpected() > 0 && cutForSize) {
-      // cut for size: the rest of this body is dropped by design (counted as truncated). A body
-      // cut by an idle flush is not dropped: if the rest arrives it is shown as unknown data.
-      dir.setDiscardRemaining(result.bytesStillExpected());
-    }
-    if (message.getHttp().getBodyTruncated()) {
-      metrics.truncatedMessage();
-    }
-    metrics.messageOut();
-    Http1Message http = result.message();
-    if (http.request()) {
-      session.emitRequest(message, http.method());
-      if (asksForWebSocket(http)) {
-        dir.setProtocol(Protocol.WEBSOCKET); // frames may follow before the 101 is seen
-      }
-      return;
-    }
-    session.emitResponse(message, http.interim());
-    ProcessorDirectionState.Builder requestSide = session.direction(opposite(direction));
-    if (http.status() == 101 && asksForWebSocket(http)) {
-      // RFC 7692 §7.1: the 101 says which extension the server accepted, with its parameters
-      PerMessageDeflate deflate =
-          PerMessageDeflate.fromResponseHeader(http.header("Sec-WebSocket-Extensions"));
-      dir.setProtocol(Protocol.WEBSOCKET).setWsDeflate(deflate.enabled())
-          .setWsNoContextTakeover(deflate.serverNoContextTakeover());
-      requestSide.setProtocol(Protocol.WEBSOCKET).setWsDeflate(deflate.enabled())
-          .setWsNoContextTakeover(deflate.clientNoContextTakeover());
-    } else if (!http.interim() && requestSide.getProtocol() == Protocol.WEBSOCKET) {
-      // upgrade refused: still HTTP/1, and hints computed for WebSocket no longer hold
-      requestSide.setProtocol(Protocol.PROTOCOL_UNKNOWN).setUnknownPrefixBytes(0).setParseNeedsBytes(0);
-    }
-  }
-
-  private static boolean asksForWebSocket(Http1Message message) {
-    String upgrade = message.header("Upgrade");
-    return upgrade != null && upgrade.toLowerCase(java.util.Locale.ROOT).contains("websocket");
-  }
-
-  private static Direction opposite(Direction direction) {
-    return direction == Direction.READ ? Direction.WRITE : Direction.READ;
+    return result;
   }
 
   /** Unknown bytes, in pieces of at most the body limit so every record stays small. */
@@ -272,21 +166,25 @@ final class MessageExtractor {
       Direction direction, byte[] buf, int pos, int length) {
     for (int start = pos; start < pos + length; start += limits.maxBodyBytes()) {
       int piece = Math.min(limits.maxBodyBytes(), pos + length - start);
-      ParsedMessageFactory.Span span = span(dir, direction, start, piece);
+      Span span = span(dir, direction, start, piece);
       byte[] raw = Arrays.copyOfRange(buf, start, start + piece);
       metrics.unknownMessage();
       metrics.messageOut();
-      session.emitData(factory.unknown(session.connectionId(), session.state().getIdentity(), span, raw));
+      session.emitData(session.newMessage(span)
+          .setProtocol(Protocol.PROTOCOL_UNKNOWN)
+          .setKind(MessageKind.DATA)
+          .setRaw(ByteString.copyFrom(raw))
+          .setRendered(ByteString.copyFrom(TextRenderer.unknown(raw, limits.maxRenderedBytes()))));
     }
   }
 
   /** Position and capture times of buffer[pos, pos+length); clears the gap flag it reports. */
-  private static ParsedMessageFactory.Span span(ProcessorDirectionState.Builder dir,
-      Direction direction, int pos, int length) {
+  private static Span span(ProcessorDirectionState.Builder dir, Direction direction, int pos,
+      int length) {
     long start = dir.getBufferOffset() + pos;
     boolean gap = dir.getGapBefore();
     dir.setGapBefore(false);
-    return new ParsedMessageFactory.Span(direction, start, length, timeAt(dir, start),
+    return new Span(direction, start, length, timeAt(dir, start),
         timeAt(dir, start + Math.max(0, length - 1)), gap);
   }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.common.HexDump;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.protocol.ParseContext;
 import io.ecapture.kafka.processor.protocol.ParseResult;
@@ -11,17 +12,18 @@ import io.ecapture.kafka.processor.protocol.ParseStatus;
 import io.ecapture.kafka.processor.protocol.ProtocolParser;
 import io.ecapture.kafka.processor.protocol.grpc.GrpcFrame;
 import io.ecapture.kafka.processor.protocol.grpc.GrpcFrameParser;
-import io.ecapture.kafka.processor.protocol.http1.BodyDecoder;
-import io.ecapture.kafka.processor.protocol.http1.DecodedBody;
+import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
+import io.ecapture.kafka.processor.protocol.http.DecodedBody;
 import io.ecapture.kafka.processor.protocol.http1.Http1Message;
 import io.ecapture.kafka.processor.protocol.http1.Http1Parser;
+import io.ecapture.kafka.processor.protocol.http1.Http1Text;
 import io.ecapture.kafka.processor.protocol.http2.Http2Frame;
 import io.ecapture.kafka.processor.protocol.http2.Http2FrameParser;
 import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
 import io.ecapture.kafka.processor.protocol.websocket.PerMessageDeflate;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrame;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrameParser;
-import io.ecapture.kafka.processor.render.HexDump;
+import io.ecapture.kafka.processor.protocol.websocket.WebSocketText;
 import io.ecapture.kafka.processor.render.TextRenderer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -34,12 +36,15 @@ import org.junit.jupiter.api.Test;
  */
 class ParserFuzzTest {
   /** Small limits, so that arbitrary inputs reach them. */
-  static final ProcessorLimits LIMITS = new ProcessorLimits(256, 1024, 2048, 4096, 4096, 16384, 1024);
+  static final ProcessorLimits LIMITS = ProcessorLimits.builder().maxStartLineBytes(256)
+      .maxHeaderBytes(1024).maxBodyBytes(2048).maxBufferedBytes(4096).maxOutOfOrderBytes(4096)
+      .maxHttp2FrameBytes(16384).maxRenderedBytes(1024).build();
 
   private final Http1Parser http1 = new Http1Parser(LIMITS);
   private final Http2FrameParser http2 = new Http2FrameParser(LIMITS.maxHttp2FrameBytes(), LIMITS.maxBodyBytes());
   private final WebSocketFrameParser webSocket = new WebSocketFrameParser(LIMITS.maxBodyBytes());
-  private final GrpcFrameParser grpc = new GrpcFrameParser(LIMITS.maxBodyBytes());
+  private final GrpcFrameParser grpc = new GrpcFrameParser(LIMITS.maxBodyBytes(),
+      LIMITS.maxGrpcMessages());
   private final BodyDecoder bodies = new BodyDecoder(LIMITS.maxBodyBytes());
 
   @Test
@@ -55,7 +60,7 @@ class ParserFuzzTest {
       int headerBytes = message.headers().stream()
           .mapToInt(h -> h.name().length() + h.value().length()).sum();
       assertTrue(headerBytes <= LIMITS.maxHeaderBytes(), "headers kept: " + headerBytes);
-      assertNotNull(TextRenderer.http1(message, message.body(), LIMITS.maxRenderedBytes()));
+      assertNotNull(Http1Text.render(message, message.body(), LIMITS.maxRenderedBytes()));
     }
   }
 
@@ -76,7 +81,7 @@ class ParserFuzzTest {
       if (result.status() == ParseStatus.SUCCESS) {
         WebSocketFrame frame = result.message();
         assertTrue(frame.payload().length <= LIMITS.maxBodyBytes());
-        assertNotNull(TextRenderer.webSocket(frame, LIMITS.maxRenderedBytes()));
+        assertNotNull(WebSocketText.render(frame, LIMITS.maxRenderedBytes()));
       }
     });
   }
@@ -90,7 +95,7 @@ class ParserFuzzTest {
         assertTrue(result.message().payload().length <= LIMITS.maxBodyBytes());
       }
       GrpcFrameParser.Split split = grpc.split(data, true);
-      assertTrue(split.frames().size() <= GrpcFrameParser.MAX_MESSAGES);
+      assertTrue(split.frames().size() <= LIMITS.maxGrpcMessages());
     });
   }
 
@@ -107,7 +112,8 @@ class ParserFuzzTest {
   void inflatingArbitraryBytesNeverThrowsAndStaysBounded() {
     Fuzz.run(300, r -> {
       try (MessageInflater inflater =
-          new MessageInflater(LIMITS.maxBodyBytes(), 64L * LIMITS.maxBodyBytes())) {
+          new MessageInflater(LIMITS.maxBodyBytes(),
+              (long) LIMITS.maxInflateFactor() * LIMITS.maxBodyBytes())) {
         MessageInflater.Result result = inflater.inflate(input(r), r.nextBoolean(), r.nextBoolean());
         assertTrue(result.bytes().length <= LIMITS.maxBodyBytes());
         if (!result.ok()) {

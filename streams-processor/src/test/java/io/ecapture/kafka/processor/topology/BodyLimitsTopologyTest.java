@@ -3,26 +3,12 @@ package io.ecapture.kafka.processor.topology;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.ProcessorLimits;
-import io.ecapture.kafka.processor.ProcessorMetrics;
-import io.ecapture.kafka.processor.StreamsProcessor;
-import io.ecapture.kafka.proto.Serdes;
-import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,31 +17,20 @@ import org.junit.jupiter.api.io.TempDir;
 class BodyLimitsTopologyTest {
   private static final String CONN = "conn-limits";
   @TempDir Path stateDir;
-  private TopologyTestDriver driver;
-  private TestInputTopic<String, byte[]> raw;
-  private TestOutputTopic<String, ParsedMessage> parsed;
-  private final ProcessorMetrics metrics = new ProcessorMetrics();
+  private TopologyHarness harness;
   private final RawEvents events = new RawEvents(CONN);
 
   private void start(ProcessorLimits limits) {
-    ProcessorConfig config = ProcessorConfig.defaults()
-        .withStateDir(stateDir)
-        .withProcessingGuarantee(StreamsConfig.AT_LEAST_ONCE)
-        .withLimits(limits);
-    driver = new TopologyTestDriver(StreamsProcessor.buildTopology(config, metrics),
-        config.toStreamsProperties(), Instant.parse("2026-01-01T00:00:00Z"));
-    raw = driver.createInputTopic(Topics.RAW.name(), new StringSerializer(), new ByteArraySerializer());
-    parsed = driver.createOutputTopic(Topics.PARSED.name(), new StringDeserializer(),
-        Serdes.PARSED_MESSAGE.deserializer());
+    harness = new TopologyHarness(stateDir, limits);
   }
 
   @AfterEach
   void stop() {
-    driver.close();
+    harness.close();
   }
 
   private long send(long offset, String text) {
-    raw.pipeInput(CONN, events.data(Direction.READ, offset, text, offset).toByteArray());
+    harness.send(events.data(Direction.READ, offset, text, offset));
     return offset + text.length();
   }
 
@@ -63,14 +38,14 @@ class BodyLimitsTopologyTest {
   void theRestOfABodyDelayedPastTheIdleFlushIsShownNotDropped() {
     start(ProcessorLimits.defaults());
     long offset = send(0, "HTTP/1.1 200 OK\r\nContent-Length: 20\r\n\r\nfirst-half");
-    driver.advanceWallClockTime(Duration.ofSeconds(1));
-    ParsedMessage cut = parsed.readValue();
+    harness.idle(1000);
+    ParsedMessage cut = harness.parsed().readValue();
     assertTrue(cut.getHttp().getBodyTruncated());
     assertEquals("first-half", cut.getHttp().getBody().toStringUtf8());
 
     offset = send(offset, "secondhalf");
     send(offset, "HTTP/1.1 204 No Content\r\n\r\n");
-    List<ParsedMessage> out = parsed.readValuesToList();
+    List<ParsedMessage> out = harness.parsed().readValuesToList();
     assertEquals(2, out.size());
     assertEquals(Protocol.PROTOCOL_UNKNOWN, out.get(0).getProtocol());
     assertEquals("secondhalf", out.get(0).getRendered().toStringUtf8());
@@ -79,7 +54,9 @@ class BodyLimitsTopologyTest {
 
   @Test
   void aBodyLargerThanTheBufferIsCutOnceAndItsRestDiscarded() {
-    start(new ProcessorLimits(1024, 2048, 1000, 4096, 8192, 16384, 4096));
+    start(ProcessorLimits.builder().maxStartLineBytes(1024).maxHeaderBytes(2048).maxBodyBytes(1000)
+        .maxBufferedBytes(4096).maxOutOfOrderBytes(8192).maxHttp2FrameBytes(16384)
+        .maxRenderedBytes(4096).build());
     String body = "b".repeat(10_000);
     String response = "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
     long offset = 0;
@@ -88,12 +65,12 @@ class BodyLimitsTopologyTest {
     }
     send(offset, "HTTP/1.1 204 No Content\r\n\r\n");
 
-    List<ParsedMessage> out = parsed.readValuesToList();
+    List<ParsedMessage> out = harness.parsed().readValuesToList();
     assertEquals(2, out.size());
     assertTrue(out.get(0).getHttp().getBodyTruncated());
     assertEquals(10_000, out.get(0).getHttp().getBodyOriginalLength());
     assertEquals(1000, out.get(0).getHttp().getBody().size());
     assertEquals(204, out.get(1).getHttp().getStatus());
-    assertEquals(0, metrics.unknownMessages());
+    assertEquals(0, harness.metrics.unknownMessages());
   }
 }

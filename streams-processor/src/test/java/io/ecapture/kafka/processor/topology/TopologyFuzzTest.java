@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.ProcessorLimits;
+import io.ecapture.kafka.processor.protocol.http2.Http2Handler;
 import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.processor.state.ProcessorConnectionState;
@@ -31,7 +32,9 @@ import org.junit.jupiter.api.Test;
  */
 class TopologyFuzzTest {
   private static final ProcessorLimits LIMITS =
-      new ProcessorLimits(256, 1024, 2048, 4096, 4096, 16384, 1024);
+      ProcessorLimits.builder().maxStartLineBytes(256).maxHeaderBytes(1024).maxBodyBytes(2048)
+          .maxBufferedBytes(4096).maxOutOfOrderBytes(4096).maxHttp2FrameBytes(16384)
+          .maxRenderedBytes(1024).build();
   private static final AtomicInteger CONNECTIONS = new AtomicInteger();
   private static TopologyHarness harness;
   private static List<byte[][]> streams;
@@ -41,9 +44,10 @@ class TopologyFuzzTest {
 
   @BeforeAll
   static void start() throws IOException {
-    harness = new TopologyHarness(ProcessorConfig.defaults()
-        .withStateDir(Files.createTempDirectory("topology-fuzz"))
-        .withLimits(LIMITS));
+    harness = new TopologyHarness(ProcessorConfig.builder()
+        .stateDir(Files.createTempDirectory("topology-fuzz"))
+        .limits(LIMITS)
+        .build());
     Http2RealBytesTest.Exchange h2 = Http2RealBytesTest.buildExchange();
     WebSocketRealBytesTest.Exchange ws = WebSocketRealBytesTest.buildExchange();
     byte[] request = ("POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\nhello"
@@ -140,7 +144,7 @@ class TopologyFuzzTest {
       assertTrue(dir.getBuffer().size() <= LIMITS.maxBufferedBytes(), "buffer " + dir.getBuffer().size());
       long waiting = dir.getOutOfOrderList().stream().mapToLong(c -> c.getPayload().size()).sum();
       assertTrue(waiting <= LIMITS.maxOutOfOrderBytes(), "out of order " + waiting);
-      assertTrue(dir.getHttp2StreamsCount() <= Http2StreamAssembler.MAX_OPEN_STREAMS);
+      assertTrue(dir.getHttp2StreamsCount() <= LIMITS.maxOpenStreams());
       long bodies = 0;
       for (ProcessorHttp2Stream stream : dir.getHttp2StreamsList()) {
         assertTrue(stream.getBody().size() <= LIMITS.maxBodyBytes());
@@ -155,13 +159,13 @@ class TopologyFuzzTest {
       long tableSize = dir.getHpackEntriesList().stream()
           .mapToLong(h -> h.getName().length() + h.getValue().length() + 32).sum();
       long tableMax = dir.hasHpackTableMaxSize()
-          ? Integer.toUnsignedLong(dir.getHpackTableMaxSize()) : PersistedHpackTable.DEFAULT_MAX_SIZE;
+          ? Integer.toUnsignedLong(dir.getHpackTableMaxSize()) : Http2Handler.DEFAULT_HPACK_TABLE_SIZE;
       assertTrue(tableSize <= tableMax, "HPACK table " + tableSize + " > " + tableMax);
-      assertTrue(tableMax <= HpackDecoders.MAX_TABLE_SIZE, "HPACK table size " + tableMax);
+      assertTrue(tableMax <= LIMITS.maxHpackTableBytes(), "HPACK table size " + tableMax);
       assertTrue(dir.getWsInflateWindow().size() <= MessageInflater.WINDOW_BYTES,
           "deflate window " + dir.getWsInflateWindow().size());
     }
-    assertTrue(state.getPendingRequestsCount() <= ConnectionSession.MAX_PENDING_REQUESTS);
+    assertTrue(state.getPendingRequestsCount() <= LIMITS.maxPendingRequests());
   }
 
   private static List<int[]> chunks(int length, int[] cuts) {

@@ -1,19 +1,21 @@
 package io.ecapture.kafka.processor.topology;
 
 import io.ecapture.kafka.processor.ProcessorConfig;
+import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.StreamsProcessor;
+import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
@@ -25,31 +27,49 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 
-/** The real topology in a TopologyTestDriver, with helpers to feed whole byte streams. */
+/**
+ * The real topology in a TopologyTestDriver (at_least_once, idle flush 1 s, connection TTL
+ * 5 min, wall clock starting 2026-01-01T00:00:00Z), with helpers to feed whole byte streams.
+ */
 final class TopologyHarness implements AutoCloseable {
   final ProcessorMetrics metrics = new ProcessorMetrics();
   final ProcessorConfig config;
   private final TopologyTestDriver driver;
   private final TestInputTopic<String, byte[]> raw;
   private final TestOutputTopic<String, ParsedMessage> parsed;
+  private final TestOutputTopic<byte[], byte[]> dlq;
 
   TopologyHarness(Path stateDir) {
-    this(ProcessorConfig.defaults().withStateDir(stateDir));
+    this(ProcessorConfig.builder().stateDir(stateDir).build());
+  }
+
+  TopologyHarness(Path stateDir, ProcessorLimits limits) {
+    this(ProcessorConfig.builder().stateDir(stateDir).limits(limits).build());
   }
 
   TopologyHarness(ProcessorConfig base) {
-    config = base.withProcessingGuarantee(StreamsConfig.AT_LEAST_ONCE)
-        .withIdleFlush(Duration.ofSeconds(1))
-        .withConnectionTtl(Duration.ofMinutes(5));
+    config = base.toBuilder()
+        .processingGuarantee(StreamsConfig.AT_LEAST_ONCE)
+        .idleFlush(Duration.ofSeconds(1))
+        .connectionTtl(Duration.ofMinutes(5))
+        .build();
     driver = new TopologyTestDriver(StreamsProcessor.buildTopology(config, metrics),
         config.toStreamsProperties(), Instant.parse("2026-01-01T00:00:00Z"));
     raw = driver.createInputTopic(Topics.RAW.name(), new StringSerializer(), new ByteArraySerializer());
     parsed = driver.createOutputTopic(Topics.PARSED.name(), new StringDeserializer(),
         Serdes.PARSED_MESSAGE.deserializer());
+    dlq = driver.createOutputTopic(Topics.DLQ.name(), new ByteArrayDeserializer(),
+        new ByteArrayDeserializer());
   }
 
+  /** One event, keyed by its connection id as the collector keys it. */
   void send(RawEvent event) {
     raw.pipeInput(event.getConnectionId(), event.toByteArray());
+  }
+
+  /** Any bytes (or none) under any key: what a broken producer could write. */
+  void sendRaw(String key, byte[] value) {
+    raw.pipeInput(key, value);
   }
 
   /** {@code bytes} of one direction as chunks cut at {@code cuts} (ascending stream offsets). */
@@ -68,8 +88,23 @@ final class TopologyHarness implements AutoCloseable {
     driver.advanceWallClockTime(duration);
   }
 
+  void idle(long millis) {
+    idle(Duration.ofMillis(millis));
+  }
+
+  /** Every parsed message since the last call. */
   List<ParsedMessage> output() {
     return parsed.readValuesToList();
+  }
+
+  /** The parsed-message topic, for one-by-one reads. */
+  TestOutputTopic<String, ParsedMessage> parsed() {
+    return parsed;
+  }
+
+  /** The dead-letter topic. */
+  TestOutputTopic<byte[], byte[]> dlq() {
+    return dlq;
   }
 
   KeyValueStore<String, ProcessorConnectionState> store() {

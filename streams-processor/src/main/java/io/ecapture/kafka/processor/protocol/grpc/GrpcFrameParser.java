@@ -7,18 +7,24 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * gRPC's length-prefixed messages inside one HTTP/2 stream body. The flag byte must be 0 or 1
+ * gRPC's length-prefixed messages inside one HTTP/2 stream body (gRPC over HTTP/2,
+ * "Length-Prefixed-Message"). The flag byte must be 0 or 1
  * (other values are reserved: INVALID). Stateless: one message per parse.
  */
 public final class GrpcFrameParser implements ProtocolParser<GrpcFrame> {
   private static final int PREFIX = 5;
-  /** Messages listed per stream; a stream of many tiny messages must not blow up one record. */
-  public static final int MAX_MESSAGES = 1024;
 
   private final int maxPayloadBytes;
+  private final int maxMessages;
 
-  public GrpcFrameParser(int maxPayloadBytes) {
+  /**
+   * @param maxPayloadBytes payload bytes kept per message
+   * @param maxMessages messages {@link #split} lists per stream; a stream of many tiny messages
+   *     must not blow up one record
+   */
+  public GrpcFrameParser(int maxPayloadBytes, int maxMessages) {
     this.maxPayloadBytes = maxPayloadBytes;
+    this.maxMessages = maxMessages;
   }
 
   @Override
@@ -70,7 +76,7 @@ public final class GrpcFrameParser implements ProtocolParser<GrpcFrame> {
     List<GrpcFrame> frames = new ArrayList<>();
     int pos = 0;
     while (pos < body.length) {
-      if (frames.size() >= MAX_MESSAGES) {
+      if (frames.size() >= maxMessages) {
         return new Split(frames, true);
       }
       ParseResult<GrpcFrame> result = parse(body, pos, body.length, true, ParseContext.NONE);

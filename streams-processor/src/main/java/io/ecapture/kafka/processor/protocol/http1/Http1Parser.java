@@ -35,7 +35,6 @@ public final class Http1Parser implements ProtocolParser<Http1Message> {
     ascii("GET "), ascii("POST "), ascii("PUT "), ascii("DELETE "), ascii("HEAD "),
     ascii("OPTIONS "), ascii("PATCH "), ascii("CONNECT "), ascii("TRACE ")
   };
-  private static final int MAX_CHUNK_SIZE_LINE = 1024;
 
   private final ProcessorLimits limits;
 
@@ -228,9 +227,9 @@ public final class Http1Parser implements ProtocolParser<Http1Message> {
     BodyCollector body = new BodyCollector(limits.maxBodyBytes());
     int pos = bodyStart;
     while (true) {
-      int eol = indexOf(data, pos, Math.min(to, pos + MAX_CHUNK_SIZE_LINE), (byte) '\n');
+      int eol = indexOf(data, pos, Math.min(to, pos + limits.maxChunkSizeLineBytes()), (byte) '\n');
       if (eol < 0) {
-        if (to - pos >= MAX_CHUNK_SIZE_LINE) {
+        if (to - pos >= limits.maxChunkSizeLineBytes()) {
           return ParseResult.invalid("chunk-size line too long");
         }
         return incompleteChunked(atEnd, start, headers, body, from, to);

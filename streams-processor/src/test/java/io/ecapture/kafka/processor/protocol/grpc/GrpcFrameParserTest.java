@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.processor.ProcessorLimits;
 import java.util.HexFormat;
 import org.junit.jupiter.api.Test;
 
 class GrpcFrameParserTest {
-  private final GrpcFrameParser parser = new GrpcFrameParser(4);
+  private final GrpcFrameParser parser =
+      new GrpcFrameParser(4, ProcessorLimits.DEFAULT_MAX_GRPC_MESSAGES);
 
   @Test
   void splitsLengthPrefixedMessagesAndCutsPayloadsAtTheLimit() {
@@ -36,6 +38,14 @@ class GrpcFrameParserTest {
   void aReservedFlagStopsTheSplitFlagged() {
     GrpcFrameParser.Split split = parser.split(HexFormat.of().parseHex("0000000001610700000000"), true);
     assertEquals(1, split.frames().size());
+    assertTrue(split.truncated());
+  }
+
+  @Test
+  void aStreamOfMoreMessagesThanTheBoundIsListedUpToItFlagged() {
+    byte[] body = HexFormat.of().parseHex("0000000000".repeat(5));
+    GrpcFrameParser.Split split = new GrpcFrameParser(4, 3).split(body, true);
+    assertEquals(3, split.frames().size());
     assertTrue(split.truncated());
   }
 }

@@ -133,7 +133,9 @@ class Http1ParserTest {
 
   @Test
   void bodyOverTheLimitIsCutButFullyConsumed() {
-    ProcessorLimits small = new ProcessorLimits(4096, 8192, 4, 8192, 8192, 16384, 65536);
+    ProcessorLimits small = ProcessorLimits.builder().maxStartLineBytes(4096).maxHeaderBytes(8192)
+        .maxBodyBytes(4).maxBufferedBytes(8192).maxOutOfOrderBytes(8192).maxHttp2FrameBytes(16384)
+        .maxRenderedBytes(65536).build();
     byte[] data = bytes("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n0123456789");
     ParseResult<Http1Message> result = new Http1Parser(small).parse(data, 0, data.length, false, ctx("GET"));
     assertEquals(ParseStatus.SUCCESS, result.status());
@@ -178,7 +180,9 @@ class Http1ParserTest {
 
   @Test
   void oversizedHeaderBlockIsInvalidInsteadOfBufferedForever() {
-    ProcessorLimits small = new ProcessorLimits(64, 128, 1024, 1024, 1024, 16384, 65536);
+    ProcessorLimits small = ProcessorLimits.builder().maxStartLineBytes(64).maxHeaderBytes(128)
+        .maxBodyBytes(1024).maxBufferedBytes(1024).maxOutOfOrderBytes(1024)
+        .maxHttp2FrameBytes(16384).maxRenderedBytes(65536).build();
     String request = "GET / HTTP/1.1\r\nX-Fill: " + "a".repeat(200);
     byte[] data = bytes(request);
     assertEquals(ParseStatus.INVALID, new Http1Parser(small).parse(data, 0, data.length, false, ctx(null)).status());

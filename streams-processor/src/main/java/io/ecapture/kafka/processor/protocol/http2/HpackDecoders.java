@@ -1,5 +1,7 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.http2;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
@@ -11,9 +13,7 @@ import io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * HPACK decoders (RFC 7541), one per connection direction: Netty's decoder in memory, its
@@ -25,38 +25,45 @@ import java.util.Map;
  * <p>"Table unknown" remains for real losses: a block that was lost or broke off restarts the
  * table empty (see {@link Http2StreamAssembler#tableLost}); later blocks that refer to entries
  * from before fail and are flagged, never resolved to wrong fields.
+ *
+ * <p>At most {@code maxDecoders} decoders stay in memory per task (a Caffeine cache, evicting
+ * synchronously on the caller's thread; which decoder goes is Caffeine's choice, not strictly the
+ * least recently used): an evicted one is rebuilt from the state when needed, so eviction costs
+ * time, never correctness.
  */
 final class HpackDecoders {
-  /** Decoders kept per task; the least recently used one is dropped (and rebuilt when needed). */
-  static final int MAX_DECODERS = 10_000;
-  /** We only observe: accept whatever table size the encoder's peer allowed (§4.2 bound 2^32-1). */
-  static final long MAX_TABLE_SIZE = 1L << 20;
   /** Netty's own header list limit is off (its maximum): the limit is applied here. */
   private static final long NETTY_HEADER_LIST_LIMIT = 0xffffffffL;
 
   private final long maxHeaderListBytes;
+  private final long maxTableSize;
   private final ProcessorMetrics metrics;
-  private final LinkedHashMap<String, Slot> decoders =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Slot> eldest) {
-          return size() > MAX_DECODERS;
-        }
-      };
+  private final Cache<String, Slot> decoders;
 
   /** A decoder and the state version its table equals. */
   private static final class Slot {
-    final RecordingDecoder decoder = new RecordingDecoder();
+    final RecordingDecoder decoder;
     long version;
 
-    Slot(long version) {
+    Slot(long maxTableSize, long version) {
+      this.decoder = new RecordingDecoder(maxTableSize);
       this.version = version;
     }
   }
 
-  HpackDecoders(long maxHeaderListBytes, ProcessorMetrics metrics) {
+  /**
+   * @param maxHeaderListBytes decoded header lists larger than this are not shown (RFC 7541 §4.1
+   *     sizes)
+   * @param maxTableSize largest dynamic table accepted: we only observe, so whatever table size
+   *     the encoder's peer allowed up to this (§4.2 bound 2^32-1)
+   * @param maxDecoders decoders kept in memory
+   */
+  HpackDecoders(long maxHeaderListBytes, long maxTableSize, int maxDecoders,
+      ProcessorMetrics metrics) {
     this.maxHeaderListBytes = maxHeaderListBytes;
+    this.maxTableSize = maxTableSize;
     this.metrics = metrics;
+    this.decoders = Caffeine.newBuilder().maximumSize(maxDecoders).executor(Runnable::run).build();
   }
 
   /**
@@ -77,11 +84,11 @@ final class HpackDecoders {
   Decoded decode(String connectionId, Direction direction, ProcessorDirectionState.Builder dir,
       int streamId, byte[] block) {
     String key = key(connectionId, direction);
-    Slot slot = decoders.get(key);
+    Slot slot = decoders.getIfPresent(key);
     if (slot == null || slot.version != dir.getHpackTableVersion()) {
       slot = restore(dir);
       if (slot == null) {
-        decoders.remove(key);
+        decoders.invalidate(key);
         return new Decoded(null, true);
       }
       decoders.put(key, slot);
@@ -91,7 +98,7 @@ final class HpackDecoders {
     try {
       fields = ((FieldRecorder) slot.decoder.decodeHeaders(streamId, buffer)).fields;
     } catch (Http2Exception | RuntimeException e) {
-      decoders.remove(key);
+      decoders.invalidate(key);
       return new Decoded(null, true);
     } finally {
       buffer.release();
@@ -100,7 +107,7 @@ final class HpackDecoders {
     HpackTableChanges changes = HpackTableChanges.scan(block);
     if (changes == null || 2 * changes.fields() != fields.size()) {
       // cannot happen for a block Netty decoded; if it does, the copy in the state is unknown
-      decoders.remove(key);
+      decoders.invalidate(key);
       return new Decoded(headers, true);
     }
     if (!changes.none()) {
@@ -112,19 +119,19 @@ final class HpackDecoders {
 
   /** The direction's table is no longer known (bytes were lost): it restarts empty. */
   void forget(String connectionId, Direction direction, ProcessorDirectionState.Builder dir) {
-    decoders.remove(key(connectionId, direction));
+    decoders.invalidate(key(connectionId, direction));
     PersistedHpackTable.reset(dir);
   }
 
   /** The connection is gone (its state with it). */
   void forget(String connectionId) {
-    decoders.remove(key(connectionId, Direction.READ));
-    decoders.remove(key(connectionId, Direction.WRITE));
+    decoders.invalidate(key(connectionId, Direction.READ));
+    decoders.invalidate(key(connectionId, Direction.WRITE));
   }
 
   /** Drops every decoder: the state store is the reference again (task (re)initialised). */
   void clear() {
-    decoders.clear();
+    decoders.invalidateAll();
   }
 
   /**
@@ -132,7 +139,7 @@ final class HpackDecoders {
    * entries oldest first; null when the persisted table does not decode (corrupt state).
    */
   private Slot restore(ProcessorDirectionState.Builder dir) {
-    Slot slot = new Slot(dir.getHpackTableVersion());
+    Slot slot = new Slot(maxTableSize, dir.getHpackTableVersion());
     if (PersistedHpackTable.isFresh(dir)) {
       return slot;
     }
@@ -173,10 +180,10 @@ final class HpackDecoders {
 
   /** Netty's decoder (public API) handing every decoded field, in wire order, to a recorder. */
   private static final class RecordingDecoder extends DefaultHttp2HeadersDecoder {
-    RecordingDecoder() {
+    RecordingDecoder(long maxTableSize) {
       super(false, NETTY_HEADER_LIST_LIMIT);
       try {
-        maxHeaderTableSize(MAX_TABLE_SIZE);
+        maxHeaderTableSize(maxTableSize);
       } catch (Http2Exception e) {
         throw new IllegalStateException("HPACK table size rejected", e);
       }

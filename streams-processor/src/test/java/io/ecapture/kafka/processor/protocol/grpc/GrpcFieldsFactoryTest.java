@@ -1,11 +1,10 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ecapture.kafka.processor.protocol.grpc.GrpcFrameParser;
-import io.ecapture.kafka.processor.protocol.http1.BodyDecoder;
+import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
 import io.ecapture.kafka.proto.parsed.GrpcFields;
 import io.ecapture.kafka.proto.parsed.Header;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +12,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class GrpcFieldsFactoryTest {
-  private final GrpcFrameParser frames = new GrpcFrameParser(1 << 16);
+  private final GrpcFrameParser frames = new GrpcFrameParser(1 << 16, 1024);
   private final BodyDecoder decoder = new BodyDecoder(1 << 16);
 
   @Test

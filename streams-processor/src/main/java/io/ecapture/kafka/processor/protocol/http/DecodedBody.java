@@ -1,4 +1,4 @@
-package io.ecapture.kafka.processor.protocol.http1;
+package io.ecapture.kafka.processor.protocol.http;
 
 /**
  * A body after removing its content codings.

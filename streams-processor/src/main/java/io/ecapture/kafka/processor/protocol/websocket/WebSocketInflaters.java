@@ -1,12 +1,11 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.websocket;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.UnsafeByteOperations;
 import io.ecapture.kafka.processor.ProcessorMetrics;
-import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
-import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import io.ecapture.kafka.proto.capture.Direction;
 
 /**
  * permessage-deflate inflaters, one per connection direction, in memory; with context takeover
@@ -16,33 +15,37 @@ import java.util.Map;
  * next message still inflates. After a capture gap or a cut message the window is dropped and
  * the direction starts afresh: a fresh inflater inflates correctly or fails, never guesses (see
  * {@link MessageInflater}).
+ *
+ * <p>At most {@code maxInflaters} stay in memory (a Caffeine cache evicting synchronously on the
+ * caller's thread, not strictly the least recently used one); an evicted inflater is closed (its
+ * native memory freed) and rebuilt from the window when needed. An inflater is put into the cache
+ * only after the message it inflates, so an eviction never closes one in use.
  */
 final class WebSocketInflaters {
-  /** Inflaters kept per task; the least recently used one is dropped (rebuilt when needed). */
-  static final int MAX_INFLATERS = 4096;
-  /** Inflated bytes produced per message at most: 64 x the kept limit stops decompression bombs. */
-  private static final int WORK_FACTOR = 64;
-
   private final int maxOutputBytes;
+  private final long maxWorkBytes;
   private final ProcessorMetrics metrics;
-  private final LinkedHashMap<String, Slot> inflaters =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Slot> eldest) {
-          if (size() > MAX_INFLATERS) {
-            eldest.getValue().inflater.close();
-            return true;
-          }
-          return false;
-        }
-      };
+  private final Cache<String, Slot> inflaters;
 
   /** An inflater and the state version its window equals. */
   private record Slot(MessageInflater inflater, long version) {}
 
-  WebSocketInflaters(int maxOutputBytes, ProcessorMetrics metrics) {
+  /**
+   * @param maxOutputBytes inflated bytes kept per message
+   * @param workFactor inflated bytes produced per message at most, in multiples of {@code
+   *     maxOutputBytes}: decompression bombs stop there
+   * @param maxInflaters inflaters kept in memory
+   */
+  WebSocketInflaters(int maxOutputBytes, int workFactor, int maxInflaters,
+      ProcessorMetrics metrics) {
     this.maxOutputBytes = maxOutputBytes;
+    this.maxWorkBytes = (long) maxOutputBytes * workFactor;
     this.metrics = metrics;
+    this.inflaters = Caffeine.newBuilder()
+        .maximumSize(maxInflaters)
+        .executor(Runnable::run)
+        .<String, Slot>evictionListener((key, slot, cause) -> close(slot))
+        .build();
   }
 
   /** Inflates one message of the direction whose state is {@code dir}, updating its window. */
@@ -50,33 +53,33 @@ final class WebSocketInflaters {
       ProcessorDirectionState.Builder dir, byte[] compressed, boolean complete,
       boolean noContextTakeover) {
     String key = key(connectionId, direction);
-    Slot slot = inflaters.get(key);
+    Slot slot = inflaters.asMap().remove(key);
     if (slot == null || (!noContextTakeover && slot.version() != dir.getWsInflateVersion())) {
-      if (slot != null) {
-        slot.inflater().close();
-      }
+      close(slot);
       byte[] history = noContextTakeover ? null : dir.getWsInflateWindow().toByteArray();
-      slot = new Slot(new MessageInflater(maxOutputBytes, (long) maxOutputBytes * WORK_FACTOR,
-          history), dir.getWsInflateVersion());
+      slot = new Slot(new MessageInflater(maxOutputBytes, maxWorkBytes, history),
+          dir.getWsInflateVersion());
       if (history != null && history.length > 0) {
         metrics.contextRestored();
       }
-      inflaters.put(key, slot);
     }
     MessageInflater.Result result = slot.inflater().inflate(compressed, complete, noContextTakeover);
     if (result.contextLost()) {
+      close(slot);
       forget(connectionId, direction, dir);
     } else if (!noContextTakeover) {
       dir.setWsInflateWindow(UnsafeByteOperations.unsafeWrap(slot.inflater().window())) // a fresh copy
           .setWsInflateVersion(dir.getWsInflateVersion() + 1);
       inflaters.put(key, new Slot(slot.inflater(), dir.getWsInflateVersion()));
+    } else {
+      inflaters.put(key, slot);
     }
     return result;
   }
 
   /** The direction's history is gone (gap, cut message): the next message starts afresh. */
   void forget(String connectionId, Direction direction, ProcessorDirectionState.Builder dir) {
-    close(inflaters.remove(key(connectionId, direction)));
+    close(inflaters.asMap().remove(key(connectionId, direction)));
     if (!dir.getWsInflateWindow().isEmpty()) {
       dir.clearWsInflateWindow();
     }
@@ -85,14 +88,14 @@ final class WebSocketInflaters {
 
   /** The connection is gone (its state with it). */
   void forget(String connectionId) {
-    close(inflaters.remove(key(connectionId, Direction.READ)));
-    close(inflaters.remove(key(connectionId, Direction.WRITE)));
+    close(inflaters.asMap().remove(key(connectionId, Direction.READ)));
+    close(inflaters.asMap().remove(key(connectionId, Direction.WRITE)));
   }
 
   /** Drops every inflater: the state store is the reference again (task (re)initialised). */
   void clear() {
-    inflaters.values().forEach(slot -> slot.inflater().close());
-    inflaters.clear();
+    inflaters.asMap().values().forEach(WebSocketInflaters::close);
+    inflaters.invalidateAll();
   }
 
   private static void close(Slot slot) {

@@ -1,4 +1,4 @@
-package io.ecapture.kafka.processor.protocol.http1;
+package io.ecapture.kafka.processor.protocol.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

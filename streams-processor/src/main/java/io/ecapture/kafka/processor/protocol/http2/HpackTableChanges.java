@@ -1,4 +1,4 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.http2;
 
 /**
  * Which representations of a header block change the HPACK dynamic table (RFC 7541 §6): the

@@ -1,16 +1,14 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.http2;
 
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
-import io.ecapture.kafka.processor.protocol.http2.Http2Frame;
-import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.parsed.Header;
-import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import io.ecapture.kafka.processor.protocol.ConnectionSession;
+import io.ecapture.kafka.processor.protocol.Span;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import io.ecapture.kafka.processor.state.ProcessorHttp2Stream;
-import io.ecapture.kafka.proto.parsed.Protocol;
-import java.util.List;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
 
 /**
  * Turns one direction's HTTP/2 frames into messages (RFC 9113 §8.1): a stream's HEADERS (with
@@ -20,25 +18,20 @@ import java.util.List;
  * is copied into the state whenever it changes, see {@link HpackDecoders}).
  *
  * <p>Requests and responses pair by stream id, so multiplexed exchanges pair correctly whatever
- * order they finish in.
+ * order they finish in. Open streams per direction are bounded by {@link
+ * ProcessorLimits#maxOpenStreams()} (past it the oldest is emitted as it is), their bodies
+ * together by {@link ProcessorLimits#maxBufferedBytes()}.
  */
 final class Http2StreamAssembler {
-  /**
-   * Open streams kept per direction (RFC 9113 §6.5.2 recommends allowing at least 100
-   * concurrent streams); past it the oldest is emitted as it is. Their bodies together stay
-   * under {@link ProcessorLimits#maxBufferedBytes()}.
-   */
-  static final int MAX_OPEN_STREAMS = 128;
-
   private final HpackDecoders hpack;
-  private final ParsedMessageFactory factory;
+  private final Http2Messages messages;
   private final ProcessorLimits limits;
   private final ProcessorMetrics metrics;
 
-  Http2StreamAssembler(HpackDecoders hpack, ParsedMessageFactory factory, ProcessorLimits limits,
+  Http2StreamAssembler(HpackDecoders hpack, Http2Messages messages, ProcessorLimits limits,
       ProcessorMetrics metrics) {
     this.hpack = hpack;
-    this.factory = factory;
+    this.messages = messages;
     this.limits = limits;
     this.metrics = metrics;
   }
@@ -52,16 +45,10 @@ final class Http2StreamAssembler {
     hpack.clear();
   }
 
-  void onFrame(ConnectionSession session, Direction direction, ParsedMessageFactory.Span span,
-      Http2Frame frame) {
+  /** One frame of the direction; the client preface is a protocol switch, not a frame here. */
+  void onFrame(ConnectionSession session, Direction direction, Span span, Http2Frame frame) {
     ProcessorDirectionState.Builder dir = session.direction(direction);
     switch (frame.type()) {
-      case Http2Frame.PREFACE -> {
-        dir.setProtocol(Protocol.HTTP2);
-        // parse hints of the other side were computed for HTTP/1: drop them
-        session.direction(opposite(direction)).setProtocol(Protocol.HTTP2)
-            .setUnknownPrefixBytes(0).setParseNeedsBytes(0);
-      }
       case Http2Frame.HEADERS -> {
         int index = streamIndex(session, direction, frame.streamId(), span);
         ProcessorHttp2Stream.Builder stream = touch(dir.getHttp2StreamsBuilder(index), span);
@@ -210,12 +197,11 @@ final class Http2StreamAssembler {
     ProcessorDirectionState.Builder dir = session.direction(direction);
     ProcessorHttp2Stream stream = dir.getHttp2Streams(index);
     dir.removeHttp2Streams(index);
-    ParsedMessageFactory.Span span = new ParsedMessageFactory.Span(direction,
+    Span span = new Span(direction,
         stream.getFirstOffset(), (int) Math.min(Integer.MAX_VALUE, stream.getWireLength()),
         stream.getFirstByteTimeNs(), stream.getLastByteTimeNs(), stream.getGapBefore());
     boolean truncated = cut || stream.getBody().size() < stream.getBodyLength();
-    ParsedMessage.Builder message =
-        factory.http2(session.connectionId(), session.state().getIdentity(), span, stream, truncated);
+    ParsedMessage.Builder message = messages.of(session, span, stream, truncated);
     if (resetCode >= 0) {
       message.setHttp2Reset(true).setHttp2ErrorCode((int) resetCode);
     }
@@ -225,7 +211,7 @@ final class Http2StreamAssembler {
     metrics.messageOut();
     String pairId = session.connectionId() + "#h2/" + stream.getStreamId();
     switch (message.getKind()) {
-      case REQUEST -> session.emitKeyedRequest(message, message.getHttp().getMethod(), pairId);
+      case REQUEST -> session.emitRequest(message, message.getHttp().getMethod(), pairId);
       case RESPONSE -> session.emitKeyedResponse(message, pairId, message.getHttp().getStatus() < 200);
       default -> session.emitData(message);
     }
@@ -233,13 +219,13 @@ final class Http2StreamAssembler {
 
   /** Index of the stream's state, created (with the span's position and gap flag) if absent. */
   private int streamIndex(ConnectionSession session, Direction direction, int streamId,
-      ParsedMessageFactory.Span span) {
+      Span span) {
     ProcessorDirectionState.Builder dir = session.direction(direction);
     int index = find(dir, streamId);
     if (index >= 0) {
       return index;
     }
-    if (dir.getHttp2StreamsCount() >= MAX_OPEN_STREAMS) {
+    if (dir.getHttp2StreamsCount() >= limits.maxOpenStreams()) {
       complete(session, direction, 0, true);
     }
     dir.addHttp2Streams(ProcessorHttp2Stream.newBuilder()
@@ -251,7 +237,7 @@ final class Http2StreamAssembler {
   }
 
   private static ProcessorHttp2Stream.Builder touch(ProcessorHttp2Stream.Builder stream,
-      ParsedMessageFactory.Span span) {
+      Span span) {
     return stream.setLastByteTimeNs(span.lastByteNs())
         .setWireLength(stream.getWireLength() + span.length());
   }
@@ -325,9 +311,5 @@ final class Http2StreamAssembler {
     }
     int end = p.length - pad;
     return end < start ? null : java.util.Arrays.copyOfRange(p, start, end);
-  }
-
-  private static Direction opposite(Direction direction) {
-    return direction == Direction.READ ? Direction.WRITE : Direction.READ;
   }
 }

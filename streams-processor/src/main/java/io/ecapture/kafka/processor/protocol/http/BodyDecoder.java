@@ -1,4 +1,4 @@
-package io.ecapture.kafka.processor.protocol.http1;
+package io.ecapture.kafka.processor.protocol.http;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

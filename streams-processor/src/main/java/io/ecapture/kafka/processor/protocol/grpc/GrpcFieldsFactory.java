@@ -1,10 +1,8 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.grpc;
 
 import com.google.protobuf.ByteString;
-import io.ecapture.kafka.processor.protocol.grpc.GrpcFrame;
-import io.ecapture.kafka.processor.protocol.grpc.GrpcFrameParser;
-import io.ecapture.kafka.processor.protocol.http1.BodyDecoder;
-import io.ecapture.kafka.processor.protocol.http1.DecodedBody;
+import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
+import io.ecapture.kafka.processor.protocol.http.DecodedBody;
 import io.ecapture.kafka.proto.parsed.GrpcFields;
 import io.ecapture.kafka.proto.parsed.GrpcMessage;
 import io.ecapture.kafka.proto.parsed.Header;
@@ -15,12 +13,14 @@ import java.util.List;
 /**
  * The gRPC view of one HTTP/2 stream (gRPC over HTTP/2 protocol spec): service and method from
  * {@code :path}, length-prefixed messages from the body (compressed ones decoded with the
- * stream's {@code grpc-encoding}: gzip, deflate, zstd), status from the trailers.
+ * stream's {@code grpc-encoding}: gzip, deflate, zstd), status from the trailers. gRPC is not a
+ * protocol of its own on the wire: the HTTP/2 handler asks for this view of every stream whose
+ * {@code content-type} is {@code application/grpc*}.
  */
-final class GrpcFieldsFactory {
+public final class GrpcFieldsFactory {
   private GrpcFieldsFactory() {}
 
-  static GrpcFields of(List<Header> headers, byte[] body, boolean bodyComplete,
+  public static GrpcFields of(List<Header> headers, byte[] body, boolean bodyComplete,
       GrpcFrameParser frames, BodyDecoder decoder) {
     GrpcFields.Builder grpc = GrpcFields.newBuilder();
     String encoding = "";
@@ -65,7 +65,7 @@ final class GrpcFieldsFactory {
   }
 
   /** The messages' bytes one after the other (decompressed where possible), for display. */
-  static byte[] messageBytes(GrpcFields grpc) {
+  public static byte[] messageBytes(GrpcFields grpc) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     for (GrpcMessage message : grpc.getMessagesList()) {
       out.writeBytes(message.getData().toByteArray());

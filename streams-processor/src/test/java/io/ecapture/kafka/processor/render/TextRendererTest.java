@@ -3,10 +3,12 @@ package io.ecapture.kafka.processor.render;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.ecapture.kafka.common.HexDump;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-class HexDumpTest {
+/** The shared body rendering: eCapture's hex dump layout (common's {@link HexDump}), text detection. */
+class TextRendererTest {
   @Test
   void matchesTheLayoutOfGoHexDump() {
     // expected text is what Go's hex.Dump prints for these bytes (eCapture's dump format)

@@ -1,14 +1,16 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.websocket;
 
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
-import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
-import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrame;
-import io.ecapture.kafka.processor.protocol.websocket.WebSocketMessage;
-import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.processor.protocol.ConnectionSession;
+import io.ecapture.kafka.processor.protocol.Span;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import io.ecapture.kafka.processor.state.ProcessorWebSocketMessage;
+import io.ecapture.kafka.proto.capture.Direction;
+import io.ecapture.kafka.proto.parsed.MessageKind;
+import io.ecapture.kafka.proto.parsed.Protocol;
+import io.ecapture.kafka.proto.parsed.WebSocketFields;
 
 /**
  * Turns one direction's WebSocket frames into messages (RFC 6455 §5.4): a text or binary frame
@@ -23,20 +25,17 @@ import io.ecapture.kafka.processor.state.ProcessorWebSocketMessage;
  */
 final class WebSocketMessageAssembler {
   private final WebSocketInflaters inflaters;
-  private final ParsedMessageFactory factory;
   private final ProcessorLimits limits;
   private final ProcessorMetrics metrics;
 
-  WebSocketMessageAssembler(WebSocketInflaters inflaters, ParsedMessageFactory factory,
-      ProcessorLimits limits, ProcessorMetrics metrics) {
+  WebSocketMessageAssembler(WebSocketInflaters inflaters, ProcessorLimits limits,
+      ProcessorMetrics metrics) {
     this.inflaters = inflaters;
-    this.factory = factory;
     this.limits = limits;
     this.metrics = metrics;
   }
 
-  void onFrame(ConnectionSession session, Direction direction, ParsedMessageFactory.Span span,
-      WebSocketFrame frame) {
+  void onFrame(ConnectionSession session, Direction direction, Span span, WebSocketFrame frame) {
     ProcessorDirectionState.Builder dir = session.direction(direction);
     if (frame.opcode() >= WebSocketFrame.CLOSE) {
       emit(session, direction, span, new WebSocketMessage(frame.opcode(), true, frame.masked(),
@@ -114,9 +113,9 @@ final class WebSocketMessageAssembler {
     inflaters.clear();
   }
 
-  private void finish(ConnectionSession session, Direction direction,
-      ParsedMessageFactory.Span span, int opcode, boolean compressed, boolean masked,
-      long payloadLength, byte[] payload, boolean truncated, int frames, boolean fin) {
+  private void finish(ConnectionSession session, Direction direction, Span span, int opcode,
+      boolean compressed, boolean masked, long payloadLength, byte[] payload, boolean truncated,
+      int frames, boolean fin) {
     if (!compressed) {
       emit(session, direction, span, new WebSocketMessage(opcode, fin, masked, false,
           payloadLength, payload, truncated, frames, false, false));
@@ -135,19 +134,35 @@ final class WebSocketMessageAssembler {
         inflated.bytes(), truncated || inflated.truncated(), frames, true, false));
   }
 
-  private void emit(ConnectionSession session, Direction direction,
-      ParsedMessageFactory.Span span, WebSocketMessage message) {
+  private void emit(ConnectionSession session, Direction direction, Span span,
+      WebSocketMessage message) {
     if (message.truncated()) {
       metrics.truncatedMessage();
     }
     metrics.messageOut();
-    session.emitData(factory.webSocket(session.connectionId(), session.state().getIdentity(),
-        span, message));
+    WebSocketFrame frame = message.asFrame();
+    WebSocketFields.Builder ws = WebSocketFields.newBuilder()
+        .setFin(message.fin())
+        .setOpcode(message.opcode())
+        .setOpcodeName(frame.opcodeName())
+        .setMasked(message.masked())
+        .setCompressed(message.compressed())
+        .setPayloadLength(message.payloadLength())
+        .setPayload(ByteString.copyFrom(message.payload()))
+        .setPayloadTruncated(message.truncated())
+        .setCloseCode(frame.closeCode())
+        .setFrames(message.frames())
+        .setInflated(message.inflated())
+        .setInflateFailed(message.inflateFailed());
+    session.emitData(session.newMessage(span)
+        .setProtocol(Protocol.WEBSOCKET)
+        .setKind(MessageKind.DATA)
+        .setWebsocket(ws)
+        .setRendered(ByteString.copyFrom(WebSocketText.render(frame, limits.maxRenderedBytes()))));
   }
 
-  private static ParsedMessageFactory.Span spanOf(Direction direction,
-      ProcessorWebSocketMessage open) {
-    return new ParsedMessageFactory.Span(direction, open.getFirstOffset(),
+  private static Span spanOf(Direction direction, ProcessorWebSocketMessage open) {
+    return new Span(direction, open.getFirstOffset(),
         (int) Math.min(Integer.MAX_VALUE, open.getWireLength()), open.getFirstByteTimeNs(),
         open.getLastByteTimeNs(), open.getGapBefore());
   }

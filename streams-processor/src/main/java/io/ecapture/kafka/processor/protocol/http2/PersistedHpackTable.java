@@ -1,4 +1,4 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.http2;
 
 import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;

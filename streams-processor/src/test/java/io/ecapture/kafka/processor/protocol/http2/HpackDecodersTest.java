@@ -1,4 +1,4 @@
-package io.ecapture.kafka.processor.topology;
+package io.ecapture.kafka.processor.protocol.http2;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
+import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import io.netty.buffer.ByteBuf;
@@ -28,7 +29,7 @@ class HpackDecodersTest {
   private static final byte[] C32 = hex("828684be58086e6f2d6361636865");
   private static final byte[] C33 = hex("828785bf400a637573746f6d2d6b65790c637573746f6d2d76616c7565");
 
-  private final HpackDecoders decoders = new HpackDecoders(65536, new ProcessorMetrics());
+  private final HpackDecoders decoders = hpack(65536, new ProcessorMetrics());
   private final Map<String, ProcessorDirectionState.Builder> states = new HashMap<>();
 
   @Test
@@ -64,7 +65,7 @@ class HpackDecodersTest {
   void aNewInstanceRebuildsTheTableFromTheState() throws Exception {
     decode("c", C31);
     ProcessorMetrics metrics = new ProcessorMetrics();
-    HpackDecoders restarted = new HpackDecoders(65536, metrics);
+    HpackDecoders restarted = hpack(65536, metrics);
     ProcessorDirectionState.Builder dir =
         ProcessorDirectionState.parseFrom(state("c", Direction.WRITE).build().toByteArray()).toBuilder();
     HpackDecoders.Decoded second = restarted.decode("c", Direction.WRITE, dir, 3, C32);
@@ -97,7 +98,7 @@ class HpackDecodersTest {
       DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder(
           Http2HeadersEncoder.NEVER_SENSITIVE, false, 32, 0);
       ProcessorDirectionState.Builder dir = ProcessorDirectionState.newBuilder();
-      HpackDecoders live = new HpackDecoders(1 << 20, new ProcessorMetrics());
+      HpackDecoders live = hpack(1 << 20, new ProcessorMetrics());
       for (int block = 0; block < 40; block++) {
         if (r.nextInt(8) == 0) {
           encoder.maxHeaderTableSize(List.of(0L, 64L, 256L, 4096L, 8192L).get(r.nextInt(5)));
@@ -113,7 +114,7 @@ class HpackDecodersTest {
         out.readBytes(bytes);
         out.release();
         if (r.nextInt(4) == 0) {
-          live = new HpackDecoders(1 << 20, new ProcessorMetrics());
+          live = hpack(1 << 20, new ProcessorMetrics());
           dir = ProcessorDirectionState.parseFrom(dir.build().toByteArray()).toBuilder();
         }
         HpackDecoders.Decoded decoded = live.decode("f", Direction.READ, dir, block, bytes);
@@ -151,7 +152,7 @@ class HpackDecodersTest {
   @Test
   void arbitraryBlocksNeverThrowAndStayUnderTheHeaderListLimit() {
     Fuzz.run(300, r -> {
-      HpackDecoders small = new HpackDecoders(1024, new ProcessorMetrics());
+      HpackDecoders small = hpack(1024, new ProcessorMetrics());
       HpackDecoders.Decoded decoded = small.decode("x", Direction.WRITE,
           ProcessorDirectionState.newBuilder(), 1, Fuzz.bytes(r, 600));
       if (decoded.headers() != null) {
@@ -160,6 +161,12 @@ class HpackDecodersTest {
         assertTrue(size <= 1024, "header list of " + size);
       }
     });
+  }
+
+  /** Decoders as the processor makes them, with {@code maxHeaderListBytes}. */
+  private static HpackDecoders hpack(long maxHeaderListBytes, ProcessorMetrics metrics) {
+    return new HpackDecoders(maxHeaderListBytes, ProcessorLimits.DEFAULT_MAX_HPACK_TABLE_BYTES,
+        ProcessorLimits.DEFAULT_MAX_HPACK_DECODERS, metrics);
   }
 
   private List<Header> decode(String connection, byte[] block) {

@@ -1,0 +1,94 @@
+package io.ecapture.kafka.processor.protocol.http2;
+
+import com.google.protobuf.ByteString;
+import io.ecapture.kafka.processor.protocol.ConnectionSession;
+import io.ecapture.kafka.processor.protocol.Span;
+import io.ecapture.kafka.processor.protocol.grpc.GrpcFieldsFactory;
+import io.ecapture.kafka.processor.protocol.grpc.GrpcFrameParser;
+import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
+import io.ecapture.kafka.processor.protocol.http.DecodedBody;
+import io.ecapture.kafka.processor.state.ProcessorHttp2Stream;
+import io.ecapture.kafka.proto.parsed.GrpcFields;
+import io.ecapture.kafka.proto.parsed.Header;
+import io.ecapture.kafka.proto.parsed.HttpFields;
+import io.ecapture.kafka.proto.parsed.MessageKind;
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
+import io.ecapture.kafka.proto.parsed.Protocol;
+
+/**
+ * One HTTP/2 stream's message (RFC 9113 §8.1). Pseudo-headers fill method/path/authority/status;
+ * the header list keeps every field as decoded (pseudo-headers first, §8.3). A stream whose
+ * {@code content-type} is {@code application/grpc*} is a gRPC call: protocol GRPC, with the gRPC
+ * view of its body ({@link GrpcFieldsFactory}); the body field keeps the wire form.
+ */
+final class Http2Messages {
+  private final BodyDecoder bodyDecoder;
+  private final GrpcFrameParser grpcFrames;
+  private final int maxRenderedBytes;
+
+  Http2Messages(BodyDecoder bodyDecoder, GrpcFrameParser grpcFrames, int maxRenderedBytes) {
+    this.bodyDecoder = bodyDecoder;
+    this.grpcFrames = grpcFrames;
+    this.maxRenderedBytes = maxRenderedBytes;
+  }
+
+  ParsedMessage.Builder of(ConnectionSession session, Span span, ProcessorHttp2Stream stream,
+      boolean truncated) {
+    HttpFields.Builder http = HttpFields.newBuilder().setVersion("HTTP/2");
+    String encoding = null;
+    boolean grpc = false;
+    boolean request = false;
+    boolean response = false;
+    for (Header field : stream.getHeadersList()) {
+      switch (field.getName()) {
+        case ":method" -> {
+          http.setMethod(field.getValue());
+          request = true;
+        }
+        case ":path" -> http.setPath(field.getValue());
+        case ":authority" -> http.setAuthority(field.getValue());
+        case ":status" -> {
+          http.setStatus(parseStatus(field.getValue()));
+          response = true;
+        }
+        case "content-encoding" -> encoding = field.getValue();
+        case "content-type" -> grpc = field.getValue().startsWith("application/grpc");
+        default -> {}
+      }
+      http.addHeaders(field);
+    }
+    byte[] raw = stream.getBody().toByteArray();
+    DecodedBody decoded = bodyDecoder.decode(encoding, raw);
+    http.setBody(ByteString.copyFrom(decoded.bytes()))
+        .setBodyTruncated(truncated || decoded.truncated())
+        .setBodyOriginalLength(stream.getBodyLength())
+        .setBodyDecoded(decoded.decoded() && !stream.getHpackFailed());
+    if (encoding != null) {
+      http.setContentEncoding(encoding);
+    }
+    MessageKind kind = request ? MessageKind.REQUEST : response ? MessageKind.RESPONSE : MessageKind.DATA;
+    ParsedMessage.Builder out = session.newMessage(span);
+    byte[] shown = decoded.bytes();
+    if (grpc) {
+      GrpcFields fields = GrpcFieldsFactory.of(stream.getHeadersList(), raw,
+          !truncated && raw.length == stream.getBodyLength(), grpcFrames, bodyDecoder);
+      out.setGrpc(fields);
+      shown = GrpcFieldsFactory.messageBytes(fields); // decompressed messages, prefixes removed
+    }
+    return out
+        .setProtocol(grpc ? Protocol.GRPC : Protocol.HTTP2)
+        .setKind(kind)
+        .setHttp(http)
+        .setHttp2StreamId(stream.getStreamId())
+        .setRendered(ByteString.copyFrom(Http2Text.render(http.build(), stream.getStreamId(),
+            stream.getHpackFailed(), shown, maxRenderedBytes)));
+  }
+
+  private static int parseStatus(String value) {
+    try {
+      return Integer.parseInt(value.strip());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+}

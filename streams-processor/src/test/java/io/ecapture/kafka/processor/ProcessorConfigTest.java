@@ -1,0 +1,93 @@
+package io.ecapture.kafka.processor;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProcessorConfigTest {
+  private static final String JAAS = "org.apache.kafka.common.security.plain.PlainLoginModule "
+      + "required username=\"svc\" password=\"jaas-secret-1\";";
+
+  @Test
+  void toStringNeverShowsSecretOverrides() {
+    ProcessorConfig config = ProcessorConfig.builder()
+        .streamsOverride("sasl.jaas.config", JAAS)
+        .streamsOverride("producer.ssl.key.password", "key-secret-2")
+        .streamsOverride("main.consumer.ssl.keystore.password", "store-secret-3")
+        .streamsOverride("ssl.truststore.password", "trust-secret-4")
+        .streamsOverride("ssl.keystore.key", "-----BEGIN PRIVATE KEY----- pem-secret-5")
+        .streamsOverride("admin.sasl.oauthbearer.client.credentials.client.secret", "oauth-secret-6")
+        .streamsOverride("my.plugin.api.token", "plugin-secret-7")
+        .streamsOverride("consumer.session.timeout.ms", "6000")
+        .streamsOverride("security.protocol", "SASL_SSL")
+        .build();
+    String text = config.toString();
+    for (String secret : new String[] {"jaas-secret-1", "key-secret-2", "store-secret-3",
+        "trust-secret-4", "pem-secret-5", "oauth-secret-6", "plugin-secret-7", "PlainLoginModule"}) {
+      assertFalse(text.contains(secret), secret + " in " + text);
+    }
+    assertTrue(text.contains("sasl.jaas.config=***"), text);
+    assertTrue(text.contains("producer.ssl.key.password=***"), text);
+    // what is not secret stays readable
+    assertTrue(text.contains("consumer.session.timeout.ms=6000"), text);
+    assertTrue(text.contains("security.protocol=SASL_SSL"), text);
+    assertTrue(text.contains("statusPort=28259"), text);
+    // the values themselves still reach Kafka
+    assertEquals(JAAS, config.toStreamsProperties().get("sasl.jaas.config"));
+  }
+
+  @Test
+  void aLongerIdleFlushRaisesTheConnectionTtl() {
+    ProcessorConfig config = ProcessorConfig.builder().idleFlush(Duration.ofMinutes(20)).build();
+    assertEquals(Duration.ofMinutes(20), config.connectionTtl());
+    ProcessorConfig shorter = ProcessorConfig.builder().idleFlush(Duration.ofSeconds(5)).build();
+    assertEquals(ProcessorConfig.DEFAULT_CONNECTION_TTL, shorter.connectionTtl());
+  }
+
+  @Test
+  void toBuilderKeepsEveryComponent() {
+    ProcessorConfig config = ProcessorConfig.builder()
+        .bootstrapServers("b:1").applicationId("a").streamThreads(3).statusPort(0)
+        .startTimeout(Duration.ofSeconds(5)).statsInterval(Duration.ofSeconds(7))
+        .limits(ProcessorLimits.builder().maxOpenStreams(10).build())
+        .streamsOverrides(Map.of("k", "v")).build();
+    assertEquals(config, config.toBuilder().build());
+  }
+
+  @Test
+  void invalidValuesAreRejected() {
+    assertThrows(IllegalArgumentException.class,
+        () -> ProcessorConfig.builder().statusPort(-2).build());
+    assertThrows(IllegalArgumentException.class,
+        () -> ProcessorConfig.builder().streamThreads(0).build());
+    assertThrows(IllegalArgumentException.class,
+        () -> ProcessorConfig.builder().connectionTtl(Duration.ofMillis(10)).build());
+    assertThrows(IllegalArgumentException.class,
+        () -> ProcessorLimits.builder().maxPendingRequests(0).build());
+    assertThrows(IllegalArgumentException.class,
+        () -> ProcessorLimits.builder().maxHpackTableBytes(100).build());
+  }
+
+  @Test
+  void limitDefaultsAreTheFormerConstants() {
+    ProcessorLimits limits = ProcessorLimits.defaults();
+    assertEquals(128, limits.maxOpenStreams());
+    assertEquals(256, limits.maxPendingRequests());
+    assertEquals(1024, limits.maxGrpcMessages());
+    assertEquals(10_000, limits.maxHpackDecoders());
+    assertEquals(4096, limits.maxInflaters());
+    assertEquals(10_000, limits.maxCachedStates());
+    assertEquals(32L << 20, limits.maxCachedStateBytes());
+    assertEquals(32 << 20, limits.maxStateRecordBytes());
+    assertEquals(1L << 20, limits.maxHpackTableBytes());
+    assertEquals(64, limits.maxInflateFactor());
+    assertEquals(1024, limits.maxChunkSizeLineBytes());
+    assertEquals(32 << 20,
+        ProcessorConfig.defaults().toStreamsProperties().get("producer.max.request.size"));
+  }
+}
