@@ -1,8 +1,9 @@
 # Shared by the collector benchmarks (sourced, not run). Before sourcing set STATUS_PORT and
-# WORK_PREFIX; afterwards: $work (removed on exit), pids (killed on exit), JAVA (the test
-# classpath's java command), $work/cert.pem + key.pem, start_broker, start_collector ARGS...,
-# stop_collector, status, field NAME.
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+# WORK_PREFIX; afterwards: $work (removed on exit), pids (killed on exit), JAVA (bench_java of
+# bench/lib.sh: the collector's classes, test helpers and benchmarks, src/bench/java, on the class
+# path), $work/cert.pem + key.pem, start_broker, start_collector ARGS..., stop_collector, status,
+# field NAME.
+source bench/lib.sh
 work=$(mktemp -d "/tmp/$WORK_PREFIX.XXXXXX")
 pids=()
 cleanup() {
@@ -12,12 +13,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-./mvnw -B -q -f collector/pom.xml test-compile
-./mvnw -B -q -f collector/pom.xml dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/collector-bench.classpath >/dev/null
-CP="collector/target/test-classes:collector/target/classes:$(cat collector/target/collector-bench.classpath)"
-JAVA=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
-  -Dlog4j2.configurationFile=collector/src/test/resources/log4j2-test.xml -cp "$CP")
+bench_java collector
 
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/cert.pem" -days 1 \
   -subj /CN=localhost 2>/dev/null

@@ -1,19 +1,24 @@
 package io.ecapture.kafka.collector;
 
+import io.ecapture.kafka.collector.control.CaptureFilter;
+import io.ecapture.kafka.collector.sink.SpoolConfig;
+import io.ecapture.kafka.collector.sink.SpoolFullPolicy;
+import io.ecapture.kafka.common.RunUntilSignal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
  * {@code collector}: captures OpenSSL plaintext on this host and produces it to Kafka until
- * interrupted (SIGINT/SIGTERM), then detaches the probes and flushes the producer.
+ * stopped (SIGINT/SIGTERM, or an interrupt from an embedding launcher), then detaches the probes
+ * and flushes the producer. Every option defaults to the constant of {@link CollectorConfig} or
+ * {@link SpoolConfig} it sets.
  */
 @Command(
     name = "collector",
@@ -42,14 +47,14 @@ public final class CollectorCommand implements Callable<Integer> {
   Path netns;
 
   @Option(names = "--spool-dir", paramLabel = "DIR", description = "On-disk spool for broker outages (default: "
-      + "/var/lib/ecapture-kafka/spool/<host id>).")
+      + SpoolConfig.DEFAULT_PARENT_NAME + "/<host id>).")
   Path spoolDir;
 
   @Option(names = "--spool-max-mb", description = "Disk the spool may use in MiB (default: ${DEFAULT-VALUE}).")
-  long spoolMaxMb = CollectorConfig.Spool.DEFAULT_MAX_BYTES >> 20;
+  long spoolMaxMb = SpoolConfig.DEFAULT_MAX_BYTES >> 20;
 
   @Option(names = "--spool-full-policy", description = "When the spool is full: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
-  SpoolFullPolicy spoolFullPolicy = SpoolFullPolicy.DROP_OLDEST;
+  SpoolFullPolicy spoolFullPolicy = SpoolConfig.DEFAULT_FULL_POLICY;
 
   @Option(names = "--no-spool", description = "Send straight to Kafka: events are lost (counted) while the brokers are unreachable.")
   boolean noSpool;
@@ -74,33 +79,31 @@ public final class CollectorCommand implements Callable<Integer> {
 
   /** The configuration the options describe. */
   CollectorConfig config() {
-    CollectorConfig config =
-        CollectorConfig.defaults(bootstrap)
-            .withRingBufferBytes(ringBufferMb << 20)
-            .withStatsInterval(Duration.ofSeconds(statsIntervalSeconds))
-            .withStatusPort(statusPort);
-    if (hostId != null) {
-      config = config.withHostId(hostId);
-    }
-    if (netns != null) {
-      config = config.withNetns(netns);
-    }
+    SpoolConfig.Builder spool = SpoolConfig.builder()
+        .enabled(!noSpool)
+        .directory(spoolDir)
+        .maxBytes(spoolMaxMb << 20)
+        .fullPolicy(spoolFullPolicy);
+    CollectorConfig.Builder config = CollectorConfig.builder()
+        .bootstrapServers(bootstrap)
+        .hostId(hostId)
+        .ringBufferBytes(ringBufferMb << 20)
+        .statsInterval(Duration.ofSeconds(statsIntervalSeconds))
+        .statusPort(statusPort)
+        .netns(netns)
+        .spool(spool.build())
+        .filter(new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms)))
+        .discoveryInterval(Duration.ofSeconds(discoverIntervalSeconds))
+        .drainInterval(Duration.ofMillis(drainIntervalMs));
     if (libssl != null && !libssl.isEmpty()) {
-      config = config.withLibsslPaths(libssl);
+      config.libsslPaths(libssl);
     }
-    CollectorConfig.Spool spool = CollectorConfig.Spool.sized(spoolMaxMb << 20).withFullPolicy(spoolFullPolicy);
-    if (spoolDir != null) {
-      spool = spool.withDirectory(spoolDir);
-    }
-    config = config.withSpool(noSpool ? spool.disabled() : spool)
-        .withDiscoveryInterval(Duration.ofSeconds(discoverIntervalSeconds))
-        .withDrainInterval(Duration.ofMillis(drainIntervalMs));
-    return config.withFilter(new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms)));
+    return config.build();
   }
 
+  /** Runs until stopped; 1 (with the reason on stderr) when the collector cannot start. */
   @Override
-  public Integer call() throws InterruptedException {
-    CountDownLatch stopped = new CountDownLatch(1);
+  public Integer call() {
     Collector collector;
     try {
       collector = Collector.start(config());
@@ -108,22 +111,7 @@ public final class CollectorCommand implements Callable<Integer> {
       System.err.println("collector: " + e.getMessage());
       return 1;
     }
-    Thread hook =
-        new Thread(
-            () -> {
-              collector.close();
-              stopped.countDown();
-            },
-            "collector-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    try {
-      stopped.await();
-    } catch (InterruptedException e) {
-      // interrupted by an embedding launcher rather than a signal: stop here
-      Runtime.getRuntime().removeShutdownHook(hook);
-      collector.close();
-      throw e;
-    }
+    RunUntilSignal.await("collector", collector);
     return 0;
   }
 

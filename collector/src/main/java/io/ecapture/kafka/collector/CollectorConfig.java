@@ -1,5 +1,9 @@
 package io.ecapture.kafka.collector;
 
+import io.ecapture.kafka.collector.control.CaptureFilter;
+import io.ecapture.kafka.collector.probe.LibSslLocator;
+import io.ecapture.kafka.collector.sink.ProducerSettings;
+import io.ecapture.kafka.collector.sink.SpoolConfig;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -8,32 +12,36 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.UnaryOperator;
 
 /**
- * Settings of one collector.
+ * Everything a {@link Collector} needs, immutable. Start from {@link #defaults()} or {@link
+ * #builder()}; every limit has its documented default here (the spool's in {@link SpoolConfig}),
+ * and {@link CollectorCommand}'s options default to the same constants.
  *
- * @param bootstrapServers Kafka bootstrap servers; default {@code 127.0.0.1:9092}
- * @param hostId this host's id in connection ids and record keys; default the hostname
- * @param libsslPaths OpenSSL libssl files (libssl.so.3, libssl.so.1.1) to probe; default {@link LibSslLocator#locate()}
- *     (falls back to {@code /lib/x86_64-linux-gnu/libssl.so.3})
- * @param ringBufferBytes size of the kernel ring buffer; a power of two, at least 64 KiB;
- *     default 16 MiB
- * @param statsInterval how often the one-line counter summary is logged; default 10 s
- * @param producerOverrides extra Kafka producer properties, applied last; default none
- * @param statusPort port of the HTTP status/metrics endpoint on 127.0.0.1 ({@code GET /status},
- *     {@code GET /metrics}); 0 picks a free port, -1 disables it; default 28258
+ * @param bootstrapServers Kafka bootstrap servers. Default {@code 127.0.0.1:9092}.
+ * @param hostId this host's id in connection ids and record keys: non-blank, without '/'. Default
+ *     {@link #defaultHostId()} (the hostname).
+ * @param libsslPaths OpenSSL libssl files (libssl.so.3, libssl.so.1.1) to probe, at least one.
+ *     Default {@link LibSslLocator#locate()} (falls back to {@link LibSslLocator#DEFAULT}).
+ * @param ringBufferBytes size of the kernel ring buffer: a power of two, at least 64 KiB. Default
+ *     16 MiB.
+ * @param statsInterval how often the one-line counter summary is logged; positive. Default 10 s.
+ * @param producerOverrides extra Kafka producer properties, applied last (security settings, ...;
+ *     their secrets are masked by {@link #toString()}). Default none.
+ * @param statusPort port of the HTTP endpoint on 127.0.0.1 ({@code /status}, {@code /metrics},
+ *     {@code /config}); 0 picks a free port, {@link #STATUS_DISABLED} (-1) turns it off. Default
+ *     28258.
  * @param netns capture only processes in this network namespace (a path such as
- *     /var/run/netns/NAME or /proc/PID/ns/net), for several simulated hosts on one machine;
- *     default empty: every process of the machine
- * @param spool the on-disk buffer between capture and Kafka; default {@link Spool#defaults()}
- * @param filter which processes to capture (in-kernel); changeable at runtime through
- *     {@code POST /config}; default {@link CaptureFilter#ALL}
+ *     /var/run/netns/NAME or /proc/PID/ns/net), for several simulated hosts on one machine.
+ *     Default empty: every process of the machine.
+ * @param spool the on-disk buffer between capture and Kafka. Default {@link SpoolConfig#defaults()}.
+ * @param filter which processes to capture (in the kernel); changeable at runtime through {@code
+ *     POST /config}. Default {@link CaptureFilter#ALL}.
  * @param discoveryInterval how often /proc is scanned for other OpenSSL copies (private libssl
- *     files, statically linked programs) to probe; zero turns discovery off; default 15 s
+ *     files, statically linked programs) to probe; zero turns discovery off. Default 15 s.
  * @param drainInterval how often the ring buffer is drained when the kernel did not wake the
  *     collector (it wakes it only once the ring is 1/8 full: a wake-up per event costs more than
- *     the capture); bounds the delay a quiet host adds to each event; 1 ms to 1 s; default 10 ms
+ *     the capture); bounds the delay a quiet host adds to each event; 1 ms to 1 s. Default 10 ms.
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -44,7 +52,7 @@ public record CollectorConfig(
     Map<String, Object> producerOverrides,
     int statusPort,
     Optional<Path> netns,
-    Spool spool,
+    SpoolConfig spool,
     CaptureFilter filter,
     Duration discoveryInterval,
     Duration drainInterval) {
@@ -57,61 +65,10 @@ public record CollectorConfig(
   public static final int DEFAULT_STATUS_PORT = 28258;
   /** {@link #statusPort} value that turns the HTTP endpoint off. */
   public static final int STATUS_DISABLED = -1;
-  /** Parent of the default spool directory ({@code <data dir>/spool/<host id>}). */
-  public static final Path DEFAULT_DATA_DIR = Path.of("/var/lib/ecapture-kafka");
   public static final Duration DEFAULT_DISCOVERY_INTERVAL = Duration.ofSeconds(15);
   public static final Duration DEFAULT_DRAIN_INTERVAL = Duration.ofMillis(10);
-
-  /**
-   * The on-disk spool: capture events wait here until Kafka acknowledges them.
-   *
-   * @param enabled false: send straight to the producer (events fail and are counted while the
-   *     broker is away; the ring-buffer thread may block up to max.block.ms)
-   * @param directory where segments live; empty: {@code <DEFAULT_DATA_DIR>/spool/<hostId>}
-   * @param maxBytes disk the spool may use; default 1 GiB; at least two segments
-   * @param segmentBytes size of one segment file; default 32 MiB (smaller when maxBytes is small)
-   * @param fullPolicy what happens to new records when full; default DROP_OLDEST
-   */
-  public record Spool(boolean enabled, Optional<Path> directory, long maxBytes, int segmentBytes, SpoolFullPolicy fullPolicy) {
-    public static final long DEFAULT_MAX_BYTES = 1024L * 1024 * 1024;
-    static final int DEFAULT_SEGMENT_BYTES = 32 * 1024 * 1024;
-    /** A segment must hold the largest record (16 KiB payload plus header). */
-    static final int MIN_SEGMENT_BYTES = 256 * 1024;
-
-    public Spool {
-      Objects.requireNonNull(directory, "directory");
-      Objects.requireNonNull(fullPolicy, "fullPolicy");
-      if (segmentBytes < MIN_SEGMENT_BYTES) {
-        throw new IllegalArgumentException("spool segment must be >= " + MIN_SEGMENT_BYTES + " bytes: " + segmentBytes);
-      }
-      if (maxBytes / segmentBytes < 2) {
-        throw new IllegalArgumentException(
-            "spool max " + maxBytes + " bytes must hold two segments of " + segmentBytes + " bytes");
-      }
-    }
-
-    public static Spool defaults() {
-      return sized(DEFAULT_MAX_BYTES);
-    }
-
-    /** Enabled, default directory and policy, {@code maxBytes} of disk (at least 512 KiB). */
-    public static Spool sized(long maxBytes) {
-      int segment = (int) Math.max(MIN_SEGMENT_BYTES, Math.min(DEFAULT_SEGMENT_BYTES, maxBytes / 8));
-      return new Spool(true, Optional.empty(), maxBytes, segment, SpoolFullPolicy.DROP_OLDEST);
-    }
-
-    public Spool withDirectory(Path value) {
-      return new Spool(enabled, Optional.of(value), maxBytes, segmentBytes, fullPolicy);
-    }
-
-    public Spool withFullPolicy(SpoolFullPolicy value) {
-      return new Spool(enabled, directory, maxBytes, segmentBytes, value);
-    }
-
-    public Spool disabled() {
-      return new Spool(false, directory, maxBytes, segmentBytes, fullPolicy);
-    }
-  }
+  public static final Duration MIN_DRAIN_INTERVAL = Duration.ofMillis(1);
+  public static final Duration MAX_DRAIN_INTERVAL = Duration.ofSeconds(1);
 
   public CollectorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -125,7 +82,7 @@ public record CollectorConfig(
       throw new IllegalArgumentException("discoveryInterval must be >= 0 (0: off)");
     }
     Objects.requireNonNull(drainInterval, "drainInterval");
-    if (drainInterval.toMillis() < 1 || drainInterval.toMillis() > 1000) {
+    if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
     }
     libsslPaths = List.copyOf(libsslPaths);
@@ -148,49 +105,73 @@ public record CollectorConfig(
     }
   }
 
-  /** Every default; bootstrap 127.0.0.1:9092. */
+  /** Every default (the libssl files located on this machine). */
   public static CollectorConfig defaults() {
-    return defaults(DEFAULT_BOOTSTRAP);
+    return builder().build();
   }
 
-  /** Every default except the bootstrap servers. */
-  public static CollectorConfig defaults(String bootstrapServers) {
-    List<Path> found = LibSslLocator.locate();
-    return new CollectorConfig(
-        bootstrapServers,
-        defaultHostId(),
-        found.isEmpty() ? List.of(LibSslLocator.DEFAULT) : found,
-        DEFAULT_RING_BUFFER_BYTES,
-        DEFAULT_STATS_INTERVAL,
-        Map.of(),
-        DEFAULT_STATUS_PORT,
-        Optional.empty(),
-        Spool.defaults(),
-        CaptureFilter.ALL,
-        DEFAULT_DISCOVERY_INTERVAL,
-        DEFAULT_DRAIN_INTERVAL);
+  public static Builder builder() {
+    return new Builder();
   }
 
-  /** The spool directory in use: the configured one or {@code <DEFAULT_DATA_DIR>/spool/<hostId>}. */
+  /** A builder starting from this configuration. */
+  public Builder toBuilder() {
+    return new Builder(this);
+  }
+
+  /** The spool directory in use: the configured one or {@code <SpoolConfig.DEFAULT_PARENT>/<hostId>}. */
   public Path spoolDirectory() {
-    return spool.directory().orElse(DEFAULT_DATA_DIR.resolve("spool").resolve(hostId));
+    return spool.directoryFor(hostId);
   }
 
-  private static final class Copy {
-    String bootstrapServers;
-    String hostId;
-    List<Path> libsslPaths;
-    int ringBufferBytes;
-    Duration statsInterval;
-    Map<String, Object> producerOverrides;
-    int statusPort;
-    Optional<Path> netns;
-    Spool spool;
-    CaptureFilter filter;
-    Duration discoveryInterval;
-    Duration drainInterval;
+  /** What the Kafka sinks produce with. */
+  public ProducerSettings producerSettings() {
+    return new ProducerSettings(bootstrapServers, hostId, producerOverrides);
+  }
 
-    Copy(CollectorConfig c) {
+  /** Like the record's own, with the values of secret producer properties masked: configs end up in logs. */
+  @Override
+  public String toString() {
+    return "CollectorConfig[bootstrapServers=" + bootstrapServers + ", hostId=" + hostId
+        + ", libsslPaths=" + libsslPaths + ", ringBufferBytes=" + ringBufferBytes
+        + ", statsInterval=" + statsInterval
+        + ", producerOverrides=" + ProducerSettings.redacted(producerOverrides)
+        + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
+        + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval + "]";
+  }
+
+  /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
+  public static String defaultHostId() {
+    String name = System.getenv("HOSTNAME");
+    if (name == null || name.isBlank()) {
+      try {
+        name = InetAddress.getLocalHost().getHostName();
+      } catch (UnknownHostException e) {
+        name = "localhost";
+      }
+    }
+    return name.replace('/', '_');
+  }
+
+  /** Mutable builder; {@link #build()} validates. */
+  public static final class Builder {
+    private String bootstrapServers = DEFAULT_BOOTSTRAP;
+    private String hostId;
+    /** Null: located at build time. */
+    private List<Path> libsslPaths;
+    private int ringBufferBytes = DEFAULT_RING_BUFFER_BYTES;
+    private Duration statsInterval = DEFAULT_STATS_INTERVAL;
+    private Map<String, Object> producerOverrides = Map.of();
+    private int statusPort = DEFAULT_STATUS_PORT;
+    private Optional<Path> netns = Optional.empty();
+    private SpoolConfig spool = SpoolConfig.defaults();
+    private CaptureFilter filter = CaptureFilter.ALL;
+    private Duration discoveryInterval = DEFAULT_DISCOVERY_INTERVAL;
+    private Duration drainInterval = DEFAULT_DRAIN_INTERVAL;
+
+    private Builder() {}
+
+    private Builder(CollectorConfig c) {
       bootstrapServers = c.bootstrapServers;
       hostId = c.hostId;
       libsslPaths = c.libsslPaths;
@@ -205,74 +186,88 @@ public record CollectorConfig(
       drainInterval = c.drainInterval;
     }
 
-    CollectorConfig build() {
-      return new CollectorConfig(bootstrapServers, hostId, libsslPaths, ringBufferBytes, statsInterval,
-          producerOverrides, statusPort, netns, spool, filter, discoveryInterval, drainInterval);
+    public Builder bootstrapServers(String v) {
+      bootstrapServers = v;
+      return this;
     }
-  }
 
-  private CollectorConfig with(UnaryOperator<Copy> change) {
-    return change.apply(new Copy(this)).build();
-  }
+    /** Null: {@link #defaultHostId()}. */
+    public Builder hostId(String v) {
+      hostId = v;
+      return this;
+    }
 
-  public CollectorConfig withBootstrapServers(String value) {
-    return with(c -> { c.bootstrapServers = value; return c; });
-  }
+    /** Null: the files {@link LibSslLocator#locate()} finds. */
+    public Builder libsslPaths(List<Path> v) {
+      libsslPaths = v;
+      return this;
+    }
 
-  public CollectorConfig withHostId(String value) {
-    return with(c -> { c.hostId = value; return c; });
-  }
+    public Builder ringBufferBytes(int v) {
+      ringBufferBytes = v;
+      return this;
+    }
 
-  public CollectorConfig withLibsslPaths(List<Path> value) {
-    return with(c -> { c.libsslPaths = value; return c; });
-  }
+    public Builder statsInterval(Duration v) {
+      statsInterval = v;
+      return this;
+    }
 
-  public CollectorConfig withRingBufferBytes(int value) {
-    return with(c -> { c.ringBufferBytes = value; return c; });
-  }
+    public Builder producerOverrides(Map<String, Object> v) {
+      producerOverrides = v;
+      return this;
+    }
 
-  public CollectorConfig withStatsInterval(Duration value) {
-    return with(c -> { c.statsInterval = value; return c; });
-  }
+    public Builder statusPort(int v) {
+      statusPort = v;
+      return this;
+    }
 
-  public CollectorConfig withProducerOverrides(Map<String, Object> value) {
-    return with(c -> { c.producerOverrides = value; return c; });
-  }
+    /** Null: every network namespace. */
+    public Builder netns(Path v) {
+      netns = Optional.ofNullable(v);
+      return this;
+    }
 
-  public CollectorConfig withStatusPort(int value) {
-    return with(c -> { c.statusPort = value; return c; });
-  }
+    public Builder spool(SpoolConfig v) {
+      spool = v;
+      return this;
+    }
 
-  public CollectorConfig withNetns(Path value) {
-    return with(c -> { c.netns = Optional.of(value); return c; });
-  }
+    public Builder filter(CaptureFilter v) {
+      filter = v;
+      return this;
+    }
 
-  public CollectorConfig withSpool(Spool value) {
-    return with(c -> { c.spool = value; return c; });
-  }
+    public Builder discoveryInterval(Duration v) {
+      discoveryInterval = v;
+      return this;
+    }
 
-  public CollectorConfig withFilter(CaptureFilter value) {
-    return with(c -> { c.filter = value; return c; });
-  }
+    public Builder drainInterval(Duration v) {
+      drainInterval = v;
+      return this;
+    }
 
-  public CollectorConfig withDiscoveryInterval(Duration value) {
-    return with(c -> { c.discoveryInterval = value; return c; });
-  }
-
-  public CollectorConfig withDrainInterval(Duration value) {
-    return with(c -> { c.drainInterval = value; return c; });
-  }
-
-  /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
-  public static String defaultHostId() {
-    String name = System.getenv("HOSTNAME");
-    if (name == null || name.isBlank()) {
-      try {
-        name = InetAddress.getLocalHost().getHostName();
-      } catch (UnknownHostException e) {
-        name = "localhost";
+    public CollectorConfig build() {
+      List<Path> paths = libsslPaths;
+      if (paths == null) {
+        List<Path> found = LibSslLocator.locate();
+        paths = found.isEmpty() ? List.of(LibSslLocator.DEFAULT) : found;
       }
+      return new CollectorConfig(
+          bootstrapServers,
+          hostId != null ? hostId : defaultHostId(),
+          paths,
+          ringBufferBytes,
+          statsInterval,
+          producerOverrides,
+          statusPort,
+          netns,
+          spool,
+          filter,
+          discoveryInterval,
+          drainInterval);
     }
-    return name.replace('/', '_');
   }
 }

@@ -1,14 +1,15 @@
 package io.ecapture.kafka.collector;
 
+import io.ecapture.kafka.collector.sink.RecordingSink;
 import java.nio.file.Path;
 
 /**
  * What most capture test classes share: a collector recording into a {@link RecordingSink} and an
  * {@code openssl s_server} to send traffic to, started once per class (eBPF gate included).
  */
-record CaptureRig(RecordingSink sink, Collector collector, TlsTestServer server) implements AutoCloseable {
+public record CaptureRig(RecordingSink sink, Collector collector, TlsTestServer server) implements AutoCloseable {
 
-  static CaptureRig start(Path dir, CollectorConfig config) throws Exception {
+  public static CaptureRig start(Path dir, CollectorConfig config) throws Exception {
     EbpfEnvironment.requireEbpf();
     EbpfEnvironment.requireTool("openssl");
     RecordingSink sink = new RecordingSink();
@@ -22,7 +23,7 @@ record CaptureRig(RecordingSink sink, Collector collector, TlsTestServer server)
   }
 
   /** Closes a rig a {@code @BeforeAll} may not have finished starting. */
-  static void stop(CaptureRig rig) throws Exception {
+  public static void stop(CaptureRig rig) throws Exception {
     if (rig != null) {
       rig.close();
     }

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.collector.sink.SpoolConfig;
+import io.ecapture.kafka.collector.sink.SpoolFullPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,53 +28,78 @@ class CollectorConfigTest {
   @Test
   void rejectsInvalidValues() {
     CollectorConfig ok = CollectorConfig.defaults();
-    assertThrows(IllegalArgumentException.class, () -> ok.withHostId("a/b"));
-    assertThrows(IllegalArgumentException.class, () -> ok.withHostId(" "));
-    assertThrows(IllegalArgumentException.class, () -> ok.withLibsslPaths(List.of()));
-    assertThrows(IllegalArgumentException.class, () -> ok.withRingBufferBytes(3 * 4096));
-    assertThrows(IllegalArgumentException.class, () -> ok.withRingBufferBytes(32768));
-    assertThrows(IllegalArgumentException.class, () -> ok.withStatsInterval(Duration.ZERO));
-    assertThrows(IllegalArgumentException.class, () -> ok.withStatusPort(-2));
-    assertThrows(IllegalArgumentException.class, () -> ok.withStatusPort(65536));
-  }
-
-  @Test
-  void producerOverridesWinOverDefaults() {
-    CollectorConfig config =
-        CollectorConfig.defaults("b:1").withHostId("h").withProducerOverrides(Map.of("linger.ms", "0"));
-    var props = KafkaCaptureSink.producerProperties(config);
-    assertEquals("0", props.get("linger.ms"));
-    assertEquals("all", props.get("acks"));
-    assertEquals(true, props.get("enable.idempotence"));
-    assertEquals("b:1", props.get("bootstrap.servers"));
-  }
-
-  @Test
-  void locatorKeepsOneEntryPerRealFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-    Path real = java.nio.file.Files.createFile(dir.resolve("libssl.so.3"));
-    Path link = java.nio.file.Files.createSymbolicLink(dir.resolve("alias.so.3"), real);
-    assertEquals(List.of(real), LibSslLocator.distinctExisting(List.of(real, link, dir.resolve("missing.so"))));
-  }
-
-  @Test
-  void locatorReadsBothOpenSslGenerationsFromLdconfig() {
-    List<Path> found = LibSslLocator.parseLdconfig(java.util.stream.Stream.of(
-        "1234 libs found in cache `/etc/ld.so.cache'",
-        "\tlibssl.so.3 (libc6,x86-64) => /lib/x86_64-linux-gnu/libssl.so.3",
-        "\tlibssl.so.1.1 (libc6,x86-64) => /usr/lib/x86_64-linux-gnu/libssl.so.1.1",
-        "\tlibssl.so.1.1 (libc6) => /usr/lib/i386-linux-gnu/libssl.so.1.1",
-        "\tlibssl3.so (libc6,x86-64) => /lib/x86_64-linux-gnu/libssl3.so",
-        "\tlibssl.so (libc6,x86-64) => /lib/x86_64-linux-gnu/libssl.so"));
-    assertEquals(List.of(Path.of("/lib/x86_64-linux-gnu/libssl.so.3"), Path.of("/usr/lib/x86_64-linux-gnu/libssl.so.1.1")),
-        found, "x86-64 OpenSSL 3 and 1.1 only: not NSS's libssl3.so, not the 32-bit copy, not the dev symlink");
-    assertTrue(LibSslLocator.COMMON_PATHS.contains(Path.of("/usr/lib/x86_64-linux-gnu/libssl.so.1.1")));
+    assertThrows(IllegalArgumentException.class, () -> ok.toBuilder().hostId("a/b").build());
+    assertThrows(IllegalArgumentException.class, () -> ok.toBuilder().hostId(" ").build());
+    assertThrows(IllegalArgumentException.class, () -> ok.toBuilder().libsslPaths(List.of()).build());
+    assertThrows(IllegalArgumentException.class, () -> ok.toBuilder().ringBufferBytes(3 * 4096).build());
+    assertThrows(IllegalArgumentException.class, () -> ok.toBuilder().ringBufferBytes(32768).build());
+    assertThrows(IllegalArgumentException.class, () -> ok.toBuilder().statsInterval(Duration.ZERO).build());
+    assertThrows(IllegalArgumentException.class, () -> ok.toBuilder().statusPort(-2).build());
+    assertThrows(IllegalArgumentException.class, () -> ok.toBuilder().statusPort(65536).build());
   }
 
   @Test
   void drainIntervalIsBoundedToOneMillisecondToOneSecond() {
     CollectorConfig config = CollectorConfig.defaults();
-    assertEquals(Duration.ofMillis(1), config.withDrainInterval(Duration.ofMillis(1)).drainInterval());
-    assertThrows(IllegalArgumentException.class, () -> config.withDrainInterval(Duration.ZERO));
-    assertThrows(IllegalArgumentException.class, () -> config.withDrainInterval(Duration.ofMillis(1001)));
+    assertEquals(Duration.ofMillis(1), config.toBuilder().drainInterval(Duration.ofMillis(1)).build().drainInterval());
+    assertThrows(IllegalArgumentException.class, () -> config.toBuilder().drainInterval(Duration.ZERO).build());
+    assertThrows(IllegalArgumentException.class, () -> config.toBuilder().drainInterval(Duration.ofMillis(1001)).build());
+  }
+
+  @Test
+  void toStringMasksSecretProducerProperties() {
+    CollectorConfig config = CollectorConfig.builder()
+        .hostId("h")
+        .libsslPaths(List.of(Path.of("/lib/libssl.so.3")))
+        .producerOverrides(Map.of(
+            "sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required "
+                + "username=\"collector\" password=\"hunter2\";",
+            "ssl.key.password", "s3cret-key",
+            "ssl.keystore.password", "s3cret-store",
+            "linger.ms", "5"))
+        .build();
+    String text = config.toString();
+    assertFalse(text.contains("hunter2"), text);
+    assertFalse(text.contains("s3cret"), text);
+    assertTrue(text.contains("sasl.jaas.config=***"), text);
+    assertTrue(text.contains("ssl.key.password=***"), text);
+    assertTrue(text.contains("linger.ms=5"), "other overrides stay readable: " + text);
+    assertTrue(text.contains("hostId=h"), text);
+    assertFalse(config.producerSettings().toString().contains("hunter2"), config.producerSettings().toString());
+    assertEquals("s3cret-key", config.producerOverrides().get("ssl.key.password"), "the value itself is kept");
+  }
+
+  @Test
+  void toBuilderKeepsEveryValue() {
+    CollectorConfig config = CollectorConfig.builder()
+        .bootstrapServers("k:1")
+        .hostId("h")
+        .libsslPaths(List.of(Path.of("/a/libssl.so.3")))
+        .ringBufferBytes(1 << 20)
+        .statsInterval(Duration.ofSeconds(3))
+        .producerOverrides(Map.of("linger.ms", "1"))
+        .statusPort(0)
+        .netns(Path.of("/var/run/netns/x"))
+        .spool(SpoolConfig.builder().directory(Path.of("/tmp/s")).maxBytes(8 << 20).build())
+        .discoveryInterval(Duration.ZERO)
+        .drainInterval(Duration.ofMillis(3))
+        .build();
+    assertEquals(config, config.toBuilder().build());
+    assertEquals(Path.of("/tmp/s"), config.spoolDirectory());
+  }
+
+  @Test
+  void spoolDefaultsAndDerivedSegmentSize() {
+    SpoolConfig spool = SpoolConfig.defaults();
+    assertTrue(spool.enabled());
+    assertEquals(1L << 30, spool.maxBytes());
+    assertEquals(32 << 20, spool.segmentBytes());
+    assertEquals(SpoolFullPolicy.DROP_OLDEST, spool.fullPolicy());
+    assertEquals(Path.of("/var/lib/ecapture-kafka/spool/h"), spool.directoryFor("h"));
+    SpoolConfig small = SpoolConfig.builder().maxBytes(16L << 20).build();
+    assertEquals(2 << 20, small.segmentBytes(), "an eighth of the spool");
+    assertEquals(256 << 10, SpoolConfig.builder().maxBytes(512 << 10).build().segmentBytes(), "at least 256 KiB");
+    assertEquals(4 << 20, small.toBuilder().maxBytes(32L << 20).build().segmentBytes(), "derived again");
+    assertThrows(IllegalArgumentException.class, () -> SpoolConfig.builder().maxBytes(256 << 10).build());
   }
 }

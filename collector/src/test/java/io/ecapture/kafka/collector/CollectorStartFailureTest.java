@@ -3,6 +3,7 @@ package io.ecapture.kafka.collector;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.collector.sink.RecordingSink;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,10 +18,10 @@ class CollectorStartFailureTest {
     EbpfEnvironment.requireEbpf();
     Path notElf = Files.writeString(dir.resolve("libssl.so.3"), "not an ELF file");
     CollectorConfig config =
-        CollectorConfig.defaults()
-            .withHostId("fail-host")
-            .withLibsslPaths(List.of(dir.resolve("missing/libssl.so.3"), notElf))
-            .withStatusPort(CollectorConfig.STATUS_DISABLED);
+        CollectorConfig.builder()
+            .hostId("fail-host")
+            .libsslPaths(List.of(dir.resolve("missing/libssl.so.3"), notElf))
+            .statusPort(CollectorConfig.STATUS_DISABLED).build();
     RecordingSink sink = new RecordingSink();
 
     CollectorStartException e =

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Assumptions;
 public final class EbpfEnvironment {
   private EbpfEnvironment() {}
 
-  static void requireEbpf() {
+  public static void requireEbpf() {
     String missing = missingCapability();
     if (missing != null) {
       unavailable(missing);
@@ -31,7 +31,7 @@ public final class EbpfEnvironment {
     Assumptions.abort(message);
   }
 
-  static void requireTool(String tool) {
+  public static void requireTool(String tool) {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
       if (Files.isExecutable(Path.of(dir, tool))) {
         return;

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Runs a command to completion and returns its output; fails on timeout or non-zero exit. */
-final class ExternalCommand {
+public final class ExternalCommand {
   private ExternalCommand() {}
 
-  static String run(Path workDir, List<String> command) throws IOException, InterruptedException {
+  public static String run(Path workDir, List<String> command) throws IOException, InterruptedException {
     // output goes to a file: a pipe would block a chatty command before waitFor returns
     Path output = Files.createTempFile(workDir, "command", ".out");
     Process process =

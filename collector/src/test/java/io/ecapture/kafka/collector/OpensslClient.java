@@ -19,10 +19,10 @@ import java.util.concurrent.TimeUnit;
  * request, reads the answer until the server closes, and keeps the NSS key log the client wrote
  * itself ({@code -keylogfile}), the oracle for the captured key material.
  */
-record OpensslClient(long pid, String output, Set<String> keyLog) {
+public record OpensslClient(long pid, String output, Set<String> keyLog) {
 
   /** With the machine's own openssl. */
-  static OpensslClient request(Path dir, int port, String path, List<String> options)
+  public static OpensslClient request(Path dir, int port, String path, List<String> options)
       throws IOException, InterruptedException {
     return request(args -> {
       List<String> command = new ArrayList<>(List.of("openssl"));
@@ -32,7 +32,7 @@ record OpensslClient(long pid, String output, Set<String> keyLog) {
   }
 
   /** With the openssl command line {@code openssl} makes from its arguments, in {@code env}. */
-  static OpensslClient request(java.util.function.Function<List<String>, List<String>> openssl, Map<String, String> env,
+  public static OpensslClient request(java.util.function.Function<List<String>, List<String>> openssl, Map<String, String> env,
       Path dir, int port, String path, List<String> options) throws IOException, InterruptedException {
     Path keys = Files.createTempFile(dir, "keylog", ".txt");
     Path out = Files.createTempFile(dir, "s_client", ".out");
@@ -54,7 +54,7 @@ record OpensslClient(long pid, String output, Set<String> keyLog) {
   }
 
   /** The lines of an NSS key-log file a TLS client wrote (comments and blank lines left out). */
-  static Set<String> keyLogLines(Path file) throws IOException {
+  public static Set<String> keyLogLines(Path file) throws IOException {
     Set<String> lines = new TreeSet<>();
     for (String line : Files.readAllLines(file)) {
       if (!line.isBlank() && !line.startsWith("#")) {

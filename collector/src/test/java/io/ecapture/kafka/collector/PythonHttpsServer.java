@@ -13,8 +13,8 @@ import java.util.List;
  * body. Uses the cert.pem/key.pem a {@link TlsTestServer} wrote into {@code dir}. A lazy server
  * never calls SSL_do_handshake: its first SSL_read runs the handshake.
  */
-final class PythonHttpsServer implements AutoCloseable {
-  static final int BIG = 1 << 20;
+public final class PythonHttpsServer implements AutoCloseable {
+  public static final int BIG = 1 << 20;
   private static final String SCRIPT =
       """
       import hashlib, http.server, os, ssl, sys
@@ -44,11 +44,11 @@ final class PythonHttpsServer implements AutoCloseable {
   private final Process process;
   private final int port;
 
-  PythonHttpsServer(Path dir) throws IOException {
+  public PythonHttpsServer(Path dir) throws IOException {
     this(dir, false);
   }
 
-  PythonHttpsServer(Path dir, boolean lazyHandshake) throws IOException {
+  public PythonHttpsServer(Path dir, boolean lazyHandshake) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(List.of("python3", "-c", SCRIPT))
         .directory(dir.toFile())
         .redirectError(ProcessBuilder.Redirect.INHERIT);
@@ -61,11 +61,11 @@ final class PythonHttpsServer implements AutoCloseable {
     port = Integer.parseInt(line.strip());
   }
 
-  int port() {
+  public int port() {
     return port;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 

@@ -13,7 +13,7 @@ import java.util.List;
  * one HTTPS request per {@link #request} call, with the marker in the request path. Its pid is
  * known before it does any TLS, which pid filters need.
  */
-final class PythonTlsClient implements AutoCloseable {
+public final class PythonTlsClient implements AutoCloseable {
   private static final String SCRIPT =
       """
       import socket, ssl, sys
@@ -34,12 +34,12 @@ final class PythonTlsClient implements AutoCloseable {
   private final Writer stdin;
   private final BufferedReader stdout;
 
-  PythonTlsClient(int port) throws IOException {
+  public PythonTlsClient(int port) throws IOException {
     this(port, java.util.Map.of());
   }
 
   /** With extra environment variables (e.g. LD_LIBRARY_PATH to load a private libssl copy). */
-  PythonTlsClient(int port, java.util.Map<String, String> environment) throws IOException {
+  public PythonTlsClient(int port, java.util.Map<String, String> environment) throws IOException {
     ProcessBuilder builder = new ProcessBuilder(List.of("python3", "-c", SCRIPT, Integer.toString(port)))
         .redirectError(ProcessBuilder.Redirect.INHERIT);
     builder.environment().putAll(environment);
@@ -51,12 +51,12 @@ final class PythonTlsClient implements AutoCloseable {
     }
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 
   /** Makes one request for {@code /marker} and waits for the response to be read. */
-  void request(String marker) throws IOException {
+  public void request(String marker) throws IOException {
     stdin.write(marker + "\n");
     stdin.flush();
     String line = stdout.readLine();

@@ -65,7 +65,7 @@ public final class TlsTestServer implements AutoCloseable {
     return port;
   }
 
-  long pid() {
+  public long pid() {
     return process.pid();
   }
 

@@ -2,6 +2,7 @@ package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.collector.sink.SpoolConfig;
 import io.ecapture.kafka.embedded.BrokerProcess;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.common.TopicSetup;
@@ -103,13 +104,15 @@ public final class Fleet implements AutoCloseable {
 
   private CollectorConfig collectorConfig() {
     // the spool belongs to this fleet's data: a leftover of another run never replays into it
-    CollectorConfig c =
-        CollectorConfig.defaults(bootstrapServers)
-            .withHostId(config.hostId())
-            .withStatusPort(config.collectorStatusPort())
-            .withDrainInterval(config.collectorDrainInterval())
-            .withSpool(CollectorConfig.Spool.defaults().withDirectory(spoolDirectory(config, config.hostId())));
-    return config.libsslPaths().isEmpty() ? c : c.withLibsslPaths(config.libsslPaths());
+    CollectorConfig.Builder c =
+        CollectorConfig.builder()
+            .bootstrapServers(bootstrapServers)
+            .hostId(config.hostId())
+            .statusPort(config.collectorStatusPort())
+            .drainInterval(config.collectorDrainInterval())
+            .spool(SpoolConfig.builder()
+                .directory(spoolDirectory(config, config.hostId())).build());
+    return (config.libsslPaths().isEmpty() ? c : c.libsslPaths(config.libsslPaths())).build();
   }
 
   /** Where a collector of this fleet with the given host id spools while Kafka is away. */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.collector.sink.SpoolConfig;
 import io.ecapture.kafka.collector.EbpfEnvironment;
 import io.ecapture.kafka.collector.TlsTestServer;
 import io.ecapture.kafka.proto.ecaptureq.LogEntry;
@@ -91,11 +92,14 @@ class FleetOfHostsTest {
   private Collector startCollector(Fleet fleet, FleetConfig config, String hostId, String ns) {
     try {
       return Collector.start(
-          CollectorConfig.defaults(fleet.bootstrapServers())
-              .withHostId(hostId)
-              .withStatusPort(CollectorConfig.STATUS_DISABLED)
-              .withSpool(CollectorConfig.Spool.defaults().withDirectory(Fleet.spoolDirectory(config, hostId)))
-              .withNetns(Path.of("/var/run/netns", ns)));
+          CollectorConfig.builder()
+              .bootstrapServers(fleet.bootstrapServers())
+              .hostId(hostId)
+              .statusPort(CollectorConfig.STATUS_DISABLED)
+              .spool(SpoolConfig.builder()
+                  .directory(Fleet.spoolDirectory(config, hostId)).build())
+              .netns(Path.of("/var/run/netns", ns))
+              .build());
     } catch (RuntimeException e) {
       EbpfEnvironment.unavailable(e.getMessage());
       throw e;

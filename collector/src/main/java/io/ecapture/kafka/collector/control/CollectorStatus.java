@@ -1,0 +1,91 @@
+package io.ecapture.kafka.collector.control;
+
+import io.ecapture.kafka.common.Json;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.apache.kafka.common.Metric;
+import org.apache.kafka.common.MetricName;
+
+/**
+ * What a collector's {@link StatusServer} serves, read live: the {@code /status} document, the
+ * {@code /metrics} text and the process filter of {@code /config}.
+ *
+ * <p>{@code /status} is one JSON object written by Jackson ({@link Json}): {@code component},
+ * {@code hostId}, {@code running}, every counter of {@link CollectorStats.Snapshot} under its
+ * name, {@code filter} ({@link CaptureFilter.View}) and {@code libraries} ({@link
+ * LibraryStatus}); any string (a library path with a newline or a quote) is escaped.
+ */
+public final class CollectorStatus {
+  private final String hostId;
+  private final Supplier<CollectorStats.Snapshot> stats;
+  private final FilterControl filter;
+  private final Supplier<List<LibraryStatus>> libraries;
+  private final CollectorMetrics metrics;
+
+  /**
+   * @param stats the counters, read once per request
+   * @param filter the process filter shown in {@code /status} and served by {@code /config}
+   * @param libraries the probed files
+   * @param kafkaMetrics the Kafka producer's metrics ({@code Map::of} when there is none)
+   */
+  public CollectorStatus(
+      String hostId,
+      Supplier<CollectorStats.Snapshot> stats,
+      FilterControl filter,
+      Supplier<List<LibraryStatus>> libraries,
+      Supplier<? extends Map<MetricName, ? extends Metric>> kafkaMetrics) {
+    this.hostId = hostId;
+    this.stats = stats;
+    this.filter = filter;
+    this.libraries = libraries;
+    this.metrics = new CollectorMetrics(hostId, stats).kafka(kafkaMetrics);
+  }
+
+  /** The {@code /status} document, keys in a fixed order. */
+  public Map<String, Object> document() {
+    CollectorStats.Snapshot s = stats.get();
+    Map<String, Object> doc = new LinkedHashMap<>();
+    doc.put("component", "collector");
+    doc.put("hostId", hostId);
+    doc.put("running", true);
+    doc.put("captured", s.captured());
+    doc.put("capturedBytes", s.capturedBytes());
+    doc.put("droppedInKernel", s.droppedInKernel());
+    doc.put("droppedBytesInKernel", s.droppedBytesInKernel());
+    doc.put("readFaults", s.readFaults());
+    doc.put("truncatedCalls", s.truncatedCalls());
+    doc.put("malformed", s.malformed());
+    doc.put("sent", s.sent());
+    doc.put("sendErrors", s.sendErrors());
+    doc.put("trackedConnections", s.trackedConnections());
+    doc.put("filteredInKernel", s.filteredInKernel());
+    doc.put("sslCalls", s.sslCalls());
+    doc.put("uprobeHits", s.uprobeHits());
+    doc.put("handshakes", s.handshakes());
+    doc.put("spooled", s.spooled());
+    doc.put("spoolDropped", s.spoolDropped());
+    doc.put("spoolBytes", s.spoolBytes());
+    doc.put("resent", s.resent());
+    doc.put("sendRejected", s.sendRejected());
+    doc.put("keyLogLines", s.keyLogLines());
+    doc.put("filter", filter.current().view());
+    doc.put("libraries", libraries.get());
+    return doc;
+  }
+
+  /** {@link #document()} as JSON text. */
+  public String json() {
+    return Json.write(document());
+  }
+
+  /** The {@code /metrics} text ({@link CollectorMetrics}). */
+  public String metrics() {
+    return metrics.scrape();
+  }
+
+  public FilterControl filter() {
+    return filter;
+  }
+}

@@ -1,0 +1,101 @@
+package io.ecapture.kafka.collector.probe;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Reads which functions an ELF64 little-endian file defines (.dynsym and .symtab), to tell a
+ * binary that carries OpenSSL (a private libssl, a statically linked program exporting the SSL
+ * symbols) from one that merely imports them. The file is memory-mapped: only the symbol tables'
+ * pages are read, even for a 100 MB executable.
+ */
+final class ElfSymbols {
+  private static final int SHT_SYMTAB = 2;
+  private static final int SHT_DYNSYM = 11;
+  private static final int STT_FUNC = 2;
+  private static final int SYMBOL_SIZE = 24;
+  private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED;
+  private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED;
+  private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
+
+  private ElfSymbols() {}
+
+  /**
+   * Which of {@code wanted} the file defines as functions; empty for non-ELF, 32-bit or big-endian
+   * files and unreadable ones.
+   */
+  static Set<String> definedFunctions(Path file, Set<String> wanted) {
+    Set<String> found = new HashSet<>();
+    try (Arena arena = Arena.ofConfined();
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size < 64) {
+        return found;
+      }
+      MemorySegment elf = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+      if (elf.get(U32, 0) != 0x464c457f || elf.get(ValueLayout.JAVA_BYTE, 4) != 2 || elf.get(ValueLayout.JAVA_BYTE, 5) != 1) {
+        return found; // not ELF64 little-endian
+      }
+      long sectionTable = elf.get(U64, 0x28);
+      int entrySize = Short.toUnsignedInt(elf.get(U16, 0x3A));
+      int sections = Short.toUnsignedInt(elf.get(U16, 0x3C));
+      if (entrySize < 64 || sectionTable <= 0 || sectionTable + (long) sections * entrySize > size) {
+        return found;
+      }
+      for (int i = 0; i < sections; i++) {
+        long header = sectionTable + (long) i * entrySize;
+        int type = elf.get(U32, header + 4);
+        if (type != SHT_SYMTAB && type != SHT_DYNSYM) {
+          continue;
+        }
+        long offset = elf.get(U64, header + 0x18);
+        long length = elf.get(U64, header + 0x20);
+        int link = elf.get(U32, header + 0x28);
+        if (link >= sections || offset < 0 || length < 0 || offset + length > size) {
+          continue;
+        }
+        long strings = sectionTable + (long) link * entrySize;
+        long stringsOffset = elf.get(U64, strings + 0x18);
+        long stringsLength = elf.get(U64, strings + 0x20);
+        if (stringsOffset < 0 || stringsLength < 0 || stringsOffset + stringsLength > size) {
+          continue;
+        }
+        MemorySegment names = elf.asSlice(stringsOffset, stringsLength);
+        for (long symbol = offset; symbol + SYMBOL_SIZE <= offset + length; symbol += SYMBOL_SIZE) {
+          int info = elf.get(ValueLayout.JAVA_BYTE, symbol + 4);
+          short section = elf.get(U16, symbol + 6);
+          if ((info & 0xf) != STT_FUNC || section == 0) {
+            continue; // not a function, or undefined (imported)
+          }
+          String name = name(names, Integer.toUnsignedLong(elf.get(U32, symbol)));
+          if (name != null && wanted.contains(name)) {
+            found.add(name);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // unreadable or truncated: treat as defining nothing
+    }
+    return found;
+  }
+
+  private static String name(MemorySegment names, long start) {
+    if (start >= names.byteSize()) {
+      return null;
+    }
+    long end = start;
+    // symbol names of interest are short: stop early on long ones
+    while (end < names.byteSize() && end - start < 64 && names.get(ValueLayout.JAVA_BYTE, end) != 0) {
+      end++;
+    }
+    return new String(names.asSlice(start, end - start).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII);
+  }
+}

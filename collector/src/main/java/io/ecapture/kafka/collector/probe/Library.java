@@ -1,0 +1,43 @@
+package io.ecapture.kafka.collector.probe;
+
+import io.ecapture.kafka.collector.control.LibraryStatus;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * A probed file.
+ *
+ * @param path where it was probed (for discovered files, through /proc/PID/root, or
+ *     /proc/PID/map_files for a file deleted after it was mapped)
+ * @param version its OpenSSL release ("unknown" when no version string was found)
+ * @param keyCapture whether TLS keys are read from it (only for versions in {@link OpenSslOffsets})
+ * @param discovered found by the /proc scan rather than configured
+ * @param pids processes that mapped it at the last scan (discovered files only)
+ * @param kind "openssl" or "boringssl" (key capture is always off for BoringSSL: other structs)
+ */
+public record Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind) {
+  public Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids) {
+    this(path, version, keyCapture, discovered, pids, TlsLibraryKind.OPENSSL.label());
+  }
+
+  /** How {@code /status} lists it. */
+  public LibraryStatus status() {
+    return new LibraryStatus(path.toString(), kind, version, keyCaptureText(),
+        discovered ? "discovered" : "configured", List.copyOf(new TreeSet<>(pids)));
+  }
+
+  private String keyCaptureText() {
+    if (keyCapture) {
+      return "on";
+    }
+    return TlsLibraryKind.BORINGSSL.label().equals(kind)
+        ? "off: BoringSSL (struct layout unknown)"
+        : "off: unsupported OpenSSL version";
+  }
+
+  Library withPids(Set<Integer> value) {
+    return new Library(path, version, keyCapture, discovered, Set.copyOf(value), kind);
+  }
+}

@@ -1,0 +1,311 @@
+package io.ecapture.kafka.collector.probe;
+
+import io.ecapture.kafka.bpf.BpfObjects;
+import io.ecapture.kafka.collector.control.CaptureFilter;
+import io.ecapture.kafka.collector.control.CollectorStats;
+import io.ecapture.kafka.collector.decode.EventLayout;
+import io.ecapture.kafka.collector.libbpf.BpfLink;
+import io.ecapture.kafka.collector.libbpf.BpfObject;
+import io.ecapture.kafka.collector.libbpf.LibBpf;
+import io.ecapture.kafka.collector.libbpf.LibBpfException;
+import io.ecapture.kafka.collector.libbpf.MapKeys;
+import io.ecapture.kafka.collector.libbpf.PerCpuCounters;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The loaded tlscapture BPF object and its attachments: syscall/sock raw tracepoints once, and an
+ * entry + return uprobe on each OpenSSL function for every libssl file. Closing detaches all
+ * probes (reverse order) and unloads the object. Which files get uprobes, and for which processes,
+ * is decided by {@link LibraryRegistry} and {@link ProcessFilter}.
+ */
+public final class TlsProbes implements AutoCloseable {
+  static final String EVENTS_MAP = "events";
+  static final String DROP_COUNTS_MAP = "drop_counts";
+  /** LRU hash of the connections the kernel tracks, keyed by a 64-bit struct sock pointer. */
+  static final String CONNECTIONS_MAP = "connections";
+  /** Array of __u64 filters (tlscapture.h enum filter_key). */
+  static final String CAPTURE_FILTER_MAP = "capture_filter";
+  static final int FILTER_NETNS = 0;
+  /** Array of struct ssl_offsets by library index (tlscapture.h). */
+  static final String SSL_OFFSETS_MAP = "ssl_offsets";
+  /** MAX_LIBRARIES of tlscapture.h: the most files that can be probed (bpf_cookie range). */
+  public static final int MAX_LIBRARIES = 256;
+  /** MAX_CONNECTIONS of tlscapture.h: the size of the kernel's connection map. */
+  static final long MAX_TRACKED_CONNECTIONS = 65536;
+
+  /** Raw tracepoints (attach by name, no tracefs mount needed): fd discovery, accept, close. */
+  static final List<String> TRACEPOINT_PROGRAMS = List.of("sys_enter", "sys_exit", "inet_sock_set_state");
+
+  /** An OpenSSL function and the programs for its entry and return (null: entry only). */
+  record Hook(String function, String entryProgram, String returnProgram) {
+    /** uprobe links this hook makes per library (and per process with a pid filter). */
+    int links() {
+      return returnProgram == null ? 1 : 2;
+    }
+  }
+
+  static final List<Hook> HOOKS =
+      List.of(
+          new Hook("SSL_write", "ssl_write_entry", "ssl_write_return"),
+          new Hook("SSL_read", "ssl_read_entry", "ssl_read_return"),
+          new Hook("SSL_write_ex", "ssl_write_ex_entry", "ssl_write_ex_return"),
+          new Hook("SSL_read_ex", "ssl_read_ex_entry", "ssl_read_ex_return"),
+          // SSL_connect / SSL_accept end in SSL_do_handshake: one hook sees every handshake
+          new Hook("SSL_do_handshake", "ssl_handshake_entry", "ssl_handshake_return"),
+          // forgets per-SSL kernel state before the address can be reused
+          new Hook("SSL_free", "ssl_free_entry", null));
+
+  private final BpfObject object;
+  /** Tracepoint links, then uprobe links: closed in reverse order. */
+  private final List<BpfLink> links = new ArrayList<>();
+  private final List<BpfLink> uprobeLinks = new ArrayList<>();
+
+  private TlsProbes(BpfObject object) {
+    this.object = object;
+  }
+
+  /**
+   * Loads the object with a ring buffer of {@code ringBufferBytes} and attaches the tracepoints.
+   *
+   * @throws LibBpfException when the kernel refuses (not root, no BTF, verifier rejection)
+   */
+  public static TlsProbes load(int ringBufferBytes) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory("ecapture-bpf");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path file = BpfObjects.TLSCAPTURE.extract(dir);
+    BpfObject object;
+    try {
+      object = BpfObject.open(file);
+    } finally {
+      deleteQuietly(file, dir); // libbpf has read the file into memory
+    }
+    TlsProbes probes = new TlsProbes(object);
+    try {
+      object.setMaxEntries(EVENTS_MAP, ringBufferBytes);
+      object.load();
+      for (String program : TRACEPOINT_PROGRAMS) {
+        probes.links.add(object.attach(program));
+      }
+      return probes;
+    } catch (RuntimeException e) {
+      probes.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Attaches every hook to one libssl file for every process; events from it carry {@code index}
+   * (the bpf_cookie).
+   *
+   * @return one line per hook: attached, or why not (a library may lack the _ex functions)
+   */
+  List<String> attachLibssl(Path libssl, int index, List<String> failures) {
+    return attachLibssl(libssl, index, -1, failures, uprobeLinks);
+  }
+
+  private List<String> attachLibssl(Path libssl, int index, int pid, List<String> failures, List<BpfLink> into) {
+    List<String> report = new ArrayList<>();
+    String target = libssl + (pid < 0 ? "" : " (pid " + pid + ")");
+    for (Hook hook : HOOKS) {
+      try {
+        BpfLink entry = object.attachUprobe(hook.entryProgram(), libssl, hook.function(), false, index, pid);
+        if (hook.returnProgram() == null) {
+          into.add(entry);
+          report.add("attached " + target + ":" + hook.function());
+          continue;
+        }
+        try {
+          into.add(object.attachUprobe(hook.returnProgram(), libssl, hook.function(), true, index, pid));
+        } catch (LibBpfException e) {
+          entry.close(); // an entry without its return would leave calls pending forever
+          throw e;
+        }
+        into.add(entry);
+        report.add("attached " + target + ":" + hook.function());
+      } catch (LibBpfException e) {
+        failures.add(target + ":" + hook.function() + ": " + e.getMessage());
+      }
+    }
+    return report;
+  }
+
+  /**
+   * Replaces every uprobe: attached per process for each of {@code pids} (other processes then
+   * never trap into the kernel), or for every process when {@code pids} is empty. The new probes
+   * are attached before the old ones go, so no call is missed (a call seen by both entry probes
+   * is still captured once: the second return finds no pending call).
+   *
+   * @return how many functions were attached
+   */
+  int reattach(List<Path> libraries, Collection<Integer> pids, List<String> report, List<String> failures) {
+    List<BpfLink> fresh = new ArrayList<>();
+    int reportedBefore = report.size();
+    for (int index = 0; index < libraries.size(); index++) {
+      if (pids.isEmpty()) {
+        report.addAll(attachLibssl(libraries.get(index), index, -1, failures, fresh));
+      } else {
+        for (int pid : pids) {
+          report.addAll(attachLibssl(libraries.get(index), index, pid, failures, fresh));
+        }
+      }
+    }
+    for (int i = uprobeLinks.size() - 1; i >= 0; i--) {
+      uprobeLinks.get(i).close();
+    }
+    uprobeLinks.clear();
+    uprobeLinks.addAll(fresh);
+    return report.size() - reportedBefore; // one line per attached function
+  }
+
+  /**
+   * Adds the hooks of one more library (found by process discovery) without touching the others:
+   * for every process, or for each of {@code pids}.
+   *
+   * @return one line per attached hook
+   */
+  List<String> attachLibrary(Path library, int index, Collection<Integer> pids, List<String> failures) {
+    if (pids.isEmpty()) {
+      return attachLibssl(library, index, -1, failures, uprobeLinks);
+    }
+    List<String> report = new ArrayList<>();
+    for (int pid : pids) {
+      report.addAll(attachLibssl(library, index, pid, failures, uprobeLinks));
+    }
+    return report;
+  }
+
+  /** Number of uprobe links (entry and return count separately). */
+  int uprobeCount() {
+    return uprobeLinks.size();
+  }
+
+  /**
+   * Tells the kernel where library {@code index} keeps its TLS secrets; empty turns key capture off
+   * for it (unknown OpenSSL version).
+   */
+  void configureKeyCapture(int index, java.util.Optional<OpenSslOffsets> offsets) {
+    int[] fields = offsets.map(OpenSslOffsets::asArray).orElse(new int[OpenSslOffsets.FIELDS]);
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
+      key.set(ValueLayout.JAVA_INT, 0, index);
+      MemorySegment value = arena.allocate(ValueLayout.JAVA_INT, 1 + fields.length);
+      value.setAtIndex(ValueLayout.JAVA_INT, 0, offsets.isPresent() ? 1 : 0);
+      for (int i = 0; i < fields.length; i++) {
+        value.setAtIndex(ValueLayout.JAVA_INT, i + 1, fields[i]);
+      }
+      int rc = LibBpf.mapUpdateElem(object.mapFd(SSL_OFFSETS_MAP), key, value, 0);
+      if (rc < 0) {
+        throw new LibBpfException("bpf_map_update_elem(" + SSL_OFFSETS_MAP + ")", -rc);
+      }
+    }
+  }
+
+  /** Writes the process filter into the kernel maps. */
+  void applyFilter(CaptureFilter filter) {
+    new ProcessFilterMaps(object).apply(filter);
+  }
+
+  /** The ring buffer map the events arrive in (for a {@code RingBuffer}). */
+  public int eventsMapFd() {
+    return object.mapFd(EVENTS_MAP);
+  }
+
+  /**
+   * The kernel's counters, read live: the per-CPU counters of tlscapture.h enum drop_counter
+   * (summed), and the number of tracked connections (a walk of the connection map).
+   */
+  public CollectorStats.KernelCounters kernelCounters() {
+    PerCpuCounters counters = new PerCpuCounters(dropCountsMapFd());
+    MapKeys connections = new MapKeys(connectionsMapFd(), Long.BYTES);
+    return counter -> switch (counter) {
+      case DROPPED_RECORDS -> counters.sum(EventLayout.DROP_RECORDS);
+      case DROPPED_BYTES -> counters.sum(EventLayout.DROP_BYTES);
+      case READ_FAULTS -> counters.sum(EventLayout.DROP_READ_FAULTS);
+      case TRUNCATED_CALLS -> counters.sum(EventLayout.DROP_TRUNCATED);
+      case FILTERED_CALLS -> counters.sum(EventLayout.DROP_FILTERED);
+      case ENTRY_HITS -> counters.sum(EventLayout.COUNT_ENTRY_HITS);
+      case RETURN_HITS -> counters.sum(EventLayout.COUNT_RETURN_HITS);
+      case HANDSHAKES -> counters.sum(EventLayout.COUNT_HANDSHAKES);
+      case TRACKED_CONNECTIONS -> connections.count(MAX_TRACKED_CONNECTIONS);
+    };
+  }
+
+  /**
+   * Captures only processes in the network namespace {@code netns} (a path such as
+   * /var/run/netns/NAME or /proc/PID/ns/net).
+   *
+   * @return the namespace's inode
+   * @throws IOException when the path cannot be read
+   * @throws UnsupportedOperationException when the file system has no inodes to read
+   */
+  public long filterNetns(Path netns) throws IOException {
+    long inode = (Long) Files.getAttribute(netns, "unix:ino");
+    filterNetns(inode);
+    return inode;
+  }
+
+  /**
+   * Captures only processes in the network namespace with this inode (0: every namespace).
+   * Effective for SSL calls that start after it returns.
+   */
+  void filterNetns(long inode) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
+      key.set(ValueLayout.JAVA_INT, 0, FILTER_NETNS);
+      MemorySegment value = arena.allocate(ValueLayout.JAVA_LONG);
+      value.set(ValueLayout.JAVA_LONG, 0, inode);
+      int rc = LibBpf.mapUpdateElem(object.mapFd(CAPTURE_FILTER_MAP), key, value, 0);
+      if (rc < 0) {
+        throw new LibBpfException("bpf_map_update_elem(capture_filter)", -rc);
+      }
+    }
+  }
+
+  int connectionsMapFd() {
+    return object.mapFd(CONNECTIONS_MAP);
+  }
+
+  int dropCountsMapFd() {
+    return object.mapFd(DROP_COUNTS_MAP);
+  }
+
+  /** Detaches every probe; the maps stay readable until {@link #close}. */
+  public void detach() {
+    for (int i = uprobeLinks.size() - 1; i >= 0; i--) {
+      uprobeLinks.get(i).close();
+    }
+    uprobeLinks.clear();
+    for (int i = links.size() - 1; i >= 0; i--) {
+      links.get(i).close();
+    }
+    links.clear();
+  }
+
+  @Override
+  public void close() {
+    detach();
+    object.close();
+  }
+
+  private static void deleteQuietly(Path file, Path dir) {
+    try {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(dir);
+    } catch (IOException e) {
+      // a stale temp file is harmless
+    }
+  }
+}

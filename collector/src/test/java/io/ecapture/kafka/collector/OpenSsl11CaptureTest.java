@@ -1,8 +1,0 @@
-package io.ecapture.kafka.collector;
-
-/** OpenSSL 1.1.1w, Debian 11's. */
-class OpenSsl11CaptureTest extends DebianOpenSslCaptureTest {
-  OpenSsl11CaptureTest() {
-    super(DebianOpenSsl.OPENSSL_1_1_1W);
-  }
-}
