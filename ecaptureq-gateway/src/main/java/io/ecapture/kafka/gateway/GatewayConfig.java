@@ -1,18 +1,15 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.common.KafkaSecrets;
+
 import java.lang.reflect.RecordComponent;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Everything a {@link Gateway} needs, immutable: every limit of the gateway lives here, with its
@@ -135,10 +132,7 @@ public record GatewayConfig(
   public static final int DEFAULT_MAX_QUEUED_REPLAYS = 16;
 
   /** What {@link #toString()} prints instead of a secret. */
-  static final String MASK = "***";
-  /** Names of components and Kafka properties that hold secrets, lower case. */
-  private static final List<String> SECRET_WORDS =
-      List.of("password", "secret", "token", "jaas", "credential");
+  static final String MASK = KafkaSecrets.MASK;
 
   public GatewayConfig {
     Objects.requireNonNull(listen, "listen");
@@ -198,37 +192,18 @@ public record GatewayConfig(
         throw new IllegalStateException("cannot read component " + name, e);
       }
       out.append(i == 0 ? "" : ", ").append(name).append('=');
-      if (looksSecret(name)) {
+      if (KafkaSecrets.looksSecret(name)) {
         out.append(value == null || value.toString().isEmpty() ? "none" : MASK);
       } else if (value instanceof Map<?, ?> map) {
         Map<String, String> shown = new TreeMap<>();
         map.forEach((k, v) -> shown.put(String.valueOf(k),
-            isSecretKafkaProperty(String.valueOf(k)) ? MASK : String.valueOf(v)));
+            KafkaSecrets.isSecret(String.valueOf(k)) ? MASK : String.valueOf(v)));
         out.append(shown);
       } else {
         out.append(value);
       }
     }
     return out.append(']').toString();
-  }
-
-  /** Whether a Kafka client property holds a secret: typed PASSWORD by Kafka, or named like one. */
-  static boolean isSecretKafkaProperty(String key) {
-    return KafkaPasswords.KEYS.contains(key) || looksSecret(key);
-  }
-
-  private static boolean looksSecret(String name) {
-    String lower = name.toLowerCase(Locale.ROOT);
-    return SECRET_WORDS.stream().anyMatch(lower::contains);
-  }
-
-  /** The consumer properties Kafka itself types as passwords (key store keys, JAAS config...). */
-  private static final class KafkaPasswords {
-    static final Set<String> KEYS =
-        ConsumerConfig.configDef().configKeys().values().stream()
-            .filter(k -> k.type == ConfigDef.Type.PASSWORD)
-            .map(k -> k.name)
-            .collect(Collectors.toUnmodifiableSet());
   }
 
   /** All defaults: {@code ws://127.0.0.1:28257/} fed from {@code 127.0.0.1:9092}. */

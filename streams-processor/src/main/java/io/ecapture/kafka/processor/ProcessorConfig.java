@@ -1,5 +1,7 @@
 package io.ecapture.kafka.processor;
 
+import io.ecapture.kafka.common.KafkaSecrets;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -121,7 +123,7 @@ public record ProcessorConfig(
         + ", processingGuarantee=" + processingGuarantee + ", idleFlush=" + idleFlush
         + ", connectionTtl=" + connectionTtl + ", statsInterval=" + statsInterval
         + ", streamThreads=" + streamThreads + ", startTimeout=" + startTimeout
-        + ", limits=" + limits + ", streamsOverrides=" + SecretConfigs.masked(streamsOverrides)
+        + ", limits=" + limits + ", streamsOverrides=" + KafkaSecrets.masked(streamsOverrides)
         + ", statusPort=" + statusPort + "]";
   }
 

@@ -1,10 +1,10 @@
 package io.ecapture.kafka.collector.sink;
 
+import io.ecapture.kafka.common.KafkaSecrets;
+
 import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * Where and as whom the Kafka sinks produce.
@@ -15,7 +15,6 @@ import java.util.TreeMap;
  *     ({@code sasl.jaas.config}, {@code ssl.key.password}...), which {@link #toString()} masks
  */
 public record ProducerSettings(String bootstrapServers, String hostId, Map<String, Object> overrides) {
-  private static final String MASK = "***";
 
   public ProducerSettings {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -38,19 +37,6 @@ public record ProducerSettings(String bootstrapServers, String hostId, Map<Strin
 
   /** Producer properties for logs: sorted, every secret's value replaced by {@code ***}. */
   public static Map<String, Object> redacted(Map<String, ?> properties) {
-    Map<String, Object> shown = new TreeMap<>();
-    properties.forEach((key, value) -> shown.put(key, isSecret(key) ? MASK : value));
-    return shown;
-  }
-
-  /**
-   * Whether a Kafka client property may hold a secret: JAAS configurations, passwords, keys and
-   * key stores' contents, tokens and credentials (by name, so future properties are covered).
-   */
-  public static boolean isSecret(String key) {
-    String k = key.toLowerCase(Locale.ROOT);
-    return k.contains("password") || k.contains("jaas") || k.contains("secret") || k.contains("token")
-        || k.contains("credential") || k.endsWith(".key") || k.contains("keystore.key")
-        || k.contains("certificate.chain") || k.contains("certificates");
+    return KafkaSecrets.masked(properties);
   }
 }
