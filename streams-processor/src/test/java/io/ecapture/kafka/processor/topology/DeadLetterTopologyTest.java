@@ -8,34 +8,15 @@ import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Records that cannot be processed go to the dead-letter topic with their reason; processing
  * goes on.
  */
-class DeadLetterTopologyTest {
-  private static final String CONN = "host-a/4242/5/1";
-  @TempDir Path stateDir;
-  private TopologyHarness harness;
-  private final RawEvents events = new RawEvents(CONN);
-
-  @BeforeEach
-  void start() {
-    harness = new TopologyHarness(stateDir);
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
-
+class DeadLetterTopologyTest extends HarnessTopologyTest {
   @Test
   void poisonPillGoesToTheDeadLetterTopicAndProcessingContinues() {
     byte[] garbage = {(byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01};

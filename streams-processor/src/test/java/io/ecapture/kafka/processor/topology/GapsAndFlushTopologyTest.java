@@ -14,31 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * When leftovers leave and lost bytes become gaps: idle flushes, closes (with and without every
  * announced byte), calls the capture cut, chunks lost to read faults, and the connection TTL.
  */
-class GapsAndFlushTopologyTest {
-  private static final String CONN = "host-a/4242/5/1";
-  @TempDir Path stateDir;
-  private TopologyHarness harness;
-  private final RawEvents events = new RawEvents(CONN);
-
-  @BeforeEach
-  void start() {
-    harness = new TopologyHarness(stateDir);
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
-
+class GapsAndFlushTopologyTest extends HarnessTopologyTest {
   @Test
   void responseWithoutLengthIsFlushedWhenIdle() {
     harness.send(events.data(Direction.WRITE, 0, "GET / HTTP/1.0\r\n\r\n", 0));

@@ -12,30 +12,12 @@ import io.ecapture.kafka.proto.parsed.Protocol;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * gRPC: an HTTP/2 stream whose content-type is application/grpc is a GRPC message.
  */
-class GrpcTopologyTest {
-  private static final String CONN = "host-a/4242/5/1";
-  @TempDir Path stateDir;
-  private TopologyHarness harness;
-  private final RawEvents events = new RawEvents(CONN);
-
-  @BeforeEach
-  void start() {
-    harness = new TopologyHarness(stateDir);
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
-
+class GrpcTopologyTest extends HarnessTopologyTest {
   @Test
   void grpcCallsAreTaggedGrpc() {
     // literal fields without indexing (RFC 7541 §6.2.2): :method POST, :path, content-type

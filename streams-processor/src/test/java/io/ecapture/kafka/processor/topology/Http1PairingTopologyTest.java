@@ -20,31 +20,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HTTP/1 through the topology: request/response pairing (latency, identity, pipelining, HEAD),
  * chunked and compressed bodies, large bodies in small chunks, the rendered text's cap.
  */
-class Http1PairingTopologyTest {
-  private static final String CONN = "host-a/4242/5/1";
-  @TempDir Path stateDir;
-  private TopologyHarness harness;
-  private final RawEvents events = new RawEvents(CONN);
-
-  @BeforeEach
-  void start() {
-    harness = new TopologyHarness(stateDir);
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
-
+class Http1PairingTopologyTest extends HarnessTopologyTest {
   @Test
   void requestAndResponseArePairedWithLatencyAndIdentity() {
     harness.send(events.open());

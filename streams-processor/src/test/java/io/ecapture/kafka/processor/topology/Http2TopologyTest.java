@@ -19,31 +19,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * HTTP/2 through the topology: streams with one HPACK table per direction (RFC 7541 Appendix C),
  * CONTINUATION, pairing by stream id, an open stream flushed at idle.
  */
-class Http2TopologyTest {
-  private static final String CONN = "host-a/4242/5/1";
-  @TempDir Path stateDir;
-  private TopologyHarness harness;
-  private final RawEvents events = new RawEvents(CONN);
-
-  @BeforeEach
-  void start() {
-    harness = new TopologyHarness(stateDir);
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
-
+class Http2TopologyTest extends HarnessTopologyTest {
   @Test
   void http2StreamsAreParsedWithOneHpackTableAndPairedByStreamId() {
     java.util.HexFormat hex = java.util.HexFormat.of();

@@ -15,36 +15,17 @@ import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Reassembly of a direction's byte stream from chunks: by stream offset whatever their order,
  * one call split into several records, repeats dropped.
  */
-class ReassemblyTopologyTest {
-  private static final String CONN = "host-a/4242/5/1";
-  @TempDir Path stateDir;
-  private TopologyHarness harness;
-  private final RawEvents events = new RawEvents(CONN);
-
-  @BeforeEach
-  void start() {
-    harness = new TopologyHarness(stateDir);
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
-
+class ReassemblyTopologyTest extends HarnessTopologyTest {
   @Test
   void outOfOrderChunksAreReassembledByOffset() {
     byte[] request = REQUEST.getBytes(StandardCharsets.ISO_8859_1);

@@ -13,31 +13,13 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bytes of no known protocol: resynced past (counted) up to the next message start, flushed when
  * the direction is idle, shown as text or hex dump, cut into records under Kafka's limit.
  */
-class UnknownDataTopologyTest {
-  private static final String CONN = "host-a/4242/5/1";
-  @TempDir Path stateDir;
-  private TopologyHarness harness;
-  private final RawEvents events = new RawEvents(CONN);
-
-  @BeforeEach
-  void start() {
-    harness = new TopologyHarness(stateDir);
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
-
+class UnknownDataTopologyTest extends HarnessTopologyTest {
   @Test
   void unknownDataIsFlushedAsHexDumpOnlyAfterTheDirectionIsIdle() {
     byte[] binary = {0x16, 0x03, 0x01, 0x00, 0x05, 'h', 'e', 'l', 'l', 'o'};

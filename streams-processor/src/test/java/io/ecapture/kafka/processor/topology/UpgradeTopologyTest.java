@@ -12,30 +12,12 @@ import io.ecapture.kafka.proto.parsed.Protocol;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Protocol switches after HTTP/1: an accepted WebSocket upgrade, a refused one, a CONNECT tunnel.
  */
-class UpgradeTopologyTest {
-  private static final String CONN = "host-a/4242/5/1";
-  @TempDir Path stateDir;
-  private TopologyHarness harness;
-  private final RawEvents events = new RawEvents(CONN);
-
-  @BeforeEach
-  void start() {
-    harness = new TopologyHarness(stateDir);
-  }
-
-  @AfterEach
-  void stop() {
-    harness.close();
-  }
-
+class UpgradeTopologyTest extends HarnessTopologyTest {
   @Test
   void webSocketFramesAreParsedAfterAnAcceptedUpgrade() {
     byte[] maskedHello = java.util.HexFormat.of().parseHex("818537fa213d7f9f4d5158");
