@@ -2,12 +2,16 @@
 /*
  * tlscapture: plaintext of OpenSSL SSL_read/SSL_write(_ex) calls, with the socket behind them.
  *
- * Entry uprobes remember (SSL*, buffer, out-length pointer) per thread; the raw syscall
- * tracepoint fired while such a call is active tells which socket fd the SSL object uses; the
- * return uprobe reads the real length, finds the socket, advances the connection's per-direction
- * byte offset atomically and copies the plaintext into the ring buffer in chunks of at most
- * MAX_CHUNK bytes. accept() exits mark server-side sockets; close(fd) and TCP_CLOSE end
- * connections. kprobes/fentry are not used (unavailable on some kernels).
+ * Entry uprobes remember (SSL*, buffer, out-length pointer) per thread; a socket send or
+ * receive made by that thread while the call is active (the sock_send_length / sock_recv_length
+ * tracepoints, Linux >= 6.3) names the struct sock the SSL object uses; the return uprobe reads
+ * the real length, finds the connection, advances its per-direction byte offset atomically and
+ * copies the plaintext into the ring buffer in chunks of at most MAX_CHUNK bytes. TCP state
+ * changes (inet_sock_set_state) mark server-side sockets and end connections; tcp_destroy_sock
+ * forgets them. Nothing runs on system calls, so a process that does no TLS pays nothing: the
+ * raw syscall tracepoints below are a fallback for kernels without the socket tracepoints, and
+ * the collector attaches them only there. kprobes/fentry are not used (unavailable on some
+ * kernels).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -27,7 +31,7 @@ struct active_call {
 	__u64 ssl;
 	__u64 buf;
 	__u64 out_len_ptr;   /* size_t* of the _ex variants, 0 otherwise */
-	__s32 fd;            /* learnt from a syscall during the call, -1 until then */
+	__u64 sk;            /* struct sock * of a socket I/O made during the call, 0 until then */
 	__u8 function;
 	__u8 direction;
 	__u16 library;       /* bpf_cookie of the uprobe: which libssl file */
@@ -132,12 +136,19 @@ struct {
 	__type(value, struct active_call);
 } active_calls SEC(".maps");
 
+/* The socket an SSL object did I/O on last, and its fd once known (-1 until then). */
+struct ssl_sock {
+	__u64 sk;
+	__s32 fd;
+	__u32 pad;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_SSL_SESSIONS);
 	__type(key, struct ssl_key);
-	__type(value, __s32);               /* last fd the SSL object did I/O on */
-} ssl_fds SEC(".maps");
+	__type(value, struct ssl_sock);
+} ssl_socks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -146,13 +157,13 @@ struct {
 	__type(value, struct conn_info);
 } connections SEC(".maps");
 
-/* Sockets returned by accept(), until first seen by an SSL call or their fd is closed. Kept
- * across TCP_CLOSE: a peer may reset the connection before the server's first read. */
+/* Server-side sockets (their TCP state went through SYN_RECV), until destroyed. Kept across
+ * TCP_CLOSE: a peer may reset the connection before the server's first read. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_CONNECTIONS);
 	__type(key, __u64);                 /* struct sock * */
-	__type(value, __u32);               /* tgid of the process that accepted it */
+	__type(value, __u32);               /* 1 */
 } accepted_socks SEC(".maps");
 
 /*
@@ -179,12 +190,11 @@ struct {
  * A memory-BIO object whose session started before the probes never makes the handshake step
  * that binds it; if it only reads, no write binds it either. Its ciphertext is read from the
  * socket by the same thread right before SSL_read: for processes known to run unbound SSL objects
- * (membio_tgids), sys_enter keeps each thread's last socket read, and a returning SSL_read of an
- * unbound object binds to it (once: the record is consumed by the thread's next SSL_read).
+ * (membio_tgids), the socket hooks keep each thread's last socket read, and a returning SSL_read
+ * of an unbound object binds to it (once: the record is consumed by the thread's next SSL_read).
  */
 struct socket_read {
-	__s32 fd;
-	__u32 pad;
+	__u64 sk;
 	__u64 ktime_ns;
 };
 
@@ -259,6 +269,52 @@ static __always_inline struct sock *sock_of_fd(int fd)
 	return BPF_CORE_READ(socket, sk);
 }
 
+/* Highest fd the reverse lookup below examines: a connection whose fd is above it reports -1. */
+#define MAX_FD_SCAN 16384
+
+struct fd_scan {
+	struct file **fds;
+	__u64 sk;
+	__u32 max_fds;
+	__s32 found;
+};
+
+static long scan_fd(__u32 fd, struct fd_scan *scan)
+{
+	struct file *file = NULL;
+	struct socket *socket;
+
+	if (fd >= scan->max_fds)
+		return 1;
+	if (bpf_probe_read_kernel(&file, sizeof(file), &scan->fds[fd]) || !file)
+		return 0;
+	socket = BPF_CORE_READ(file, private_data);
+	if (socket && BPF_CORE_READ(socket, file) == file && (__u64)BPF_CORE_READ(socket, sk) == scan->sk) {
+		scan->found = fd;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * The current process's fd of a socket, -1 when it has none below MAX_FD_SCAN. The socket hooks
+ * name the struct sock, not the fd the application uses: looked up once per connection (its
+ * first event), never per call.
+ */
+static __always_inline int fd_of_sock(__u64 sk)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct fd_scan scan = { .sk = sk, .found = -1 };
+
+	if (!fdt || !sk)
+		return -1;
+	scan.fds = BPF_CORE_READ(fdt, fd);
+	scan.max_fds = BPF_CORE_READ(fdt, max_fds);
+	bpf_loop(MAX_FD_SCAN, scan_fd, &scan, 0);
+	return scan.found;
+}
+
 static __always_inline void read_tuple(struct sock *sk, struct conn_info *conn)
 {
 	conn->family = BPF_CORE_READ(sk, __sk_common.skc_family);
@@ -320,15 +376,19 @@ static __always_inline void emit_lifecycle(__u32 kind, const struct conn_info *c
 }
 
 /*
- * An entry whose CLOSE was sent may still be in use: after a reset the owner keeps reading what
- * was buffered. It is stale once someone else owns the address: a new socket reuses the freed
- * struct sock (different process or fd, or the socket is alive again).
+ * An entry whose CLOSE was sent may still be in use: after a reset, or a shutdown of our side,
+ * the owner keeps reading what was buffered. Entries go when their socket is destroyed
+ * (tcp_destroy_sock); one that outlived it (the hook was not attached yet) is stale once a new
+ * socket at the same address is opening or open again, which a closed socket never is.
  */
-static __always_inline bool is_stale(const struct conn_info *conn, struct sock *sk, int fd, __u32 tgid)
+static __always_inline bool is_stale(const struct conn_info *conn, struct sock *sk)
 {
+	__u8 state;
+
 	if (!conn->closed)
 		return false;
-	return conn->pid != tgid || conn->fd != fd || BPF_CORE_READ(sk, __sk_common.skc_state) != TCP_CLOSE;
+	state = BPF_CORE_READ(sk, __sk_common.skc_state);
+	return state == TCP_ESTABLISHED || state == TCP_SYN_SENT || state == TCP_SYN_RECV;
 }
 
 /* The struct layout of this library's SSL objects, or NULL: unknown release, or (3.2+) an SSL
@@ -403,19 +463,27 @@ static __always_inline bool adopt_unbound(struct conn_info *fresh, __u64 ssl, __
 	return true;
 }
 
-/* Finds or creates the connection of an SSL call; a new one gets an OPEN event. */
-static __always_inline struct conn_info *connection_of(__u64 ssl, int fd, __u64 pid_tgid, __u16 library)
+/*
+ * Finds or creates the connection of an SSL call on socket {@code sock} (NULL: none known); a new
+ * one gets an OPEN event. Its fd is looked up then, unless the SSL object's record knows it.
+ */
+static __always_inline struct conn_info *connection_of(__u64 ssl, struct ssl_sock *sock, __u64 pid_tgid,
+						       __u16 library)
 {
-	struct sock *sk = sock_of_fd(fd);
+	struct sock *sk = sock ? (struct sock *)sock->sk : NULL;
 	__u64 key = sk ? (__u64)sk : ssl;
 	struct conn_info *conn = bpf_map_lookup_elem(&connections, &key);
 	struct conn_info fresh = {};
-	__u32 *acceptor;
+	int fd = -1;
 
 	if (conn) {
-		if (!sk || !is_stale(conn, sk, fd, pid_tgid >> 32))
+		if (!sk || !is_stale(conn, sk))
 			return conn;
 		bpf_map_delete_elem(&connections, &key);
+	}
+	if (sk) {
+		fd = sock->fd >= 0 ? sock->fd : fd_of_sock(key);
+		sock->fd = fd;
 	}
 	if (sk && adopt_unbound(&fresh, ssl, pid_tgid >> 32)) {
 		/* its OPEN went out when it was first seen; the tuple comes with its events from now on */
@@ -435,12 +503,7 @@ static __always_inline struct conn_info *connection_of(__u64 ssl, int fd, __u64 
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
 	if (sk) {
 		read_tuple(sk, &fresh);
-		acceptor = bpf_map_lookup_elem(&accepted_socks, &key);
-		if (acceptor) {
-			/* another process's entry would be a stale one for a reused struct sock */
-			fresh.accepted = *acceptor == fresh.pid;
-			bpf_map_delete_elem(&accepted_socks, &key);
-		}
+		fresh.accepted = bpf_map_lookup_elem(&accepted_socks, &key) != NULL;
 	}
 	if (bpf_map_update_elem(&connections, &key, &fresh, BPF_NOEXIST) == 0)
 		emit_lifecycle(EVENT_OPEN, &fresh, (__u32)pid_tgid);
@@ -625,11 +688,10 @@ enum bind_mode {
 			     * it is the usual trailing WANT_READ, with nothing to flush */
 };
 
-/* Whether an unbound SSL object may be bound to fd: 1 yes, 0 not a TCP socket (over IPv4/IPv6),
+/* Whether an unbound SSL object may be bound to sk: 1 yes, 0 not a TCP socket (over IPv4/IPv6),
  * -1 a TCP socket that already carries another TLS session of the process. */
-static __always_inline int bindable(int fd, const struct ssl_key *skey)
+static __always_inline int bindable(struct sock *sk, const struct ssl_key *skey)
 {
-	struct sock *sk = sock_of_fd(fd);
 	struct conn_info *conn;
 	__u64 key;
 	__u16 family;
@@ -646,54 +708,59 @@ static __always_inline int bindable(int fd, const struct ssl_key *skey)
 	return 1;
 }
 
+/* Makes sk the SSL object's socket (its fd still unknown) and returns its record. */
+static __always_inline struct ssl_sock *remember_sock(struct ssl_key *skey, __u64 sk)
+{
+	struct ssl_sock fresh = { .sk = sk, .fd = -1 };
+
+	bpf_map_update_elem(&ssl_socks, skey, &fresh, BPF_ANY);
+	return bpf_map_lookup_elem(&ssl_socks, skey);
+}
+
 /* A read that returned data on an unbound object: the socket its thread read just before holds
  * the ciphertext (see membio_tgids). */
-static __always_inline int bind_last_read(struct ssl_key *skey, __u64 pid_tgid)
+static __always_inline struct ssl_sock *bind_last_read(struct ssl_key *skey, __u64 pid_tgid)
 {
 	struct socket_read *last = bpf_map_lookup_elem(&last_socket_reads, &pid_tgid);
-	int fd;
+	__u64 sk;
 
 	if (!last || bpf_ktime_get_ns() - last->ktime_ns > PENDING_BIND_NS)
-		return -1;
-	fd = last->fd;
-	if (bindable(fd, skey) != 1)
-		return -1;
-	bpf_map_update_elem(&ssl_fds, skey, &fd, BPF_ANY);
-	return fd;
+		return NULL;
+	sk = last->sk;
+	if (bindable((struct sock *)sk, skey) != 1)
+		return NULL;
+	return remember_sock(skey, sk);
 }
 
 /*
- * Resolves the fd of a returning call: the one its syscalls used, else the last one known for the
- * SSL object; none, and the call may have produced ciphertext (enum bind_mode): bind the object
- * to its thread's next socket write (memory BIO); a read that returned data binds to the socket
- * its thread read last. A socket BIO makes its syscalls inside such calls, so it never gets that
- * far.
+ * Resolves the socket of a returning call: the one its socket I/O used, else the last one known
+ * for the SSL object; none, and the call may have produced ciphertext (enum bind_mode): bind the
+ * object to its thread's next socket write (memory BIO); a read that returned data binds to the
+ * socket its thread read last. A socket BIO does its socket I/O inside such calls, so it never
+ * gets that far. NULL: no socket known (yet).
  */
-static __always_inline int resolve_fd(int fd, struct ssl_key *skey, __u64 pid_tgid, int mode)
+static __always_inline struct ssl_sock *resolve_sock(__u64 sk, struct ssl_key *skey, __u64 pid_tgid, int mode)
 {
+	struct ssl_sock *known = bpf_map_lookup_elem(&ssl_socks, skey);
 	struct pending_bind pending;
-	__s32 *known_fd;
 	__u32 one = 1;
 
-	if (fd >= 0) {
-		bpf_map_update_elem(&ssl_fds, skey, &fd, BPF_ANY);
-		return fd;
-	}
-	/* SSL_read served from OpenSSL's buffer makes no syscall: use the fd seen last. */
-	known_fd = bpf_map_lookup_elem(&ssl_fds, skey);
-	if (known_fd)
-		return *known_fd;
+	if (sk)
+		return known && known->sk == sk ? known : remember_sock(skey, sk);
+	/* SSL_read served from OpenSSL's buffer does no socket I/O: use the socket seen last. */
+	if (known)
+		return known;
 	if (!bpf_map_lookup_elem(&membio_tgids, &skey->tgid))
 		bpf_map_update_elem(&membio_tgids, &skey->tgid, &one, BPF_ANY);
 	if (mode == BIND_NEVER)
 		return bind_last_read(skey, pid_tgid);
 	/* an unbound object that moved data has a connection keyed by its SSL* */
 	if (mode == BIND_IN_HANDSHAKE && bpf_map_lookup_elem(&connections, &skey->ssl))
-		return -1;
+		return NULL;
 	pending.ssl = skey->ssl;
 	pending.ktime_ns = bpf_ktime_get_ns();
 	bpf_map_update_elem(&pending_binds, &pid_tgid, &pending, BPF_ANY);
-	return -1;
+	return NULL;
 }
 
 /* A read/write entered with the handshake unfinished (SSL->statem.in_init, known layouts only):
@@ -729,7 +796,7 @@ static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void
 		.ssl = (__u64)ssl,
 		.buf = (__u64)buf,
 		.out_len_ptr = (__u64)out_len_ptr,
-		.fd = -1,
+		.sk = 0,
 		.function = function,
 		.direction = direction,
 		.library = (__u16)bpf_get_attach_cookie(ctx),
@@ -797,8 +864,8 @@ static __always_inline int return_call(long ret)
 	struct active_call call;
 	struct ssl_key skey = {};
 	struct chunk_ctx c = {};
+	struct ssl_sock *sock;
 	__u64 moved = 0;
-	int fd;
 
 	count_drop(COUNT_RETURN_HITS, 1);
 	if (!active)
@@ -817,15 +884,15 @@ static __always_inline int return_call(long ret)
 	}
 	/* also for failed calls: a read returning WANT_READ (node's handshake steps) still produced
 	 * ciphertext that the next socket write flushes */
-	fd = resolve_fd(call.fd, &skey, pid_tgid,
-			call.direction == DIR_WRITE ? BIND_ALWAYS : moved == 0 ? BIND_IN_HANDSHAKE : BIND_NEVER);
+	sock = resolve_sock(call.sk, &skey, pid_tgid,
+			    call.direction == DIR_WRITE ? BIND_ALWAYS : moved == 0 ? BIND_IN_HANDSHAKE : BIND_NEVER);
 	/* its ciphertext belonged to this call; look first: a lookup takes no lock, a delete does */
 	if (call.direction == DIR_READ && bpf_map_lookup_elem(&last_socket_reads, &pid_tgid))
 		bpf_map_delete_elem(&last_socket_reads, &pid_tgid);
 	if (moved == 0 || moved > 0xffffffffULL)
 		return 0;
 
-	c.conn = connection_of(call.ssl, fd, pid_tgid, call.library);
+	c.conn = connection_of(call.ssl, sock, pid_tgid, call.library);
 	if (!c.conn)
 		return 0;
 	if (!c.conn->handshake_sent)
@@ -899,7 +966,7 @@ int BPF_KRETPROBE(ssl_read_ex_return, int ret)
 /* ---- handshake: TLS version and duration ----
  * SSL_connect and SSL_accept end in SSL_do_handshake (OpenSSL 3.0 tail-calls it), so one hook
  * covers clients calling any of the three. The call is registered in active_calls like a
- * read/write so sys_enter learns its socket fd. Not counted in COUNT_ENTRY/RETURN_HITS: those
+ * read/write so the socket hooks learn its socket. Not counted in COUNT_ENTRY/RETURN_HITS: those
  * stay exactly 2 per SSL read/write call. */
 
 #define FN_HANDSHAKE 5
@@ -919,7 +986,7 @@ int BPF_KPROBE(ssl_handshake_entry, void *ssl)
 	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST); /* keep the first entry */
 	call = (struct active_call){
 		.ssl = (__u64)ssl,
-		.fd = -1,
+		.sk = 0,
 		.function = FN_HANDSHAKE,
 		.library = (__u16)bpf_get_attach_cookie(ctx),
 	};
@@ -935,8 +1002,8 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 	struct ssl_key skey = {};
 	struct active_call call;
 	struct conn_info *conn;
+	struct ssl_sock *sock;
 	__u64 started;
-	int fd;
 
 	if (!active || active->function != FN_HANDSHAKE)
 		return 0;
@@ -944,7 +1011,7 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 	bpf_map_delete_elem(&active_calls, &pid_tgid);
 	skey.ssl = call.ssl;
 	skey.tgid = pid_tgid >> 32;
-	fd = resolve_fd(call.fd, &skey, pid_tgid, BIND_ALWAYS);
+	sock = resolve_sock(call.sk, &skey, pid_tgid, BIND_ALWAYS);
 	if (ret != 1) {
 		/* 0: the handshake failed for good; < 0: WANT_READ/WRITE (or an error): keep the start */
 		if (ret == 0)
@@ -954,7 +1021,7 @@ int BPF_KRETPROBE(ssl_handshake_return, int ret)
 	started = take_handshake_start(&skey);
 	if (!started)
 		return 0;
-	conn = connection_of(call.ssl, fd, pid_tgid, call.library);
+	conn = connection_of(call.ssl, sock, pid_tgid, call.library);
 	if (!conn || conn->handshake_sent)
 		return 0;
 	emit_handshake(conn, call.ssl, call.library, (__u32)pid_tgid, started, 0);
@@ -970,12 +1037,144 @@ int BPF_KPROBE(ssl_free_entry, void *ssl)
 	struct ssl_key skey = { .ssl = (__u64)ssl, .tgid = bpf_get_current_pid_tgid() >> 32 };
 
 	bpf_map_delete_elem(&handshake_starts, &skey);
-	bpf_map_delete_elem(&ssl_fds, &skey);
+	bpf_map_delete_elem(&ssl_socks, &skey);
 	return 0;
 }
 
-/* ---- fd discovery: socket I/O syscalls made while an SSL call is active ----
- * Raw tracepoints: they attach by name without tracefs being mounted. */
+/* ---- socket I/O of threads: which socket an active SSL call uses, memory-BIO binding ---- */
+
+/*
+ * A socket write right after an unbound SSL call on the same thread: bind the SSL object to it
+ * (memory BIO). Only a TCP socket over IPv4/IPv6 that no other SSL object's connection owns; a
+ * write to anything else (a unix socket) leaves the binding pending until it expires.
+ */
+static __always_inline void bind_pending(__u64 pid_tgid, struct sock *sk)
+{
+	struct pending_bind *pending = bpf_map_lookup_elem(&pending_binds, &pid_tgid);
+	struct ssl_key skey = {};
+	struct ssl_sock fresh = { .sk = (__u64)sk, .fd = -1 };
+	int verdict;
+
+	if (!pending)
+		return;
+	if (bpf_ktime_get_ns() - pending->ktime_ns > PENDING_BIND_NS) {
+		bpf_map_delete_elem(&pending_binds, &pid_tgid);
+		return;
+	}
+	skey.ssl = pending->ssl;
+	skey.tgid = pid_tgid >> 32;
+	verdict = bindable(sk, &skey);
+	if (verdict == 0)
+		return; /* a unix socket: keep waiting */
+	bpf_map_delete_elem(&pending_binds, &pid_tgid);
+	if (verdict == 1)
+		bpf_map_update_elem(&ssl_socks, &skey, &fresh, BPF_NOEXIST);
+}
+
+/* A socket read of a process with unbound SSL objects, for bind_last_read (checked there). */
+static __always_inline void remember_read(__u64 pid_tgid, struct sock *sk)
+{
+	__u32 tgid = pid_tgid >> 32;
+	struct socket_read last = { .sk = (__u64)sk };
+
+	if (!bpf_map_lookup_elem(&membio_tgids, &tgid))
+		return;
+	last.ktime_ns = bpf_ktime_get_ns();
+	bpf_map_update_elem(&last_socket_reads, &pid_tgid, &last, BPF_ANY);
+}
+
+/* The current thread sent (send) or received on sk. One hash lookup when it is in no SSL call. */
+static __always_inline void on_socket_io(struct sock *sk, bool send)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct active_call *call;
+
+	if (!sk)
+		return;
+	call = bpf_map_lookup_elem(&active_calls, &pid_tgid);
+	if (call) {
+		call->sk = (__u64)sk;
+		return;
+	}
+	if (send)
+		bind_pending(pid_tgid, sk);
+	else
+		remember_read(pid_tgid, sk);
+}
+
+/* Every socket send / receive (sock_sendmsg / sock_recvmsg, whatever the syscall), in the context
+ * of the thread doing it; not on other system calls. BTF raw tracepoints: no tracefs needed. */
+SEC("raw_tp/sock_send_length")
+int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
+{
+	on_socket_io(sk, true);
+	return 0;
+}
+
+SEC("raw_tp/sock_recv_length")
+int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
+{
+	on_socket_io(sk, false);
+	return 0;
+}
+
+/* ---- connection life seen by TCP: server side, end, and destruction ---- */
+
+static __always_inline void end_connection(struct conn_info *conn)
+{
+	if (conn->closed)
+		return;
+	emit_lifecycle(EVENT_CLOSE, conn, 0);
+	/* kept until the socket is destroyed: data still buffered may be read after a reset or a
+	 * shutdown of our side */
+	conn->closed = 1;
+}
+
+/*
+ * SYN_RECV: a socket made by accepting a connection (this side is the server). FIN_WAIT1 (our
+ * side closed or shut down writing), LAST_ACK (we closed after the peer did) and CLOSE (reset,
+ * or the end): the connection is over, CLOSE is sent once.
+ */
+SEC("raw_tp/inet_sock_set_state")
+int BPF_PROG(inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
+{
+	__u64 key = (__u64)sk;
+	struct conn_info *conn;
+	__u32 one = 1;
+
+	if (newstate == TCP_SYN_RECV) {
+		bpf_map_update_elem(&accepted_socks, &key, &one, BPF_ANY);
+		return 0;
+	}
+	if (newstate != TCP_FIN_WAIT1 && newstate != TCP_LAST_ACK && newstate != TCP_CLOSE)
+		return 0;
+	conn = bpf_map_lookup_elem(&connections, &key);
+	if (conn)
+		end_connection(conn);
+	return 0;
+}
+
+/* The struct sock is freed: forget it (its address will serve another socket). Lookups first:
+ * a lookup takes no bucket lock, a delete does, and most destroyed sockets were never captured. */
+SEC("raw_tp/tcp_destroy_sock")
+int BPF_PROG(tcp_destroy_sock, struct sock *sk)
+{
+	__u64 key = (__u64)sk;
+	struct conn_info *conn = bpf_map_lookup_elem(&connections, &key);
+
+	if (conn) {
+		end_connection(conn);
+		bpf_map_delete_elem(&connections, &key);
+	}
+	if (bpf_map_lookup_elem(&accepted_socks, &key))
+		bpf_map_delete_elem(&accepted_socks, &key);
+	return 0;
+}
+
+/* ---- fallback for kernels without sock_send_length / sock_recv_length (Linux < 6.3) ----
+ * Raw syscall tracepoints fire on every system call of every process (a measurable cost to
+ * processes that do no TLS); the collector attaches these two only where the socket tracepoints
+ * are missing, and says so in /status. */
 
 /* x86-64 syscall numbers OpenSSL's socket BIO (and kTLS) use, and close. */
 #define NR_READ 0
@@ -995,46 +1194,6 @@ static __always_inline bool is_socket_write(long id)
 	return id == NR_WRITE || id == NR_WRITEV || id == NR_SENDTO || id == NR_SENDMSG;
 }
 
-/*
- * A socket write right after an unbound SSL call on the same thread: bind the SSL object to it
- * (memory BIO). Only a TCP socket over IPv4/IPv6 that no other SSL object's connection owns; a
- * write to anything else (a log, a pipe, a unix socket) leaves the binding pending until it
- * expires.
- */
-static __always_inline void bind_pending(__u64 pid_tgid, int fd)
-{
-	struct pending_bind *pending = bpf_map_lookup_elem(&pending_binds, &pid_tgid);
-	struct ssl_key skey = {};
-	int verdict;
-
-	if (!pending)
-		return;
-	if (bpf_ktime_get_ns() - pending->ktime_ns > PENDING_BIND_NS) {
-		bpf_map_delete_elem(&pending_binds, &pid_tgid);
-		return;
-	}
-	skey.ssl = pending->ssl;
-	skey.tgid = pid_tgid >> 32;
-	verdict = bindable(fd, &skey);
-	if (verdict == 0)
-		return; /* a log, a pipe, a unix socket: keep waiting */
-	bpf_map_delete_elem(&pending_binds, &pid_tgid);
-	if (verdict == 1)
-		bpf_map_update_elem(&ssl_fds, &skey, &fd, BPF_NOEXIST);
-}
-
-/* A read of a process with unbound SSL objects, for bind_last_read; the fd is checked there. */
-static __always_inline void remember_read(__u64 pid_tgid, int fd)
-{
-	__u32 tgid = pid_tgid >> 32;
-	struct socket_read last = { .fd = fd };
-
-	if (!bpf_map_lookup_elem(&membio_tgids, &tgid))
-		return;
-	last.ktime_ns = bpf_ktime_get_ns();
-	bpf_map_update_elem(&last_socket_reads, &pid_tgid, &last, BPF_ANY);
-}
-
 static __always_inline bool is_socket_io(long id)
 {
 	return id == NR_READ || id == NR_WRITE || id == NR_READV || id == NR_WRITEV ||
@@ -1050,20 +1209,15 @@ static __always_inline void close_fd(int fd, __u64 pid_tgid)
 
 	if (!sk)
 		return;
-	bpf_map_delete_elem(&accepted_socks, &key);
 	conn = bpf_map_lookup_elem(&connections, &key);
 	if (!conn || conn->pid != pid_tgid >> 32 || conn->fd != fd)
 		return; /* not captured, or another process's copy of a shared socket */
-	if (!conn->closed)
-		emit_lifecycle(EVENT_CLOSE, conn, (__u32)pid_tgid);
-	bpf_map_delete_elem(&connections, &key);
+	end_connection(conn);
 }
 
 SEC("raw_tp/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid;
-	struct active_call *call;
 	int fd;
 
 	if (id == NR_CLOSE) {
@@ -1072,30 +1226,20 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	}
 	if (!is_socket_io(id))
 		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	call = bpf_map_lookup_elem(&active_calls, &pid_tgid);
 	fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
-	if (!call) {
-		if (is_socket_write(id))
-			bind_pending(pid_tgid, fd);
-		else
-			remember_read(pid_tgid, fd);
-		return 0;
-	}
-	/* OpenSSL may touch other files inside a call (entropy, logs): only a socket counts. */
-	if (sock_of_fd(fd))
-		call->fd = fd;
+	on_socket_io(sock_of_fd(fd), is_socket_write(id));
 	return 0;
 }
 
-/* Remembers sockets accept() returned, so their connection is marked as the server side. */
+/* Marks sockets accept() returned as the server side (kernels whose inet_sock_set_state misses
+ * the SYN_RECV of accepted sockets). */
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	long id;
 	struct sock *sk;
 	__u64 key;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 one = 1;
+	long id;
 
 	if (ret < 0)
 		return 0;
@@ -1106,25 +1250,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!sk)
 		return 0;
 	key = (__u64)sk;
-	bpf_map_update_elem(&accepted_socks, &key, &tgid, BPF_ANY);
-	return 0;
-}
-
-/* ---- connection end seen by TCP (reset, or the process died without close()) ---- */
-
-SEC("raw_tp/inet_sock_set_state")
-int BPF_PROG(inet_sock_set_state, struct sock *sk, int oldstate, int newstate)
-{
-	__u64 key = (__u64)sk;
-	struct conn_info *conn;
-
-	if (newstate != TCP_CLOSE)
-		return 0;
-	conn = bpf_map_lookup_elem(&connections, &key);
-	if (!conn || conn->closed)
-		return 0;
-	emit_lifecycle(EVENT_CLOSE, conn, 0);
-	/* Kept until the owner closes its fd: data still buffered may be read after a reset. */
-	conn->closed = 1;
+	bpf_map_update_elem(&accepted_socks, &key, &one, BPF_ANY);
 	return 0;
 }

@@ -165,7 +165,7 @@ public final class Collector implements AutoCloseable {
     CollectorStatus status = new CollectorStatus(
         config.hostId(), stats::snapshot, filter,
         () -> registry.libraries().stream().map(Library::status).toList(),
-        sink::kafkaMetrics);
+        probes.socketHooks().description(), sink::kafkaMetrics);
     try {
       statusServer = StatusServer.start(config.statusPort(), status);
       processLog.info("status on http://127.0.0.1:" + statusServer.port() + "/status and /metrics");

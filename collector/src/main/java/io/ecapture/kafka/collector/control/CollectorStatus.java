@@ -14,20 +14,23 @@ import org.apache.kafka.common.MetricName;
  *
  * <p>{@code /status} is one JSON object written by Jackson ({@link Json}): {@code component},
  * {@code hostId}, {@code running}, every counter of {@link CollectorStats.Snapshot} under its
- * name, {@code filter} ({@link CaptureFilter.View}) and {@code libraries} ({@link
- * LibraryStatus}); any string (a library path with a newline or a quote) is escaped.
+ * name, {@code filter} ({@link CaptureFilter.View}), {@code socketHooks} (how the socket of an SSL
+ * call is found: socket tracepoints, or the syscall fallback of older kernels) and {@code
+ * libraries} ({@link LibraryStatus}); any string (a library path with a newline or a quote) is escaped.
  */
 public final class CollectorStatus {
   private final String hostId;
   private final Supplier<CollectorStats.Snapshot> stats;
   private final FilterControl filter;
   private final Supplier<List<LibraryStatus>> libraries;
+  private final String socketHooks;
   private final CollectorMetrics metrics;
 
   /**
    * @param stats the counters, read once per request
    * @param filter the process filter shown in {@code /status} and served by {@code /config}
    * @param libraries the probed files
+   * @param socketHooks how the socket of an SSL call is found on this kernel (shown as is)
    * @param kafkaMetrics the Kafka producer's metrics ({@code Map::of} when there is none)
    */
   public CollectorStatus(
@@ -35,11 +38,13 @@ public final class CollectorStatus {
       Supplier<CollectorStats.Snapshot> stats,
       FilterControl filter,
       Supplier<List<LibraryStatus>> libraries,
+      String socketHooks,
       Supplier<? extends Map<MetricName, ? extends Metric>> kafkaMetrics) {
     this.hostId = hostId;
     this.stats = stats;
     this.filter = filter;
     this.libraries = libraries;
+    this.socketHooks = socketHooks;
     this.metrics = new CollectorMetrics(hostId, stats).kafka(kafkaMetrics);
   }
 
@@ -71,6 +76,7 @@ public final class CollectorStatus {
     doc.put("sendRejected", s.sendRejected());
     doc.put("keyLogLines", s.keyLogLines());
     doc.put("filter", filter.current().view());
+    doc.put("socketHooks", socketHooks);
     doc.put("libraries", libraries.get());
     return doc;
   }

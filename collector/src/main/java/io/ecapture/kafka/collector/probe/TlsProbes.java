@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The loaded tlscapture BPF object and its attachments: syscall/sock raw tracepoints once, and an
@@ -42,8 +44,43 @@ public final class TlsProbes implements AutoCloseable {
   /** MAX_CONNECTIONS of tlscapture.h: the size of the kernel's connection map. */
   static final long MAX_TRACKED_CONNECTIONS = 65536;
 
-  /** Raw tracepoints (attach by name, no tracefs mount needed): fd discovery, accept, close. */
-  static final List<String> TRACEPOINT_PROGRAMS = List.of("sys_enter", "sys_exit", "inet_sock_set_state");
+  /**
+   * Raw tracepoints every kernel we support has (attach by name, no tracefs mount needed): TCP
+   * state changes (server side, connection end) and socket destruction. They fire on TCP events
+   * only, never on system calls.
+   */
+  static final List<String> TCP_PROGRAMS = List.of("inet_sock_set_state", "tcp_destroy_sock");
+
+  /**
+   * How the socket of an SSL call is found on this kernel: a socket send or receive made by the
+   * calling thread during the call names it.
+   */
+  public enum SocketHooks {
+    /** sock_send_length / sock_recv_length (Linux >= 6.3): fire on socket I/O only. */
+    SOCKET_TRACEPOINTS("socket tracepoints (sock_send_length, sock_recv_length): processes that do"
+        + " no TLS pay nothing", List.of("sock_send_length", "sock_recv_length")),
+    /** raw_tp/sys_enter and sys_exit: every system call of every process runs them. */
+    SYSCALL_FALLBACK("raw syscall tracepoints (this kernel lacks the socket tracepoints of Linux"
+        + " 6.3): every system call of every process pays", List.of("sys_enter", "sys_exit"));
+
+    private final String description;
+    private final List<String> programs;
+
+    SocketHooks(String description, List<String> programs) {
+      this.description = description;
+      this.programs = programs;
+    }
+
+    /** What {@code /status} says. */
+    public String description() {
+      return description;
+    }
+
+    /** The raw tracepoint programs this mode attaches. */
+    public List<String> programs() {
+      return programs;
+    }
+  }
 
   /** An OpenSSL function and the programs for its entry and return (null: entry only). */
   record Hook(String function, String entryProgram, String returnProgram) {
@@ -64,7 +101,10 @@ public final class TlsProbes implements AutoCloseable {
           // forgets per-SSL kernel state before the address can be reused
           new Hook("SSL_free", "ssl_free_entry", null));
 
+  private static final Logger LOG = LoggerFactory.getLogger(TlsProbes.class);
+
   private final BpfObject object;
+  private SocketHooks socketHooks;
   /** Tracepoint links, then uprobe links: closed in reverse order. */
   private final List<BpfLink> links = new ArrayList<>();
   private final List<BpfLink> uprobeLinks = new ArrayList<>();
@@ -96,14 +136,40 @@ public final class TlsProbes implements AutoCloseable {
     try {
       object.setMaxEntries(EVENTS_MAP, ringBufferBytes);
       object.load();
-      for (String program : TRACEPOINT_PROGRAMS) {
+      for (String program : TCP_PROGRAMS) {
         probes.links.add(object.attach(program));
       }
+      probes.socketHooks = probes.attachSocketHooks();
       return probes;
     } catch (RuntimeException e) {
       probes.close();
       throw e;
     }
+  }
+
+  /** The socket tracepoints where the kernel has them, else the syscall fallback. */
+  private SocketHooks attachSocketHooks() {
+    List<BpfLink> attached = new ArrayList<>();
+    try {
+      for (String program : SocketHooks.SOCKET_TRACEPOINTS.programs()) {
+        attached.add(object.attach(program));
+      }
+      links.addAll(attached);
+      return SocketHooks.SOCKET_TRACEPOINTS;
+    } catch (LibBpfException missing) {
+      attached.forEach(BpfLink::close);
+      LOG.warn("socket tracepoints unavailable ({}): falling back to raw syscall tracepoints, which"
+          + " every system call of every process runs", missing.getMessage());
+    }
+    for (String program : SocketHooks.SYSCALL_FALLBACK.programs()) {
+      links.add(object.attach(program));
+    }
+    return SocketHooks.SYSCALL_FALLBACK;
+  }
+
+  /** Which hooks find the socket of an SSL call on this kernel. */
+  public SocketHooks socketHooks() {
+    return socketHooks;
   }
 
   /**

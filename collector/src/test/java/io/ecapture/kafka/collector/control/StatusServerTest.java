@@ -23,7 +23,7 @@ class StatusServerTest {
 
   @Test
   void servesStatusJsonAndPrometheusMetricsOnLoopback() throws Exception {
-    CollectorStatus status = new CollectorStatus("edge-\"1\"", () -> SNAPSHOT, FilterControl.NONE, List::of, Map::of);
+    CollectorStatus status = new CollectorStatus("edge-\"1\"", () -> SNAPSHOT, FilterControl.NONE, List::of, "socket tracepoints", Map::of);
     try (StatusServer server = StatusServer.start(0, status);
         HttpClient client = HttpClient.newHttpClient()) {
       String base = "http://127.0.0.1:" + server.port();
@@ -64,7 +64,7 @@ class StatusServerTest {
         new LibraryStatus(path, "openssl", "3.0.17", "on", "discovered", List.of(7, 42)));
     CaptureFilter filter = new CaptureFilter(Set.of(3), Set.of(), Set.of("py \"x\""));
     FilterControl control = fixed(filter);
-    try (StatusServer server = StatusServer.start(0, new CollectorStatus(hostId, () -> SNAPSHOT, control, () -> libraries, Map::of));
+    try (StatusServer server = StatusServer.start(0, new CollectorStatus(hostId, () -> SNAPSHOT, control, () -> libraries, "socket tracepoints", Map::of));
         HttpClient client = HttpClient.newHttpClient()) {
       HttpResponse<String> reply = get(client, "http://127.0.0.1:" + server.port() + "/status");
       assertEquals(200, reply.statusCode());
@@ -99,7 +99,7 @@ class StatusServerTest {
         current.set(next);
       }
     };
-    try (StatusServer server = StatusServer.start(0, new CollectorStatus("h", () -> SNAPSHOT, control, List::of, Map::of));
+    try (StatusServer server = StatusServer.start(0, new CollectorStatus("h", () -> SNAPSHOT, control, List::of, "socket tracepoints", Map::of));
         HttpClient client = HttpClient.newHttpClient()) {
       String config = "http://127.0.0.1:" + server.port() + "/config";
       assertEquals("{\"pids\":[],\"uids\":[],\"comms\":[]}\n", get(client, config).body());
@@ -125,7 +125,7 @@ class StatusServerTest {
     CollectorStats stats = new CollectorStats();
     try (KafkaCaptureSink sink = new KafkaCaptureSink(
         new ProducerSettings("127.0.0.1:" + deadPort, "metrics-host", Map.of("max.block.ms", "100")), stats)) {
-      String text = new CollectorStatus("metrics-host", stats::snapshot, FilterControl.NONE, List::of, sink::kafkaMetrics).metrics();
+      String text = new CollectorStatus("metrics-host", stats::snapshot, FilterControl.NONE, List::of, "socket tracepoints", sink::kafkaMetrics).metrics();
       assertTrue(text.contains("ecapture_collector_captured_records_total{host=\"metrics-host\"} 0.0\n"), text);
       assertTrue(text.lines().anyMatch(l -> l.startsWith("kafka_producer_metrics_")
           && l.contains("client_id=\"ecapture-collector-metrics-host\"")), text);

@@ -69,7 +69,7 @@ class CollectorCrashTest {
     Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try (TlsTestServer server = TlsTestServer.start(dir, false); HttpClient http = HttpClient.newHttpClient()) {
       int expectedLinks = TlsProbes.HOOKS.stream().mapToInt(TlsProbes.Hook::links).sum()
-          + TlsProbes.TRACEPOINT_PROGRAMS.size();
+          + TlsProbes.TCP_PROGRAMS.size() + TlsProbes.SocketHooks.SOCKET_TRACEPOINTS.programs().size();
       BpfHandles held = awaitLinks(child, expectedLinks, log);
       Set<String> names = programNames(held.programs());
       assertEquals(OUR_PROGRAMS, names, "the child's programs are ours");
@@ -183,7 +183,11 @@ class CollectorCrashTest {
         names.add(kernelName(hook.returnProgram()));
       }
     }
-    TlsProbes.TRACEPOINT_PROGRAMS.forEach(name -> names.add(kernelName(name)));
+    // every program is loaded (held by the child); the syscall fallback's are not attached here
+    TlsProbes.TCP_PROGRAMS.forEach(name -> names.add(kernelName(name)));
+    for (TlsProbes.SocketHooks mode : TlsProbes.SocketHooks.values()) {
+      mode.programs().forEach(name -> names.add(kernelName(name)));
+    }
     return names;
   }
 
