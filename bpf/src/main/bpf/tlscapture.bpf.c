@@ -11,7 +11,8 @@
  * forgets them. Nothing runs on system calls, so a process that does no TLS pays nothing: the
  * raw syscall tracepoints below are a fallback for kernels without the socket tracepoints, and
  * the collector attaches them only there. kprobes/fentry are not used (unavailable on some
- * kernels).
+ * kernels). Every record carries the owner's cgroup v2 id, taken when its connection was first
+ * seen (conn_info.cgroup_id); the optional cgroup filter keeps only tasks inside chosen subtrees.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -67,6 +68,10 @@ struct conn_info {
 	__u32 pad;
 	__u64 ssl;             /* SSL* that created the entry: a socket carries one TLS session, so a
 			        * memory-BIO binding of another SSL object to this socket is refused */
+	__u64 cgroup_id;       /* the owner's cgroup v2 id, taken in its context when the entry was
+			        * created: lifecycle events fired from TCP tracepoints run in whatever
+			        * context the stack is in (softirq, another task), so every event is
+			        * stamped from here, never from bpf_get_current_cgroup_id() at emit time */
 };
 
 struct {
@@ -127,6 +132,13 @@ struct {
 	__type(key, char[TASK_COMM_LEN]);   /* NUL-padded task name */
 	__type(value, __u8);
 } filter_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_ENTRIES);
+	__type(key, __u64);                 /* cgroup v2 id: a captured subtree's root */
+	__type(value, __u8);
+} filter_cgroups SEC(".maps");
 
 /* LRU: a thread killed inside an SSL call never reaches the return probe; its entry ages out. */
 struct {
@@ -227,15 +239,31 @@ const struct tls_keys *unused_tls_keys __attribute__((unused));
 const struct tls_handshake *unused_tls_handshake __attribute__((unused));
 
 /*
+ * Non-zero while the collector sleeps on the ring buffer for long (nothing came for a while, see
+ * Collector.pollLoop): the next record then wakes it at once. An idle collector so costs no
+ * periodic wake-ups, and the first record after a quiet spell is not delayed by a poll timeout.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} consumer_sleeping SEC(".maps");
+
+/*
  * Waking the consumer for every record costs more than capturing it (an irq_work and an epoll
- * wake-up per SSL call): wake it only once the ring is 1/8 full; otherwise it drains on its own
- * poll timeout (the collector polls every 50 ms).
+ * wake-up per SSL call): while it drains on its own short poll timeout (busy), wake it only once
+ * the ring is 1/8 full; while it sleeps (idle), wake it for the first record.
  */
 static __always_inline __u64 wakeup_flags(void)
 {
+	__u32 zero = 0;
+	__u32 *sleeping = bpf_map_lookup_elem(&consumer_sleeping, &zero);
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
 
+	if (sleeping && *sleeping)
+		return BPF_RB_FORCE_WAKEUP;
 	return avail >= size / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
@@ -361,6 +389,7 @@ static __always_inline void fill_header(struct tls_event *ev, __u32 kind, const 
 	ev->library = conn->library;
 	ev->accepted = conn->accepted;
 	ev->tls_minor = conn->tls_minor;
+	ev->cgroup_id = conn->cgroup_id;
 }
 
 static __always_inline void emit_lifecycle(__u32 kind, const struct conn_info *conn, __u32 tid)
@@ -500,6 +529,7 @@ static __always_inline struct conn_info *connection_of(__u64 ssl, struct ssl_soc
 	fresh.library = library;
 	fresh.ssl = ssl;
 	fresh.tls_minor = tls_minor_of(ssl, library);
+	fresh.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
 	if (sk) {
 		read_tuple(sk, &fresh);
@@ -633,9 +663,25 @@ static __always_inline bool filter_on(__u32 key)
 	return value && *value;
 }
 
+/* Whether the current task's cgroup v2, or one of its ancestors, is in filter_cgroups. Level 0 is
+ * the root; a level deeper than the task's cgroup has id 0, which ends the walk. */
+static __always_inline bool in_filtered_cgroup(void)
+{
+	__u64 id;
+
+	for (int level = 0; level < MAX_CGROUP_LEVELS; level++) {
+		id = bpf_get_current_ancestor_cgroup_id(level);
+		if (!id)
+			return false;
+		if (bpf_map_lookup_elem(&filter_cgroups, &id))
+			return true;
+	}
+	return false;
+}
+
 /*
  * Several simulated hosts on one machine differ by network namespace: capture only ours. Then
- * the pid / uid / comm filters, each on only when the collector set its flag.
+ * the pid / uid / comm / cgroup filters, each on only when the collector set its flag.
  */
 static __always_inline bool wanted_task(__u64 pid_tgid)
 {
@@ -665,6 +711,8 @@ static __always_inline bool wanted_task(__u64 pid_tgid)
 		if (!bpf_map_lookup_elem(&filter_comms, comm))
 			return false;
 	}
+	if (filter_on(FILTER_BY_CGROUP) && !in_filtered_cgroup())
+		return false;
 	return true;
 }
 

@@ -65,10 +65,15 @@ enum filter_key {
 	FILTER_BY_PID = 1,        /* non-zero: capture only tgids in the hash "filter_pids" */
 	FILTER_BY_UID = 2,        /* non-zero: capture only uids in the hash "filter_uids" */
 	FILTER_BY_COMM = 3,       /* non-zero: capture only task names in the hash "filter_comms" */
-	FILTER_KEYS = 4,
+	FILTER_BY_CGROUP = 4,     /* non-zero: capture only tasks whose cgroup v2 or one of its ancestors
+				   * is in the hash "filter_cgroups" (cgroup ids = cgroup2 inode numbers) */
+	FILTER_KEYS = 5,
 };
 
 #define MAX_FILTER_ENTRIES 1024
+/* Cgroup v2 levels the cgroup filter examines (0 = the root): a filter entry deeper than this
+ * never matches, so the collector refuses one. */
+#define MAX_CGROUP_LEVELS 32
 
 /* Indices of the per-CPU array "drop_counts". */
 enum drop_counter {
@@ -110,9 +115,12 @@ struct tls_event {
 	__u16 library;          /* index of the probed libssl file (the uprobe's bpf_cookie) */
 	__u8 accepted;          /* 1: the socket came from accept(): this process is the server */
 	__u8 tls_minor;         /* low byte of the negotiated TLS version (3: TLS 1.2, 4: TLS 1.3), 0 unknown */
+	__u64 cgroup_id;        /* cgroup v2 id (the inode of its cgroup2 directory) of the process that
+				 * owns the connection, taken in its context when the connection was first
+				 * seen; 0 unknown */
 };
 
-_Static_assert(sizeof(struct tls_event) == 136, "tls_event size");
+_Static_assert(sizeof(struct tls_event) == 144, "tls_event size");
 _Static_assert(__builtin_offsetof(struct tls_event, ktime_ns) == 16, "ktime_ns");
 _Static_assert(__builtin_offsetof(struct tls_event, conn_start_ns) == 24, "conn_start_ns");
 _Static_assert(__builtin_offsetof(struct tls_event, offset) == 32, "offset");
@@ -126,6 +134,7 @@ _Static_assert(__builtin_offsetof(struct tls_event, chunk_offset) == 128, "chunk
 _Static_assert(__builtin_offsetof(struct tls_event, library) == 132, "library");
 _Static_assert(__builtin_offsetof(struct tls_event, accepted) == 134, "accepted");
 _Static_assert(__builtin_offsetof(struct tls_event, tls_minor) == 135, "tls_minor");
+_Static_assert(__builtin_offsetof(struct tls_event, cgroup_id) == 136, "cgroup_id");
 
 /* Libraries the collector may probe: size of the "ssl_offsets" array (index = bpf_cookie). */
 #define MAX_LIBRARIES 256

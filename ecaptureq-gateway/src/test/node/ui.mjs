@@ -2,14 +2,15 @@
 // A line protocol with the Java test on stdin/stdout:
 //   -> READY            page loaded and its WebSocket is live: publish the first events
 //   <- go
-//   -> PAUSED           event seen, detail checked, view paused: publish the held event
+//   -> PAUSED           pairs seen, sorted, filtered, a body downloaded, view paused: publish the held event
 //   <- go
 //   -> {"result": ...}  final observations (JSON), screenshot written
 // Any failure prints {"error": "..."} and exits 1.
 //
 // usage: node ui.mjs PAGE_URL SCREENSHOT_PATH CHROMIUM_PATH
 import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import readline from 'node:readline';
@@ -30,7 +31,8 @@ try {
   context = await chromium.launchPersistentContext(profile, {
     executablePath,
     headless: true,
-    viewport: { width: 1280, height: 720 },
+    acceptDownloads: true,
+    viewport: { width: 1600, height: 800 },
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
@@ -43,13 +45,57 @@ try {
   say('READY');
   await waitGo();
 
-  const row = page.locator('#events tbody tr', { hasText: 'ui-visible' });
-  await row.first().waitFor({ timeout: 10000 });
-  const rowCells = await row.first().locator('td').allTextContents();
-  const hiddenRows = await page.locator('#events tbody tr', { hasText: 'ui-filtered-out' }).count();
-  await row.first().click();
+  // three request/response pairs: each is one row once its response arrived
+  const rowsOf = (text) => page.locator('#events tbody tr', { hasText: text });
+  for (const path of ['/ui-visible', '/slow', '/big']) {
+    await rowsOf(path).first().waitFor({ timeout: 10000 });
+  }
+  await page.waitForFunction(() => [...document.querySelectorAll('#events tbody td.status')]
+    .filter((td) => /^[0-9]{3}$/.test(td.textContent)).length === 3, null, { timeout: 10000 });
+  const rowCount = await page.locator('#events tbody tr').count();
+  const rowCells = await rowsOf('/ui-visible').first().locator('td').allTextContents();
+  const hiddenRows = await rowsOf('ui-filtered-out').count();
+  const visiblePaths = async () => page.$$eval('#events tbody tr',
+    (trs) => trs.filter((tr) => !tr.hidden).map((tr) => tr.querySelector('td.path').textContent));
+
+  // sorting by clicking headers
+  await page.click('#events th[data-sort="latency"]');
+  const byLatencyDesc = await visiblePaths();
+  await page.click('#events th[data-sort="latency"]');
+  const byLatencyAsc = await visiblePaths();
+  await page.click('#events th[data-sort="status"]');
+  const byStatus = await visiblePaths();
+
+  // view filters: status and latency
+  await page.fill('#f-status', '4xx');
+  const status4xx = await visiblePaths();
+  await page.fill('#f-status', '');
+  await page.fill('#f-latency', '10');
+  const slowerThan10ms = await visiblePaths();
+  await page.fill('#f-latency', '');
+  await page.fill('#f-workload', 'checkout');
+  const inCheckout = await visiblePaths();
+  await page.fill('#f-workload', '');
+
+  // the large response: shown in part, downloaded whole
+  await rowsOf('/big').first().click();
+  await page.waitForSelector('#detail-body .part.response', { timeout: 5000 });
+  const bigDetail = await page.locator('#detail-body .part.response pre').textContent();
+  const bigDetailChars = bigDetail.length;
+  const bigDetailEnd = bigDetail.slice(-80);
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 10000 }),
+    page.click('#detail-body .part.response button.download'),
+  ]);
+  const saved = join(profile, 'download.bin');
+  await download.saveAs(saved);
+  const bytes = readFileSync(saved);
+  const downloaded = { name: download.suggestedFilename(), size: bytes.length,
+    sha256: createHash('sha256').update(bytes).digest('hex') };
+
+  await rowsOf('/ui-visible').first().click();
   await page.waitForFunction(
-    () => document.getElementById('detail-body').textContent.includes('ui-visible'), null, { timeout: 5000 });
+    () => document.getElementById('detail-body').textContent.includes('HTTP/1.1 200 OK'), null, { timeout: 5000 });
   const detail = await page.locator('#detail-body').textContent();
   const meta = await page.locator('#detail-meta').textContent();
 
@@ -59,14 +105,17 @@ try {
   await waitGo();
   await page.waitForFunction(
     () => document.getElementById('counts').textContent.includes('1 held'), null, { timeout: 10000 });
-  const heldRowsWhilePaused = await page.locator('#events tbody tr', { hasText: 'ui-held' }).count();
+  const heldRowsWhilePaused = await rowsOf('ui-held').count();
   await page.click('#pause');
-  await page.locator('#events tbody tr', { hasText: 'ui-held' }).first().waitFor({ timeout: 5000 });
+  await rowsOf('ui-held').first().waitFor({ timeout: 5000 });
   const logs = await page.locator('#log-lines').textContent();
 
-  await row.first().click();
+  await page.click('#events th[data-sort="time"]');
+  await rowsOf('/ui-visible').first().click();
   await page.screenshot({ path: screenshot });
-  say({ result: { rowCells, hiddenRows, detail, meta, heldRowsWhilePaused, logs, pageErrors } });
+  say({ result: { rowCount, rowCells, hiddenRows, byLatencyDesc, byLatencyAsc, byStatus, status4xx,
+    slowerThan10ms, inCheckout, bigDetailChars, bigDetailEnd, downloaded, detail, meta, heldRowsWhilePaused, logs,
+    pageErrors } });
 } catch (err) {
   let html = '';
   try {

@@ -1,6 +1,8 @@
 // A small protobuf reader for eCaptureQ's LogEntry (ecaptureq.proto) and the gateway's opt-in
-// host annotation (LogEntry field 15). Hand-written so the page needs no build step and no
-// vendored library. Unknown fields are skipped, as every protobuf reader must.
+// annotations: the host id (LogEntry field 15), the workload (field 16, a serialized
+// ecapturekafka.capture.Workload of capture.proto) and the pair (17 pair id, 18 latency ns,
+// 19 HTTP authority). Hand-written so the page needs no build step
+// and no vendored library. Unknown fields are skipped, as every protobuf reader must.
 
 const utf8 = new TextDecoder('utf-8', { fatal: false });
 
@@ -114,17 +116,43 @@ function decodeHeartbeat(bytes) {
   return h;
 }
 
-// Decodes one WebSocket binary message. Throws on bytes that are not a LogEntry.
+// capture.proto Workload: 1 cgroup_id (uint64, not kept), 2 cgroup_path, 3 container_id,
+// 4 pod_uid, 5 pod_name, 6 pod_namespace, 7 container_name; "" when unknown.
+const WORKLOAD_FIELDS = Object.freeze({
+  2: 'cgroupPath', 3: 'containerId', 4: 'podUid', 5: 'podName', 6: 'podNamespace', 7: 'containerName',
+});
+
+function decodeWorkload(bytes) {
+  const w = { cgroupPath: '', containerId: '', podUid: '', podName: '', podNamespace: '', containerName: '' };
+  const r = new Reader(bytes);
+  r.fields((f, wireType) => {
+    if (wireType === 2 && WORKLOAD_FIELDS[f]) {
+      w[WORKLOAD_FIELDS[f]] = utf8.decode(r.bytes());
+      return true;
+    }
+    return false;
+  });
+  return w;
+}
+
+// Decodes one WebSocket binary message. Throws on bytes that are not a LogEntry. host, workload,
+// pairId, latencyNs and authority are null unless the gateway annotated the frame
+// (?annotate=host,workload,pair) and the message has them.
 export function decodeLogEntry(bytes) {
-  const entry = { logType: 0, event: null, heartbeat: null, runLog: null, host: null };
+  const entry = { logType: 0, event: null, heartbeat: null, runLog: null, host: null, workload: null,
+    pairId: null, latencyNs: null, authority: null };
   const r = new Reader(bytes);
   r.fields((f, w) => {
     if (f === 1 && w === 0) { entry.logType = r.varint(); return true; }
+    if (f === 18 && w === 0) { entry.latencyNs = r.varint(); return true; }   // annotate=pair
     if (w !== 2) return false;
     if (f === 2) { entry.event = decodeEvent(r.bytes()); return true; }
     if (f === 3) { entry.heartbeat = decodeHeartbeat(r.bytes()); return true; }
     if (f === 4) { entry.runLog = utf8.decode(r.bytes()); return true; }
     if (f === 15) { entry.host = utf8.decode(r.bytes()); return true; }
+    if (f === 16) { entry.workload = decodeWorkload(r.bytes()); return true; }
+    if (f === 17) { entry.pairId = utf8.decode(r.bytes()); return true; }      // annotate=pair
+    if (f === 19) { entry.authority = utf8.decode(r.bytes()); return true; }   // annotate=pair
     return false;
   });
   return entry;

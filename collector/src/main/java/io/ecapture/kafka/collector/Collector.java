@@ -5,9 +5,13 @@ import io.ecapture.kafka.collector.control.CollectorStats;
 import io.ecapture.kafka.collector.control.CollectorStatus;
 import io.ecapture.kafka.collector.control.StatsReporter;
 import io.ecapture.kafka.collector.control.StatusServer;
+import io.ecapture.kafka.collector.control.ControlToken;
+import io.ecapture.kafka.collector.control.PrivateFiles;
 import io.ecapture.kafka.collector.decode.MonotonicClock;
 import io.ecapture.kafka.collector.decode.RawEventDecoder;
 import io.ecapture.kafka.collector.decode.RecordProcessor;
+import io.ecapture.kafka.collector.identity.CgroupMount;
+import io.ecapture.kafka.collector.identity.WorkloadResolver;
 import io.ecapture.kafka.collector.libbpf.LibBpfException;
 import io.ecapture.kafka.collector.libbpf.RingBuffer;
 import io.ecapture.kafka.collector.probe.AttachException;
@@ -45,6 +49,12 @@ public final class Collector implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Collector.class);
   /** Back-off after a failed poll. */
   private static final int POLL_RETRY_MS = 50;
+  /** Quiet time after which the ring-buffer thread sleeps until the kernel wakes it. */
+  static final long SLEEP_AFTER_MS = 1_000;
+  /** Its poll timeout while it sleeps (also how long {@link #close} may wait for it). */
+  static final int SLEEP_POLL_MS = 1_000;
+  /** At most one log line per this many ns about ring-buffer records whose handler threw. */
+  private static final long HANDLER_FAILURE_LOG_NS = 10_000_000_000L;
 
   private final CollectorConfig config;
   private final CollectorStats stats;
@@ -54,24 +64,34 @@ public final class Collector implements AutoCloseable {
   private final RingBuffer ringBuffer;
   private final LibraryRegistry registry;
   private final ProcessFilter filter;
+  private final WorkloadResolver workloads;
   private final StatsReporter reporter;
   private final Thread pollThread;
   private volatile StatusServer statusServer;
+  /** What a request changing capture must present; null when the status endpoint is off. */
+  private final ControlToken token;
+  private long lastHandlerFailureLogNs = System.nanoTime() - HANDLER_FAILURE_LOG_NS;
   private volatile boolean running = true;
   private boolean closed;
 
-  private Collector(CollectorConfig config, CollectorStats stats, CaptureSink sink, TlsProbes probes) {
+  private Collector(CollectorConfig config, CollectorStats stats, CaptureSink sink, TlsProbes probes,
+      ControlToken token) {
     this.config = config;
+    this.token = token;
     this.stats = stats;
     this.sink = sink;
     this.probes = probes;
     this.processLog = new ProcessLogger(LOG, config.hostId(), sink);
-    RawEventDecoder decoder = new RawEventDecoder(config.hostId(), MonotonicClock.measure(), config.libsslPaths());
+    this.workloads = new WorkloadResolver(CgroupMount.detect(), config.identity());
+    RawEventDecoder decoder =
+        new RawEventDecoder(config.hostId(), MonotonicClock.measure(), config.libsslPaths(), workloads);
     RecordProcessor processor = new RecordProcessor(decoder, stats, sink, processLog::warn);
-    this.ringBuffer = new RingBuffer(probes.eventsMapFd(), processor::onRecord);
+    // an exception in the upcall is counted and skipped; the thread goes on draining
+    this.ringBuffer = new RingBuffer(probes.eventsMapFd(), processor::onRecord, this::onHandlerFailure);
+    stats.attachRingBuffer(ringBuffer::handlerFailures);
     stats.attachKernelCounters(probes.kernelCounters());
     this.registry = new LibraryRegistry(probes, config.libsslPaths(), processLog, decoder::addLibrary);
-    this.filter = new ProcessFilter(probes, registry, config.filter(), processLog);
+    this.filter = new ProcessFilter(probes, registry, config.filter(), processLog, workloads.mount());
     this.reporter = new StatsReporter(stats::snapshot, config.statsInterval(), LOG, processLog::warn);
     this.pollThread = Thread.ofPlatform().name("collector-ringbuf").daemon().unstarted(this::pollLoop);
   }
@@ -91,8 +111,10 @@ public final class Collector implements AutoCloseable {
    * SpoolingKafkaSink}), or Kafka directly ({@link KafkaCaptureSink}) when the spool is disabled.
    */
   public static CaptureSink defaultSink(CollectorConfig config, CollectorStats stats) {
+    // the spool's directory: the configured one or <data dir>/spool/<host id>
     return config.spool().enabled()
-        ? new SpoolingKafkaSink(config.producerSettings(), config.spool(), stats)
+        ? new SpoolingKafkaSink(config.producerSettings(),
+            config.spool().toBuilder().directory(config.spoolDirectory()).build(), stats)
         : new KafkaCaptureSink(config.producerSettings(), stats);
   }
 
@@ -104,6 +126,7 @@ public final class Collector implements AutoCloseable {
    */
   public static Collector start(CollectorConfig config, Function<CollectorStats, CaptureSink> sinkFactory) {
     CollectorStats stats = new CollectorStats();
+    ControlToken token = controlToken(config);
     TlsProbes probes;
     try {
       probes = TlsProbes.load(config.ringBufferBytes());
@@ -114,7 +137,7 @@ public final class Collector implements AutoCloseable {
     Collector collector = null;
     try {
       sink = sinkFactory.apply(stats);
-      collector = new Collector(config, stats, sink, probes);
+      collector = new Collector(config, stats, sink, probes, token);
       collector.startCapture();
       return collector;
     } catch (RuntimeException e) {
@@ -147,7 +170,16 @@ public final class Collector implements AutoCloseable {
       }
       processLog.info("capturing only processes in network namespace " + netns + " (inode " + inode + ")");
     }
-    filter.apply();
+    try {
+      filter.apply();
+    } catch (IllegalArgumentException e) {
+      throw new CollectorStartException("bad capture filter: " + e.getMessage(), e);
+    }
+    workloads.scanNow();
+    processLog.info(workloads.mount()
+        .map(m -> "workload identity: cgroup2 at " + m.path() + " (" + workloads.status().knownCgroups()
+            + " cgroups), pod names from " + config.identity().podLogRoot())
+        .orElse("workload identity: no cgroup2 mount in /proc/mounts, events carry only their cgroup id"));
     int attached = registry.attachConfigured(config.filter().pids());
     processLog.info("collector started: host " + config.hostId() + ", " + attached
         + " OpenSSL functions probed, ring buffer " + config.ringBufferBytes() + " bytes, filter "
@@ -165,12 +197,55 @@ public final class Collector implements AutoCloseable {
     CollectorStatus status = new CollectorStatus(
         config.hostId(), stats::snapshot, filter,
         () -> registry.libraries().stream().map(Library::status).toList(),
-        probes.socketHooks().description(), sink::kafkaMetrics);
+        probes.socketHooks().description(), sink::kafkaMetrics).identity(workloads::status);
+    status.onControlRefused(stats::onControlRefused);
     try {
-      statusServer = StatusServer.start(config.statusPort(), status);
-      processLog.info("status on http://127.0.0.1:" + statusServer.port() + "/status and /metrics");
+      statusServer = StatusServer.start(config.statusPort(), status, token);
+      processLog.info("status on http://127.0.0.1:" + statusServer.port() + "/status and /metrics; "
+          + "changes (POST /config, eCapture's POST /tls) need the token in " + token.file());
     } catch (IOException e) {
       processLog.warn("status endpoint not started on port " + config.statusPort() + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The control token of {@code config}: read from {@link CollectorConfig#tokenFile()} when given,
+   * else generated and written to {@link CollectorConfig#generatedTokenFile()}; null when the status
+   * endpoint is off (nothing to protect).
+   *
+   * @throws CollectorStartException when the token file cannot be read or written
+   */
+  static ControlToken controlToken(CollectorConfig config) {
+    if (config.statusPort() == CollectorConfig.STATUS_DISABLED) {
+      return null;
+    }
+    Path file = config.tokenFile().orElse(config.generatedTokenFile());
+    try {
+      if (config.tokenFile().isPresent()) {
+        return ControlToken.read(file);
+      }
+      PrivateFiles.directory(config.dataDir());
+      return ControlToken.generate(file);
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CollectorStartException("cannot " + (config.tokenFile().isPresent() ? "read" : "write")
+          + " the control token file " + file + ": " + e.getMessage()
+          + " (give a readable --token-file, a writable --data-dir, or --status-port -1)", e);
+    }
+  }
+
+  /** The file holding the token that changes capture, or empty when the status endpoint is off. */
+  public java.util.Optional<Path> controlTokenFile() {
+    return token == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(token.file());
+  }
+
+  /** A handler threw inside the ring-buffer upcall (counted there): say so, at most every 10 s. */
+  private void onHandlerFailure(Throwable failure) {
+    long now = System.nanoTime();
+    if (now - lastHandlerFailureLogNs >= HANDLER_FAILURE_LOG_NS) {
+      lastHandlerFailureLogNs = now;
+      StackTraceElement[] where = failure.getStackTrace();
+      processLog.error("ring-buffer record skipped, its handler failed (further ones counted in "
+          + "ringBufferHandlerFailures): " + failure + (where.length > 0 ? " at " + where[0] : ""));
     }
   }
 
@@ -227,14 +302,39 @@ public final class Collector implements AutoCloseable {
     return config;
   }
 
+  /**
+   * Drains the ring buffer. Busy, every {@link CollectorConfig#drainInterval()} (the kernel wakes
+   * this thread only once the ring is 1/8 full: a wake-up per record costs more than the
+   * capture). After {@link #SLEEP_AFTER_MS} without a record it sleeps instead: it tells the BPF
+   * programs so (they then wake it for the next record) and polls with {@link #SLEEP_POLL_MS}, so
+   * an idle collector costs no periodic wake-ups and the first record after a quiet spell is
+   * drained at once. The flag is set before the long poll, and a poll returns at once for records
+   * already waiting, so none waits for the long timeout.
+   */
   private void pollLoop() {
     int drainMs = (int) config.drainInterval().toMillis();
+    long emptyDrainsBeforeSleep = Math.max(1, SLEEP_AFTER_MS / Math.max(1, drainMs));
+    long emptyDrains = 0;
+    boolean sleeping = false;
     while (running) {
       try {
-        ringBuffer.poll(drainMs);
+        if (!sleeping && emptyDrains >= emptyDrainsBeforeSleep) {
+          probes.consumerSleeping(true);
+          sleeping = true;
+        }
+        int drained = ringBuffer.poll(sleeping ? SLEEP_POLL_MS : drainMs);
         // the kernel side wakes us only when the ring fills up (see wakeup_flags in
         // tlscapture.bpf.c), and poll only drains rings that signalled: drain the rest here
-        ringBuffer.consume();
+        drained += ringBuffer.consume();
+        if (drained == 0) {
+          emptyDrains++;
+        } else {
+          emptyDrains = 0;
+          if (sleeping) {
+            probes.consumerSleeping(false);
+            sleeping = false;
+          }
+        }
       } catch (RuntimeException e) {
         processLog.error("ring buffer poll failed: " + e.getMessage());
         sleepQuietly();

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.collector;
 
 import io.ecapture.kafka.collector.control.CaptureFilter;
+import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
 import io.ecapture.kafka.collector.sink.SpoolFullPolicy;
 import io.ecapture.kafka.common.RunUntilSignal;
@@ -40,15 +41,27 @@ public final class CollectorCommand implements Callable<Integer> {
   @Option(names = "--stats-interval-s", description = "Seconds between counter summaries (default: ${DEFAULT-VALUE}).")
   long statsIntervalSeconds = CollectorConfig.DEFAULT_STATS_INTERVAL.toSeconds();
 
-  @Option(names = "--status-port", description = "HTTP /status and /metrics port on 127.0.0.1; 0 any, -1 off (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--status-port", description = "HTTP port on 127.0.0.1 of /status, /metrics, /config and eCapture's "
+      + "/tls (changes need the token); 0 any, -1 off (default: ${DEFAULT-VALUE}).")
   int statusPort = CollectorConfig.DEFAULT_STATUS_PORT;
 
   @Option(names = "--netns", paramLabel = "PATH", description = "Capture only processes in this network namespace (e.g. /var/run/netns/NAME); default: all.")
   Path netns;
 
   @Option(names = "--spool-dir", paramLabel = "DIR", description = "On-disk spool for broker outages (default: "
-      + SpoolConfig.DEFAULT_PARENT_NAME + "/<host id>).")
+      + "<data dir>/spool/<host id>).")
   Path spoolDir;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "The collector's own directory (0700): its spool and "
+      + "the generated control token file " + io.ecapture.kafka.collector.control.ControlToken.FILE_NAME
+      + " (default: ${DEFAULT-VALUE}).")
+  Path dataDir = CollectorConfig.DEFAULT_DATA_DIR;
+
+  @Option(names = "--token-file", paramLabel = "FILE", description = "Read the token that POST /config and eCapture's "
+      + "POST /tls require (Authorization: Bearer TOKEN) from this file's first line; default: a random token is "
+      + "generated at each start into <data dir>/" + io.ecapture.kafka.collector.control.ControlToken.FILE_NAME
+      + " (0600).")
+  Path tokenFile;
 
   @Option(names = "--spool-max-mb", description = "Disk the spool may use in MiB (default: ${DEFAULT-VALUE}).")
   long spoolMaxMb = SpoolConfig.DEFAULT_MAX_BYTES >> 20;
@@ -67,6 +80,15 @@ public final class CollectorCommand implements Callable<Integer> {
 
   @Option(names = "--comm", paramLabel = "NAME", description = "Capture only processes with this task name (<= 15 bytes); repeatable.")
   List<String> comms = new ArrayList<>();
+
+  @Option(names = {"--cgroup", "--cgroup_path"}, paramLabel = "PATH", description = "Capture only processes in this cgroup v2"
+      + " subtree, decided in the kernel: a path relative to the cgroup2 mount (/kubepods.slice/...) or absolute below it"
+      + " (eCapture's --cgroup_path form); repeatable.")
+  List<String> cgroups = new ArrayList<>();
+
+  @Option(names = "--pod-log-root", paramLabel = "DIR", description = "The kubelet's pod log directory, read for pod"
+      + " namespace, pod and container names (its sibling 'containers' names container ids) (default: ${DEFAULT-VALUE}).")
+  Path podLogRoot = IdentityConfig.DEFAULT_POD_LOG_ROOT;
 
   @Option(names = "--discover-interval-s", description = "Seconds between scans of /proc for other OpenSSL copies "
       + "(private libssl, statically linked programs) to probe; 0 off (default: ${DEFAULT-VALUE}).")
@@ -90,9 +112,12 @@ public final class CollectorCommand implements Callable<Integer> {
         .ringBufferBytes(ringBufferMb << 20)
         .statsInterval(Duration.ofSeconds(statsIntervalSeconds))
         .statusPort(statusPort)
+        .dataDir(dataDir)
+        .tokenFile(tokenFile)
         .netns(netns)
         .spool(spool.build())
-        .filter(new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms)))
+        .filter(new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms), Set.copyOf(cgroups)))
+        .identity(IdentityConfig.builder().podLogRoot(podLogRoot).build())
         .discoveryInterval(Duration.ofSeconds(discoverIntervalSeconds))
         .drainInterval(Duration.ofMillis(drainIntervalMs));
     if (libssl != null && !libssl.isEmpty()) {

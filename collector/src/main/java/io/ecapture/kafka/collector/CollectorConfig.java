@@ -1,6 +1,7 @@
 package io.ecapture.kafka.collector;
 
 import io.ecapture.kafka.collector.control.CaptureFilter;
+import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.collector.probe.LibSslLocator;
 import io.ecapture.kafka.collector.sink.ProducerSettings;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
@@ -42,6 +43,18 @@ import java.util.Optional;
  * @param drainInterval how often the ring buffer is drained when the kernel did not wake the
  *     collector (it wakes it only once the ring is 1/8 full: a wake-up per event costs more than
  *     the capture); bounds the delay a quiet host adds to each event; 1 ms to 1 s. Default 10 ms.
+ *     After 1 s without any event the collector stops draining on a timer and the kernel wakes
+ *     it for the next event (an idle collector costs no periodic wake-ups).
+ * @param identity where container / pod identity comes from (the kubelet's pod log root) and the
+ *     limits of its cache. Default {@link IdentityConfig#defaults()}.
+ * @param dataDir the collector's own directory ({@code 0700}): the spool ({@code spool/<host id>},
+ *     unless {@link SpoolConfig#directory()} names another) and the generated control token
+ *     ({@value io.ecapture.kafka.collector.control.ControlToken#FILE_NAME}). Default {@value
+ *     #DEFAULT_DATA_DIR_NAME}.
+ * @param tokenFile a file whose first line is the token that requests changing capture ({@code
+ *     POST /config}, eCapture's {@code POST /tls}) must present as {@code Authorization: Bearer};
+ *     empty: a random token is generated at each start and written {@code 0600} to {@link
+ *     #generatedTokenFile()}. Never the token itself: configs are logged. Default empty.
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -55,7 +68,10 @@ public record CollectorConfig(
     SpoolConfig spool,
     CaptureFilter filter,
     Duration discoveryInterval,
-    Duration drainInterval) {
+    Duration drainInterval,
+    IdentityConfig identity,
+    Path dataDir,
+    Optional<Path> tokenFile) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -69,6 +85,9 @@ public record CollectorConfig(
   public static final Duration DEFAULT_DRAIN_INTERVAL = Duration.ofMillis(10);
   public static final Duration MIN_DRAIN_INTERVAL = Duration.ofMillis(1);
   public static final Duration MAX_DRAIN_INTERVAL = Duration.ofSeconds(1);
+  /** As text for command-line help: the default data directory. */
+  public static final String DEFAULT_DATA_DIR_NAME = "/var/lib/ecapture-kafka";
+  public static final Path DEFAULT_DATA_DIR = Path.of(DEFAULT_DATA_DIR_NAME);
 
   public CollectorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -81,6 +100,9 @@ public record CollectorConfig(
     if (discoveryInterval.isNegative()) {
       throw new IllegalArgumentException("discoveryInterval must be >= 0 (0: off)");
     }
+    Objects.requireNonNull(identity, "identity");
+    Objects.requireNonNull(dataDir, "dataDir");
+    Objects.requireNonNull(tokenFile, "tokenFile (Optional.empty() to generate one)");
     Objects.requireNonNull(drainInterval, "drainInterval");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
@@ -119,9 +141,14 @@ public record CollectorConfig(
     return new Builder(this);
   }
 
-  /** The spool directory in use: the configured one or {@code <SpoolConfig.DEFAULT_PARENT>/<hostId>}. */
+  /** The spool directory in use: the configured one or {@code <dataDir>/spool/<hostId>}. */
   public Path spoolDirectory() {
-    return spool.directoryFor(hostId);
+    return spool.directory().orElse(dataDir.resolve("spool").resolve(hostId));
+  }
+
+  /** Where a generated control token is written: {@code <dataDir>/collector.token}. */
+  public Path generatedTokenFile() {
+    return dataDir.resolve(io.ecapture.kafka.collector.control.ControlToken.FILE_NAME);
   }
 
   /** What the Kafka sinks produce with. */
@@ -137,7 +164,8 @@ public record CollectorConfig(
         + ", statsInterval=" + statsInterval
         + ", producerOverrides=" + ProducerSettings.redacted(producerOverrides)
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
-        + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval + "]";
+        + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
+        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -168,6 +196,9 @@ public record CollectorConfig(
     private CaptureFilter filter = CaptureFilter.ALL;
     private Duration discoveryInterval = DEFAULT_DISCOVERY_INTERVAL;
     private Duration drainInterval = DEFAULT_DRAIN_INTERVAL;
+    private IdentityConfig identity = IdentityConfig.defaults();
+    private Path dataDir = DEFAULT_DATA_DIR;
+    private Optional<Path> tokenFile = Optional.empty();
 
     private Builder() {}
 
@@ -184,6 +215,9 @@ public record CollectorConfig(
       filter = c.filter;
       discoveryInterval = c.discoveryInterval;
       drainInterval = c.drainInterval;
+      identity = c.identity;
+      dataDir = c.dataDir;
+      tokenFile = c.tokenFile;
     }
 
     public Builder bootstrapServers(String v) {
@@ -249,6 +283,23 @@ public record CollectorConfig(
       return this;
     }
 
+    public Builder identity(IdentityConfig v) {
+      identity = v;
+      return this;
+    }
+
+    /** Null: {@link #DEFAULT_DATA_DIR}. */
+    public Builder dataDir(Path v) {
+      dataDir = v == null ? DEFAULT_DATA_DIR : v;
+      return this;
+    }
+
+    /** Null: generate a token at start (see {@link CollectorConfig#tokenFile()}). */
+    public Builder tokenFile(Path v) {
+      tokenFile = Optional.ofNullable(v);
+      return this;
+    }
+
     public CollectorConfig build() {
       List<Path> paths = libsslPaths;
       if (paths == null) {
@@ -267,7 +318,10 @@ public record CollectorConfig(
           spool,
           filter,
           discoveryInterval,
-          drainInterval);
+          drainInterval,
+          identity,
+          dataDir,
+          tokenFile);
     }
   }
 }

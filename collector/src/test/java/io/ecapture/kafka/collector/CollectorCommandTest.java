@@ -49,6 +49,26 @@ class CollectorCommandTest {
   }
 
   @Test
+  void dataDirHoldsTheSpoolAndTheGeneratedTokenUnlessATokenFileIsGiven() {
+    CollectorCommand defaults = new CollectorCommand();
+    new CommandLine(defaults).parseArgs("--host-id", "h");
+    assertEquals(Path.of("/var/lib/ecapture-kafka"), defaults.config().dataDir());
+    assertEquals(java.util.Optional.empty(), defaults.config().tokenFile());
+    assertEquals(Path.of("/var/lib/ecapture-kafka/collector.token"), defaults.config().generatedTokenFile());
+
+    CollectorCommand command = new CollectorCommand();
+    new CommandLine(command).parseArgs("--host-id", "h", "--data-dir", "/srv/cap", "--token-file", "/etc/cap/token");
+    CollectorConfig config = command.config();
+    assertEquals(Path.of("/srv/cap"), config.dataDir());
+    assertEquals(Path.of("/srv/cap/spool/h"), config.spoolDirectory());
+    assertEquals(java.util.Optional.of(Path.of("/etc/cap/token")), config.tokenFile());
+    assertEquals(Path.of("/srv/cap/collector.token"), config.generatedTokenFile());
+    assertEquals(config, config.toBuilder().build());
+    String help = new CommandLine(new CollectorCommand()).getUsageMessage();
+    assertTrue(help.contains("--data-dir") && help.contains("--token-file"), help);
+  }
+
+  @Test
   void spoolAndFilterOptions() {
     CollectorCommand command = new CollectorCommand();
     new CommandLine(command)

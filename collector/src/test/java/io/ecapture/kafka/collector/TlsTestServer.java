@@ -74,9 +74,23 @@ public final class TlsTestServer implements AutoCloseable {
 
   /** One HTTP/1.1 GET / by curl carrying an {@code X-Marker} header; fails unless curl exits 0. */
   public CurlResult curl(String marker) throws IOException, InterruptedException {
+    return curl(marker, new String[0]);
+  }
+
+  /**
+   * Like {@link #curl(String)}, with more request header lines ({@code "Authorization: Bearer x"})
+   * after the marker, each passed to curl as {@code -H}.
+   */
+  public CurlResult curl(String marker, String... headers) throws IOException, InterruptedException {
+    java.util.List<String> command = new java.util.ArrayList<>(
+        java.util.List.of("curl", "-sk", "--http1.1", "-H", "X-Marker: " + marker));
+    for (String header : headers) {
+      command.add("-H");
+      command.add(header);
+    }
+    command.add("https://" + address + ":" + port + "/");
     Process curl =
-        new ProcessBuilder("curl", "-sk", "--http1.1", "-H", "X-Marker: " + marker,
-                "https://" + address + ":" + port + "/")
+        new ProcessBuilder(command)
             .redirectErrorStream(true)
             .start();
     String out = new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -3,6 +3,8 @@ package io.ecapture.kafka.common;
 import io.ecapture.kafka.proto.Topic;
 import io.ecapture.kafka.proto.Topics;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -10,11 +12,36 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
-/** Creates the pipeline's topics on any cluster (embedded or external); existing ones are kept. */
+/**
+ * Creates the pipeline's topics on any cluster (embedded or external); existing ones are kept.
+ *
+ * <p>Record sizes: {@code ecapture.parsed} accepts records of up to {@link
+ * #PARSED_MAX_MESSAGE_BYTES} (a message of the processor's default limits, an 8 MiB body with its
+ * decoded form and display text, fits with room), {@code ecapture.raw} and {@code ecapture.dlq}
+ * up to {@link #RAW_MAX_MESSAGE_BYTES} (batches of raw records of at most 16 KiB of payload each).
+ * An existing topic whose {@code max.message.bytes} is lower (created by an older version, or by
+ * hand) is raised to these; a higher one is never lowered.
+ */
 public final class TopicSetup {
+  private static final Logger LOG = LoggerFactory.getLogger(TopicSetup.class);
+  /** {@code max.message.bytes} of {@code ecapture.parsed} (Kafka's default is 1 MiB). */
+  public static final int PARSED_MAX_MESSAGE_BYTES = 64 << 20;
+  /**
+   * {@code max.message.bytes} of {@code ecapture.raw} and {@code ecapture.dlq}, also the
+   * collector producer's {@code max.request.size}: a raw record carries at most 16 KiB of
+   * payload, so this bounds a batch, not a record.
+   */
+  public static final int RAW_MAX_MESSAGE_BYTES = 4 << 20;
   /** Partitions of every pipeline topic unless the operator says otherwise. */
   public static final int DEFAULT_PARTITIONS = 4;
   /** Replicas per partition unless the operator says otherwise (a single-node broker has one). */
@@ -47,6 +74,13 @@ public final class TopicSetup {
         }
       }
       List<String> created = new ArrayList<>();
+      Map<String, Integer> toRaise = new HashMap<>();
+      for (Topic<?, ?> topic : Topics.ALL) {
+        if (existing.contains(topic.name()) && maxMessageBytes(topic) > 0) {
+          toRaise.put(topic.name(), maxMessageBytes(topic));
+        }
+      }
+      raiseMaxMessageBytes(admin, toRaise);
       for (NewTopic topic : wanted) {
         try {
           admin.createTopics(List.of(topic)).all().get();
@@ -86,8 +120,77 @@ public final class TopicSetup {
     }
   }
 
+  /**
+   * The {@code max.message.bytes} this class gives {@code topic}, or 0 for the broker's default
+   * (logs and key logs: lines).
+   */
+  public static int maxMessageBytes(Topic<?, ?> topic) {
+    if (topic == Topics.PARSED) {
+      return PARSED_MAX_MESSAGE_BYTES;
+    }
+    return topic == Topics.RAW || topic == Topics.DLQ ? RAW_MAX_MESSAGE_BYTES : 0;
+  }
+
+  /**
+   * Raises {@code max.message.bytes} of an existing topic to at least {@code bytes} (never lowers
+   * it). For a component whose limits make records larger than the defaults above, e.g. the
+   * processor with a larger body limit, and for its own internal topics.
+   *
+   * @return true when the topic's setting was changed; false when it was high enough
+   * @throws IllegalStateException the topic does not exist, or the cluster refused (e.g. no
+   *     ALTER_CONFIGS permission)
+   */
+  public static boolean raiseMaxMessageBytes(String bootstrapServers, String topic, int bytes) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    try (Admin admin = Admin.create(p)) {
+      return !raiseMaxMessageBytes(admin, Map.of(topic, bytes)).isEmpty();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while configuring " + topic, e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(
+          "cannot raise max.message.bytes of " + topic + ": " + e.getCause(), e.getCause());
+    }
+  }
+
+  /** The topics among {@code wanted} (name to bytes) whose setting was raised. */
+  private static List<String> raiseMaxMessageBytes(Admin admin, Map<String, Integer> wanted)
+      throws InterruptedException, ExecutionException {
+    if (wanted.isEmpty()) {
+      return List.of();
+    }
+    List<ConfigResource> resources = wanted.keySet().stream()
+        .map(name -> new ConfigResource(ConfigResource.Type.TOPIC, name)).toList();
+    Map<ConfigResource, Config> current = admin.describeConfigs(resources).all().get();
+    Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+    List<String> raised = new ArrayList<>();
+    for (ConfigResource resource : resources) {
+      int want = wanted.get(resource.name());
+      ConfigEntry entry = current.get(resource).get(TopicConfig.MAX_MESSAGE_BYTES_CONFIG);
+      long have = entry == null || entry.value() == null ? 0 : Long.parseLong(entry.value());
+      if (have < want) {
+        LOG.info("raising max.message.bytes of {} from {} to {}", resource.name(), have, want);
+        changes.put(resource, List.of(new AlterConfigOp(
+            new ConfigEntry(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(want)),
+            AlterConfigOp.OpType.SET)));
+        raised.add(resource.name());
+      }
+    }
+    if (!changes.isEmpty()) {
+      admin.incrementalAlterConfigs(changes).all().get();
+    }
+    return raised;
+  }
+
   private static Map<String, String> configFor(Topic<?, ?> topic) {
     // producers compress; the broker keeps what they send instead of recompressing
-    return Map.of("compression.type", "producer");
+    Map<String, String> config = new HashMap<>();
+    config.put(TopicConfig.COMPRESSION_TYPE_CONFIG, "producer");
+    if (maxMessageBytes(topic) > 0) {
+      config.put(TopicConfig.MAX_MESSAGE_BYTES_CONFIG, Integer.toString(maxMessageBytes(topic)));
+    }
+    return config;
   }
 }

@@ -72,10 +72,15 @@ public final class Gateway implements AutoCloseable {
    * Starts listening and consuming; returns once the port is bound (the consumer may still be
    * looking for its partitions, see {@link #awaitKafkaAssignment}).
    *
-   * @throws GatewayStartException when the address cannot be bound (in use, not local...) or the
-   *     TLS key store cannot be read
+   * @throws GatewayStartException when the address cannot be bound (in use, not local...), the
+   *     TLS key store cannot be read, or the address is not loopback and neither a token nor TLS
+   *     protects it (see {@link GatewayConfig#unsafeListenReason()})
    */
   public static Gateway start(GatewayConfig config) {
+    String unsafe = config.unsafeListenReason();
+    if (unsafe != null) {
+      throw new GatewayStartException(unsafe);
+    }
     Gateway gateway = new Gateway(config);
     try {
       gateway.server.start();
@@ -152,6 +157,8 @@ public final class Gateway implements AutoCloseable {
         counters.handshakesRefused.sum(),
         counters.malformedHandshakes.sum(),
         counters.replayedEvents.sum(),
+        counters.dispatchErrors.sum(),
+        counters.framesFailed.sum(),
         feed == null ? 0 : feed.assignedPartitions(),
         feed == null ? -1 : feed.lag(),
         clients);

@@ -56,6 +56,16 @@ public final class GatewayCommand implements Callable<Integer> {
   long maxQueuedBytes = GatewayConfig.DEFAULT_MAX_QUEUED_BYTES;
 
   @Option(
+      names = "--max-payload",
+      paramLabel = "SIZE",
+      converter = SizeConverter.class,
+      description = "Longest event payload sent; longer ones are cut and end with a notice of their "
+          + "size in total, at most 30MiB (Go clients read 32 MiB frames). Sizes: bytes, 512k, "
+          + "16MiB (default: ${DEFAULT-VALUE}).")
+  io.ecapture.kafka.common.ByteSize maxPayload =
+      io.ecapture.kafka.common.ByteSize.of(GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES);
+
+  @Option(
       names = "--from-beginning",
       description = "Show parsed messages retained in Kafka, not only new ones.")
   boolean fromBeginning;
@@ -91,6 +101,12 @@ public final class GatewayCommand implements Callable<Integer> {
       description = "Require the token in this file's first line (?token= or Authorization: Bearer).")
   java.nio.file.Path tokenFile;
 
+  @Option(
+      names = "--insecure-listen",
+      description = "Allow --listen on a non-loopback address without --token-file or --tls-keystore "
+          + "(anyone reaching the port reads the captured plaintext).")
+  boolean insecureListen;
+
   /** The configuration these options describe. */
   GatewayConfig config() {
     return GatewayConfig.builder()
@@ -100,11 +116,13 @@ public final class GatewayCommand implements Callable<Integer> {
         .heartbeatInterval(parseDuration(heartbeat))
         .maxQueuedFrames(maxQueuedFrames)
         .maxQueuedBytes(maxQueuedBytes)
+        .maxPayloadBytes((int) Math.min(Integer.MAX_VALUE, maxPayload.bytes()))
         .startFromLatest(!fromBeginning)
         .allowedOriginHosts(allowedOrigins)
         .maxReplayEvents(maxReplayEvents)
         .tls(tlsKeyStore, tlsPassword())
         .token(readToken())
+        .insecureListen(insecureListen)
         .build();
   }
 
@@ -159,6 +177,14 @@ public final class GatewayCommand implements Callable<Integer> {
       return token;
     } catch (java.io.IOException e) {
       throw new IllegalArgumentException("cannot read token file " + tokenFile + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Picocli converter for size options ({@code 16MiB}, {@code 512k}, bytes). */
+  static final class SizeConverter implements CommandLine.ITypeConverter<io.ecapture.kafka.common.ByteSize> {
+    @Override
+    public io.ecapture.kafka.common.ByteSize convert(String value) {
+      return io.ecapture.kafka.common.ByteSize.parse(value);
     }
   }
 

@@ -31,9 +31,11 @@ import java.util.TreeMap;
  *     are dropped and counted; also the live events held back during its replay. Default 1024.
  * @param maxQueuedBytes bytes (estimated, see {@link io.ecapture.kafka.gateway.session.ClientSession})
  *     a client may have waiting before new frames are dropped. A single frame larger than this
- *     still goes to a client whose queue is empty. Default 8 MiB.
- * @param maxPayloadBytes an event payload longer than this is cut (at a UTF-8 boundary) and marked;
- *     Go clients read at most 32 MiB per frame, so at most {@link #MAX_PAYLOAD_LIMIT}. Default 4 MiB.
+ *     still goes to a client whose queue is empty. Default 32 MiB (two whole-body events).
+ * @param maxPayloadBytes an event payload longer than this is cut (at a UTF-8 boundary) and ends
+ *     with a notice stating its bytes in total (counted as {@code truncatedPayloads}); Go clients
+ *     read at most 32 MiB per frame, so at most {@link #MAX_PAYLOAD_LIMIT}. Default 16 MiB: the
+ *     processor's default 8 MiB body with its head fits whole.
  * @param maxInboundFrameBytes largest frame accepted from a client (inbound data is ignored, this
  *     only stops a client from making the server buffer a huge message); larger closes with 1009.
  *     Default 64 KiB.
@@ -72,6 +74,9 @@ import java.util.TreeMap;
  * @param token when not blank, WebSocket clients and status requests must present it as {@code
  *     ?token=} or {@code Authorization: Bearer}; others are refused. Default "" (open, which is
  *     what eCaptureQ expects on loopback).
+ * @param insecureListen allow {@link #listen()} on a non-loopback address with neither {@link
+ *     #token()} nor {@link #tlsKeyStore()}: anyone who can reach the port would read the captured
+ *     plaintext, so {@link Gateway#start} refuses that unless this is set. Default false.
  */
 public record GatewayConfig(
     InetSocketAddress listen,
@@ -99,7 +104,8 @@ public record GatewayConfig(
     int maxQueuedReplays,
     Path tlsKeyStore,
     String tlsKeyStorePassword,
-    String token) {
+    String token,
+    boolean insecureListen) {
 
   public static final int DEFAULT_PORT = 28257;
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -107,8 +113,13 @@ public record GatewayConfig(
   public static final int DEFAULT_REPLAY_LOGS = 128;
   public static final Duration DEFAULT_HEARTBEAT = Duration.ofSeconds(15);
   public static final int DEFAULT_MAX_QUEUED_FRAMES = 1024;
-  public static final long DEFAULT_MAX_QUEUED_BYTES = 8L << 20;
-  public static final int DEFAULT_MAX_PAYLOAD_BYTES = 4 << 20;
+  /** Room for a few whole-body events (2 x the payload limit) behind smaller frames. */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 32L << 20;
+  /**
+   * An 8 MiB body (the processor's default body limit) with its head, headers and notes, as the
+   * processor renders it, with room: such an event is never cut.
+   */
+  public static final int DEFAULT_MAX_PAYLOAD_BYTES = 16 << 20;
   public static final int DEFAULT_MAX_INBOUND_FRAME_BYTES = 64 << 10;
   /** 0: the operating system's (auto-tuned) send buffer. */
   public static final int DEFAULT_SOCKET_SEND_BUFFER_BYTES = 0;
@@ -220,6 +231,25 @@ public record GatewayConfig(
     return new Builder(this);
   }
 
+  /**
+   * Why {@link #listen()} is unsafe as configured, or null: a non-loopback address (the wildcard
+   * 0.0.0.0 / :: included) with neither a token nor TLS, and {@link #insecureListen()} not set.
+   */
+  public String unsafeListenReason() {
+    if (insecureListen || !token.isEmpty() || tlsKeyStore != null) {
+      return null;
+    }
+    java.net.InetAddress address = listen.getAddress();
+    boolean loopback = address != null ? address.isLoopbackAddress()
+        : listen.getHostString().equalsIgnoreCase("localhost");
+    if (loopback) {
+      return null;
+    }
+    return "refusing to listen on " + listen.getHostString() + ":" + listen.getPort()
+        + " (not loopback) without --token-file or --tls-keystore: anyone reaching it would read the"
+        + " captured plaintext; add --insecure-listen to do it anyway";
+  }
+
   /** Whether a Kafka consumer feeds the gateway. */
   public boolean kafkaEnabled() {
     return !bootstrapServers.isEmpty();
@@ -265,6 +295,7 @@ public record GatewayConfig(
     private Path tlsKeyStore;
     private String tlsKeyStorePassword = "";
     private String token = "";
+    private boolean insecureListen;
 
     private Builder() {}
 
@@ -295,6 +326,7 @@ public record GatewayConfig(
       tlsKeyStore = c.tlsKeyStore;
       tlsKeyStorePassword = c.tlsKeyStorePassword;
       token = c.token;
+      insecureListen = c.insecureListen;
     }
 
     public Builder listen(InetSocketAddress v) {
@@ -430,6 +462,11 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder insecureListen(boolean v) {
+      insecureListen = v;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(
           listen,
@@ -457,7 +494,8 @@ public record GatewayConfig(
           maxQueuedReplays,
           tlsKeyStore,
           tlsKeyStorePassword,
-          token);
+          token,
+          insecureListen);
     }
   }
 }

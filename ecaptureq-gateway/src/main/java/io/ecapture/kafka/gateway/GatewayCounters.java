@@ -18,4 +18,6 @@ public final class GatewayCounters {
   public final LongAdder handshakesRefused = new LongAdder();
   public final LongAdder malformedHandshakes = new LongAdder();
   public final LongAdder replayedEvents = new LongAdder();
+  public final LongAdder dispatchErrors = new LongAdder();
+  public final LongAdder framesFailed = new LongAdder();
 }

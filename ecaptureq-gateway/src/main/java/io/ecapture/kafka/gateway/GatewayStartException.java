@@ -5,4 +5,8 @@ public final class GatewayStartException extends RuntimeException {
   public GatewayStartException(String message, Throwable cause) {
     super(message, cause);
   }
+
+  public GatewayStartException(String message) {
+    super(message);
+  }
 }

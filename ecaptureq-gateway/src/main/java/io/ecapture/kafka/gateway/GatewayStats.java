@@ -16,6 +16,10 @@ import java.util.List;
  * @param handshakesRefused well-formed handshakes refused (origin policy, token, bad options)
  * @param malformedHandshakes upgrade requests that broke RFC 6455 (no key, wrong version...)
  * @param replayedEvents past events sent to clients that asked for {@code since} or {@code last}
+ * @param dispatchErrors consumed records that could not be handed to clients because mapping or
+ *     sending them failed (a gateway bug): skipped one by one, logged, counted; the feed goes on
+ * @param framesFailed frames whose write to a client's socket failed (the client went away
+ *     mid-frame); the connection is closed by Jetty
  * @param assignedPartitions Kafka partitions this gateway currently reads
  * @param consumerLag records behind the end of its partitions as of the last poll, -1 unknown
  * @param clients the connected clients
@@ -31,6 +35,8 @@ public record GatewayStats(
     long handshakesRefused,
     long malformedHandshakes,
     long replayedEvents,
+    long dispatchErrors,
+    long framesFailed,
     int assignedPartitions,
     long consumerLag,
     List<ClientStats> clients) {

@@ -38,6 +38,24 @@ class GatewayCommandTest {
   }
 
   @Test
+  void maxPayloadIsASizeWithinWhatGoClientsRead() {
+    GatewayCommand cmd = new GatewayCommand();
+    new CommandLine(cmd).parseArgs("--max-payload", "1MiB");
+    assertEquals(1 << 20, cmd.config().maxPayloadBytes());
+    assertEquals(16 << 20, new GatewayCommand().config().maxPayloadBytes(), "an 8 MiB body fits");
+    GatewayCommand tooBig = new GatewayCommand();
+    new CommandLine(tooBig).parseArgs("--max-payload", "31m");
+    IllegalArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, tooBig::config);
+    assertTrue(e.getMessage().contains("maxPayloadBytes"), e.getMessage());
+    org.junit.jupiter.api.Assertions.assertThrows(CommandLine.ParameterException.class,
+        () -> new CommandLine(new GatewayCommand()).parseArgs("--max-payload", "big"));
+    String usage = new CommandLine(new GatewayCommand()).getUsageMessage().replaceAll("\\s+", " ");
+    assertTrue(usage.contains("--max-payload=SIZE"), usage);
+    assertTrue(usage.contains("(default: 16MiB)"), usage);
+  }
+
+  @Test
   void helpShowsTheConfigDefaults() {
     // wrapped lines joined again
     String usage = new CommandLine(new GatewayCommand()).getUsageMessage().replaceAll("\\s+", " ");

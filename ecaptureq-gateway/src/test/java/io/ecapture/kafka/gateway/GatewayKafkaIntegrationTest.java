@@ -223,6 +223,69 @@ class GatewayKafkaIntegrationTest {
         .build();
   }
 
+  @Test
+  void wholeBodyEventsOfManyMebibytesArriveWholeAndLargerOnesAreCutWithANotice() throws Exception {
+    byte[] body = new byte[8 << 20];
+    new java.util.Random(11).ints(body.length, 'a', 'z' + 1).forEach(new java.util.function.IntConsumer() {
+      int i;
+
+      @Override
+      public void accept(int c) {
+        body[i++] = (byte) c;
+      }
+    });
+    ByteString rendered = ByteString.copyFromUtf8("HTTP/1.1 200 OK\r\nContent-Length: "
+        + body.length + "\r\n\r\n").concat(ByteString.copyFrom(body));
+    ParsedMessage big = ParsedMessage.newBuilder()
+        .setConnectionId("conn-big").setHostId("web-1").setPid(77).setTid(77).setComm("curl")
+        .setFd(5).setDirection(Direction.READ)
+        .setProtocol(Protocol.HTTP1).setKind(MessageKind.RESPONSE)
+        .setPairId("conn-big#0").setLatencyNs(2_500_000)
+        .setHttp(io.ecapture.kafka.proto.parsed.HttpFields.newBuilder().setStatus(200)
+            .setAuthority("big.example").setBody(ByteString.copyFrom(body)))
+        .setRendered(rendered)
+        .build();
+    // as the processor produces: whole bodies, compressed batches
+    try (KafkaProducer<byte[], byte[]> large = new KafkaProducer<>(Map.of(
+            "bootstrap.servers", kafka.bootstrapServers(), "acks", "all",
+            "max.request.size", TopicSetup.PARSED_MAX_MESSAGE_BYTES,
+            "buffer.memory", 2L * TopicSetup.PARSED_MAX_MESSAGE_BYTES, "compression.type", "lz4"),
+            new ByteArraySerializer(), new ByteArraySerializer());
+        Gateway gateway = Gateway.start(config().build());
+        Gateway capped = Gateway.start(config().maxPayloadBytes(1 << 20).build())) {
+      assertTrue(gateway.awaitKafkaAssignment(Duration.ofSeconds(30)), "partitions assigned");
+      assertTrue(capped.awaitKafkaAssignment(Duration.ofSeconds(30)), "partitions assigned");
+      try (WsClient client = WsClient.connect(gateway.port(), "/?annotate=pair", "http://localhost/");
+          WsClient cappedClient = WsClient.connect(capped.port())) {
+        client.nextOfType(LogType.HEARTBEAT);
+        cappedClient.nextOfType(LogType.HEARTBEAT);
+        large.send(new ProducerRecord<>(Topics.PARSED.name(), "conn-big".getBytes(),
+            big.toByteArray())).get();
+
+        LogEntry whole = client.nextOfType(LogType.EVENT);
+        assertEquals(rendered, whole.getEventPayload().getPayload(), "the whole 8 MiB body");
+        assertEquals(rendered.size(), whole.getEventPayload().getLength());
+        com.google.protobuf.UnknownFieldSet extra = whole.getUnknownFields();
+        assertEquals("conn-big#0", extra.getField(LogEntries.PAIR_FIELD).getLengthDelimitedList()
+            .get(0).toStringUtf8());
+        assertEquals(2_500_000L, extra.getField(LogEntries.LATENCY_FIELD).getVarintList().get(0));
+        assertEquals("big.example", extra.getField(LogEntries.AUTHORITY_FIELD)
+            .getLengthDelimitedList().get(0).toStringUtf8());
+        assertEquals(0, gateway.stats().truncatedPayloads());
+
+        Event cut = cappedClient.nextOfType(LogType.EVENT).getEventPayload();
+        assertTrue(cut.getPayload().size() <= 1 << 20, "size " + cut.getPayload().size());
+        String text = cut.getPayload().toStringUtf8();
+        int notice = text.lastIndexOf("\n[ecaptureq-gateway: payload cut, ");
+        assertTrue(notice > 0, text.substring(text.length() - 200));
+        assertEquals("\n[ecaptureq-gateway: payload cut, " + rendered.size() + " bytes, first "
+            + notice + " shown]", text.substring(notice));
+        assertEquals(rendered.substring(0, notice), cut.getPayload().substring(0, notice));
+        assertEquals(1, capped.stats().truncatedPayloads());
+      }
+    }
+  }
+
   private static void produceAt(long timestampMs, ParsedMessage m) throws Exception {
     producer.send(new ProducerRecord<>(Topics.PARSED.name(), null, timestampMs,
         m.getConnectionId().getBytes(), m.toByteArray())).get();

@@ -83,7 +83,7 @@ class NodeClientCompatibilityTest {
   @Test
   void theBrowserViewsDecoderAgreesWithProtobufjs() throws Exception {
     try (NodeScripts.Run decoder = new NodeScripts.Run("decoder.mjs")) {
-      assertEquals("ok 14", decoder.nextLine(30), decoder.stderr());
+      assertEquals("ok 21", decoder.nextLine(30), decoder.stderr());
       assertEquals(0, decoder.awaitExit(10));
     }
   }

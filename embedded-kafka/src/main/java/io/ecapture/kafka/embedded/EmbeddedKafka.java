@@ -36,6 +36,8 @@ import org.slf4j.LoggerFactory;
 public final class EmbeddedKafka implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
   private static final AtomicBoolean EXIT_TRAPPED = new AtomicBoolean();
+  /** The Kafka log (and metadata) directory inside a broker's data directory. */
+  static final String LOG_DIR = "kraft-logs";
 
   private final KafkaRaftServer server;
   private final String bootstrapServers;
@@ -69,7 +71,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** Formats the storage if needed, starts the broker and waits until it answers clients. */
   public static EmbeddedKafka start(Settings settings) {
     trapKafkaExit();
-    Path logDir = settings.dataDir().resolve("kraft-logs").toAbsolutePath();
+    Path logDir = settings.dataDir().resolve(LOG_DIR).toAbsolutePath();
     try {
       Files.createDirectories(logDir);
     } catch (IOException e) {
@@ -113,6 +115,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     p.put("share.coordinator.state.topic.replication.factor", "1");
     p.put("share.coordinator.state.topic.min.isr", "1");
     p.put("group.initial.rebalance.delay.ms", "0");
+    // the controller writes a no-op record to the metadata log this often (default 500 ms) so
+    // followers can tell it is alive; a single node has none, and each one costs an append, a
+    // commit and a metadata publication: idle CPU
+    p.put("metadata.max.idle.interval.ms", "5000");
+    // thread pools sized for one local node on a small machine, not a cluster member: every idle
+    // request handler, network thread and coordinator thread wakes several times a second
+    // (Kafka's defaults: 8, 3 and 4)
+    p.put("num.io.threads", "4");
+    p.put("num.network.threads", "2");
+    p.put("group.coordinator.threads", "1");
     // topics are created explicitly (the common module's TopicSetup) so a typo in a topic name fails loudly
     p.put("auto.create.topics.enable", "false");
     p.put("num.partitions", "1");

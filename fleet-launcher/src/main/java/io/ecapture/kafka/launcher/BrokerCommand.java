@@ -11,7 +11,10 @@ import picocli.CommandLine.Option;
 @Command(
     name = "broker",
     mixinStandardHelpOptions = true,
-    description = "Run a real single-node KRaft Kafka broker (from the Maven artifacts) until Ctrl-C.")
+    description = {
+      "Run a real single-node KRaft Kafka broker (from the Maven artifacts) until Ctrl-C.",
+      "Its data is its owner's only (umask 077: log segments hold captured plaintext)."
+    })
 public final class BrokerCommand implements Callable<Integer> {
   @Option(names = "--data-dir", description = "Broker storage (formatted on first use). Default: ${DEFAULT-VALUE}")
   Path dataDir = Path.of(".ecapture-kafka", "broker");
@@ -30,6 +33,7 @@ public final class BrokerCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    ProcessUmask.set(ProcessUmask.PRIVATE);
     EmbeddedKafka.runUntilStopped(
         new EmbeddedKafka.Settings(dataDir, host, port, port + 1, Map.of()), readyFile, exitWithParent);
     return 0;

@@ -2,8 +2,9 @@ package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.collector.control.CaptureFilter;
+import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
-import io.ecapture.kafka.embedded.BrokerProcess;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.Gateway;
@@ -12,31 +13,61 @@ import io.ecapture.kafka.gateway.GatewayStats;
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.StreamsProcessor;
+import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.streams.StreamsConfig;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every component on one host: a Kafka broker (or an external cluster), the topics, the streams
- * processor, the eCaptureQ gateway and the collector. Started in dependency order, closed in
- * reverse: the collector first (probes detached, producer flushed), the broker last.
+ * processor, the eCaptureQ gateway and the collector.
+ *
+ * <p>Start: the data directory is taken ({@link DataDirectory}: one fleet at a time, {@code
+ * 0700}), then the broker (a supervised child JVM by default, {@link BrokerSupervisor}) and the
+ * topics; then, at the same time, the collector (on its own thread) and the gateway, then the
+ * processor, without waiting for it to be RUNNING (it starts once the gateway has fixed its start
+ * positions, so nothing it produces is missed). The collector captures from then on while the
+ * processor is still joining its group and restoring its state: the spool and {@code
+ * ecapture.raw} hold what is captured meanwhile and the processor catches up.
+ *
+ * <p>A restart after a crash is quick: the processor is a static group member ({@code
+ * group.instance.id} kept in the data directory), so it takes its partitions back at once
+ * instead of waiting out the old member's session timeout, and its transactional id (Kafka
+ * Streams keeps its process id in the state directory) fences the killed instance's open
+ * transaction at once instead of after its timeout.
+ *
+ * <p>Close, in this order: the collector (probes detached, spool flushed, bounded), the
+ * processor, the gateway, the broker, the data directory.
  */
 public final class Fleet implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
+  /** How long the processor's start waits for the gateway's partitions (then starts anyway). */
+  static final Duration GATEWAY_ASSIGNMENT_WAIT = Duration.ofSeconds(30);
 
-  private final Deque<AutoCloseable> started = new ArrayDeque<>();
   private final FleetConfig config;
+  private final Consumer<Fleet> onBrokerChange;
+  private DataDirectory dataDirectory;
+  private BrokerSupervisor supervisor;
+  private AutoCloseable otherBroker;
   private String bootstrapServers;
-  private StreamsProcessor.Handle processor;
-  private Gateway gateway;
-  private Collector collector;
+  private volatile StreamsProcessor.Handle processor;
+  private volatile Gateway gateway;
+  private volatile Collector collector;
   private String captureError;
+  private boolean closed;
 
-  private Fleet(FleetConfig config) {
+  private Fleet(FleetConfig config, Consumer<Fleet> onBrokerChange) {
     this.config = config;
+    this.onBrokerChange = onBrokerChange;
   }
 
   /**
@@ -45,7 +76,24 @@ public final class Fleet implements AutoCloseable {
    * operator still gets a working pipeline and a clear reason.
    */
   public static Fleet start(FleetConfig config) throws Exception {
-    Fleet fleet = new Fleet(config);
+    return start(config, fleet -> {});
+  }
+
+  /**
+   * Starts everything; {@code onBrokerChange} runs (on a supervisor thread) when the embedded
+   * broker child dies and when it is back ({@code up} prints a status line then).
+   *
+   * @throws DataDirectory.InUseException another fleet runs on the data directory
+   */
+  public static Fleet start(FleetConfig config, Consumer<Fleet> onBrokerChange) throws Exception {
+    return start(config, DataDirectory.open(config.dataDir()), onBrokerChange);
+  }
+
+  /** Starts everything in a data directory the caller opened; the fleet owns (closes) it. */
+  static Fleet start(FleetConfig config, DataDirectory data, Consumer<Fleet> onBrokerChange)
+      throws Exception {
+    Fleet fleet = new Fleet(config, onBrokerChange);
+    fleet.dataDirectory = data;
     try {
       fleet.startAll();
       return fleet;
@@ -58,48 +106,100 @@ public final class Fleet implements AutoCloseable {
   private void startAll() throws Exception {
     bootstrapServers = startBroker();
     TopicSetup.ensureTopics(bootstrapServers, config.partitions());
-    ProcessorConfig processorConfig = ProcessorConfig.builder()
+    // the collector's start (BPF load and attach, the slowest part) runs meanwhile on its own
+    // thread: it needs only the broker and the topics
+    CompletableFuture<Collector> collectorStart = !config.capture()
+        ? CompletableFuture.completedFuture(null)
+        : CompletableFuture.supplyAsync(() -> Collector.start(collectorConfig()),
+            task -> Thread.ofPlatform().name("fleet-collector-start").start(task));
+    try {
+      startGatewayAndProcessor();
+    } finally {
+      collector = awaitCollector(collectorStart); // joined even on failure, so close() stops it
+    }
+  }
+
+  private void startGatewayAndProcessor() throws Exception {
+    gateway =
+        Gateway.start(
+            GatewayConfig.builder()
+                .bootstrapServers(bootstrapServers)
+                .listen(config.gatewayListen())
+                .insecureListen(config.gatewayInsecureListen())
+                .maxPayloadBytes(config.gatewayMaxPayloadBytes())
+                .build());
+    // the gateway starts at the end of ecapture.parsed: the processor's first output must come
+    // after that position is fixed
+    if (!gateway.awaitKafkaAssignment(GATEWAY_ASSIGNMENT_WAIT)) {
+      LOG.warn("the gateway has no partitions after {}; starting the processor anyway",
+          GATEWAY_ASSIGNMENT_WAIT);
+    }
+    // returns at once: it joins its group and restores its state in the background
+    Path stateDir = config.dataDir().resolve("streams");
+    DataDirectory.privateDirectory(stateDir);
+    processor = StreamsProcessor.start(processorConfig(stateDir));
+    // Kafka Streams makes its state directories group-readable (0750): take that back
+    DataDirectory.tightenDirectory(stateDir);
+    DataDirectory.tightenDirectory(stateDir.resolve(ProcessorConfig.DEFAULT_APPLICATION_ID));
+  }
+
+  /** The started collector, or null with {@link #captureError} set when it could not start. */
+  private Collector awaitCollector(CompletableFuture<Collector> start) {
+    try {
+      return start.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof Error error) {
+        throw error;
+      }
+      captureError = e.getCause().getMessage();
+      LOG.error("capture is OFF: the collector could not start: {}", captureError);
+      return null;
+    }
+  }
+
+  /**
+   * The processor as {@code up} runs it: state in the data directory, no status port, RUNNING in
+   * the background (start timeout zero) and a static group member whose id the data directory
+   * keeps. The user's overrides come last.
+   */
+  private ProcessorConfig processorConfig(Path stateDir) throws IOException {
+    Map<String, String> overrides = new LinkedHashMap<>();
+    overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
+        dataDirectory.processorInstanceId(config.hostId()));
+    overrides.putAll(config.processorStreamsOverrides());
+    return ProcessorConfig.builder()
         .bootstrapServers(bootstrapServers)
-        .stateDir(config.dataDir().resolve("streams"))
+        .stateDir(stateDir)
         .idleFlush(config.idleFlush())
         .processingGuarantee(config.processingGuarantee())
-        .streamsOverrides(config.processorStreamsOverrides())
+        .limits(config.processorLimits())
+        .redaction(config.redaction())
+        .streamsOverrides(overrides)
         .statusPort(ProcessorConfig.STATUS_PORT_OFF)
+        .startTimeout(Duration.ZERO)
         .build();
-    processor = remember(StreamsProcessor.start(processorConfig));
-    gateway =
-        remember(
-            Gateway.start(
-                GatewayConfig.builder()
-                    .bootstrapServers(bootstrapServers)
-                    .listen(config.gatewayListen())
-                    .build()));
-    if (config.capture()) {
-      try {
-        collector = remember(Collector.start(collectorConfig()));
-      } catch (RuntimeException e) {
-        captureError = e.getMessage();
-        LOG.error("capture is OFF: the collector could not start: {}", e.getMessage());
-      }
-    }
   }
 
   private String startBroker() throws Exception {
     if (config.broker() == FleetConfig.BrokerMode.EXTERNAL) {
       return config.externalBootstrap();
     }
-    // a fixed client port takes the next one for the controller (9092/9093); a free one, any
+    // a fixed client port takes the next one for the controller (9092/9093); a free one, any.
+    // A restarted broker reuses them: clients reconnect with the address they have
     boolean anyPort = config.kafkaPort() == 0;
     int port = anyPort ? EmbeddedKafka.freePort() : config.kafkaPort();
     int controllerPort = anyPort ? EmbeddedKafka.freePort() : port + 1;
     Path brokerDir = config.dataDir().resolve("broker");
     if (config.broker() == FleetConfig.BrokerMode.IN_PROCESS) {
-      return remember(EmbeddedKafka.start(
-              new EmbeddedKafka.Settings(brokerDir, "127.0.0.1", port, controllerPort, Map.of())))
-          .bootstrapServers();
+      EmbeddedKafka kafka = EmbeddedKafka.start(
+          new EmbeddedKafka.Settings(brokerDir, "127.0.0.1", port, controllerPort, Map.of()));
+      otherBroker = kafka;
+      return kafka.bootstrapServers();
     }
-    return remember(BrokerProcess.start(brokerDir, "127.0.0.1", port, controllerPort))
-        .bootstrapServers();
+    supervisor = BrokerSupervisor.start(brokerDir, "127.0.0.1", port, controllerPort,
+        config.brokerRestartBackoff(), config.brokerRestartMaxBackoff(),
+        () -> onBrokerChange.accept(this));
+    return supervisor.bootstrapServers();
   }
 
   private CollectorConfig collectorConfig() {
@@ -109,7 +209,11 @@ public final class Fleet implements AutoCloseable {
             .bootstrapServers(bootstrapServers)
             .hostId(config.hostId())
             .statusPort(config.collectorStatusPort())
+            // the fleet's data directory: the control token lands in <data dir>/collector.token
+            .dataDir(config.dataDir())
             .drainInterval(config.collectorDrainInterval())
+            .filter(new CaptureFilter(Set.of(), Set.of(), Set.of(), Set.copyOf(config.collectorCgroups())))
+            .identity(IdentityConfig.builder().podLogRoot(config.podLogRoot()).build())
             .spool(SpoolConfig.builder()
                 .directory(spoolDirectory(config, config.hostId())).build());
     return (config.libsslPaths().isEmpty() ? c : c.libsslPaths(config.libsslPaths())).build();
@@ -118,11 +222,6 @@ public final class Fleet implements AutoCloseable {
   /** Where a collector of this fleet with the given host id spools while Kafka is away. */
   public static Path spoolDirectory(FleetConfig config, String hostId) {
     return config.dataDir().resolve("spool").resolve(hostId);
-  }
-
-  private <T extends AutoCloseable> T remember(T component) {
-    started.push(component);
-    return component;
   }
 
   public String bootstrapServers() {
@@ -150,13 +249,41 @@ public final class Fleet implements AutoCloseable {
     return gateway;
   }
 
-  /** One line for an operator: what flows through each stage. */
+  /** The embedded broker child's pid, or -1 (down, in process, external). */
+  public long brokerPid() {
+    return supervisor == null ? -1 : supervisor.pid();
+  }
+
+  /** Embedded broker children that died and restarts after that (0 when not supervised). */
+  public long brokerDeaths() {
+    return supervisor == null ? 0 : supervisor.deaths();
+  }
+
+  public long brokerRestarts() {
+    return supervisor == null ? 0 : supervisor.restarts();
+  }
+
+  /** Whether the embedded broker child runs (always true when not supervised). */
+  public boolean brokerUp() {
+    return supervisor == null || supervisor.isUp();
+  }
+
+  /** One line for an operator: the broker, then what flows through each stage. */
   public String statusLine() {
     StringBuilder line = new StringBuilder();
+    if (supervisor != null) {
+      line.append(supervisor.statusLine()).append(' ');
+    }
     if (collector != null) {
       line.append("collector[").append(collector.stats().summary()).append("] ");
     } else {
       line.append("collector[off] ");
+    }
+    StreamsProcessor.Handle processor = this.processor;
+    Gateway gateway = this.gateway;
+    if (processor == null || gateway == null) {
+      return line.append("processor[not started] gateway[").append(gateway == null ? "not started" : "up")
+          .append(']').toString(); // a broker change reported while starting
     }
     ProcessorMetrics m = processor.metrics();
     line.append("processor[")
@@ -175,15 +302,31 @@ public final class Fleet implements AutoCloseable {
     return line.toString();
   }
 
+  /** Stops what was started: collector, processor, gateway, broker, then frees the directory. */
   @Override
   public void close() {
-    while (!started.isEmpty()) {
-      AutoCloseable component = started.pop();
-      try {
-        component.close();
-      } catch (Exception e) {
-        LOG.warn("closing {} failed: {}", component.getClass().getSimpleName(), e.toString());
+    synchronized (this) {
+      if (closed) {
+        return;
       }
+      closed = true;
+    }
+    closeQuietly(collector);
+    closeQuietly(processor);
+    closeQuietly(gateway);
+    closeQuietly(supervisor);
+    closeQuietly(otherBroker);
+    closeQuietly(dataDirectory);
+  }
+
+  private static void closeQuietly(AutoCloseable component) {
+    if (component == null) {
+      return;
+    }
+    try {
+      component.close();
+    } catch (Exception e) {
+      LOG.warn("closing {} failed: {}", component.getClass().getSimpleName(), e.toString());
     }
   }
 }

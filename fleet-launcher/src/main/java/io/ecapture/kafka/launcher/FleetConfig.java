@@ -1,9 +1,12 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
+import io.ecapture.kafka.processor.redact.Redaction;
+import io.ecapture.kafka.processor.ProcessorLimits;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -16,7 +19,8 @@ import java.util.Objects;
  * defaults are what {@code up} runs) or change a copy with {@link #toBuilder()}.
  *
  * @param dataDir broker storage ({@code broker/}), streams state ({@code streams/}) and the
- *     collector's spool ({@code spool/}) live here
+ *     collector's spool ({@code spool/}) live here; one fleet at a time ({@link DataDirectory}),
+ *     {@code 0700}
  * @param broker where Kafka comes from: a child JVM (default), this JVM, or an external cluster
  * @param externalBootstrap bootstrap servers when {@code broker} is {@link BrokerMode#EXTERNAL}
  * @param kafkaPort client port of the embedded broker (the controller takes the next one); 0 =
@@ -37,6 +41,23 @@ import java.util.Objects;
  *     CollectorConfig#drainInterval()}); default the collector's
  * @param processorStreamsOverrides raw Kafka Streams properties for the processor, applied last;
  *     default none. Values may be secrets: {@link #toString()} masks them.
+ * @param collectorCgroups the collector captures only processes in these cgroup v2 subtrees
+ *     (its {@code --cgroup}); default none: every process
+ * @param podLogRoot the kubelet pod log directory the collector reads pod and container names
+ *     from (its {@code --pod-log-root}); default the collector's ({@code /var/log/pods})
+ * @param brokerRestartBackoff wait before restarting an embedded broker child that died (see
+ *     {@link BrokerSupervisor}); doubled after every failed or short-lived attempt; default
+ *     {@link #DEFAULT_BROKER_RESTART_BACKOFF}
+ * @param brokerRestartMaxBackoff the longest such wait; default {@link
+ *     #DEFAULT_BROKER_RESTART_MAX_BACKOFF}
+ * @param processorLimits every bound of the processor (body, rendered text, buffers, HTTP/2
+ *     streams, pending requests...); default {@link ProcessorLimits#defaults()} (8 MiB bodies)
+ * @param gatewayMaxPayloadBytes the gateway's longest event payload (its {@code --max-payload});
+ *     default the gateway's
+ * @param redaction header values the processor replaces before {@code ecapture.parsed} ({@code
+ *     --redact}); default {@link Redaction#DEFAULT} (credentials)
+ * @param gatewayInsecureListen let the gateway listen on a non-loopback {@code gatewayListen}
+ *     without a token or TLS ({@code --insecure-listen}); default false (refused at start)
  */
 public record FleetConfig(
     Path dataDir,
@@ -52,7 +73,15 @@ public record FleetConfig(
     Duration idleFlush,
     String processingGuarantee,
     Duration collectorDrainInterval,
-    Map<String, String> processorStreamsOverrides) {
+    Map<String, String> processorStreamsOverrides,
+    List<String> collectorCgroups,
+    Path podLogRoot,
+    Duration brokerRestartBackoff,
+    Duration brokerRestartMaxBackoff,
+    ProcessorLimits processorLimits,
+    int gatewayMaxPayloadBytes,
+    Redaction redaction,
+    boolean gatewayInsecureListen) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -60,6 +89,8 @@ public record FleetConfig(
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:" + DEFAULT_KAFKA_PORT;
   public static final String DEFAULT_GATEWAY_LISTEN =
       GatewayConfig.DEFAULT_HOST + ":" + GatewayConfig.DEFAULT_PORT;
+  public static final Duration DEFAULT_BROKER_RESTART_BACKOFF = Duration.ofSeconds(1);
+  public static final Duration DEFAULT_BROKER_RESTART_MAX_BACKOFF = Duration.ofSeconds(30);
 
   /** How the broker is provided. */
   public enum BrokerMode {
@@ -76,6 +107,15 @@ public record FleetConfig(
     Objects.requireNonNull(broker, "broker");
     libsslPaths = List.copyOf(libsslPaths);
     processorStreamsOverrides = Map.copyOf(processorStreamsOverrides);
+    collectorCgroups = List.copyOf(collectorCgroups);
+    Objects.requireNonNull(podLogRoot, "podLogRoot");
+    Objects.requireNonNull(processorLimits, "processorLimits");
+    Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
+    if (brokerRestartBackoff.isNegative() || brokerRestartBackoff.isZero()
+        || brokerRestartMaxBackoff.compareTo(brokerRestartBackoff) < 0) {
+      throw new IllegalArgumentException(
+          "brokerRestartBackoff must be > 0 and brokerRestartMaxBackoff >= brokerRestartBackoff");
+    }
     if (partitions < 1) {
       throw new IllegalArgumentException("partitions must be >= 1");
     }
@@ -108,7 +148,12 @@ public record FleetConfig(
         + ", libsslPaths=" + libsslPaths + ", collectorStatusPort=" + collectorStatusPort
         + ", idleFlush=" + idleFlush + ", processingGuarantee=" + processingGuarantee
         + ", collectorDrainInterval=" + collectorDrainInterval + ", processorStreamsOverrides="
-        + masked + "]";
+        + masked + ", collectorCgroups=" + collectorCgroups + ", podLogRoot=" + podLogRoot
+        + ", brokerRestartBackoff=" + brokerRestartBackoff
+        + ", brokerRestartMaxBackoff=" + brokerRestartMaxBackoff
+        + ", processorLimits=" + processorLimits
+        + ", gatewayMaxPayloadBytes=" + gatewayMaxPayloadBytes + ", redaction=" + redaction
+        + ", gatewayInsecureListen=" + gatewayInsecureListen + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -127,6 +172,14 @@ public record FleetConfig(
     private String processingGuarantee = ProcessorConfig.DEFAULT_PROCESSING_GUARANTEE;
     private Duration collectorDrainInterval = CollectorConfig.DEFAULT_DRAIN_INTERVAL;
     private Map<String, String> processorStreamsOverrides = Map.of();
+    private List<String> collectorCgroups = List.of();
+    private Path podLogRoot = IdentityConfig.DEFAULT_POD_LOG_ROOT;
+    private Duration brokerRestartBackoff = DEFAULT_BROKER_RESTART_BACKOFF;
+    private Duration brokerRestartMaxBackoff = DEFAULT_BROKER_RESTART_MAX_BACKOFF;
+    private ProcessorLimits processorLimits = ProcessorLimits.defaults();
+    private int gatewayMaxPayloadBytes = GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES;
+    private Redaction redaction = Redaction.DEFAULT;
+    private boolean gatewayInsecureListen;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -147,6 +200,34 @@ public record FleetConfig(
       processingGuarantee = c.processingGuarantee;
       collectorDrainInterval = c.collectorDrainInterval;
       processorStreamsOverrides = c.processorStreamsOverrides;
+      collectorCgroups = c.collectorCgroups;
+      podLogRoot = c.podLogRoot;
+      brokerRestartBackoff = c.brokerRestartBackoff;
+      brokerRestartMaxBackoff = c.brokerRestartMaxBackoff;
+      processorLimits = c.processorLimits;
+      gatewayMaxPayloadBytes = c.gatewayMaxPayloadBytes;
+      redaction = c.redaction;
+      gatewayInsecureListen = c.gatewayInsecureListen;
+    }
+
+    public Builder processorLimits(ProcessorLimits value) {
+      processorLimits = value;
+      return this;
+    }
+
+    public Builder redaction(Redaction value) {
+      redaction = value;
+      return this;
+    }
+
+    public Builder gatewayInsecureListen(boolean value) {
+      gatewayInsecureListen = value;
+      return this;
+    }
+
+    public Builder gatewayMaxPayloadBytes(int value) {
+      gatewayMaxPayloadBytes = value;
+      return this;
     }
 
     public Builder dataDir(Path value) {
@@ -222,10 +303,30 @@ public record FleetConfig(
       return this;
     }
 
+    public Builder collectorCgroups(List<String> value) {
+      collectorCgroups = value;
+      return this;
+    }
+
+    /** Null: the collector's default. */
+    public Builder podLogRoot(Path value) {
+      podLogRoot = value == null ? IdentityConfig.DEFAULT_POD_LOG_ROOT : value;
+      return this;
+    }
+
+    /** First wait before restarting a dead embedded broker, and the longest (see {@link BrokerSupervisor}). */
+    public Builder brokerRestartBackoff(Duration initial, Duration max) {
+      brokerRestartBackoff = initial;
+      brokerRestartMaxBackoff = max;
+      return this;
+    }
+
     public FleetConfig build() {
       return new FleetConfig(dataDir, broker, externalBootstrap, kafkaPort, partitions,
           gatewayListen, capture, hostId, libsslPaths, collectorStatusPort, idleFlush,
-          processingGuarantee, collectorDrainInterval, processorStreamsOverrides);
+          processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
+          brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
+          gatewayInsecureListen);
     }
   }
 }

@@ -1,16 +1,23 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.common.RunUntilSignal;
 import io.ecapture.kafka.proto.Topic;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.processor.ProcessorConfig;
+import io.ecapture.kafka.processor.redact.Redaction;
+import io.ecapture.kafka.processor.ProcessorLimitsOptions;
+import io.ecapture.kafka.common.ByteSize;
+import io.ecapture.kafka.gateway.GatewayConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ecapture-kafka up}: the whole pipeline on this host with an embedded broker. */
@@ -20,10 +27,21 @@ import picocli.CommandLine.Option;
     description = {
       "Run everything on this host: Kafka broker, topics, processor, gateway, collector.",
       "The broker is an embedded KRaft node in a child JVM unless --bootstrap names a cluster;",
-      "Ctrl-C stops everything."
+      "Ctrl-C stops everything.",
+      "",
+      "Start: the collector and the gateway capture and serve at once; the processor catches up",
+      "in the background (the spool and Kafka hold events meanwhile). After a crash (even",
+      "SIGKILL) run the same command again: the processor rejoins as the same static group",
+      "member and the spool replays, so capture resumes within seconds and nothing is lost.",
+      "The embedded broker is supervised: if it dies, the status line and the log say so at",
+      "once and it is restarted on the same data (backoff 1 s doubling to 30 s); the collector",
+      "spools meanwhile. It never outlives `up`, not even a SIGKILL of `up`.",
+      "The data directory belongs to one `up` at a time (lock file up.lock naming its pid: a",
+      "second `up` on it exits at once) and to its owner only: 0700, files 0600 (umask 077).",
+      ""
     })
 public final class UpCommand implements Callable<Integer> {
-  @Option(names = "--data-dir", description = "Broker data and streams state. Default: ${DEFAULT-VALUE}")
+  @Option(names = "--data-dir", description = "Broker data, streams state, spool; one `up` at a time, private (0700). Default: ${DEFAULT-VALUE}")
   Path dataDir = Path.of(".ecapture-kafka");
 
   @Option(names = "--kafka-port", description = "Embedded broker client port (controller: +1). Default: ${DEFAULT-VALUE}")
@@ -50,17 +68,61 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--collector-status-port", description = "Collector HTTP status port (-1 = off). Default: ${DEFAULT-VALUE}")
   int collectorStatusPort = CollectorConfig.DEFAULT_STATUS_PORT;
 
+  @Option(names = {"--cgroup", "--cgroup_path"}, paramLabel = "PATH", description = "Capture only processes in this cgroup v2"
+      + " subtree (relative to the cgroup2 mount, or absolute below it; repeatable). Default: every process")
+  List<String> cgroups = new ArrayList<>();
+
+  @Option(names = "--pod-log-root", paramLabel = "DIR", description = "Kubelet pod log directory for pod and container"
+      + " names. Default: ${DEFAULT-VALUE}")
+  Path podLogRoot = IdentityConfig.DEFAULT_POD_LOG_ROOT;
+
   @Option(names = "--idle-flush-ms", description = "Processor idle flush per connection direction. Default: ${DEFAULT-VALUE}")
   long idleFlushMs = ProcessorConfig.DEFAULT_IDLE_FLUSH.toMillis();
 
   @Option(names = "--processing-guarantee", description = "exactly_once_v2 or at_least_once. Default: ${DEFAULT-VALUE}")
   String processingGuarantee = ProcessorConfig.DEFAULT_PROCESSING_GUARANTEE;
 
+  /** Every processor limit, as {@code processor} takes them. */
+  @Mixin
+  ProcessorLimitsOptions processorLimits = new ProcessorLimitsOptions();
+
+  @Option(names = "--max-payload", paramLabel = "SIZE", converter = ProcessorLimitsOptions.SizeConverter.class,
+      description = "Gateway: longest event payload sent; longer ones are cut with a notice of their size, at most 30MiB. Default: ${DEFAULT-VALUE}")
+  ByteSize maxPayload = ByteSize.of(GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES);
+
+  @Option(names = "--redact", paramLabel = "HEADERS|none", description = "Processor: header values replaced before "
+      + "ecapture.parsed (comma-separated names, or none); ecapture.raw keeps the bytes. Default: ${DEFAULT-VALUE}")
+  String redact = Redaction.DEFAULT_SPEC;
+
+  @Option(names = "--insecure-listen", description = "Let --listen name a non-loopback address although the gateway "
+      + "then serves captured plaintext without a token or TLS to anyone reaching it.")
+  boolean insecureListen;
+
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
 
   @Override
   public Integer call() throws Exception {
+    // a limit out of range is a usage error (exit 2) before anything is created or started
+    io.ecapture.kafka.processor.ProcessorLimits limits = processorLimits.limits();
+    Redaction redaction;
+    String unsafe;
+    try {
+      redaction = Redaction.parse(redact);
+      unsafe = GatewayConfig.builder().listen(listen).insecureListen(insecureListen).build().unsafeListenReason();
+    } catch (IllegalArgumentException e) {
+      System.err.println("ecapture-kafka: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
+    if (unsafe != null) {
+      // up's gateway has no token or TLS options: one line, nothing started
+      System.err.println("ecapture-kafka: refusing --listen " + listen + " (not loopback): up serves eCaptureQ "
+          + "without a token or TLS, so anyone reaching it would read the captured plaintext; add "
+          + "--insecure-listen to do it anyway, or run the gateway alone with --token-file or --tls-keystore");
+      return CommandLine.ExitCode.USAGE;
+    }
+    // before anything is created: every file of this process and its children is private
+    ProcessUmask.set(ProcessUmask.PRIVATE);
     FleetConfig.Builder builder = FleetConfig.builder(dataDir.toAbsolutePath())
         .partitions(partitions)
         .gatewayListen(listen)
@@ -68,13 +130,31 @@ public final class UpCommand implements Callable<Integer> {
         .hostId(hostId)
         .libsslPaths(libssl)
         .collectorStatusPort(collectorStatusPort)
+        .collectorCgroups(cgroups)
+        .podLogRoot(podLogRoot)
         .idleFlush(Duration.ofMillis(idleFlushMs))
-        .processingGuarantee(processingGuarantee);
+        .processingGuarantee(processingGuarantee)
+        .processorLimits(limits)
+        .gatewayMaxPayloadBytes((int) Math.min(Integer.MAX_VALUE, maxPayload.bytes()))
+        .redaction(redaction)
+        .gatewayInsecureListen(insecureListen);
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
         : builder.externalBroker(bootstrap)).build();
+    DataDirectory data;
+    try {
+      data = DataDirectory.open(config.dataDir());
+    } catch (DataDirectory.InUseException e) {
+      System.err.println("ecapture-kafka: " + e.getMessage()); // the one line, nothing started
+      return 1;
+    }
     System.err.println("ecapture-kafka: starting (data in " + config.dataDir() + ")");
-    Fleet fleet = Fleet.start(config);
+    // a broker that dies or comes back is reported at once, not at the next tick
+    Fleet fleet = Fleet.start(config, data, f -> {
+      if (statusIntervalSeconds > 0) {
+        System.err.println("status: " + f.statusLine());
+      }
+    });
     printWhereToConnect(fleet, config);
     RunUntilSignal.await("up", fleet, Duration.ofSeconds(Math.max(1, statusIntervalSeconds)),
         () -> {
@@ -82,7 +162,7 @@ public final class UpCommand implements Callable<Integer> {
             System.err.println("status: " + fleet.statusLine());
           }
         },
-        () -> System.err.println("ecapture-kafka: stopping (collector, gateway, processor, broker)"));
+        () -> System.err.println("ecapture-kafka: stopping (collector, processor, gateway, broker)"));
     return 0;
   }
 
@@ -93,7 +173,9 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("  Kafka bootstrap    " + fleet.bootstrapServers());
     System.out.println("  topics             "
         + Topics.ALL.stream().map(Topic::name).collect(java.util.stream.Collectors.joining(" ")));
-    String hostPort = host + ":" + fleet.gatewayPort();
+    // [::1]:28257 for an IPv6 listen address, so the URLs below work
+    String hostPort = io.ecapture.kafka.common.IpAddresses.withPort(
+        io.ecapture.kafka.common.IpAddresses.normalize(host), fleet.gatewayPort());
     System.out.println("  eCaptureQ          ws://" + hostPort + "/");
     System.out.println("  browser view       http://" + hostPort + "/ui/");
     System.out.println("  gateway status     http://" + hostPort + "/status  (Prometheus: /metrics)");
@@ -102,11 +184,17 @@ public final class UpCommand implements Callable<Integer> {
           + (fleet.collector().statusPort() > 0
               ? ", status http://127.0.0.1:" + fleet.collector().statusPort() + "/status"
               : ""));
+      fleet.collector().controlTokenFile().ifPresent(token -> System.out.println(
+          "  capture control    POST http://127.0.0.1:" + fleet.collector().statusPort() + "/config (or eCapture's"
+              + " /tls) with Authorization: Bearer <token in " + token + ">"));
     } else if (fleet.captureError() != null) {
       System.out.println("  capture            OFF: " + fleet.captureError());
     } else {
       System.out.println("  capture            OFF (--no-capture)");
     }
+    System.out.println("  redaction          " + (config.redaction().enabled()
+        ? config.redaction().spec() + " values replaced in ecapture.parsed (ecapture.raw keeps them: protect it with ACLs)"
+        : "none (--redact none): credentials reach ecapture.parsed"));
     System.out.println("  stop               Ctrl-C");
     System.out.println();
   }

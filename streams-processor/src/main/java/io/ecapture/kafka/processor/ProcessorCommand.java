@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor;
 
 import io.ecapture.kafka.common.RunUntilSignal;
+import io.ecapture.kafka.processor.redact.Redaction;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -8,12 +9,14 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code processor}: runs the streams processor until interrupted (Ctrl-C / SIGTERM). */
 @Command(
     name = "processor",
     mixinStandardHelpOptions = true,
+    usageHelpWidth = 100,
     description = "Reassembles captured TLS plaintext from ecapture.raw and writes parsed "
         + "messages to ecapture.parsed.")
 public final class ProcessorCommand implements Callable<Integer> {
@@ -41,6 +44,21 @@ public final class ProcessorCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE})")
   int statusPort = ProcessorConfig.DEFAULT_STATUS_PORT;
 
+  @Option(names = "--redact", paramLabel = "HEADERS|none",
+      description = "header values replaced before messages reach ecapture.parsed: comma-separated names, any "
+          + "case (Authorization keeps its scheme: Bearer <redacted>; cookies their names), or none "
+          + "(default: ${DEFAULT-VALUE}); ecapture.raw keeps the captured bytes")
+  String redact = Redaction.DEFAULT_SPEC;
+
+  @Option(names = "--max-record-attempts", paramLabel = "N",
+      description = "times a record whose processing keeps failing is tried before it goes to ecapture.dlq "
+          + "with the reason in headers (default: ${DEFAULT-VALUE})")
+  int maxRecordAttempts = FailurePolicy.DEFAULT_MAX_RECORD_ATTEMPTS;
+
+  /** Every bound of the parsers and the reassembly ({@link ProcessorLimits}). */
+  @Mixin
+  ProcessorLimitsOptions limits = new ProcessorLimitsOptions();
+
   @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
       description = "extra Kafka Streams / client property, repeatable "
           + "(e.g. consumer.session.timeout.ms=6000)")
@@ -55,6 +73,9 @@ public final class ProcessorCommand implements Callable<Integer> {
         .processingGuarantee(processingGuarantee)
         .stateDir(stateDir)
         .statusPort(statusPort)
+        .redaction(Redaction.parse(redact))
+        .failures(FailurePolicy.DEFAULTS.withMaxRecordAttempts(maxRecordAttempts))
+        .limits(limits.limits())
         .streamsOverrides(streamsProperties)
         .build();
   }
@@ -65,7 +86,14 @@ public final class ProcessorCommand implements Callable<Integer> {
    */
   @Override
   public Integer call() throws Exception {
-    RunUntilSignal.await("processor", StreamsProcessor.start(config()));
+    ProcessorConfig config;
+    try {
+      config = config();
+    } catch (IllegalArgumentException e) {
+      System.err.println("processor: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
+    RunUntilSignal.await("processor", StreamsProcessor.start(config));
     return 0;
   }
 

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor;
 
 import io.ecapture.kafka.common.KafkaSecrets;
+import io.ecapture.kafka.processor.redact.Redaction;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,13 +32,18 @@ import org.apache.kafka.streams.StreamsConfig;
  *     idleFlush}. Default 10 min.
  * @param statsInterval period of the one-line stats log. Default 30 s.
  * @param streamThreads Kafka Streams threads. Default 1.
- * @param startTimeout how long {@link StreamsProcessor#start} waits for the RUNNING state.
- *     Default 60 s.
+ * @param startTimeout how long {@link StreamsProcessor#start} waits for the RUNNING state; zero
+ *     returns at once (the app gets there in the background). Default 60 s.
  * @param limits buffer bounds of the parsers and the reassembly. Default {@link
  *     ProcessorLimits#defaults()}.
  * @param streamsOverrides raw Kafka Streams/client properties applied last (e.g. a short {@code
  *     consumer.session.timeout.ms} so a crashed instance's partitions move quickly, or security
  *     settings); empty by default. Their secret values never appear in {@link #toString()}.
+ * @param redaction header values replaced before a message reaches {@code ecapture.parsed}
+ *     ({@code --redact}). Default {@link Redaction#DEFAULT}: Authorization, Cookie, Set-Cookie,
+ *     Proxy-Authorization.
+ * @param failures how a record that keeps failing and a stream thread that keeps dying are
+ *     bounded ({@code --max-record-attempts}). Default {@link FailurePolicy#DEFAULTS}.
  * @param statusPort loopback port of the status server ({@code GET /status}, {@code GET
  *     /metrics}, see {@link StatusServer}); 0 picks a free port ({@link
  *     StreamsProcessor.Handle#statusPort()}), {@value #STATUS_PORT_OFF} serves none. Default
@@ -55,7 +61,9 @@ public record ProcessorConfig(
     Duration startTimeout,
     ProcessorLimits limits,
     Map<String, String> streamsOverrides,
-    int statusPort) {
+    int statusPort,
+    Redaction redaction,
+    FailurePolicy failures) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final String DEFAULT_APPLICATION_ID = "ecapture-processor";
@@ -71,16 +79,28 @@ public record ProcessorConfig(
   public static final int DEFAULT_STATUS_PORT = 28259;
   /** {@link #statusPort()} value that serves no status endpoint. */
   public static final int STATUS_PORT_OFF = -1;
+  /** fetch.max.wait.ms of the main consumer: how long an empty fetch waits at the broker. */
+  public static final int IDLE_FETCH_WAIT_MS = 1_000;
   /** linger.ms of the processor's producer (Kafka Streams' own default is 100). */
   public static final int DEFAULT_PRODUCER_LINGER_MS = 20;
-  /** Kafka Streams' record cache: connection states hold unparsed bytes, most writes are saved. */
-  public static final long DEFAULT_STORE_CACHE_BYTES = 64L << 20;
+  /**
+   * Kafka Streams' record cache: connection states hold unparsed bytes (a large message in
+   * progress up to the buffer limit), so most store and changelog writes are saved while a few
+   * such states fit.
+   */
+  public static final long DEFAULT_STORE_CACHE_BYTES = 128L << 20;
+  /** Kafka's own producer buffer.memory; raised to hold two of the largest records. */
+  static final long KAFKA_DEFAULT_BUFFER_MEMORY = 32L << 20;
+  /** Record batch and request framing on top of a record's own size. */
+  static final int REQUEST_OVERHEAD_BYTES = 64 << 10;
 
   public ProcessorConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     Objects.requireNonNull(applicationId, "applicationId");
     Objects.requireNonNull(stateDir, "stateDir");
     Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
+    Objects.requireNonNull(failures, "failures");
     streamsOverrides = Map.copyOf(streamsOverrides);
     if (!StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)
         && !StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)) {
@@ -124,7 +144,7 @@ public record ProcessorConfig(
         + ", connectionTtl=" + connectionTtl + ", statsInterval=" + statsInterval
         + ", streamThreads=" + streamThreads + ", startTimeout=" + startTimeout
         + ", limits=" + limits + ", streamsOverrides=" + KafkaSecrets.masked(streamsOverrides)
-        + ", statusPort=" + statusPort + "]";
+        + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures + "]";
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -137,21 +157,43 @@ public record ProcessorConfig(
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
     // EOS commits every 100 ms by default; keep that so parsed messages reach the gateway quickly
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    // how long a fetch that finds nothing waits at the broker (Kafka's default: 500 ms). New
+    // records answer it at once, so it costs no latency in steady state; an idle processor sends
+    // half the requests. It is also how long partitions resumed after a restore or rebalance may
+    // wait for the fetch in flight, hence not longer
+    props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
+        IDLE_FETCH_WAIT_MS);
     // Streams' producer lingers 100 ms by default: at a quiet host's rates every parsed message
     // waited that long (most of at_least_once's end-to-end p50). 20 ms kept the saturated
     // throughput (bench/processor.sh throughput broker); 5 ms cost about 18% of it
     props.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), DEFAULT_PRODUCER_LINGER_MS);
-    // parsed messages are text-heavy: compress batches (lz4 is cheap on 2 cores)
+    // parsed messages and states are text-heavy: compress batches (lz4 is cheap on 2 cores;
+    // the changelog, which shares this producer, too)
     props.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
     props.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, OversizedRecordHandler.class);
-    // a connection's state (unparsed bytes of both directions) may exceed 1 MiB; the changelog
-    // topic allows maxStateRecordBytes (StreamsProcessor), so the producer must too
-    props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
-        limits.maxStateRecordBytes());
+    // a record that keeps failing is retried a bounded number of times, then dead-lettered
+    props.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, PoisonRecordHandler.class);
+    // a connection's state (unparsed bytes of both directions) and a parsed message (whole
+    // bodies) exceed Kafka's 1 MiB; the changelog topic allows maxStateRecordBytes
+    // (StreamsProcessor), ecapture.parsed at least maxParsedRecordBytes (TopicSetup), so the
+    // producer must send both, and buffer two of them
+    int maxRequest = maxRecordBytes();
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), maxRequest);
+    props.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG),
+        Math.max(KAFKA_DEFAULT_BUFFER_MEMORY, 2L * maxRequest));
     // connection states hold unparsed bytes: a larger record cache saves most store writes
     props.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, DEFAULT_STORE_CACHE_BYTES);
     props.putAll(streamsOverrides);
     return props;
+  }
+
+  /**
+   * The largest record the processor produces: a changelog state or a parsed message, plus
+   * request framing. The producer's {@code max.request.size}.
+   */
+  public int maxRecordBytes() {
+    return Math.max(limits.maxStateRecordBytes(), limits.maxParsedRecordBytes())
+        + REQUEST_OVERHEAD_BYTES;
   }
 
   /** Mutable builder; {@link #build()} validates. */
@@ -168,6 +210,8 @@ public record ProcessorConfig(
     private ProcessorLimits limits = ProcessorLimits.defaults();
     private Map<String, String> streamsOverrides = new LinkedHashMap<>();
     private int statusPort = DEFAULT_STATUS_PORT;
+    private Redaction redaction = Redaction.DEFAULT;
+    private FailurePolicy failures = FailurePolicy.DEFAULTS;
 
     private Builder() {}
 
@@ -184,6 +228,8 @@ public record ProcessorConfig(
       limits = c.limits;
       streamsOverrides = new LinkedHashMap<>(c.streamsOverrides);
       statusPort = c.statusPort;
+      redaction = c.redaction;
+      failures = c.failures;
     }
 
     public Builder bootstrapServers(String v) {
@@ -257,6 +303,16 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder redaction(Redaction v) {
+      redaction = v;
+      return this;
+    }
+
+    public Builder failures(FailurePolicy v) {
+      failures = v;
+      return this;
+    }
+
     public ProcessorConfig build() {
       return new ProcessorConfig(
           bootstrapServers,
@@ -270,7 +326,9 @@ public record ProcessorConfig(
           startTimeout,
           limits,
           streamsOverrides,
-          statusPort);
+          statusPort,
+          redaction,
+          failures);
     }
   }
 }

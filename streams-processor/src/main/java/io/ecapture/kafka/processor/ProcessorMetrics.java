@@ -45,6 +45,16 @@ public final class ProcessorMetrics {
       "permessage-deflate messages that could not be inflated.");
   private final LongAdder contextsRestored = counter("contexts_restored",
       "HPACK tables and deflate windows rebuilt from the state store.");
+  private final LongAdder redactedHeaders = counter("redacted_headers",
+      "Header values replaced by --redact before reaching ecapture.parsed.");
+  private final LongAdder poisonRetries = counter("poison_retries",
+      "Failed processing attempts of a record that were retried (the stream thread replaced).");
+  private final LongAdder poisonDeadLettered = counter("poison_dead_lettered",
+      "Records dead-lettered after failing processing on every attempt (also in dead_lettered).");
+  private final LongAdder threadFailures = counter("thread_failures",
+      "Stream threads that died on an exception (replaced after a backoff, or the app stopped).");
+  private final LongAdder pendingRequestsDropped = counter("pending_requests_dropped",
+      "Requests forgotten unanswered past the pending-request limit (their responses stay unpaired).");
   private final LongAdder openConnections = new LongAdder();
 
   private LongAdder counter(String name, String help) {
@@ -163,6 +173,52 @@ public final class ProcessorMetrics {
     return oversizedRecords.sum();
   }
 
+  /** {@code count} header values were redacted in one message. */
+  public void redactedHeaders(long count) {
+    redactedHeaders.add(count);
+  }
+
+  public long redactedHeaders() {
+    return redactedHeaders.sum();
+  }
+
+  /** A record failed processing and will be retried (its stream thread is replaced). */
+  public void poisonRetry() {
+    poisonRetries.increment();
+  }
+
+  public long poisonRetries() {
+    return poisonRetries.sum();
+  }
+
+  /** A record failed processing on every attempt and went to the dead-letter topic. */
+  public void poisonDeadLetter() {
+    poisonDeadLettered.increment();
+    deadLettered.increment();
+  }
+
+  public long poisonDeadLettered() {
+    return poisonDeadLettered.sum();
+  }
+
+  /** A stream thread died on an exception. */
+  public void threadFailure() {
+    threadFailures.increment();
+  }
+
+  public long threadFailures() {
+    return threadFailures.sum();
+  }
+
+  /** The oldest unanswered request of a connection was forgotten (pending-request limit). */
+  public void pendingRequestDropped() {
+    pendingRequestsDropped.increment();
+  }
+
+  public long pendingRequestsDropped() {
+    return pendingRequestsDropped.sum();
+  }
+
   /** Connections with state in this instance's stores went up or down by {@code delta}. */
   public void openConnectionsChanged(long delta) {
     openConnections.add(delta);
@@ -221,6 +277,8 @@ public final class ProcessorMetrics {
         + " errors=" + processingErrors() + " oversized=" + oversizedRecords()
         + " evicted=" + evictedConnections() + " h2_control=" + http2ControlFrames()
         + " hpack_lost=" + hpackTablesLost() + " ws_inflate_failed=" + webSocketInflateFailures()
-        + " contexts_restored=" + contextsRestored();
+        + " contexts_restored=" + contextsRestored() + " redacted=" + redactedHeaders()
+        + " poison_retries=" + poisonRetries() + " poison_dlq=" + poisonDeadLettered()
+        + " thread_failures=" + threadFailures() + " pending_dropped=" + pendingRequestsDropped();
   }
 }

@@ -15,7 +15,6 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -57,7 +56,7 @@ public final class StreamsProcessor {
                 STATE_SERDE)
             .withCachingEnabled()
             .withLoggingEnabled(java.util.Map.of(
-                "max.message.bytes", Integer.toString(config.limits().maxStateRecordBytes())));
+                "max.message.bytes", Integer.toString(config.maxRecordBytes())));
     Topology topology = new Topology();
     // raw bytes in: decoding happens in the processor so poison pills reach the DLQ with a reason
     topology.addSource(TopologyNames.SOURCE,
@@ -76,17 +75,34 @@ public final class StreamsProcessor {
 
   /**
    * Starts the app and returns once it is RUNNING, or after {@link ProcessorConfig#startTimeout()}
-   * (the app keeps trying to reach the broker in the background; check {@link Handle#state()}).
-   * A stream thread that dies is replaced, so a bad record or a broker hiccup never ends the app.
+   * (the app keeps trying to reach the broker in the background; check {@link Handle#state()});
+   * at once when that is zero.
+   * A record that keeps failing is retried a bounded number of times and then dead-lettered
+   * ({@link PoisonRecordHandler}); a stream thread that dies is replaced after a backoff, and the
+   * app stops (state ERROR) only when threads keep dying ({@link ThreadFailureHandler}); see
+   * {@link ProcessorConfig#failures()}.
    *
    * @throws UncheckedIOException the status port ({@link ProcessorConfig#statusPort()}) could not
    *     be bound; nothing was started then
    */
   public static Handle start(ProcessorConfig config) throws InterruptedException {
+    return start(config, StreamsProcessor::buildTopology);
+  }
+
+  /**
+   * {@link #start(ProcessorConfig)} with another topology, counting into the app's metrics: for
+   * tests and embedders that put their own nodes around the standard ones ({@link #buildTopology}).
+   */
+  public static Handle start(ProcessorConfig config,
+      java.util.function.BiFunction<ProcessorConfig, ProcessorMetrics, Topology> topology)
+      throws InterruptedException {
+    // in the background: an unreachable broker must not delay the start
+    Thread.ofVirtual().name("processor-topic-sizes").start(() -> ensureRecordSizes(config));
     ProcessorMetrics metrics = new ProcessorMetrics();
     java.util.Properties props = config.toStreamsProperties();
     props.put(OversizedRecordHandler.METRICS_CONFIG, metrics);
-    KafkaStreams streams = new KafkaStreams(buildTopology(config, metrics), props);
+    props.put(PoisonRecordHandler.ATTEMPTS_CONFIG, new PoisonRecordHandler.Attempts(config.failures(), metrics));
+    KafkaStreams streams = new KafkaStreams(topology.apply(config, metrics), props);
     StatusServer status = null;
     if (config.statusPort() != ProcessorConfig.STATUS_PORT_OFF) {
       try {
@@ -104,10 +120,8 @@ public final class StreamsProcessor {
         running.countDown();
       }
     });
-    streams.setUncaughtExceptionHandler(e -> {
-      LOG.error("stream thread failed; replacing it", e);
-      return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
-    });
+    ThreadFailureHandler threadFailures = new ThreadFailureHandler(config.failures(), metrics);
+    streams.setUncaughtExceptionHandler(threadFailures);
     ScheduledExecutorService stats = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "processor-stats");
       t.setDaemon(true);
@@ -117,11 +131,44 @@ public final class StreamsProcessor {
     stats.scheduleAtFixedRate(() -> LOG.info("processor stats: {}", metrics.summary()),
         period, period, TimeUnit.MILLISECONDS);
     streams.start();
-    if (!running.await(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+    // zero: return at once (up starts its collector and gateway without waiting for RUNNING)
+    if (!config.startTimeout().isZero()
+        && !running.await(config.startTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
       LOG.warn("processor not RUNNING after {} (state {}); continuing in the background",
           config.startTimeout(), streams.state());
     }
-    return new Handle(streams, metrics, stats, status);
+    return new Handle(streams, metrics, stats, status, threadFailures);
+  }
+
+  /** The changelog topic of the connection state store (created by Kafka Streams). */
+  public static String changelogTopic(ProcessorConfig config) {
+    return config.applicationId() + "-" + TopologyNames.STATE_STORE + "-changelog";
+  }
+
+  /**
+   * Raises {@code max.message.bytes} of {@code ecapture.parsed} and of an existing changelog
+   * (created by an older version with a smaller limit) to what these limits produce, so a large
+   * message is not refused by the broker. Kafka Streams sets the changelog's only when it creates
+   * it. A cluster that refuses (no ALTER_CONFIGS permission) is logged, not fatal: such records
+   * are then skipped and counted ({@link OversizedRecordHandler}).
+   */
+  static void ensureRecordSizes(ProcessorConfig config) {
+    String bootstrap = config.bootstrapServers();
+    int parsed = config.limits().maxParsedRecordBytes() + ProcessorConfig.REQUEST_OVERHEAD_BYTES;
+    try {
+      io.ecapture.kafka.common.TopicSetup.raiseMaxMessageBytes(
+          bootstrap, Topics.PARSED.name(), parsed);
+    } catch (IllegalStateException e) {
+      LOG.warn("cannot check max.message.bytes of {} (records up to {} bytes): {}",
+          Topics.PARSED.name(), parsed, e.getMessage());
+    }
+    try {
+      io.ecapture.kafka.common.TopicSetup.raiseMaxMessageBytes(
+          bootstrap, changelogTopic(config), config.maxRecordBytes());
+    } catch (IllegalStateException e) {
+      // usually: not created yet, Kafka Streams creates it with the right setting
+      LOG.debug("changelog {} not checked: {}", changelogTopic(config), e.getMessage());
+    }
   }
 
   /** A running processor. {@link #close()} stops it and waits for a clean shutdown. */
@@ -130,9 +177,11 @@ public final class StreamsProcessor {
     private final ProcessorMetrics metrics;
     private final ScheduledExecutorService stats;
     private final StatusServer status;
+    private final ThreadFailureHandler threadFailures;
 
     private Handle(KafkaStreams streams, ProcessorMetrics metrics, ScheduledExecutorService stats,
-        StatusServer status) {
+        StatusServer status, ThreadFailureHandler threadFailures) {
+      this.threadFailures = threadFailures;
       this.streams = streams;
       this.metrics = metrics;
       this.stats = stats;
@@ -155,6 +204,7 @@ public final class StreamsProcessor {
     @Override
     public void close() {
       stats.shutdownNow();
+      threadFailures.closing(); // a thread waiting to be replaced does not hold up the close
       // leave the group so a restarted processor gets the partitions at once, not after the
       // session timeout
       streams.close(CloseOptions.timeout(java.time.Duration.ofSeconds(30))

@@ -82,12 +82,40 @@ class ProcessorConfigTest {
     assertEquals(10_000, limits.maxHpackDecoders());
     assertEquals(4096, limits.maxInflaters());
     assertEquals(10_000, limits.maxCachedStates());
-    assertEquals(32L << 20, limits.maxCachedStateBytes());
-    assertEquals(32 << 20, limits.maxStateRecordBytes());
+    assertEquals(64L << 20, limits.maxCachedStateBytes());
+    assertEquals(64 << 20, limits.maxStateRecordBytes());
     assertEquals(1L << 20, limits.maxHpackTableBytes());
-    assertEquals(64, limits.maxInflateFactor());
+    assertEquals(8, limits.maxInflateFactor());
     assertEquals(1024, limits.maxChunkSizeLineBytes());
-    assertEquals(32 << 20,
+    // whole messages: 8 MiB bodies, shown whole, a buffer that holds one with its head
+    assertEquals(8 << 20, limits.maxBodyBytes());
+    assertEquals(8 << 20, limits.maxRenderedBytes());
+    assertEquals(9 << 20, limits.maxBufferedBytes());
+    assertEquals((64 << 20) + (64 << 10),
         ProcessorConfig.defaults().toStreamsProperties().get("producer.max.request.size"));
+    assertEquals(2L * ((64 << 20) + (64 << 10)),
+        ProcessorConfig.defaults().toStreamsProperties().get("producer.buffer.memory"));
+    assertEquals("lz4", ProcessorConfig.defaults().toStreamsProperties().get("producer.compression.type"));
+  }
+
+  @Test
+  void theBufferAndRenderedLimitsFollowTheBodyLimitUnlessSet() {
+    ProcessorLimits bigger = ProcessorLimits.builder().maxBodyBytes(16 << 20).build();
+    assertEquals(17 << 20, bigger.maxBufferedBytes());
+    assertEquals(16 << 20, bigger.maxRenderedBytes());
+    ProcessorLimits smaller = ProcessorLimits.defaults().toBuilder().maxBodyBytes(1 << 20).build();
+    assertEquals(2 << 20, smaller.maxBufferedBytes(), "a copy moves along");
+    ProcessorLimits pinned = ProcessorLimits.builder().maxBufferedBytes(3 << 20)
+        .maxRenderedBytes(4096).maxBodyBytes(1 << 20).build();
+    assertEquals(3 << 20, pinned.maxBufferedBytes());
+    assertEquals(4096, pinned.maxRenderedBytes());
+    assertEquals(pinned, pinned.toBuilder().build());
+    // a parsed record: 2 x body (body, gRPC messages) + rendered + 4 x headers + 64 KiB
+    assertEquals(3L * (8 << 20) + 4 * (64 << 10) + (64 << 10),
+        ProcessorLimits.defaults().maxParsedRecordBytes());
+    // bodies whose records no Kafka request could carry are refused with the reason
+    IllegalArgumentException tooBig = assertThrows(IllegalArgumentException.class,
+        () -> ProcessorLimits.builder().maxBodyBytes(40 << 20).build());
+    assertTrue(tooBig.getMessage().contains("maxBodyBytes"), tooBig.getMessage());
   }
 }

@@ -49,7 +49,7 @@ class StateSerdeTest {
     assertEquals("127.0.0.1:9092", config.bootstrapServers());
     assertEquals("exactly_once_v2", config.processingGuarantee());
     assertEquals(java.time.Duration.ofSeconds(1), config.idleFlush());
-    assertEquals(256 << 10, config.limits().maxBodyBytes());
+    assertEquals(8 << 20, config.limits().maxBodyBytes());
     assertEquals("exactly_once_v2", config.toStreamsProperties().get("processing.guarantee"));
   }
 }

@@ -1,5 +1,6 @@
 package io.ecapture.kafka.collector.control;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -19,17 +20,24 @@ import java.util.TreeSet;
  * filtered-out process costs only the uprobe trap and a map lookup.
  *
  * <p>JSON form ({@code GET/POST /config}, {@code /status}): {@code
- * {"pids":[..],"uids":[..],"comms":[".."]}}, each array sorted. Read strictly: an unknown key, a
- * value of the wrong type or trailing text is an error with its reason (a misspelt key must never
- * widen what is captured); a missing key means an empty set.
+ * {"pids":[..],"uids":[..],"comms":[".."],"cgroups":[".."]}}, each array sorted, {@code cgroups}
+ * only when set. Read strictly: an unknown key, a value of the wrong type or trailing text is an
+ * error with its reason (a misspelt key must never widen what is captured); a missing key means
+ * an empty set.
  *
  * @param pids process ids (tgid)
  * @param uids user ids
  * @param comms task names as the kernel keeps them (at most 15 bytes; longer names never match)
+ * @param cgroups cgroup v2 subtrees, as paths relative to the cgroup2 mount ("/kubepods.slice")
+ *     or absolute below it (eCapture's {@code --cgroup_path} form): a process in one of them or
+ *     in a cgroup below is captured. Each is resolved to its cgroup id (the directory's inode)
+ *     when the filter is applied; a path that is no cgroup then is refused.
  */
-public record CaptureFilter(Set<Integer> pids, Set<Integer> uids, Set<String> comms) {
+public record CaptureFilter(Set<Integer> pids, Set<Integer> uids, Set<String> comms, Set<String> cgroups) {
   /** Captures every process. */
-  public static final CaptureFilter ALL = new CaptureFilter(Set.of(), Set.of(), Set.of());
+  public static final CaptureFilter ALL = new CaptureFilter(Set.of(), Set.of(), Set.of(), Set.of());
+  /** Longest cgroup path accepted (PATH_MAX). */
+  public static final int MAX_CGROUP_PATH_BYTES = 4096;
   /** Kernel limit on a task name (TASK_COMM_LEN 16 with its NUL). */
   public static final int MAX_COMM_BYTES = 15;
   /** Size of each kernel filter map (MAX_FILTER_ENTRIES of tlscapture.h). */
@@ -43,8 +51,19 @@ public record CaptureFilter(Set<Integer> pids, Set<Integer> uids, Set<String> co
     pids = Set.copyOf(pids);
     uids = Set.copyOf(uids);
     comms = Set.copyOf(comms);
-    if (pids.size() > MAX_ENTRIES || uids.size() > MAX_ENTRIES || comms.size() > MAX_ENTRIES) {
-      throw new IllegalArgumentException("at most " + MAX_ENTRIES + " pids, uids and comms each");
+    cgroups = Set.copyOf(cgroups);
+    if (pids.size() > MAX_ENTRIES || uids.size() > MAX_ENTRIES || comms.size() > MAX_ENTRIES
+        || cgroups.size() > MAX_ENTRIES) {
+      throw new IllegalArgumentException("at most " + MAX_ENTRIES + " pids, uids, comms and cgroups each");
+    }
+    for (String cgroup : cgroups) {
+      if (cgroup.isBlank() || cgroup.indexOf('\0') >= 0
+          || cgroup.getBytes(StandardCharsets.UTF_8).length > MAX_CGROUP_PATH_BYTES) {
+        throw new IllegalArgumentException("cgroup must be a path of 1.." + MAX_CGROUP_PATH_BYTES + " bytes: '" + cgroup + "'");
+      }
+      if (List.of(cgroup.split("/")).contains("..")) {
+        throw new IllegalArgumentException("cgroup path must not contain '..': '" + cgroup + "'");
+      }
     }
     for (String comm : comms) {
       int length = comm.getBytes(StandardCharsets.UTF_8).length;
@@ -64,8 +83,23 @@ public record CaptureFilter(Set<Integer> pids, Set<Integer> uids, Set<String> co
     }
   }
 
+  /** Without a cgroup filter. */
+  public CaptureFilter(Set<Integer> pids, Set<Integer> uids, Set<String> comms) {
+    this(pids, uids, comms, Set.of());
+  }
+
+  /**
+   * This filter with its pids, uids and cgroups replaced and every other part kept: what an
+   * eCapture module configuration ({@code pid}, {@code uid}, {@code cgroup_path}) sets, see {@link
+   * EcaptureConfigApi}. A component added to this record must be carried over here: dropping it
+   * would widen the capture.
+   */
+  public CaptureFilter withEcaptureTargets(Set<Integer> newPids, Set<Integer> newUids, Set<String> newCgroups) {
+    return new CaptureFilter(newPids, newUids, comms, newCgroups);
+  }
+
   public boolean capturesEverything() {
-    return pids.isEmpty() && uids.isEmpty() && comms.isEmpty();
+    return pids.isEmpty() && uids.isEmpty() && comms.isEmpty() && cgroups.isEmpty();
   }
 
   /** The JSON form (see the class comment); what {@link #view()} serialises to. */
@@ -73,14 +107,19 @@ public record CaptureFilter(Set<Integer> pids, Set<Integer> uids, Set<String> co
     return Json.write(view());
   }
 
-  /** The value Jackson writes for this filter: the three sets as sorted lists. */
+  /** The value Jackson writes for this filter: the sets as sorted lists. */
   public View view() {
-    return new View(List.copyOf(new TreeSet<>(pids)), List.copyOf(new TreeSet<>(uids)), List.copyOf(new TreeSet<>(comms)));
+    return new View(List.copyOf(new TreeSet<>(pids)), List.copyOf(new TreeSet<>(uids)), List.copyOf(new TreeSet<>(comms)),
+        List.copyOf(new TreeSet<>(cgroups)));
   }
 
-  /** The JSON document of a filter, keys in this order. */
-  @JsonPropertyOrder({"pids", "uids", "comms"})
-  public record View(List<Integer> pids, List<Integer> uids, List<String> comms) {}
+  /** The JSON document of a filter, keys in this order; {@code cgroups} only when not empty. */
+  @JsonPropertyOrder({"pids", "uids", "comms", "cgroups"})
+  public record View(
+      List<Integer> pids,
+      List<Integer> uids,
+      List<String> comms,
+      @JsonInclude(JsonInclude.Include.NON_EMPTY) List<String> cgroups) {}
 
   /**
    * Reads the JSON form; a missing key means an empty set.
@@ -95,21 +134,23 @@ public record CaptureFilter(Set<Integer> pids, Set<Integer> uids, Set<String> co
       throw bad(e.getOriginalMessage());
     }
     if (root == null || !root.isObject()) {
-      throw bad("expected an object {\"pids\":[..],\"uids\":[..],\"comms\":[..]}");
+      throw bad("expected an object {\"pids\":[..],\"uids\":[..],\"comms\":[..],\"cgroups\":[..]}");
     }
     List<Integer> pids = List.of();
     List<Integer> uids = List.of();
     List<String> comms = List.of();
+    List<String> cgroups = List.of();
     for (Map.Entry<String, JsonNode> field : root.properties()) {
       String key = field.getKey();
       switch (key) {
         case "pids" -> pids = ints(key, field.getValue());
         case "uids" -> uids = ints(key, field.getValue());
         case "comms" -> comms = strings(key, field.getValue());
-        default -> throw bad("unknown key '" + key + "' (expected pids, uids, comms)");
+        case "cgroups" -> cgroups = strings(key, field.getValue());
+        default -> throw bad("unknown key '" + key + "' (expected pids, uids, comms, cgroups)");
       }
     }
-    return new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms));
+    return new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms), Set.copyOf(cgroups));
   }
 
   private static List<Integer> ints(String key, JsonNode array) {

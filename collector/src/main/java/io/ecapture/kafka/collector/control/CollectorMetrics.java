@@ -1,5 +1,6 @@
 package io.ecapture.kafka.collector.control;
 
+import io.ecapture.kafka.collector.identity.IdentityStatus;
 import io.ecapture.kafka.common.Metrics;
 import io.prometheus.metrics.core.metrics.CounterWithCallback;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
@@ -62,11 +63,47 @@ public final class CollectorMetrics {
     counter("send_rejected_total", "Records the broker refused for good.", CollectorStats.Snapshot::sendRejected);
     counter("keylog_lines_total", "NSS key-log lines from captured TLS keys (spooled and sent, not in captured).",
         CollectorStats.Snapshot::keyLogLines);
+    counter("ring_buffer_handler_failures_total",
+        "Ring-buffer records whose handler threw: skipped (a collector bug), the thread keeps draining.",
+        CollectorStats.Snapshot::ringBufferHandlerFailures);
+    counter("process_logs_dropped_total", "Process-log lines not delivered to ecapture.logs (queue full, send failed).",
+        CollectorStats.Snapshot::processLogsDropped);
+    counter("control_requests_refused_total",
+        "Requests to change capture refused (foreign Origin or Host, no or wrong token, not JSON).",
+        CollectorStats.Snapshot::controlRefused);
   }
 
   /** Also exposes a Kafka client's metrics ({@code producer::metrics}), read at each scrape. */
   public CollectorMetrics kafka(Supplier<? extends Map<MetricName, ? extends Metric>> source) {
     metrics.kafka(source);
+    return this;
+  }
+
+  /**
+   * Also exposes the workload identity's state, read at each scrape: {@code identity_known_cgroups},
+   * {@code identity_known_pods}, {@code identity_tree_scans_total}, {@code
+   * identity_unresolved_cgroups_total}, {@code identity_pods_without_logs_total}, {@code
+   * identity_errors_total}.
+   */
+  public CollectorMetrics identity(Supplier<IdentityStatus> source) {
+    GaugeWithCallback.builder().name(PREFIX + "identity_known_cgroups")
+        .help("Cgroups of the last walk of the cgroup2 tree.").constLabels(host)
+        .callback(cb -> cb.call(source.get().knownCgroups())).register(metrics.registry());
+    GaugeWithCallback.builder().name(PREFIX + "identity_known_pods")
+        .help("Pod directories under the kubelet's pod log root.").constLabels(host)
+        .callback(cb -> cb.call(source.get().knownPods())).register(metrics.registry());
+    CounterWithCallback.builder().name(PREFIX + "identity_tree_scans_total")
+        .help("Walks of the cgroup2 tree (on an unknown cgroup id, at most one per refresh interval).").constLabels(host)
+        .callback(cb -> cb.call(source.get().treeScans())).register(metrics.registry());
+    CounterWithCallback.builder().name(PREFIX + "identity_unresolved_cgroups_total")
+        .help("Cgroup id lookups that found no cgroup path (removed before its events were decoded).").constLabels(host)
+        .callback(cb -> cb.call(source.get().unresolvedCgroups())).register(metrics.registry());
+    CounterWithCallback.builder().name(PREFIX + "identity_pods_without_logs_total")
+        .help("Pod UID lookups with no directory under the pod log root.").constLabels(host)
+        .callback(cb -> cb.call(source.get().podsWithoutLogs())).register(metrics.registry());
+    CounterWithCallback.builder().name(PREFIX + "identity_errors_total")
+        .help("Reads of the cgroup2 tree or the pod logs that failed.").constLabels(host)
+        .callback(cb -> cb.call(source.get().errors())).register(metrics.registry());
     return this;
   }
 

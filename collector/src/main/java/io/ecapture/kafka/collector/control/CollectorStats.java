@@ -21,6 +21,9 @@ public final class CollectorStats {
   private final LongAdder resent = new LongAdder();
   private final LongAdder spoolLost = new LongAdder();
   private final LongAdder keyLogLines = new LongAdder();
+  private final LongAdder processLogsDropped = new LongAdder();
+  private final LongAdder controlRefused = new LongAdder();
+  private volatile java.util.function.LongSupplier ringBufferHandlerFailures = () -> 0;
   private volatile KernelCounters kernel = KernelCounters.NONE;
   private volatile SpoolGauges spool = SpoolGauges.NONE;
 
@@ -142,6 +145,21 @@ public final class CollectorStats {
     spoolLost.add(records);
   }
 
+  /** Reads {@code ringBufferHandlerFailures} from the ring buffer from now on. */
+  public void attachRingBuffer(java.util.function.LongSupplier handlerFailures) {
+    this.ringBufferHandlerFailures = handlerFailures;
+  }
+
+  /** One process-log line not delivered to ecapture.logs (queue full, send failed). */
+  public void onProcessLogDropped() {
+    processLogsDropped.increment();
+  }
+
+  /** One request to change capture refused by the status endpoint. */
+  public void onControlRefused() {
+    controlRefused.increment();
+  }
+
   /** Records acknowledged so far (what {@link Snapshot#sent()} reports, without a snapshot). */
   public long sent() {
     return sent.sum();
@@ -175,6 +193,12 @@ public final class CollectorStats {
    *     like events; not part of {@code captured})
    * @param handshakes completed TLS handshakes seen (SSL_do_handshake returning success, once per
    *     connection); their probes are not part of {@code uprobeHits}
+   * @param ringBufferHandlerFailures ring-buffer records whose handler threw (a collector bug):
+   *     skipped and counted, the ring-buffer thread keeps draining
+   * @param processLogsDropped process-log lines not delivered to ecapture.logs (sender queue full,
+   *     send failed); capture events and key-log lines are counted elsewhere
+   * @param controlRefused requests to change capture the status endpoint refused (foreign Origin
+   *     or Host, missing or wrong token, not JSON)
    */
   public record Snapshot(
       long captured,
@@ -196,7 +220,10 @@ public final class CollectorStats {
       long sslCalls,
       long uprobeHits,
       long keyLogLines,
-      long handshakes) {
+      long handshakes,
+      long ringBufferHandlerFailures,
+      long processLogsDropped,
+      long controlRefused) {
 
     /** One summary line for the periodic log. */
     public String summary() {
@@ -207,7 +234,8 @@ public final class CollectorStats {
           + " filtered_kernel=" + filteredInKernel + " spooled=" + spooled + " spool_dropped=" + spoolDropped
           + " spool_bytes=" + spoolBytes + " resent=" + resent + " rejected=" + sendRejected
           + " ssl_calls=" + sslCalls + " uprobe_hits=" + uprobeHits + " keylog_lines=" + keyLogLines
-          + " handshakes=" + handshakes;
+          + " handshakes=" + handshakes + " handler_failures=" + ringBufferHandlerFailures
+          + " logs_dropped=" + processLogsDropped + " control_refused=" + controlRefused;
     }
   }
 
@@ -234,7 +262,10 @@ public final class CollectorStats {
         safeRead(k, KernelCounter.ENTRY_HITS),
         safeRead(k, KernelCounter.ENTRY_HITS) + safeRead(k, KernelCounter.RETURN_HITS),
         keyLogLines.sum(),
-        safeRead(k, KernelCounter.HANDSHAKES));
+        safeRead(k, KernelCounter.HANDSHAKES),
+        ringBufferHandlerFailures.getAsLong(),
+        processLogsDropped.sum(),
+        controlRefused.sum());
   }
 
   /** One kernel counter, -1 when unreadable. */

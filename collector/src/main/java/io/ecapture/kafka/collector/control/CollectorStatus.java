@@ -1,5 +1,6 @@
 package io.ecapture.kafka.collector.control;
 
+import io.ecapture.kafka.collector.identity.IdentityStatus;
 import io.ecapture.kafka.common.Json;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,8 +16,10 @@ import org.apache.kafka.common.MetricName;
  * <p>{@code /status} is one JSON object written by Jackson ({@link Json}): {@code component},
  * {@code hostId}, {@code running}, every counter of {@link CollectorStats.Snapshot} under its
  * name, {@code filter} ({@link CaptureFilter.View}), {@code socketHooks} (how the socket of an SSL
- * call is found: socket tracepoints, or the syscall fallback of older kernels) and {@code
- * libraries} ({@link LibraryStatus}); any string (a library path with a newline or a quote) is escaped.
+ * call is found: socket tracepoints, or the syscall fallback of older kernels), {@code
+ * libraries} ({@link LibraryStatus}) and, when set, {@code identity} ({@link IdentityStatus}: the
+ * cgroup2 mount in use, cgroups and pods known); any string (a library path with a newline or a
+ * quote) is escaped.
  */
 public final class CollectorStatus {
   private final String hostId;
@@ -25,6 +28,8 @@ public final class CollectorStatus {
   private final Supplier<List<LibraryStatus>> libraries;
   private final String socketHooks;
   private final CollectorMetrics metrics;
+  private volatile Runnable onControlRefused = () -> {};
+  private volatile Supplier<IdentityStatus> identity;
 
   /**
    * @param stats the counters, read once per request
@@ -75,10 +80,24 @@ public final class CollectorStatus {
     doc.put("resent", s.resent());
     doc.put("sendRejected", s.sendRejected());
     doc.put("keyLogLines", s.keyLogLines());
+    doc.put("ringBufferHandlerFailures", s.ringBufferHandlerFailures());
+    doc.put("processLogsDropped", s.processLogsDropped());
+    doc.put("controlRefused", s.controlRefused());
     doc.put("filter", filter.current().view());
     doc.put("socketHooks", socketHooks);
     doc.put("libraries", libraries.get());
+    Supplier<IdentityStatus> workloads = identity;
+    if (workloads != null) {
+      doc.put("identity", workloads.get());
+    }
     return doc;
+  }
+
+  /** Adds the workload identity's state to {@code /status} and its counters to {@code /metrics}. */
+  public CollectorStatus identity(Supplier<IdentityStatus> source) {
+    identity = source;
+    metrics.identity(source);
+    return this;
   }
 
   /** {@link #document()} as JSON text. */
@@ -93,5 +112,16 @@ public final class CollectorStatus {
 
   public FilterControl filter() {
     return filter;
+  }
+
+  /** Calls {@code counter} for every control request the {@link StatusServer} refuses. */
+  public CollectorStatus onControlRefused(Runnable counter) {
+    this.onControlRefused = counter;
+    return this;
+  }
+
+  /** One control request refused (bad Host, foreign Origin, no token, wrong Content-Type). */
+  void controlRefused() {
+    onControlRefused.run();
   }
 }

@@ -32,8 +32,13 @@ public final class EventLayout {
   public static final int ACCEPTED = 134;
   /** Low byte of the TLS version (3: TLS 1.2, 4: TLS 1.3), 0 unknown. */
   public static final int TLS_MINOR = 135;
+  /**
+   * u64 cgroup v2 id of the connection's owner (the inode of its directory in the cgroup2 mount),
+   * taken in its context when the connection was first seen; 0 unknown.
+   */
+  public static final int CGROUP_ID = 136;
   /** sizeof(struct tls_event). */
-  public static final int HEADER_SIZE = 136;
+  public static final int HEADER_SIZE = 144;
 
   public static final int ADDR_LEN = 16;
   public static final int COMM_LEN = 16;
@@ -73,7 +78,7 @@ public final class EventLayout {
   public static final int DROP_BYTES = 1;
   public static final int DROP_READ_FAULTS = 2;
   public static final int DROP_TRUNCATED = 3;
-  /** SSL calls skipped by the process filter (pid/uid/comm). */
+  /** SSL calls skipped by the process filters (pid/uid/comm/cgroup). */
   public static final int DROP_FILTERED = 4;
   /** Entry uprobe hits: every SSL read/write call seen. */
   public static final int COUNT_ENTRY_HITS = 5;

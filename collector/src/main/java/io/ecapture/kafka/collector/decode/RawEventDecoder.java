@@ -12,6 +12,7 @@ import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.capture.TlsFunction;
 import io.ecapture.kafka.proto.capture.TlsHandshake;
 import io.ecapture.kafka.proto.capture.Tuple;
+import io.ecapture.kafka.proto.capture.Workload;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
@@ -22,7 +23,9 @@ import java.util.List;
 /**
  * Decodes one ring-buffer record ({@code struct tls_event} + payload, see {@link EventLayout}) into
  * a {@link RawEvent}. Every length and enum is checked before use: a bad record raises {@link
- * MalformedEventException} and never reads outside the record.
+ * MalformedEventException} and never reads outside the record. The header's cgroup id becomes the
+ * event's {@link Workload} through a {@link WorkloadSource} (container and pod identity, see the
+ * collector's identity package); id 0 (unknown) leaves the workload unset.
  */
 public final class RawEventDecoder {
   private static final ValueLayout.OfInt U32 =
@@ -38,13 +41,25 @@ public final class RawEventDecoder {
   private final String hostId;
   private final MonotonicClock clock;
   private final List<String> libraryNames;
+  private final WorkloadSource workloads;
 
   /**
+   * Events carry only the cgroup id in their workload.
+   *
    * @param libraries the probed libssl files, in the order of the uprobes' bpf_cookie values
    */
   public RawEventDecoder(String hostId, MonotonicClock clock, List<Path> libraries) {
+    this(hostId, clock, libraries, WorkloadSource.CGROUP_ID_ONLY);
+  }
+
+  /**
+   * @param libraries the probed libssl files, in the order of the uprobes' bpf_cookie values
+   * @param workloads the workload of a (non-zero) cgroup id, e.g. the identity package's resolver
+   */
+  public RawEventDecoder(String hostId, MonotonicClock clock, List<Path> libraries, WorkloadSource workloads) {
     this.hostId = hostId;
     this.clock = clock;
+    this.workloads = workloads;
     this.libraryNames = new java.util.concurrent.CopyOnWriteArrayList<>(
         libraries.stream().map(path -> TLS_LIBRARY + " " + path).toList());
   }
@@ -92,6 +107,10 @@ public final class RawEventDecoder {
             .setTuple(tuple(record));
     if (fd >= 0) {
       event.setFd(fd);
+    }
+    long cgroupId = record.get(U64, EventLayout.CGROUP_ID);
+    if (cgroupId != 0) {
+      event.setWorkload(workloads.workload(cgroupId, pid));
     }
     switch (kind) {
       case EventLayout.KIND_DATA -> event.setData(data(record, size, library(record)));

@@ -12,12 +12,14 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * A libbpf consumer of a BPF ring buffer map. Records are handed to a {@link RecordHandler} on the
  * thread calling {@link #poll}. The handler must not keep the segment: it is only valid during the
- * call. A handler that throws does not crash the JVM: the record is counted in {@link
- * #handlerFailures()} and skipped.
+ * call. A handler that throws does not crash the JVM (an exception escaping an upcall would): the
+ * record is counted in {@link #handlerFailures()}, reported to the failure listener, and skipped;
+ * draining goes on with the next record.
  */
 public final class RingBuffer implements AutoCloseable {
   /** Receives one record; the segment is valid only during the call. */
@@ -44,11 +46,21 @@ public final class RingBuffer implements AutoCloseable {
   /** Lives until after ring_buffer__free: the upcall stub must outlive every native call into it. */
   private final Arena upcallArena = Arena.ofShared();
   private final RecordHandler handler;
+  private final Consumer<Throwable> failures;
   private final AtomicLong handlerFailures = new AtomicLong();
   private MemorySegment handle;
 
   public RingBuffer(int mapFd, RecordHandler handler) {
+    this(mapFd, handler, failure -> {});
+  }
+
+  /**
+   * @param failures told of every exception a handler threw (after it was counted), on the polling
+   *     thread; must not block. What it throws itself is ignored.
+   */
+  public RingBuffer(int mapFd, RecordHandler handler, Consumer<Throwable> failures) {
     this.handler = handler;
+    this.failures = failures;
     MemorySegment stub =
         Linker.nativeLinker()
             .upcallStub(
@@ -100,6 +112,11 @@ public final class RingBuffer implements AutoCloseable {
       handler.onRecord(data.reinterpret(size));
     } catch (Throwable t) {
       handlerFailures.incrementAndGet();
+      try {
+        failures.accept(t);
+      } catch (Throwable ignored) {
+        // the failure is counted; a listener that fails too must not escape the upcall
+      }
     }
     return 0;
   }

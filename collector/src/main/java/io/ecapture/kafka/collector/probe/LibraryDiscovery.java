@@ -110,14 +110,22 @@ final class LibraryDiscovery {
       Set<String> seen = new java.util.HashSet<>();
       seen.add(exe.toString());
       for (String line : Files.readAllLines(process.resolve("maps"))) {
-        // address perms offset dev inode path
-        String[] fields = line.split("\\s+", 6);
-        if (fields.length < 6 || fields[1].indexOf('x') < 0 || !fields[5].startsWith("/") || !seen.add(fields[5])) {
+        // address perms offset dev inode path: parsed by hand, no regex, as this runs for every
+        // line of every process at each scan (a JVM has thousands); most lines are not executable
+        int space = line.indexOf(' ');
+        if (space < 0 || space + 4 >= line.length() || line.charAt(space + 3) != 'x') {
           continue;
         }
-        String path = fields[5];
+        int slash = line.indexOf('/', space); // offset, dev and inode hold no '/'
+        if (slash < 0) {
+          continue; // anonymous or a pseudo file ([vdso], [stack])
+        }
+        String path = line.substring(slash);
+        if (!seen.add(path)) {
+          continue;
+        }
         if (path.endsWith(" (deleted)")) {
-          candidates.add(new Candidate(process.resolve("map_files").resolve(fields[0]), true));
+          candidates.add(new Candidate(process.resolve("map_files").resolve(line.substring(0, space)), true));
         } else {
           candidates.add(new Candidate(inRoot(root, path), true));
         }

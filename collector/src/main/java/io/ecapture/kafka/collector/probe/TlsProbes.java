@@ -4,6 +4,7 @@ import io.ecapture.kafka.bpf.BpfObjects;
 import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.control.CollectorStats;
 import io.ecapture.kafka.collector.decode.EventLayout;
+import io.ecapture.kafka.collector.identity.CgroupMount;
 import io.ecapture.kafka.collector.libbpf.BpfLink;
 import io.ecapture.kafka.collector.libbpf.BpfObject;
 import io.ecapture.kafka.collector.libbpf.LibBpf;
@@ -39,6 +40,8 @@ public final class TlsProbes implements AutoCloseable {
   static final int FILTER_NETNS = 0;
   /** Array of struct ssl_offsets by library index (tlscapture.h). */
   static final String SSL_OFFSETS_MAP = "ssl_offsets";
+  /** One flag: the consumer sleeps on the ring buffer, wake it for the next record. */
+  static final String CONSUMER_SLEEPING_MAP = "consumer_sleeping";
   /** MAX_LIBRARIES of tlscapture.h: the most files that can be probed (bpf_cookie range). */
   public static final int MAX_LIBRARIES = 256;
   /** MAX_CONNECTIONS of tlscapture.h: the size of the kernel's connection map. */
@@ -279,9 +282,14 @@ public final class TlsProbes implements AutoCloseable {
     }
   }
 
-  /** Writes the process filter into the kernel maps. */
-  void applyFilter(CaptureFilter filter) {
-    new ProcessFilterMaps(object).apply(filter);
+  /**
+   * Writes the process filter into the kernel maps; its cgroup paths are resolved below {@code
+   * cgroupMount} first, so a path that is no cgroup changes nothing.
+   *
+   * @throws IllegalArgumentException when a cgroup path cannot be resolved (the reason says why)
+   */
+  void applyFilter(CaptureFilter filter, java.util.Optional<CgroupMount> cgroupMount) {
+    new ProcessFilterMaps(object).apply(filter, cgroupMount);
   }
 
   /** The ring buffer map the events arrive in (for a {@code RingBuffer}). */
@@ -336,6 +344,23 @@ public final class TlsProbes implements AutoCloseable {
       int rc = LibBpf.mapUpdateElem(object.mapFd(CAPTURE_FILTER_MAP), key, value, 0);
       if (rc < 0) {
         throw new LibBpfException("bpf_map_update_elem(capture_filter)", -rc);
+      }
+    }
+  }
+
+  /**
+   * Tells the BPF programs whether the ring-buffer consumer sleeps (a long poll): then every
+   * record wakes it; otherwise only a ring 1/8 full does, and the consumer drains on its own
+   * short poll timeout.
+   */
+  public void consumerSleeping(boolean sleeping) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
+      MemorySegment value = arena.allocate(ValueLayout.JAVA_INT);
+      value.set(ValueLayout.JAVA_INT, 0, sleeping ? 1 : 0);
+      int rc = LibBpf.mapUpdateElem(object.mapFd(CONSUMER_SLEEPING_MAP), key, value, 0);
+      if (rc < 0) {
+        throw new LibBpfException("bpf_map_update_elem(" + CONSUMER_SLEEPING_MAP + ")", -rc);
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.ecapture.kafka.collector.sink;
 
+import io.ecapture.kafka.collector.control.PrivateFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -50,6 +51,7 @@ final class DiskSpool implements AutoCloseable {
   private Segment writing;
   private long nextSequence;
   private long readPosition;
+  private long savedCursor = -1; // the reader thread's: the cursor file holds this position
   private long droppedRecords;
   private long appendedRecords;
   private boolean closed;
@@ -90,7 +92,7 @@ final class DiskSpool implements AutoCloseable {
     if (maxBytes / segmentBytes < 2) {
       throw new IllegalArgumentException("spool of " + maxBytes + " bytes holds fewer than two segments of " + segmentBytes);
     }
-    Files.createDirectories(dir);
+    PrivateFiles.directory(dir); // 0700: segments hold captured plaintext and TLS secrets
     DiskSpool spool = new DiskSpool(dir, segmentBytes, (int) Math.min(Integer.MAX_VALUE, maxBytes / segmentBytes), policy);
     spool.lock();
     try {
@@ -104,7 +106,7 @@ final class DiskSpool implements AutoCloseable {
 
   /** Two writers on one directory would corrupt each other's segments: one owner at a time. */
   private void lock() throws IOException {
-    lockChannel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+    lockChannel = PrivateFiles.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
     try {
       ownerLock = lockChannel.tryLock();
     } catch (java.nio.channels.OverlappingFileLockException e) {
@@ -306,8 +308,12 @@ final class DiskSpool implements AutoCloseable {
       lock.unlock();
     }
     // outside the lock: appends (the ring-buffer thread) must not wait for file I/O; only the one
-    // reader thread releases, so cursor writes never race
-    writeCursor(position);
+    // reader thread releases, so cursor writes never race. An unchanged cursor is not rewritten:
+    // an idle sender releases now and then and must not touch the disk each time
+    if (position != savedCursor) {
+      writeCursor(position);
+      savedCursor = position;
+    }
   }
 
   /** True when every appended record has been read. */
@@ -378,8 +384,9 @@ final class DiskSpool implements AutoCloseable {
 
   private Segment map(long sequence, Path file, long size) throws IOException {
     Arena arena = Arena.ofShared();
+    // 0600 from its creation on (and an older, wider segment tightened): it holds plaintext
     try (FileChannel channel =
-        FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        PrivateFiles.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
       if (channel.size() < size) {
         // a sparse file of the full size: mapping past the end of a file is not allowed
         channel.position(size - 1);
@@ -405,10 +412,8 @@ final class DiskSpool implements AutoCloseable {
   }
 
   private void writeCursor(long position) {
-    Path tmp = dir.resolve(CURSOR_FILE + ".tmp");
     try {
-      Files.writeString(tmp, Long.toString(position), StandardCharsets.US_ASCII);
-      Files.move(tmp, dir.resolve(CURSOR_FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      PrivateFiles.writeAtomically(dir.resolve(CURSOR_FILE), Long.toString(position));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot save the spool cursor in " + dir, e);
     }

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.Callback;
@@ -41,12 +42,12 @@ public final class KafkaCaptureSink implements CaptureSink {
   private final String hostId;
   private final Callback eventCallback;
   private volatile long lastErrorLogNs;
-  /** One sender thread, bounded queue; lines beyond it are dropped (and logged locally). */
+  /** One sender thread, bounded queue; lines beyond it are dropped and counted (see {@link #log}). */
   private final ThreadPoolExecutor logSender =
       new ThreadPoolExecutor(
           1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(LOG_QUEUE_LINES),
           Thread.ofPlatform().name("collector-log-sender").daemon().factory(),
-          (task, executor) -> LOG.warn("process-log queue full: line not sent to Kafka"));
+          new ThreadPoolExecutor.AbortPolicy());
 
   public KafkaCaptureSink(ProducerSettings settings, CollectorStats stats) {
     this.stats = stats;
@@ -77,8 +78,10 @@ public final class KafkaCaptureSink implements CaptureSink {
     props.put(ProducerConfig.LINGER_MS_CONFIG, 10);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L * 1024 * 1024);
-    // a record carries at most 16 KiB of payload; leave room for large batches
-    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 4 * 1024 * 1024);
+    // a record carries at most 16 KiB of payload (plus its header): records never grow, this
+    // bounds a request of batches, and equals what ecapture.raw accepts (TopicSetup)
+    props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+        io.ecapture.kafka.common.TopicSetup.RAW_MAX_MESSAGE_BYTES);
     // never stall the ring-buffer thread for long when the broker is away: fail and count instead
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);
     props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
@@ -100,17 +103,18 @@ public final class KafkaCaptureSink implements CaptureSink {
    */
   @Override
   public void log(ProcessLog line) {
-    logSender.execute(
-        () ->
-            send(
-                Topics.LOGS,
-                hostId,
-                line,
-                (metadata, error) -> {
-                  if (error != null) {
-                    logSendError(error);
-                  }
-                }));
+    Callback counted = (metadata, error) -> {
+      if (error != null) {
+        stats.onProcessLogDropped();
+        logSendError(error);
+      }
+    };
+    try {
+      logSender.execute(() -> send(Topics.LOGS, hostId, line, counted));
+    } catch (RejectedExecutionException e) { // queue full (broker away for long) or closed
+      stats.onProcessLogDropped();
+      logSendError(e);
+    }
   }
 
   /**
@@ -119,7 +123,12 @@ public final class KafkaCaptureSink implements CaptureSink {
    */
   @Override
   public void keyLog(String line) {
-    logSender.execute(() -> send(Topics.KEYLOG, hostId, line, eventCallback));
+    try {
+      logSender.execute(() -> send(Topics.KEYLOG, hostId, line, eventCallback));
+    } catch (RejectedExecutionException e) { // queue full or closed: the line is lost, counted as a send error
+      stats.onSendError();
+      logSendError(e);
+    }
   }
 
   private <V> void send(Topic<String, V> topic, String key, V value, Callback callback) {
@@ -128,8 +137,10 @@ public final class KafkaCaptureSink implements CaptureSink {
       byte[] valueBytes = topic.valueSerde().serializer().serialize(topic.name(), value);
       producer.send(new ProducerRecord<>(topic.name(), keyBytes, valueBytes), callback);
     } catch (RuntimeException e) { // buffer full past max.block.ms, producer closed, ...
-      if (topic == Topics.RAW) {
-        stats.onSendError();
+      if (topic == Topics.LOGS) {
+        stats.onProcessLogDropped();
+      } else {
+        stats.onSendError(); // events and key-log lines, as their callback counts them
       }
       logSendError(e);
     }

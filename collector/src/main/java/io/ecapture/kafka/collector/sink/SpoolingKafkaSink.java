@@ -34,6 +34,9 @@ import org.slf4j.LoggerFactory;
  * delivered ones are not duplicated (a record the broker stored but never acknowledged can still
  * arrive twice: at-least-once). What is unsent at close stays on disk and is sent after a restart.
  *
+ * <p>The sender never polls: with nothing to send it sleeps (parked) until an append, a send
+ * outcome it waits for, or {@link #close} wakes it; an idle collector costs no CPU here.
+ *
  * <p>Process-log lines go straight to the producer (best effort, not spooled). Limits (disk, records
  * in flight, how long closing keeps sending) come from {@link SpoolConfig}.
  */
@@ -47,6 +50,8 @@ public final class SpoolingKafkaSink implements CaptureSink {
       Map.of("max.block.ms", 3_000, "request.timeout.ms", 5_000, "delivery.timeout.ms", 12_000);
   private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(2);
   private static final long RELEASE_EVERY_NS = TimeUnit.MILLISECONDS.toNanos(200);
+  /** Longest an idle sender sleeps without being woken (a safety net: appends wake it). */
+  private static final long IDLE_WAIT_NS = TimeUnit.SECONDS.toNanos(1);
   private static final long INITIAL_BACKOFF_MS = 200;
   private static final long MAX_BACKOFF_MS = 3_000;
 
@@ -65,6 +70,9 @@ public final class SpoolingKafkaSink implements CaptureSink {
   private volatile boolean failure;
   private volatile boolean succeededSinceFailure;
   private volatile boolean running = true;
+  // the sender blocks instead of polling: it says what it waits for, appends and outcomes wake it
+  private volatile boolean waitingForAppend;
+  private volatile boolean waitingForOutcome;
   private volatile long closeDeadlineNs;
   private boolean closed;
 
@@ -118,6 +126,7 @@ public final class SpoolingKafkaSink implements CaptureSink {
     byte[] key = tagged(RAW_TAG, event.getConnectionId().getBytes(StandardCharsets.UTF_8));
     if (spool.append(key, event.toByteArray())) {
       stats.onSpooled();
+      wakeForAppend();
     }
   }
 
@@ -132,6 +141,38 @@ public final class SpoolingKafkaSink implements CaptureSink {
     byte[] key = tagged(KEYLOG_TAG, hostKey);
     if (spool.append(key, line.getBytes(StandardCharsets.UTF_8))) {
       stats.onSpooled();
+      wakeForAppend();
+    }
+  }
+
+  /**
+   * After an append (visible to the sender: the spool's lock released it): wakes the sender if it
+   * sleeps for want of records. Costs a volatile read when it does not.
+   */
+  private void wakeForAppend() {
+    if (waitingForAppend) {
+      LockSupport.unpark(sender);
+    }
+  }
+
+  /**
+   * Blocks the sender until {@code ready} holds, an append or an outcome wakes it (whichever
+   * {@code forAppend} names), {@link #close} does, or {@code maxNs} pass. The flag is set before
+   * {@code ready} is checked, so a wake-up between the check and the park is never lost.
+   */
+  private void await(boolean forAppend, long maxNs, java.util.function.BooleanSupplier ready) {
+    if (forAppend) {
+      waitingForAppend = true;
+    } else {
+      waitingForOutcome = true;
+    }
+    try {
+      if (!ready.getAsBoolean()) {
+        LockSupport.parkNanos(this, maxNs);
+      }
+    } finally {
+      waitingForAppend = false;
+      waitingForOutcome = false;
     }
   }
 
@@ -150,14 +191,17 @@ public final class SpoolingKafkaSink implements CaptureSink {
         continue;
       }
       if (inFlight.size() >= settings.maxInFlight()) {
-        LockSupport.parkNanos(IDLE_PARK_NS);
+        await(false, RELEASE_EVERY_NS, () -> inFlight.size() < settings.maxInFlight() || failure);
         continue;
       }
       DiskSpool.Entry entry = nextToSend();
       if (entry == null) {
         releaseDelivered();
         nextRelease = System.nanoTime() + RELEASE_EVERY_NS;
-        LockSupport.parkNanos(IDLE_PARK_NS);
+        // idle: sleep until an append; while sends are outstanding, come back to release them.
+        // Closing, poll briefly until the last outcomes are in (bounded by drainOnClose)
+        long wait = !running ? IDLE_PARK_NS : inFlight.isEmpty() ? IDLE_WAIT_NS : RELEASE_EVERY_NS;
+        await(true, wait, () -> failure || !spool.caughtUp());
         continue;
       }
       send(entry);
@@ -213,6 +257,9 @@ public final class SpoolingKafkaSink implements CaptureSink {
       kafka.logSendError(error);
     }
     inFlight.remove(position);
+    if (waitingForOutcome || (failure && waitingForAppend)) {
+      LockSupport.unpark(sender);
+    }
   }
 
   /**
@@ -225,7 +272,7 @@ public final class SpoolingKafkaSink implements CaptureSink {
       if (closing()) {
         return;
       }
-      LockSupport.parkNanos(IDLE_PARK_NS);
+      await(false, RELEASE_EVERY_NS, inFlight::isEmpty);
     }
     NavigableSet<Long> toResend = new TreeSet<>(failed);
     failed.removeAll(toResend);
@@ -320,6 +367,7 @@ public final class SpoolingKafkaSink implements CaptureSink {
     closed = true;
     closeDeadlineNs = System.nanoTime() + settings.drainOnClose().toNanos();
     running = false;
+    LockSupport.unpark(sender);
     try {
       sender.join();
     } catch (InterruptedException e) {

@@ -16,6 +16,23 @@ class CaptureFilterTest {
   }
 
   @Test
+  void cgroupsAreAFourthSetShownOnlyWhenSet() {
+    CaptureFilter filter = CaptureFilter.fromJson("{\"cgroups\":[\"/kubepods.slice\",\"/sys/fs/cgroup/unified/system.slice\"]}");
+    assertEquals(Set.of("/kubepods.slice", "/sys/fs/cgroup/unified/system.slice"), filter.cgroups());
+    assertEquals("{\"pids\":[],\"uids\":[],\"comms\":[],\"cgroups\":[\"/kubepods.slice\",\"/sys/fs/cgroup/unified/system.slice\"]}",
+        filter.toJson());
+    assertEquals(filter, CaptureFilter.fromJson(filter.toJson()));
+    assertTrue(!filter.capturesEverything());
+    assertEquals("{\"pids\":[1],\"uids\":[],\"comms\":[]}", new CaptureFilter(Set.of(1), Set.of(), Set.of()).toJson(),
+        "no cgroups: the document is what it was before cgroups existed");
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> CaptureFilter.fromJson("{\"cgroups\":[\"/a/../b\"]}"))
+        .getMessage().contains(".."));
+    assertThrows(IllegalArgumentException.class, () -> CaptureFilter.fromJson("{\"cgroups\":[\"\"]}"));
+    assertThrows(IllegalArgumentException.class, () -> CaptureFilter.fromJson("{\"cgroups\":[7]}"));
+    assertThrows(IllegalArgumentException.class, () -> CaptureFilter.fromJson("{\"cgroup\":[\"/x\"]}"));
+  }
+
+  @Test
   void missingKeysMeanEmptySetsAndEmptyObjectCapturesAll() {
     assertEquals(CaptureFilter.ALL, CaptureFilter.fromJson(" { } "));
     assertTrue(CaptureFilter.fromJson("{\"pids\": [ ]}").capturesEverything());

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class StatusServerTest {
-  private static final CollectorStats.Snapshot SNAPSHOT = new CollectorStats.Snapshot(12, 3400, 5, 600, 1, 2, 3, 11, 4, 7, 9, 13, 1, 4096, 2, 0, 30, 60, 5, 8);
+  private static final CollectorStats.Snapshot SNAPSHOT = new CollectorStats.Snapshot(12, 3400, 5, 600, 1, 2, 3, 11, 4, 7, 9, 13, 1, 4096, 2, 0, 30, 60, 5, 8, 6, 2, 3);
 
   @Test
   void servesStatusJsonAndPrometheusMetricsOnLoopback() throws Exception {
@@ -36,6 +36,9 @@ class StatusServerTest {
       assertTrue(body.contains("\"sendErrors\":4"), body);
       assertTrue(body.contains("\"handshakes\":8"), body);
       assertTrue(body.contains("\"keyLogLines\":5"), body);
+      assertTrue(body.contains("\"ringBufferHandlerFailures\":6"), body);
+      assertTrue(body.contains("\"processLogsDropped\":2"), body);
+      assertTrue(body.contains("\"controlRefused\":3"), body);
 
       HttpResponse<String> metrics = get(client, base + "/metrics");
       assertEquals(200, metrics.statusCode());
@@ -47,6 +50,9 @@ class StatusServerTest {
       assertTrue(text.contains("# TYPE ecapture_collector_tracked_connections gauge\n"), text);
       assertTrue(text.contains("ecapture_collector_tls_handshakes_total{host=\"edge-\\\"1\\\"\"} 8.0\n"), text);
       assertTrue(text.contains("ecapture_collector_keylog_lines_total{host=\"edge-\\\"1\\\"\"} 5.0\n"), text);
+      assertTrue(text.contains("ecapture_collector_ring_buffer_handler_failures_total{host=\"edge-\\\"1\\\"\"} 6.0\n"), text);
+      assertTrue(text.contains("ecapture_collector_process_logs_dropped_total{host=\"edge-\\\"1\\\"\"} 2.0\n"), text);
+      assertTrue(text.contains("ecapture_collector_control_requests_refused_total{host=\"edge-\\\"1\\\"\"} 3.0\n"), text);
       assertTrue(text.contains("# HELP ecapture_collector_spooled_records_total Records appended to the on-disk spool, once each: capture events plus key-log lines"), text);
 
       HttpResponse<String> post = client.send(
@@ -99,17 +105,18 @@ class StatusServerTest {
         current.set(next);
       }
     };
-    try (StatusServer server = StatusServer.start(0, new CollectorStatus("h", () -> SNAPSHOT, control, List::of, "socket tracepoints", Map::of));
+    ControlToken token = ControlToken.random();
+    try (StatusServer server = StatusServer.start(0, new CollectorStatus("h", () -> SNAPSHOT, control, List::of, "socket tracepoints", Map::of), token);
         HttpClient client = HttpClient.newHttpClient()) {
       String config = "http://127.0.0.1:" + server.port() + "/config";
       assertEquals("{\"pids\":[],\"uids\":[],\"comms\":[]}\n", get(client, config).body());
-      HttpResponse<String> ok = post(client, config, "{\"pids\":[5,4],\"comms\":[\"curl\"]}");
+      HttpResponse<String> ok = post(client, config, token, "{\"pids\":[5,4],\"comms\":[\"curl\"]}");
       assertEquals(200, ok.statusCode());
       assertEquals("{\"pids\":[4,5],\"uids\":[],\"comms\":[\"curl\"]}\n", ok.body());
-      HttpResponse<String> bad = post(client, config, "{\"pid\":[1]}");
+      HttpResponse<String> bad = post(client, config, token, "{\"pid\":[1]}");
       assertEquals(400, bad.statusCode());
       assertTrue(bad.body().contains("unknown key 'pid'"), bad.body());
-      HttpResponse<String> refused = post(client, config, "{\"pids\":[99]}");
+      HttpResponse<String> refused = post(client, config, token, "{\"pids\":[99]}");
       assertEquals(409, refused.statusCode());
       assertTrue(refused.body().startsWith("filter not applied: no OpenSSL function"), refused.body());
       assertEquals(Set.of(4, 5), current.get().pids(), "a refused filter changes nothing");
@@ -150,8 +157,12 @@ class StatusServerTest {
     return client.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  private static HttpResponse<String> post(HttpClient client, String uri, String body) throws Exception {
-    return client.send(HttpRequest.newBuilder(URI.create(uri)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+  /** An authorised JSON POST, as a script with the token would send it. */
+  private static HttpResponse<String> post(HttpClient client, String uri, ControlToken token, String body) throws Exception {
+    return client.send(HttpRequest.newBuilder(URI.create(uri))
+            .header("Authorization", "Bearer " + token.value())
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
         HttpResponse.BodyHandlers.ofString());
   }
 }

@@ -52,6 +52,7 @@ class EventLayoutTest {
     expected.put("library", EventLayout.LIBRARY);
     expected.put("accepted", EventLayout.ACCEPTED);
     expected.put("tls_minor", EventLayout.TLS_MINOR);
+    expected.put("cgroup_id", EventLayout.CGROUP_ID);
     assertEquals(expected, offsets, "field -> byte offset");
   }
 

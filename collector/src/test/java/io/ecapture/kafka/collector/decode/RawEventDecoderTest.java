@@ -56,6 +56,23 @@ class RawEventDecoderTest {
   }
 
   @Test
+  void theCgroupIdBecomesTheWorkloadAndZeroLeavesItUnset() throws Exception {
+    byte[] record = TestRecords.write("x");
+    assertFalse(decoder.decode(MemorySegment.ofArray(record)).hasWorkload(), "cgroup id 0: unknown");
+    ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN).putLong(EventLayout.CGROUP_ID, 0x1_0000_0042L);
+    assertEquals(0x1_0000_0042L, decoder.decode(MemorySegment.ofArray(record)).getWorkload().getCgroupId());
+    java.util.List<Long> asked = new java.util.ArrayList<>();
+    RawEventDecoder named = new RawEventDecoder("host-a", MonotonicClock.withOffset(WALL_OFFSET), LIBRARIES, (id, pid) -> {
+      asked.add(id);
+      asked.add(pid);
+      return io.ecapture.kafka.proto.capture.Workload.newBuilder().setCgroupId(id).setPodName("web-0").build();
+    });
+    RawEvent event = named.decode(MemorySegment.ofArray(record));
+    assertEquals("web-0", event.getWorkload().getPodName());
+    assertEquals(java.util.List.of(0x1_0000_0042L, 4242L), asked, "asked with the id and the owner's pid");
+  }
+
+  @Test
   void aConnectionBoundLateKeepsTheIdItHadWithoutItsSocket() throws Exception {
     byte[] record = TestRecords.data(2, 4, 100, new byte[] {1}, 1, 0);
     ByteBuffer b = ByteBuffer.wrap(record).order(ByteOrder.LITTLE_ENDIAN);

@@ -65,6 +65,7 @@ class CollectorCrashTest {
         // no broker: events wait in the spool, which does not matter here
         "--bootstrap", "127.0.0.1:" + freePort(), "--host-id", "crash-host",
         "--status-port", Integer.toString(statusPort), "--spool-dir", dir.resolve("spool").toString(),
+        "--data-dir", dir.resolve("data").toString(),
         "--discover-interval-s", "0"));
     Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try (TlsTestServer server = TlsTestServer.start(dir, false); HttpClient http = HttpClient.newHttpClient()) {

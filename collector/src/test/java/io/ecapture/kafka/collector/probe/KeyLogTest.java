@@ -50,7 +50,7 @@ class KeyLogTest {
   @BeforeAll
   static void start() throws Exception {
     EbpfEnvironment.requireTool("curl");
-    rig = CaptureRig.start(dir, CollectorConfig.builder().hostId("keys-host").statusPort(0).build());
+    rig = CaptureRig.start(dir, CollectorConfig.builder().hostId("keys-host").statusPort(0).dataDir(dir.resolve("data")).build());
     sink = rig.sink();
     collector = rig.collector();
     server = rig.server();

@@ -40,6 +40,8 @@ class ProbeLayoutTest {
     assertTrue(header.contains("FILTER_BY_PID = " + ProcessFilterMaps.FILTER_BY_PID + ","), "FILTER_BY_PID");
     assertTrue(header.contains("FILTER_BY_UID = " + ProcessFilterMaps.FILTER_BY_UID + ","), "FILTER_BY_UID");
     assertTrue(header.contains("FILTER_BY_COMM = " + ProcessFilterMaps.FILTER_BY_COMM + ","), "FILTER_BY_COMM");
+    assertTrue(header.contains("FILTER_BY_CGROUP = " + ProcessFilterMaps.FILTER_BY_CGROUP + ","), "FILTER_BY_CGROUP");
+    assertTrue(header.contains("#define MAX_CGROUP_LEVELS " + ProcessFilterMaps.MAX_CGROUP_LEVELS + "\n"), "MAX_CGROUP_LEVELS");
     assertTrue(header.contains("#define MAX_LIBRARIES " + TlsProbes.MAX_LIBRARIES + "\n"), "MAX_LIBRARIES");
     assertTrue(header.contains("#define MAX_FILTER_ENTRIES " + CaptureFilter.MAX_ENTRIES + "\n"), "MAX_FILTER_ENTRIES");
   }

@@ -10,6 +10,7 @@ import io.ecapture.kafka.collector.ExternalCommand;
 import io.ecapture.kafka.collector.PythonTlsClient;
 import io.ecapture.kafka.collector.TlsTestServer;
 import io.ecapture.kafka.collector.control.CaptureFilter;
+import io.ecapture.kafka.collector.control.ControlToken;
 import io.ecapture.kafka.collector.sink.RecordingSink;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
@@ -33,6 +34,9 @@ class ProcessFilterTest {
 
   @TempDir Path dir;
 
+  /** The collector's control token, read from the file it wrote. */
+  private ControlToken token;
+
   @Test
   void pidFilterExcludesOtherProcessesAndRuntimeChangesTakeEffect() throws Exception {
     EbpfEnvironment.requireEbpf();
@@ -47,8 +51,13 @@ class ProcessFilterTest {
           CollectorConfig.builder()
               .hostId("filter-host")
               .statusPort(0)
+              .dataDir(dir.resolve("data"))
               .filter(new CaptureFilter(Set.of((int) a.pid()), Set.of(), Set.of())).build();
       try (Collector collector = Collector.start(config, stats -> sink)) {
+        token = ControlToken.read(collector.controlTokenFile().orElseThrow());
+        assertEquals(dir.resolve("data/collector.token"), collector.controlTokenFile().orElseThrow());
+        assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+            java.nio.file.Files.getPosixFilePermissions(collector.controlTokenFile().orElseThrow())));
         String first = UUID.randomUUID().toString();
         b.request(first + "-b");
         a.request(first + "-a");
@@ -76,9 +85,28 @@ class ProcessFilterTest {
         assertEquals(0, countMarker(sink, third + "-a"));
         assertTrue(collector.stats().filteredInKernel() > filteredBefore, collector.stats().summary());
 
-        String bad = postStatus(collector.statusPort(), "{\"pids\":[-3]}");
+        String bad = postStatus(collector.statusPort(), "/config", "{\"pids\":[-3]}");
         assertTrue(bad.startsWith("400"), bad);
         assertEquals(Set.of("curl"), collector.filter().comms(), "a rejected body changes nothing");
+
+        // eCapture's remote configuration: pid a, as an eCapture script sends it (plus the token);
+        // the comm filter (which eCapture cannot express, so it would stay) is cleared first
+        post(collector.statusPort(), "{}");
+        String ecapture = postStatus(collector.statusPort(), "/tls", "{\"pid\":" + a.pid() + ",\"uid\":0,\"debug\":false}");
+        assertTrue(ecapture.startsWith("200 {\"code\":0,\"module_type\":\"openssl\",\"msg\":\"RespOK\""), ecapture);
+        assertEquals(Set.of((int) a.pid()), collector.filter().pids());
+        String fourth = UUID.randomUUID().toString();
+        b.request(fourth + "-b");
+        a.request(fourth + "-a");
+        ExternalCommand.run(dir, List.of("curl", "-sk", "https://127.0.0.1:" + server.port() + "/" + fourth + "-curl"));
+        assertTrue(awaitMarker(sink, fourth + "-a"), "a captured after eCapture's pid change");
+        assertEquals(0, countMarker(sink, fourth + "-b"), "b not");
+        assertEquals(0, countMarker(sink, fourth + "-curl"), "nor curl");
+
+        String unauthorised = postWithout(collector.statusPort(), "/tls", "{\"pid\":" + b.pid() + "}");
+        assertTrue(unauthorised.startsWith("401 "), unauthorised);
+        assertEquals(Set.of((int) a.pid()), collector.filter().pids(), "no token, no change");
+        assertTrue(collector.stats().controlRefused() >= 1, collector.stats().summary());
       }
     }
   }
@@ -96,16 +124,31 @@ class ProcessFilterTest {
         && e.getData().getPayload().toString(StandardCharsets.UTF_8).contains(marker);
   }
 
-  private static String post(int port, String body) throws Exception {
-    String reply = postStatus(port, body);
+  private String post(int port, String body) throws Exception {
+    String reply = postStatus(port, "/config", body);
     assertTrue(reply.startsWith("200 "), reply);
     return reply.substring(4);
   }
 
-  private static String postStatus(int port, String body) throws Exception {
+  /** A JSON POST with the collector's token, as an operator's script sends it. */
+  private String postStatus(int port, String path, String body) throws Exception {
     try (HttpClient client = HttpClient.newHttpClient()) {
       HttpResponse<String> response = client.send(
-          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/config"))
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .header("Authorization", "Bearer " + token.value())
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+      return response.statusCode() + " " + response.body();
+    }
+  }
+
+  private static String postWithout(int port, String path, String body) throws Exception {
+    try (HttpClient client = HttpClient.newHttpClient()) {
+      HttpResponse<String> response = client.send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+              .header("Content-Type", "application/json")
               .POST(HttpRequest.BodyPublishers.ofString(body))
               .build(),
           HttpResponse.BodyHandlers.ofString());

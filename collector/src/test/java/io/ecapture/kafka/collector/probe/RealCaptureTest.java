@@ -45,7 +45,7 @@ class RealCaptureTest {
 
   @BeforeAll
   static void startCollectorAndServer() throws Exception {
-    rig = CaptureRig.start(dir, CollectorConfig.builder().hostId(HOST).statusPort(0).build());
+    rig = CaptureRig.start(dir, CollectorConfig.builder().hostId(HOST).statusPort(0).dataDir(dir.resolve("data")).build());
     sink = rig.sink();
     collector = rig.collector();
     server = rig.server();

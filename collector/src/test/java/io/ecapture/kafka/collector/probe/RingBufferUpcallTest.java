@@ -3,7 +3,12 @@ package io.ecapture.kafka.collector.probe;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
+import io.ecapture.kafka.collector.sink.CaptureSink;
+import io.ecapture.kafka.collector.sink.RecordingSink;
+import io.ecapture.kafka.proto.capture.ProcessLog;
+import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.collector.EbpfEnvironment;
 import io.ecapture.kafka.collector.ExternalCommand;
 import io.ecapture.kafka.collector.TlsTestServer;
@@ -30,12 +35,17 @@ class RingBufferUpcallTest {
       List<String> failures = new ArrayList<>();
       probes.attachLibssl(LibSslLocator.locate().getFirst(), 0, failures);
       assertTrue(failures.isEmpty(), failures.toString());
+      List<Throwable> told = new java.util.concurrent.CopyOnWriteArrayList<>();
       try (RingBuffer ring =
           new RingBuffer(
               probes.eventsMapFd(),
               record -> {
                 calls.incrementAndGet();
                 throw new IllegalStateException("handler bug");
+              },
+              failure -> {
+                told.add(failure);
+                throw new IllegalStateException("a failing listener must not escape the upcall either");
               })) {
         ExternalCommand.run(dir, List.of("curl", "-sk", "https://127.0.0.1:" + server.port() + "/"));
         for (int i = 0; i < 50 && calls.get() < 4; i++) {
@@ -44,6 +54,68 @@ class RingBufferUpcallTest {
         }
         assertTrue(calls.get() >= 4, "open, request, response, close delivered: " + calls.get());
         assertEquals(calls.get(), ring.handlerFailures());
+        assertEquals(calls.get(), told.size(), "the listener hears of each failure");
+        assertEquals("handler bug", told.getFirst().getMessage());
+      }
+    }
+  }
+
+  /**
+   * A collector whose sink throws for some events (a bug downstream of the decoder): those records
+   * are counted in ringBufferHandlerFailures (status and metrics), the others still delivered.
+   */
+  @Test
+  void aCollectorCountsRecordsWhoseHandlerThrowsAndKeepsCapturing() throws Exception {
+    EbpfEnvironment.requireEbpf();
+    EbpfEnvironment.requireTool("openssl");
+    EbpfEnvironment.requireTool("curl");
+    String poison = "poison-" + java.util.UUID.randomUUID();
+    String fine = "fine-" + java.util.UUID.randomUUID();
+    RecordingSink recorded = new RecordingSink();
+    CaptureSink sink = new CaptureSink() {
+      @Override
+      public void event(RawEvent event) {
+        if (event.hasData() && event.getData().getPayload().toStringUtf8().contains(poison)) {
+          throw new IllegalStateException("sink bug on " + poison);
+        }
+        recorded.event(event);
+      }
+
+      @Override
+      public void log(ProcessLog line) {
+        recorded.log(line);
+      }
+
+      @Override
+      public void flush() {}
+
+      @Override
+      public void close() {}
+    };
+    CollectorConfig config = CollectorConfig.builder().hostId("upcall-host").statusPort(0)
+        .dataDir(dir.resolve("data")).discoveryInterval(java.time.Duration.ZERO).build();
+    try (TlsTestServer server = TlsTestServer.start(dir, false);
+        Collector collector = Collector.start(config, stats -> sink)) {
+      ExternalCommand.run(dir, List.of("curl", "-sk", "https://127.0.0.1:" + server.port() + "/" + poison));
+      ExternalCommand.run(dir, List.of("curl", "-sk", "https://127.0.0.1:" + server.port() + "/" + fine));
+      assertTrue(!recorded.awaitEvents(e -> e.hasData()
+          && e.getData().getPayload().toStringUtf8().contains(fine), java.time.Duration.ofSeconds(30)).isEmpty(),
+          "capture goes on after a failing record");
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (collector.stats().ringBufferHandlerFailures() < 1 && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertTrue(collector.stats().ringBufferHandlerFailures() >= 1, collector.stats().summary());
+      assertTrue(recorded.events.stream().noneMatch(e -> e.hasData()
+          && e.getData().getPayload().toStringUtf8().contains(poison)), "the failing record was skipped");
+      assertTrue(recorded.logs.stream().anyMatch(l -> l.getMessage().startsWith("ring-buffer record skipped")),
+          "and reported in the process log");
+      try (java.net.http.HttpClient http = java.net.http.HttpClient.newHttpClient()) {
+        String status = http.send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create("http://127.0.0.1:" + collector.statusPort() + "/status")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(status.contains("\"ringBufferHandlerFailures\":" + collector.stats().ringBufferHandlerFailures())
+            || status.matches("(?s).*\"ringBufferHandlerFailures\":[1-9].*"), status);
       }
     }
   }

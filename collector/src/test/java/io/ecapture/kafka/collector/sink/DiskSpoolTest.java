@@ -44,6 +44,46 @@ class DiskSpoolTest {
     }
   }
 
+  /**
+   * Segments hold captured plaintext and key-log lines: the directory is 0700 and every file 0600
+   * from its creation, whatever the umask (a test JVM's is usually 022), and a segment an older
+   * version left world-readable is tightened when the spool opens.
+   */
+  @Test
+  void everyFileIsPrivateToItsOwner() throws IOException {
+    Path spoolDir = dir.resolve("data/spool/h");
+    try (DiskSpool spool = DiskSpool.open(spoolDir, 4L * SEGMENT, SEGMENT, SpoolFullPolicy.DROP_NEWEST)) {
+      for (int i = 0; i < PER_SEGMENT + 5; i++) {
+        spool.append(key(i), value(i));
+      }
+      spool.next();
+      spool.release(spool.readPosition()); // writes the cursor file
+    }
+    assertEquals("rwx------", mode(spoolDir));
+    assertEquals("rwx------", mode(spoolDir.getParent()), "the parents it created too");
+    List<Path> files;
+    try (Stream<Path> list = Files.list(spoolDir)) {
+      files = list.toList();
+    }
+    assertTrue(files.stream().filter(f -> f.toString().endsWith(".seg")).count() >= 2, files.toString());
+    assertTrue(files.size() >= 4, "segments, lock and cursor: " + files);
+    for (Path file : files) {
+      assertEquals("rw-------", mode(file), file.toString());
+    }
+
+    Path old = files.stream().filter(f -> f.toString().endsWith(".seg")).sorted().toList().getLast();
+    Files.setPosixFilePermissions(old, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+    Files.setPosixFilePermissions(spoolDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    try (DiskSpool spool = DiskSpool.open(spoolDir, 4L * SEGMENT, SEGMENT, SpoolFullPolicy.DROP_NEWEST)) {
+      assertEquals("rw-------", mode(old), "an existing segment is tightened");
+      assertEquals("rwx------", mode(spoolDir));
+    }
+  }
+
+  private static String mode(Path path) throws IOException {
+    return java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+  }
+
   @Test
   void seekBackReadsTheSameRecordsAgain() throws IOException {
     try (DiskSpool spool = DiskSpool.open(dir, 4L * SEGMENT, SEGMENT, SpoolFullPolicy.DROP_NEWEST)) {

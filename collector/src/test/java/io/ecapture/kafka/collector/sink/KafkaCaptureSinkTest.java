@@ -15,6 +15,28 @@ class KafkaCaptureSinkTest {
     assertEquals("b:1", props.get("bootstrap.servers"));
   }
 
+  /** Process-log lines that cannot reach Kafka are counted, not only logged. */
+  @Test
+  void undeliveredProcessLogLinesAreCounted() throws Exception {
+    int deadPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort(); // nothing listens: no metadata, every send fails
+    }
+    io.ecapture.kafka.collector.control.CollectorStats stats = new io.ecapture.kafka.collector.control.CollectorStats();
+    try (KafkaCaptureSink sink = new KafkaCaptureSink(new ProducerSettings("127.0.0.1:" + deadPort, "logs-host",
+        Map.of("max.block.ms", "100", "delivery.timeout.ms", "200", "request.timeout.ms", "100", "linger.ms", "0")), stats)) {
+      for (int i = 0; i < 3; i++) {
+        sink.log(io.ecapture.kafka.proto.capture.ProcessLog.newBuilder().setMessage("line " + i).build());
+      }
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (stats.snapshot().processLogsDropped() < 3 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertEquals(3, stats.snapshot().processLogsDropped());
+      assertEquals(0, stats.snapshot().sendErrors(), "not capture events");
+    }
+  }
+
   @Test
   void theSpoolsShortTimeoutsSitUnderTheOverrides() {
     ProducerSettings settings = new ProducerSettings("b:1", "h", Map.of("max.block.ms", "100"))

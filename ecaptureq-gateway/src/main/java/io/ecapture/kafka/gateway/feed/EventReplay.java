@@ -89,10 +89,7 @@ public final class EventReplay implements AutoCloseable {
       List<ParsedMessage> events = read(options);
       for (ParsedMessage m : events) {
         byte[] frame = broadcaster.eventFrame(m, m.getFirstByteTimeNs());
-        if (options.annotateHost()) {
-          frame = LogEntries.withHost(frame, m.getHostId());
-        }
-        session.offer(frame);
+        session.offer(options.annotate(frame, m));
       }
       counters.replayedEvents.add(events.size());
       notice(session, "INF", "replayed " + events.size() + " past events" + describe(options)

@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.ecapture.kafka.common.TopicSetup;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -61,6 +62,8 @@ public final class KafkaFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaFeed.class);
   private static final String PARSED = Topics.PARSED.name();
   private static final String LOGS = Topics.LOGS.name();
+  /** fetch.max.wait.ms of the feed's consumer (Kafka's default: 500). */
+  static final int IDLE_FETCH_WAIT_MS = 2_000;
 
   private final GatewayConfig config;
   private final Broadcaster broadcaster;
@@ -96,6 +99,14 @@ public final class KafkaFeed implements AutoCloseable {
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     // looking a topic up must not create it with broker defaults before the topic setup runs
     p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false");
+    // parsed records carry whole bodies (up to ~24 MiB with the processor's defaults): a fetch
+    // may bring one of the largest batches ecapture.parsed accepts, per partition and in total
+    // (the broker returns an oversized first batch anyway; this keeps such fetches ordinary)
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, TopicSetup.PARSED_MAX_MESSAGE_BYTES);
+    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, TopicSetup.PARSED_MAX_MESSAGE_BYTES);
+    // how long the broker holds a fetch that finds nothing: data (a committed transaction of the
+    // processor) answers it at once, so this costs no latency; longer means fewer idle requests
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, IDLE_FETCH_WAIT_MS);
     p.putAll(config.kafkaOverrides());
     return p;
   }
@@ -139,7 +150,18 @@ public final class KafkaFeed implements AutoCloseable {
           continue;
         }
         for (ConsumerRecord<byte[], byte[]> record : consumer.poll(config.pollTimeout())) {
-          dispatch(record);
+          try {
+            dispatch(record);
+          } catch (RuntimeException e) {
+            // a bug in mapping or sending one record must cost that record, not the rest of the
+            // batch (the consumer's position is already past it): count it and go on
+            counters.dispatchErrors.increment();
+            long errors = counters.dispatchErrors.sum();
+            if (errors <= 10 || Long.bitCount(errors) == 1) {
+              log.error("record {}-{}@{} not delivered to clients ({} so far)",
+                  record.topic(), record.partition(), record.offset(), errors, e);
+            }
+          }
         }
         lag = currentLag();
       } catch (WakeupException | InterruptedException e) {
@@ -148,7 +170,7 @@ public final class KafkaFeed implements AutoCloseable {
         log.warn("Kafka consumer problem, retrying: {}", e.toString());
         pause();
       } catch (RuntimeException e) {
-        // a bug in mapping or sending must not end the feed: log it, skip the batch
+        // a bug outside one record's delivery (assignment, lag) must not end the feed
         log.error("unexpected error in the Kafka feed", e);
         pause();
       }

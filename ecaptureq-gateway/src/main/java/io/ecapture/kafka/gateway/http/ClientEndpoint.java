@@ -34,7 +34,8 @@ public final class ClientEndpoint implements Session.Listener.AutoDemanding {
   @Override
   public void onWebSocketOpen(Session connection) {
     session = registry.open(connection, path, options);
-    log.info("client {} connected to {}", connection.getRemoteSocketAddress(), path);
+    log.info("client {} connected to {}",
+        io.ecapture.kafka.common.IpAddresses.format(connection.getRemoteSocketAddress()), path);
   }
 
   @Override

@@ -41,6 +41,9 @@ public final class GatewayMetrics {
     counter("handshakes_refused_total", "WebSocket handshakes refused.", GatewayStats::handshakesRefused);
     counter("handshakes_malformed_total", "Upgrade requests that broke RFC 6455.", GatewayStats::malformedHandshakes);
     counter("replayed_events_total", "Past events replayed to clients on request.", GatewayStats::replayedEvents);
+    counter("dispatch_errors_total", "Consumed records skipped because handing them to clients failed.",
+        GatewayStats::dispatchErrors);
+    counter("frames_failed_total", "Frames whose write to a client socket failed.", GatewayStats::framesFailed);
     gauge("clients", "Connected clients.", s -> s.clients().size());
     gauge("assigned_partitions", "Kafka partitions read.", GatewayStats::assignedPartitions);
     gauge("consumer_lag_records", "Records behind the partition ends, -1 when unknown.", GatewayStats::consumerLag);

@@ -2,6 +2,7 @@ package io.ecapture.kafka.gateway.http;
 
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.gateway.session.ClientOptions;
+import io.ecapture.kafka.gateway.session.UnknownParameterException;
 import java.util.Base64;
 
 /**
@@ -10,7 +11,9 @@ import java.util.Base64;
  * <p>Two kinds of no: a <em>malformed</em> handshake (RFC 6455 section 4.2.1 not met: not GET,
  * no or bad {@code Sec-WebSocket-Key}, a version other than 13) gets 400, or 426 with the
  * supported version for a wrong version (section 4.4); a <em>refused</em> one (foreign Origin,
- * missing token, unparsable options) gets 403 as eCapture answers. Both are counted.
+ * missing token, unparsable options) gets 403 as eCapture answers, except a URL naming an unknown
+ * query parameter, which gets 400 with the list of known ones (an ignored filter would widen what
+ * the client sees). Both kinds are counted.
  */
 final class HandshakeGate {
   private final OriginPolicy origins;
@@ -22,21 +25,23 @@ final class HandshakeGate {
   }
 
   /** The outcome: {@code options} when admitted, else an HTTP status and the reason. */
-  record Verdict(ClientOptions options, int status, String reason) {
+  record Verdict(ClientOptions options, int status, String reason, boolean malformed) {
     static Verdict admit(ClientOptions options) {
-      return new Verdict(options, 101, null);
+      return new Verdict(options, 101, null, false);
     }
 
+    /** A handshake breaking RFC 6455 (400, 426). */
     static Verdict deny(int status, String reason) {
-      return new Verdict(null, status, reason);
+      return new Verdict(null, status, reason, status == 400 || status == 426);
+    }
+
+    /** A well-formed handshake refused (403; 400 for an unknown parameter). */
+    static Verdict refuse(int status, String reason) {
+      return new Verdict(null, status, reason, false);
     }
 
     boolean admitted() {
       return options != null;
-    }
-
-    boolean malformed() {
-      return status == 400 || status == 426;
     }
   }
 
@@ -61,15 +66,17 @@ final class HandshakeGate {
     }
     String refusal = origins.refusal(origin);
     if (refusal != null) {
-      return Verdict.deny(403, refusal);
+      return Verdict.refuse(403, refusal);
     }
     if (!token.admits(target, authorization)) {
-      return Verdict.deny(403, "missing or wrong token");
+      return Verdict.refuse(403, "missing or wrong token");
     }
     try {
       return Verdict.admit(ClientOptions.parse(target));
+    } catch (UnknownParameterException e) {
+      return Verdict.refuse(400, e.getMessage());
     } catch (IllegalArgumentException e) {
-      return Verdict.deny(403, e.getMessage());
+      return Verdict.refuse(403, e.getMessage());
     }
   }
 

@@ -73,17 +73,24 @@ public final class Broadcaster {
   /** Maps and sends one parsed message to the clients whose filter accepts it. */
   public void publish(ParsedMessage message, long fallbackTimeNs) {
     byte[] frame = null;
-    byte[] annotated = null;
+    // annotated variants, built once per message: index bit 0 host, bit 1 workload, bit 2 pair
+    byte[][] annotated = null;
     for (ClientSession session : sessions) {
       if (session.filter().accepts(message)) {
         if (frame == null) {
           frame = eventFrame(message, fallbackTimeNs);
         }
-        if (session.options().annotateHost()) {
+        ClientOptions options = session.options();
+        if (options.annotates()) {
+          int variant = (options.annotateHost() ? 1 : 0) | (options.annotateWorkload() ? 2 : 0)
+              | (options.annotatePair() ? 4 : 0);
           if (annotated == null) {
-            annotated = LogEntries.withHost(frame, message.getHostId());
+            annotated = new byte[8][];
           }
-          session.offerLive(annotated);
+          if (annotated[variant] == null) {
+            annotated[variant] = options.annotate(frame, message);
+          }
+          session.offerLive(annotated[variant]);
         } else {
           session.offerLive(frame);
         }

@@ -69,7 +69,8 @@ public final class ClientSession {
     this.maxQueuedFrames = maxQueuedFrames;
     this.maxQueuedBytes = maxQueuedBytes;
     this.counters = counters;
-    this.remote = String.valueOf(connection.getRemoteSocketAddress());
+    // ip:port, [::1]:port for IPv6 (RFC 5952), as tuples are written
+    this.remote = io.ecapture.kafka.common.IpAddresses.format(connection.getRemoteSocketAddress());
     this.path = path;
   }
 
@@ -206,7 +207,10 @@ public final class ClientSession {
           queuedFrames.decrementAndGet();
           queuedBytes.addAndGet(-wire);
         };
-    connection.sendBinary(ByteBuffer.wrap(frame), Callback.from(release, failure -> release.run()));
+    connection.sendBinary(ByteBuffer.wrap(frame), Callback.from(release, failure -> {
+      counters.framesFailed.increment(); // the socket failed mid-frame: not delivered, counted
+      release.run();
+    }));
   }
 
   /** RFC 6455 section 5.2: server frames are unmasked, 2-byte header plus 0, 2 or 8 length bytes. */

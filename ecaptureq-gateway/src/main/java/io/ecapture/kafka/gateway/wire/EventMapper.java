@@ -2,6 +2,7 @@ package io.ecapture.kafka.gateway.wire;
 
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.HexDump;
+import io.ecapture.kafka.common.IpAddresses;
 import io.ecapture.kafka.gateway.GatewayCounters;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.ecaptureq.Event;
@@ -16,7 +17,8 @@ import java.nio.charset.StandardCharsets;
  *   <li>timestamp: the message's first byte, Unix ns (eCaptureQ guesses the unit from the
  *       magnitude and only ns display right); the Kafka record time when the message has none.
  *   <li>uuid: eCapture v1's {@code Pid_Tid_Comm_Fd_DataType_Tuple}, DataType 0 read / 1 write,
- *       Tuple {@code srcip:port-dstip:port} (IPv6 in brackets so the separators stay unambiguous).
+ *       Tuple {@code srcip:port-dstip:port} (IPv6 in RFC 5952 form and in brackets so the
+ *       separators stay unambiguous: {@code [::1]:443}).
  *   <li>endpoints: src is the capturing process's side; {@code 127.0.0.1:0} stands for an unknown
  *       endpoint, as eCapture's modules without a 4-tuple do.
  *   <li>pid: 0 when it does not fit an int32 (eCaptureQ casts it).
@@ -49,9 +51,10 @@ public final class EventMapper {
   public Event map(ParsedMessage m, long fallbackTimeNs) {
     boolean hasSrc = hasEndpoint(m.hasSrc(), m.getSrc());
     boolean hasDst = hasEndpoint(m.hasDst(), m.getDst());
-    String srcIp = hasSrc ? m.getSrc().getIp() : PLACEHOLDER_IP;
+    // RFC 5952 text (::1) also for records of processors that wrote 0:0:0:0:0:0:0:1
+    String srcIp = hasSrc ? IpAddresses.normalize(m.getSrc().getIp()) : PLACEHOLDER_IP;
     int srcPort = hasSrc ? m.getSrc().getPort() : 0;
-    String dstIp = hasDst ? m.getDst().getIp() : PLACEHOLDER_IP;
+    String dstIp = hasDst ? IpAddresses.normalize(m.getDst().getIp()) : PLACEHOLDER_IP;
     int dstPort = hasDst ? m.getDst().getPort() : 0;
     long pid = Integer.toUnsignedLong(m.getPid());
     ByteString payload = payload(m);
@@ -75,12 +78,7 @@ public final class EventMapper {
   }
 
   static String tuple(String srcIp, int srcPort, String dstIp, int dstPort) {
-    return hostForTuple(srcIp) + ':' + Integer.toUnsignedString(srcPort) + '-'
-        + hostForTuple(dstIp) + ':' + Integer.toUnsignedString(dstPort);
-  }
-
-  private static String hostForTuple(String ip) {
-    return ip.indexOf(':') >= 0 ? '[' + ip + ']' : ip;
+    return IpAddresses.withPort(srcIp, srcPort) + '-' + IpAddresses.withPort(dstIp, dstPort);
   }
 
   private static String uuid(ParsedMessage m, String tuple) {
@@ -105,16 +103,25 @@ public final class EventMapper {
     return truncate(text, maxPayloadBytes);
   }
 
-  /** Cuts {@code text} to at most {@code max} bytes including a marker saying so. */
+  /**
+   * Cuts {@code text} to at most {@code max} bytes including a notice saying so: the payload's
+   * size in total and how many of its first bytes are shown (the processor's own notes, e.g. a
+   * body cut at its body limit, come before and may be among the bytes cut).
+   */
   static ByteString truncate(ByteString text, int max) {
-    ByteString marker = ByteString.copyFromUtf8(
-        "\n[ecaptureq-gateway: payload cut, " + text.size() + " bytes in total]");
-    int cut = Math.max(0, max - marker.size());
+    // the notice names the bytes kept: size it with as many digits as max has (kept <= max)
+    int noticeSize = notice(text.size(), max).size();
+    int cut = Math.max(0, max - noticeSize);
     // back off UTF-8 continuation bytes (10xxxxxx) so the text part stays decodable
     while (cut > 0 && (text.byteAt(cut) & 0xC0) == 0x80) {
       cut--;
     }
-    ByteString result = text.substring(0, cut).concat(marker);
+    ByteString result = text.substring(0, cut).concat(notice(text.size(), cut));
     return result.size() <= max ? result : result.substring(0, max);
+  }
+
+  private static ByteString notice(int total, int kept) {
+    return ByteString.copyFromUtf8("\n[ecaptureq-gateway: payload cut, " + total
+        + " bytes, first " + kept + " shown]");
   }
 }

@@ -4,6 +4,7 @@ import io.ecapture.kafka.proto.ecaptureq.Event;
 import io.ecapture.kafka.proto.ecaptureq.Heartbeat;
 import io.ecapture.kafka.proto.ecaptureq.LogEntry;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
+import io.ecapture.kafka.proto.capture.Workload;
 
 /**
  * Builds the three kinds of eCaptureQ {@link LogEntry} and serializes them to the bytes of one
@@ -17,20 +18,81 @@ public final class LogEntries {
    */
   public static final int HOST_FIELD = 15;
 
+  /**
+   * Gateway extension: the message's workload (cgroup, container, pod), a length-delimited field
+   * holding a serialized {@code ecapturekafka.capture.Workload} (capture.proto), also unknown to
+   * eCaptureQ. Only sent to clients that ask with {@code ?annotate=workload}, and only for
+   * messages that have one.
+   */
+  public static final int WORKLOAD_FIELD = 16;
+
+  /**
+   * Gateway extension ({@code ?annotate=pair}): the processor's pair id, a string the same on a
+   * request and its response ({@code ParsedMessage.pair_id}). eCaptureQ pairs by order only.
+   */
+  public static final int PAIR_FIELD = 17;
+
+  /** Gateway extension ({@code ?annotate=pair}): a response's latency in ns, a varint. */
+  public static final int LATENCY_FIELD = 18;
+
+  /**
+   * Gateway extension ({@code ?annotate=pair}): the HTTP authority ({@code :authority} or {@code
+   * Host}), a string; HTTP/2's display text has no pseudo-headers.
+   */
+  public static final int AUTHORITY_FIELD = 19;
+
   private LogEntries() {}
+
+  /**
+   * The frame with the pair fields of {@code m} appended ({@link #PAIR_FIELD}, {@link
+   * #LATENCY_FIELD}, {@link #AUTHORITY_FIELD}), each only when {@code m} has it.
+   */
+  public static byte[] withPair(byte[] frame, io.ecapture.kafka.proto.parsed.ParsedMessage m) {
+    byte[] out = frame;
+    if (!m.getPairId().isEmpty()) {
+      out = append(out, PAIR_FIELD, m.getPairId().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    if (m.getLatencyNs() > 0) {
+      int extra = com.google.protobuf.CodedOutputStream.computeUInt64Size(LATENCY_FIELD,
+          m.getLatencyNs());
+      byte[] longer = java.util.Arrays.copyOf(out, out.length + extra);
+      com.google.protobuf.CodedOutputStream tail =
+          com.google.protobuf.CodedOutputStream.newInstance(longer, out.length, extra);
+      try {
+        tail.writeUInt64(LATENCY_FIELD, m.getLatencyNs());
+        tail.checkNoSpaceLeft();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException("sized exactly, cannot overflow", e);
+      }
+      out = longer;
+    }
+    if (m.hasHttp() && !m.getHttp().getAuthority().isEmpty()) {
+      out = append(out, AUTHORITY_FIELD,
+          m.getHttp().getAuthority().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return out;
+  }
 
   /** The frame with {@link #HOST_FIELD} appended: protobuf fields may come in any order. */
   public static byte[] withHost(byte[] frame, String hostId) {
-    byte[] host = hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return append(frame, HOST_FIELD, hostId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** The frame with {@link #WORKLOAD_FIELD} appended. */
+  public static byte[] withWorkload(byte[] frame, Workload workload) {
+    return append(frame, WORKLOAD_FIELD, workload.toByteArray());
+  }
+
+  private static byte[] append(byte[] frame, int field, byte[] value) {
     int extra =
-        com.google.protobuf.CodedOutputStream.computeTagSize(HOST_FIELD)
-            + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(host.length)
-            + host.length;
+        com.google.protobuf.CodedOutputStream.computeTagSize(field)
+            + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(value.length)
+            + value.length;
     byte[] out = java.util.Arrays.copyOf(frame, frame.length + extra);
     com.google.protobuf.CodedOutputStream tail =
         com.google.protobuf.CodedOutputStream.newInstance(out, frame.length, extra);
     try {
-      tail.writeByteArray(HOST_FIELD, host);
+      tail.writeByteArray(field, value);
       tail.checkNoSpaceLeft();
     } catch (java.io.IOException e) {
       throw new IllegalStateException("sized exactly, cannot overflow", e);

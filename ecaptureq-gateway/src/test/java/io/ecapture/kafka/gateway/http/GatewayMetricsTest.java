@@ -13,7 +13,7 @@ class GatewayMetricsTest {
 
   @Test
   void everyStatIsExportedUnderItsPrometheusNameFromOneSnapshot() {
-    AtomicReference<GatewayStats> stats = new AtomicReference<>(new GatewayStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1,
+    AtomicReference<GatewayStats> stats = new AtomicReference<>(new GatewayStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 11, -1,
         List.of(new ClientStats("a", "/", 0, 0, 1, 300, 1), new ClientStats("b", "/", 0, 0, 2, 700, 1))));
     String text = new GatewayMetrics(stats::get).scrape();
     Map<String, String> expected = new java.util.LinkedHashMap<>();
@@ -27,6 +27,8 @@ class GatewayMetricsTest {
     expected.put("handshakes_refused_total", "counter 8.0");
     expected.put("handshakes_malformed_total", "counter 9.0");
     expected.put("replayed_events_total", "counter 10.0");
+    expected.put("dispatch_errors_total", "counter 12.0");
+    expected.put("frames_failed_total", "counter 13.0");
     expected.put("clients", "gauge 2.0");
     expected.put("assigned_partitions", "gauge 11.0");
     expected.put("consumer_lag_records", "gauge -1.0");

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class StatusJsonTest {
 
   private static GatewayStats stats(ClientStats... clients) {
-    return new GatewayStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, -1, List.of(clients));
+    return new GatewayStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 11, -1, List.of(clients));
   }
 
   @Test
@@ -20,12 +20,14 @@ class StatusJsonTest {
     String json = StatusJson.render(stats(new ClientStats("/127.0.0.1:5000", "/?pid=1", 12, 13, 14, 15, 16)));
     assertEquals("{\"parsedRecords\":1,\"logRecords\":2,\"undecodableRecords\":3,\"truncatedPayloads\":4,"
         + "\"framesSent\":5,\"framesDropped\":6,\"connectionsAccepted\":7,\"handshakesRefused\":8,"
-        + "\"malformedHandshakes\":9,\"replayedEvents\":10,\"assignedPartitions\":11,\"consumerLag\":-1,"
+        + "\"malformedHandshakes\":9,\"replayedEvents\":10,\"dispatchErrors\":12,\"framesFailed\":13,"
+        + "\"assignedPartitions\":11,\"consumerLag\":-1,"
         + "\"clients\":[{\"remote\":\"/127.0.0.1:5000\",\"path\":\"/?pid=1\",\"framesSent\":12,"
         + "\"framesDropped\":13,\"queuedFrames\":14,\"queuedBytes\":15,\"heartbeats\":16}]}", json);
     assertEquals("{\"parsedRecords\":1,\"logRecords\":2,\"undecodableRecords\":3,\"truncatedPayloads\":4,"
         + "\"framesSent\":5,\"framesDropped\":6,\"connectionsAccepted\":7,\"handshakesRefused\":8,"
-        + "\"malformedHandshakes\":9,\"replayedEvents\":10,\"assignedPartitions\":11,\"consumerLag\":-1,"
+        + "\"malformedHandshakes\":9,\"replayedEvents\":10,\"dispatchErrors\":12,\"framesFailed\":13,"
+        + "\"assignedPartitions\":11,\"consumerLag\":-1,"
         + "\"clients\":[]}", StatusJson.render(stats()));
   }
 

@@ -60,4 +60,20 @@ class ClientOptionsTest {
     assertThrows(IllegalArgumentException.class, () -> ClientOptions.parse("/?last=-1"));
     assertThrows(IllegalArgumentException.class, () -> ClientOptions.parse("/?annotate=everything"));
   }
+
+  @Test
+  void annotatePairAddsThePairFieldsToEventFrames() {
+    ClientOptions o = ClientOptions.parse("/?annotate=host,pair");
+    assertTrue(o.annotatePair());
+    assertTrue(o.annotateHost());
+    assertFalse(o.annotateWorkload());
+    assertTrue(o.annotates());
+    assertTrue(ClientOptions.parse("/?annotate=pair").annotatePair());
+    io.ecapture.kafka.proto.parsed.ParsedMessage m = io.ecapture.kafka.proto.parsed.ParsedMessage
+        .newBuilder().setHostId("h").setPairId("c#0").setLatencyNs(5).build();
+    byte[] frame = {0x08, 0x02};
+    byte[] pairOnly = ClientOptions.parse("/?annotate=pair").annotate(frame, m);
+    assertEquals(java.util.Arrays.toString(io.ecapture.kafka.gateway.wire.LogEntries.withPair(frame, m)),
+        java.util.Arrays.toString(pairOnly));
+  }
 }

@@ -101,6 +101,38 @@ class EventMapperTest {
     assertTrue(text.contains("payload cut, 300 bytes"), text);
     assertTrue(text.startsWith("€"), text);
     assertEquals(1, counters.truncatedPayloads.sum());
+    // the notice states the size in total and how many of the first bytes are shown
+    int shown = text.indexOf("\n[ecaptureq-gateway");
+    assertTrue(text.endsWith("first " + text.substring(0, shown).getBytes(StandardCharsets.UTF_8).length
+        + " shown]"), text);
+  }
+
+  @Test
+  void anEightMiBBodyWithItsHeadFitsTheDefaultPayloadLimitWhole() {
+    byte[] body = new byte[8 << 20];
+    java.util.Arrays.fill(body, (byte) 'x');
+    ByteString rendered = ByteString.copyFromUtf8("HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\n"
+        + "Content-Type: text/plain\r\n\r\n").concat(ByteString.copyFrom(body));
+    GatewayCounters fresh = new GatewayCounters();
+    Event e = new EventMapper(io.ecapture.kafka.gateway.GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES, fresh)
+        .map(base().setRendered(rendered).build(), 0);
+    assertEquals(rendered, e.getPayload());
+    assertEquals(0, fresh.truncatedPayloads.sum());
+  }
+
+  @Test
+  void ipv6AddressesOfOlderProcessorsAreWrittenInRfc5952Form() {
+    Event e =
+        mapper.map(
+            base()
+                .setDirection(Direction.READ)
+                .setSrc(Endpoint.newBuilder().setIp("0:0:0:0:0:0:0:1").setPort(443))
+                .setDst(Endpoint.newBuilder().setIp("2001:DB8:0:0:1:0:0:1").setPort(5000))
+                .build(),
+            0);
+    assertEquals("::1", e.getSrcIp());
+    assertEquals("2001:db8::1:0:0:1", e.getDstIp());
+    assertEquals("7_8_python3_3_0_[::1]:443-[2001:db8::1:0:0:1]:5000", e.getUuid());
   }
 
   @Test

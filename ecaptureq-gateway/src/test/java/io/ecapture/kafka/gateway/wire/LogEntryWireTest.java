@@ -104,6 +104,29 @@ class LogEntryWireTest {
         java.util.Arrays.toString(java.util.Arrays.copyOf(annotated, plain.length)));
   }
 
+  @Test
+  void pairAnnotationCarriesPairIdLatencyAndAuthorityAsExtraFields() throws Exception {
+    byte[] plain = LogEntries.frame(LogEntries.runLog("line"));
+    ParsedMessage response = ParsedMessage.newBuilder().setPairId("h/1/5/9#0")
+        .setLatencyNs(1_234_567)
+        .setHttp(io.ecapture.kafka.proto.parsed.HttpFields.newBuilder().setAuthority("shop.example"))
+        .build();
+    byte[] annotated = LogEntries.withPair(plain, response);
+    // field 17 LEN "h/1/5/9#0", field 18 varint 1234567, field 19 LEN "shop.example"
+    assertArrayEquals(bytes(0x08, 0x01, 0x22, 0x04, "line", 0x8A, 0x01, 0x09, "h/1/5/9#0",
+        0x90, 0x01, 0x87, 0xAD, 0x4B, 0x9A, 0x01, 0x0C, "shop.example"), annotated);
+    io.ecapture.kafka.proto.ecaptureq.LogEntry decoded =
+        io.ecapture.kafka.proto.ecaptureq.LogEntry.parseFrom(annotated);
+    assertEquals("line", decoded.getRunLog());
+    assertEquals(1_234_567L,
+        decoded.getUnknownFields().getField(LogEntries.LATENCY_FIELD).getVarintList().get(0));
+    // a request without latency or authority gets only its pair id
+    byte[] request = LogEntries.withPair(plain,
+        ParsedMessage.newBuilder().setPairId("h/1/5/9#0").build());
+    assertArrayEquals(bytes(0x08, 0x01, 0x22, 0x04, "line", 0x8A, 0x01, 0x09, "h/1/5/9#0"), request);
+    assertArrayEquals(plain, LogEntries.withPair(plain, ParsedMessage.getDefaultInstance()));
+  }
+
   /** Ints are single bytes, strings their ASCII bytes. */
   private static byte[] bytes(Object... parts) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor.protocol;
 
 import com.google.protobuf.ByteString;
+import io.ecapture.kafka.common.IpAddresses;
 import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import io.ecapture.kafka.processor.state.ProcessorPendingRequest;
@@ -9,8 +10,6 @@ import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.capture.Tuple;
 import io.ecapture.kafka.proto.parsed.Endpoint;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 
 /**
  * One connection while a record or a punctuation works on it, as protocols see it when they
@@ -33,16 +32,28 @@ public final class ConnectionSession {
   private final ProcessorConnectionState.Builder state;
   private final MessageSink sink;
   private final int maxPendingRequests;
+  private final Runnable pendingDropped;
 
   /**
    * @param maxPendingRequests requests without a response kept; the oldest is dropped past it
    */
   public ConnectionSession(String connectionId, ProcessorConnectionState.Builder state,
       MessageSink sink, int maxPendingRequests) {
+    this(connectionId, state, sink, maxPendingRequests, () -> {});
+  }
+
+  /**
+   * @param maxPendingRequests requests without a response kept; the oldest is dropped past it
+   * @param pendingDropped told each time a request is dropped that way (its response will carry
+   *     no pair id)
+   */
+  public ConnectionSession(String connectionId, ProcessorConnectionState.Builder state,
+      MessageSink sink, int maxPendingRequests, Runnable pendingDropped) {
     this.connectionId = connectionId;
     this.state = state;
     this.sink = sink;
     this.maxPendingRequests = maxPendingRequests;
+    this.pendingDropped = pendingDropped;
   }
 
   public String connectionId() {
@@ -62,8 +73,9 @@ public final class ConnectionSession {
   }
 
   /**
-   * A message of this connection at {@code span}: identity (host, process, fd, addresses),
-   * direction, position and capture times filled in; protocol, kind and content are the caller's.
+   * A message of this connection at {@code span}: identity (host, process, fd, addresses, and the
+   * workload: cgroup, container, pod), direction, position and capture times filled in; protocol,
+   * kind and content are the caller's.
    */
   public ParsedMessage.Builder newMessage(Span span) {
     RawEvent identity = state.getIdentity();
@@ -86,6 +98,9 @@ public final class ConnectionSession {
           .setSrc(endpoint(tuple.getSrcAddr(), tuple.getSrcPort()))
           .setDst(endpoint(tuple.getDstAddr(), tuple.getDstPort()));
     }
+    if (identity.hasWorkload()) {
+      out.setWorkload(identity.getWorkload());
+    }
     return out;
   }
 
@@ -106,6 +121,7 @@ public final class ConnectionSession {
   public void emitRequest(ParsedMessage.Builder message, String method, String pairId) {
     if (state.getPendingRequestsCount() >= maxPendingRequests) {
       state.removePendingRequests(0);
+      pendingDropped.run();
     }
     state.addPendingRequests(ProcessorPendingRequest.newBuilder()
         .setPairId(pairId)
@@ -163,15 +179,14 @@ public final class ConnectionSession {
     return -1;
   }
 
-  /** Renders 4- or 16-byte network-order addresses; anything else becomes an empty ip. */
+  /**
+   * 4- or 16-byte network-order addresses as text (IPv6 in RFC 5952 form, {@code ::1}); anything
+   * else becomes an empty ip.
+   */
   static Endpoint endpoint(ByteString address, int port) {
     Endpoint.Builder endpoint = Endpoint.newBuilder().setPort(port);
     if (address.size() == 4 || address.size() == 16) {
-      try {
-        endpoint.setIp(InetAddress.getByAddress(address.toByteArray()).getHostAddress());
-      } catch (UnknownHostException e) {
-        // unreachable for 4 or 16 bytes; leave the ip empty
-      }
+      endpoint.setIp(IpAddresses.format(address.toByteArray()));
     }
     return endpoint.build();
   }

@@ -7,17 +7,24 @@ import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.capture.TlsData;
+import io.ecapture.kafka.proto.capture.Workload;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import io.ecapture.kafka.processor.state.ProcessorChunk;
 import io.ecapture.kafka.processor.state.ProcessorConnectionState;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import io.ecapture.kafka.processor.PoisonRecordHandler;
+import io.ecapture.kafka.processor.redact.HeaderRedactor;
 import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.streams.errors.TaskCorruptedException;
+import org.apache.kafka.streams.errors.TaskMigratedException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.Cancellable;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -37,25 +44,39 @@ import org.slf4j.LoggerFactory;
  * direction has been idle for {@link ProcessorConfig#idleFlush()} (wall-clock punctuator) or
  * when the connection closed and every announced byte arrived. A closed connection with missing
  * bytes waits for the idle flush, then its state is deleted.
+ *
+ * <p>The punctuator runs only while it has work: Kafka Streams commits after every punctuation
+ * (under exactly_once_v2 a transaction), so a fixed cadence made an idle processor commit
+ * several transactions a second. Every {@code idleFlush / 4} while bytes wait for their idle
+ * flush; every {@code connectionTtl / 10} (at most {@value #MAX_EVICTION_CHECK_MS} ms) while only
+ * connections waiting for their TTL remain; not at all when the task holds no connection.
  */
 public final class ConnectionProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionProcessor.class);
   private static final Deserializer<RawEvent> RAW = Topics.RAW.valueSerde().deserializer();
+  /** Longest wait between checks for connections past their TTL. */
+  static final long MAX_EVICTION_CHECK_MS = 60_000;
 
   private final ProcessorConfig config;
   private final ProcessorMetrics metrics;
   private final DirectionAssembler assembler;
   private final IdleIndex index = new IdleIndex();
   private final StateCache cache;
+  private final HeaderRedactor redactor;
+  /** Parsed messages of the record being processed, until its attempt succeeded; null otherwise. */
+  private List<Record<Object, Object>> held;
   private ProcessorContext<Object, Object> context;
   private KeyValueStore<String, ProcessorConnectionState> store;
   private long emitTimestamp;
   private long reportedOpen;
+  private Cancellable punctuator;
+  private Duration punctuatorInterval; // of the scheduled punctuator; null: none
 
   ConnectionProcessor(ProcessorConfig config, ProcessorMetrics metrics, DirectionAssembler assembler) {
     this.config = config;
     this.metrics = metrics;
     this.assembler = assembler;
+    this.redactor = new HeaderRedactor(config.redaction(), metrics);
     this.cache = new StateCache(
         config.limits().maxCachedStates(), config.limits().maxCachedStateBytes());
   }
@@ -67,10 +88,30 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     cache.clear();
     assembler.clearContexts(); // a revived task's store was restored: contexts follow it
     rebuildIndex();
-    long idleMs = config.idleFlush().toMillis();
-    Duration interval = Duration.ofMillis(Math.max(10, Math.min(idleMs / 4, 1000)));
-    context.schedule(interval, PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+    punctuator = null;
+    punctuatorInterval = null;
+    schedulePunctuator();
     reportOpenConnections();
+  }
+
+  /** (Re)schedules the wall-clock punctuator for what the index holds; see the class comment. */
+  private void schedulePunctuator() {
+    long idleMs = config.idleFlush().toMillis();
+    long flushMs = Math.max(10, Math.min(idleMs / 4, 1000));
+    Duration wanted = index.hasPendingFlush() ? Duration.ofMillis(flushMs)
+        : index.size() > 0
+            ? Duration.ofMillis(Math.max(flushMs,
+                Math.min(config.connectionTtl().toMillis() / 10, MAX_EVICTION_CHECK_MS)))
+            : null;
+    if (java.util.Objects.equals(wanted, punctuatorInterval)) {
+      return;
+    }
+    if (punctuator != null) {
+      punctuator.cancel();
+    }
+    punctuator = wanted == null ? null
+        : context.schedule(wanted, PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
+    punctuatorInterval = wanted;
   }
 
   /** The task moves away or the app stops: its connections no longer count here. */
@@ -109,19 +150,56 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       deadLetter(record, problem, IllegalArgumentException.class);
       return;
     }
-    try {
-      apply(key, event, record.timestamp());
-    } catch (KafkaException e) {
-      cache.remove(key); // possibly half-changed; the store still has the last saved state
-      throw e; // Kafka Streams' own signals (task migrated, fenced producer) must reach it
-    } catch (RuntimeException e) {
-      // a parser bug must cost one connection's state, not stop the app or loop on the record
-      LOG.error("processing failed on connection {}; its state is reset", key, e);
-      metrics.processingError();
-      resetConnection(key);
-      deadLetter(record, "processing failed: " + e, e.getClass());
+    int maxAttempts = config.failures().maxRecordAttempts();
+    for (int attempt = 1; ; attempt++) {
+      // what the attempt emits waits here: a failed attempt must not leave half its output
+      held = new ArrayList<>();
+      try {
+        apply(key, event, record.timestamp());
+        List<Record<Object, Object>> out = held;
+        held = null;
+        out.forEach(r -> context.forward(r, TopologyNames.PARSED_SINK));
+        break;
+      } catch (KafkaException e) {
+        held = null;
+        cache.remove(key); // possibly half-changed; the store still has the last saved state
+        if (e instanceof TaskMigratedException || e instanceof TaskCorruptedException
+            || PoisonRecordHandler.isRetriable(e)) {
+          throw e; // Kafka Streams' own signals (task migrated, fenced producer) must reach it
+        }
+        // deterministic as far as we can tell (a store or serde failing on this connection's
+        // state): tried again in place a bounded number of times, then dead-lettered, so the
+        // thread is never replaced in a loop
+        if (attempt < maxAttempts) {
+          metrics.poisonRetry();
+          LOG.warn("processing failed on connection {} (attempt {} of {}), trying again: {}",
+              key, attempt, maxAttempts, e.toString());
+          pause(attempt);
+          continue;
+        }
+        LOG.error("processing failed on connection {} {} times; the record is dead-lettered and the "
+            + "connection's state reset", key, attempt, e);
+        metrics.processingError();
+        deadLetter(record, "processing failed " + attempt + " times: " + e, e.getClass(), attempt);
+        try {
+          resetConnection(key);
+        } catch (KafkaException stillFailing) {
+          // the store cannot even drop the state: the connection's next records fail (bounded) too
+          LOG.error("state of connection {} could not be reset: {}", key, stillFailing.toString());
+        }
+        break;
+      } catch (RuntimeException e) {
+        held = null;
+        // a parser bug must cost one connection's state, not stop the app or loop on the record
+        LOG.error("processing failed on connection {}; its state is reset", key, e);
+        metrics.processingError();
+        resetConnection(key);
+        deadLetter(record, "processing failed: " + e, e.getClass());
+        break;
+      }
     }
     reportOpenConnections();
+    schedulePunctuator();
   }
 
   private void apply(String key, RawEvent event, long recordTimestamp) {
@@ -158,7 +236,15 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
         flushIdle(key, now, idleMs);
       } catch (KafkaException e) {
         cache.remove(key);
-        throw e;
+        if (e instanceof TaskMigratedException || e instanceof TaskCorruptedException
+            || PoisonRecordHandler.isRetriable(e)) {
+          throw e;
+        }
+        // no record to dead-letter here: a failure tied to this connection (its state) must not
+        // fail every punctuation and end the thread each time
+        LOG.error("idle flush failed on connection {}; its state is reset", key, e);
+        metrics.processingError();
+        resetConnection(key);
       } catch (RuntimeException e) {
         LOG.error("idle flush failed on connection {}; its state is reset", key, e);
         metrics.processingError();
@@ -170,6 +256,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       metrics.evictedConnection();
     }
     reportOpenConnections();
+    schedulePunctuator();
   }
 
   private void flushIdle(String key, long now, long idleMs) {
@@ -279,11 +366,35 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
 
   private ConnectionSession session(String key, ProcessorConnectionState.Builder state) {
     return new ConnectionSession(
-        key, state, this::forwardParsed, config.limits().maxPendingRequests());
+        key, state, this::forwardParsed, config.limits().maxPendingRequests(), metrics::pendingRequestDropped);
   }
 
   private void forwardParsed(String connectionId, ParsedMessage message) {
-    context.forward(new Record<>(connectionId, message, emitTimestamp), TopologyNames.PARSED_SINK);
+    // credentials never reach ecapture.parsed (--redact), whatever protocol made the message
+    Record<Object, Object> out = new Record<>(connectionId, redactor.apply(message), emitTimestamp);
+    if (held != null) {
+      held.add(out); // a record's attempt: forwarded once it succeeded
+    } else {
+      context.forward(out, TopologyNames.PARSED_SINK);
+    }
+  }
+
+  /** A short wait before trying a record again (100 ms per attempt made, at most 1 s). */
+  private static void pause(int attempt) {
+    try {
+      Thread.sleep(Math.min(1000, 100L * attempt));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** A record that failed every one of its {@code attempts}: counted as such, attempts in a header. */
+  private void deadLetter(Record<byte[], byte[]> record, String reason, Class<?> errorClass, int attempts) {
+    metrics.poisonDeadLetter();
+    Record<byte[], byte[]> dead = DeadLetters.of(record, context.recordMetadata().orElse(null), reason, errorClass);
+    dead.headers().add(PoisonRecordHandler.HEADER_ATTEMPTS,
+        Integer.toString(attempts).getBytes(StandardCharsets.UTF_8));
+    context.forward(dead, TopologyNames.DLQ_SINK);
   }
 
   private void deadLetter(Record<byte[], byte[]> record, String reason, Class<?> errorClass) {
@@ -343,5 +454,19 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     if (identity.getHostId().isEmpty()) {
       identity.setHostId(event.getHostId());
     }
+    // the collector names a cgroup's pod once the kubelet's log directory is there: take the
+    // fuller answer (same connection, so the same cgroup)
+    if (event.hasWorkload() && knownFields(event.getWorkload()) > knownFields(identity.getWorkload())) {
+      identity.setWorkload(event.getWorkload());
+    }
+  }
+
+  private static int knownFields(Workload workload) {
+    int known = 0;
+    for (String field : List.of(workload.getCgroupPath(), workload.getContainerId(), workload.getPodUid(),
+        workload.getPodName(), workload.getPodNamespace(), workload.getContainerName())) {
+      known += field.isEmpty() ? 0 : 1;
+    }
+    return known + (workload.getCgroupId() == 0 ? 0 : 1);
   }
 }

@@ -20,9 +20,17 @@ import java.util.TreeSet;
  * whose key moved on is skipped when reached; the queue is compacted when stale entries
  * dominate).
  *
+ * <p>Idle means idle while the stream thread was free: a connection is due for its flush once
+ * {@code idleMs} passed since its activity, not counting the thread's time spent processing
+ * records ({@link ThreadBusyTime}) beyond {@code idleMs / 2}; so a direction starved of polls by
+ * a long batch of other records keeps its partial message. A thread busy all the time still
+ * flushes after {@link #SATURATED_IDLE_FACTOR} x {@code idleMs}.
+ *
  * <p>Not persisted: rebuilt from the store once in {@code init} (after restoration).
  */
 final class IdleIndex {
+  /** A connection is flushed after this many idle periods even if its thread was never free. */
+  static final int SATURATED_IDLE_FACTOR = 60;
   private final FlushSchedule awaitingFlush = new FlushSchedule();
   private final EvictionQueue awaitingEviction = new EvictionQueue();
 
@@ -45,7 +53,7 @@ final class IdleIndex {
 
   /** Keys whose flush time is at least {@code idleMs} old, oldest first. */
   List<String> dueForFlush(long nowMs, long idleMs) {
-    return awaitingFlush.due(nowMs - idleMs);
+    return awaitingFlush.due(nowMs, idleMs, ThreadBusyTime.nanos());
   }
 
   /** Keys with nothing to flush, untouched for at least {@code ttlMs}; they leave the schedule. */
@@ -53,12 +61,18 @@ final class IdleIndex {
     return awaitingEviction.takeDue(nowMs - ttlMs);
   }
 
+  /** Whether some connection holds bytes waiting for their idle flush. */
+  boolean hasPendingFlush() {
+    return !awaitingFlush.entries.isEmpty();
+  }
+
   int size() {
     return awaitingFlush.entries.size() + awaitingEviction.latest.size();
   }
 
   private static final class FlushSchedule {
-    private record Entry(long ms, long seq, String key) implements Comparable<Entry> {
+    /** {@code busyNanos}: the thread's {@link ThreadBusyTime} when the entry was put. */
+    private record Entry(long ms, long seq, String key, long busyNanos) implements Comparable<Entry> {
       @Override
       public int compareTo(Entry other) {
         int byTime = Long.compare(ms, other.ms);
@@ -78,7 +92,7 @@ final class IdleIndex {
         }
         order.remove(previous);
       }
-      Entry entry = new Entry(ms, nextSeq++, key);
+      Entry entry = new Entry(ms, nextSeq++, key, ThreadBusyTime.nanos());
       entries.put(key, entry);
       order.add(entry);
     }
@@ -90,13 +104,19 @@ final class IdleIndex {
       }
     }
 
-    List<String> due(long notAfterMs) {
+    /** Entries idle for {@code idleMs} of free thread time, see the class comment. */
+    List<String> due(long nowMs, long idleMs, long busyNowNanos) {
       List<String> due = new ArrayList<>();
       for (Entry entry : order) {
-        if (entry.ms() > notAfterMs) {
-          break;
+        long idle = nowMs - entry.ms();
+        if (idle < idleMs) {
+          break; // later entries are younger still
         }
-        due.add(entry.key());
+        long busyMs = Math.max(0, busyNowNanos - entry.busyNanos()) / 1_000_000;
+        long credit = Math.max(0, busyMs - idleMs / 2);
+        if (idle - credit >= idleMs || idle >= SATURATED_IDLE_FACTOR * idleMs) {
+          due.add(entry.key());
+        }
       }
       return due;
     }

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor.topology;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.protocol.ConnectionSession;
@@ -170,11 +171,11 @@ final class MessageExtractor {
       byte[] raw = Arrays.copyOfRange(buf, start, start + piece);
       metrics.unknownMessage();
       metrics.messageOut();
-      session.emitData(session.newMessage(span)
-          .setProtocol(Protocol.PROTOCOL_UNKNOWN)
-          .setKind(MessageKind.DATA)
-          .setRaw(ByteString.copyFrom(raw))
-          .setRendered(ByteString.copyFrom(TextRenderer.unknown(raw, limits.maxRenderedBytes()))));
+      session.emitData(TextRenderer.unknown(raw, limits.maxRenderedBytes()).applyTo(
+          session.newMessage(span)
+              .setProtocol(Protocol.PROTOCOL_UNKNOWN)
+              .setKind(MessageKind.DATA)
+              .setRaw(UnsafeByteOperations.unsafeWrap(raw))));
     }
   }
 

@@ -127,7 +127,7 @@ class ParserFuzzTest {
   void renderingArbitraryBytesIsBounded() {
     Fuzz.run(200, r -> {
       byte[] data = input(r);
-      byte[] text = TextRenderer.unknown(data, LIMITS.maxRenderedBytes());
+      byte[] text = TextRenderer.unknown(data, LIMITS.maxRenderedBytes()).bytes();
       // the limit, plus a short note of what was left out
       assertTrue(text.length <= LIMITS.maxRenderedBytes() + 256, "rendered " + text.length);
       assertNotNull(HexDump.dump(data));

@@ -134,7 +134,31 @@ class Http1PairingTopologyTest extends HarnessTopologyTest {
   }
 
   @Test
+  void ipv6EndpointsAreWrittenInRfc5952Form() {
+    byte[] loopback = new byte[16];
+    loopback[15] = 1;
+    byte[] doc = new byte[16];
+    doc[0] = 0x20;
+    doc[1] = 0x01;
+    doc[2] = 0x0d;
+    doc[3] = (byte) 0xb8;
+    doc[15] = 1;
+    harness.send(events.data(Direction.WRITE, 0, REQUEST, 0).toBuilder()
+        .setTuple(io.ecapture.kafka.proto.capture.Tuple.newBuilder().setFamily(AddressFamily.INET6)
+            .setSrcAddr(com.google.protobuf.ByteString.copyFrom(loopback)).setSrcPort(50000)
+            .setDstAddr(com.google.protobuf.ByteString.copyFrom(doc)).setDstPort(443))
+        .build());
+    ParsedMessage request = harness.parsed().readValue();
+    assertEquals(AddressFamily.INET6, request.getFamily());
+    assertEquals("::1", request.getSrc().getIp());
+    assertEquals("2001:db8::1", request.getDst().getIp());
+  }
+
+  @Test
   void renderedTextIsCappedWhileTheBodyIsKept() {
+    harness.close();
+    harness = new TopologyHarness(stateDir,
+        io.ecapture.kafka.processor.ProcessorLimits.builder().maxRenderedBytes(64 << 10).build());
     String body = "line of text\n".repeat(15_000); // 195 KB
     harness.send(events.data(Direction.READ, 0, "HTTP/1.1 200 OK\r\nContent-Length: " + body.length()
         + "\r\n\r\n" + body, 0));
@@ -143,6 +167,9 @@ class Http1PairingTopologyTest extends HarnessTopologyTest {
     String rendered = message.getRendered().toStringUtf8();
     assertTrue(rendered.length() < (64 << 10) + 200, "rendered " + rendered.length());
     assertTrue(rendered.endsWith("more characters not shown]"));
+    assertTrue(message.getRenderedTruncated());
+    String head = "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n";
+    assertEquals(head.length() + body.length(), message.getRenderedOriginalLength());
   }
 
   @Test

@@ -27,6 +27,31 @@ import org.junit.jupiter.api.Test;
  */
 class Http2TopologyTest extends HarnessTopologyTest {
   @Test
+  void anHttp2BodyPastTheBodyLimitIsCutAndSaysSo() {
+    harness.close();
+    harness = new TopologyHarness(stateDir,
+        io.ecapture.kafka.processor.ProcessorLimits.builder().maxBodyBytes(64 << 10).build());
+    java.util.HexFormat hex = java.util.HexFormat.of();
+    // a response on stream 3 (RFC 7541 C.5.1 headers: 302), 100 000 bytes of DATA in 16 KiB frames
+    byte[] body = "0123456789".repeat(10_000).getBytes(StandardCharsets.US_ASCII);
+    byte[] server = concat(h2(0x4, 0, 0, new byte[0]), h2(0x1, 0x4, 3, hex.parseHex(HPACK_C51)));
+    for (int pos = 0; pos < body.length; pos += 16384) {
+      boolean last = pos + 16384 >= body.length;
+      server = concat(server, h2(0x0, last ? 0x1 : 0, 3, slice(body, pos, Math.min(body.length, pos + 16384))));
+    }
+    harness.send(events.data(Direction.READ, 0, server, 0));
+
+    ParsedMessage m = harness.parsed().readValue();
+    assertEquals(302, m.getHttp().getStatus());
+    assertTrue(m.getHttp().getBodyTruncated());
+    assertTrue(m.getHttp().getBodyLimitExceeded());
+    assertEquals(body.length, m.getHttp().getBodyOriginalLength());
+    assertEquals(64 << 10, m.getHttp().getBody().size());
+    assertTrue(m.getRendered().toStringUtf8().endsWith("\n[ecapture-kafka: body cut at the "
+        + "processor's body limit, " + (64 << 10) + " of " + body.length + " bytes kept]"));
+  }
+
+  @Test
   void http2StreamsAreParsedWithOneHpackTableAndPairedByStreamId() {
     java.util.HexFormat hex = java.util.HexFormat.of();
     int endHeaders = 0x4;

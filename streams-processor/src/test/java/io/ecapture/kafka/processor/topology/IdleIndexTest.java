@@ -19,6 +19,29 @@ class IdleIndexTest {
   }
 
   @Test
+  void timeTheThreadSpentBusyIsNotIdleness() {
+    index.awaitFlush("starved", 0);
+    // the stream thread then processed other records for 2.5 s (e.g. another task's batch of
+    // large messages): that time, beyond half an idle period, does not count as idle
+    ThreadBusyTime.since(System.nanoTime() - 2_500_000_000L);
+    assertEquals(List.of(), index.dueForFlush(2900, 1000), "only 0.9 s of free time");
+    index.awaitFlush("fresh", 2900); // a connection active after the busy stretch
+    assertEquals(List.of("starved"), index.dueForFlush(3000, 1000), "1 s of free time");
+    assertEquals(List.of("starved", "fresh"), index.dueForFlush(3900, 1000));
+    // a thread that is never free still flushes after 60 idle periods
+    IdleIndex saturated = new IdleIndex();
+    saturated.awaitFlush("k", 0);
+    ThreadBusyTime.since(System.nanoTime() - 100_000_000_000L);
+    assertEquals(List.of(), saturated.dueForFlush(59_999, 1000));
+    assertEquals(List.of("k"), saturated.dueForFlush(60_000, 1000));
+    // a little busy time (below half the idle period) changes nothing
+    IdleIndex light = new IdleIndex();
+    light.awaitFlush("k", 0);
+    ThreadBusyTime.since(System.nanoTime() - 400_000_000L);
+    assertEquals(List.of("k"), light.dueForFlush(1000, 1000));
+  }
+
+  @Test
   void evictionTakesOnlyKeysWhoseLatestActivityIsDue() {
     index.awaitEviction("a", 100);
     index.awaitEviction("b", 150);

@@ -74,6 +74,10 @@ class UnknownDataTopologyTest extends HarnessTopologyTest {
 
   @Test
   void largeUnknownDataIsSplitIntoRecordsUnderTheKafkaLimit() {
+    // pieces of at most the body limit, each rendered within the rendered limit
+    harness.close();
+    harness = new TopologyHarness(stateDir, io.ecapture.kafka.processor.ProcessorLimits.builder()
+        .maxBodyBytes(256 << 10).maxRenderedBytes(64 << 10).build());
     byte[] binary = new byte[600 << 10];
     new Random(9).nextBytes(binary);
     binary[0] = 0x17;
@@ -97,6 +101,10 @@ class UnknownDataTopologyTest extends HarnessTopologyTest {
       joined.writeBytes(m.getRaw().toByteArray());
       assertTrue(m.getSerializedSize() < 1 << 19, "record of " + m.getSerializedSize() + " bytes");
       assertTrue(m.getRendered().toStringUtf8().contains("more bytes not shown]"));
+      assertTrue(m.getRenderedTruncated());
+      // the whole hex dump of the piece: 79 characters per 16 bytes
+      assertEquals(m.getRaw().size() / 16 * 79 + (m.getRaw().size() % 16 == 0 ? 0 : 63 + m.getRaw().size() % 16),
+          m.getRenderedOriginalLength());
     }
     assertArrayEquals(binary, joined.toByteArray());
   }

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor.protocol.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
 import io.ecapture.kafka.processor.protocol.http.DecodedBody;
 import io.ecapture.kafka.proto.parsed.GrpcFields;
@@ -20,8 +21,22 @@ import java.util.List;
 public final class GrpcFieldsFactory {
   private GrpcFieldsFactory() {}
 
+  /** {@link #of(List, byte[], boolean, GrpcFrameParser, BodyDecoder, long)} without a budget. */
   public static GrpcFields of(List<Header> headers, byte[] body, boolean bodyComplete,
       GrpcFrameParser frames, BodyDecoder decoder) {
+    return of(headers, body, bodyComplete, frames, decoder, Long.MAX_VALUE);
+  }
+
+  /**
+   * The gRPC view of a stream's {@code body}.
+   *
+   * @param maxDataBytes the messages' data together (decompressed) stay within this (the body
+   *     limit): once it is used up, later messages are listed without data and flagged truncated,
+   *     and no more decompression work is done (many small compressed messages cannot multiply
+   *     the body limit)
+   */
+  public static GrpcFields of(List<Header> headers, byte[] body, boolean bodyComplete,
+      GrpcFrameParser frames, BodyDecoder decoder, long maxDataBytes) {
     GrpcFields.Builder grpc = GrpcFields.newBuilder();
     String encoding = "";
     for (Header field : headers) {
@@ -42,23 +57,34 @@ public final class GrpcFieldsFactory {
     grpc.setEncoding(encoding);
     GrpcFrameParser.Split split = frames.split(body, bodyComplete);
     grpc.setMessagesTruncated(split.truncated());
+    long room = maxDataBytes;
     for (GrpcFrame frame : split.frames()) {
       GrpcMessage.Builder message = GrpcMessage.newBuilder()
           .setCompressed(frame.compressed())
           .setLength((int) Math.min(Integer.MAX_VALUE, frame.length()))
           .setTruncated(frame.truncated());
+      if (room <= 0) {
+        grpc.addMessages(message.setTruncated(true).setDecoded(false));
+        grpc.setMessagesTruncated(true);
+        continue;
+      }
       if (!frame.compressed()) {
         message.setData(ByteString.copyFrom(frame.payload())).setDecoded(true);
       } else {
         boolean known = !encoding.isEmpty() && !encoding.equalsIgnoreCase("identity");
         DecodedBody decoded = known ? decoder.decode(encoding, frame.payload()) : null;
         if (decoded != null && decoded.decoded()) {
-          message.setData(ByteString.copyFrom(decoded.bytes())).setDecoded(true)
+          message.setData(UnsafeByteOperations.unsafeWrap(decoded.bytes())).setDecoded(true)
               .setTruncated(frame.truncated() || decoded.truncated());
         } else {
           message.setData(ByteString.copyFrom(frame.payload())).setDecoded(false);
         }
       }
+      if (message.getData().size() > room) {
+        message.setData(message.getData().substring(0, (int) room)).setTruncated(true);
+        grpc.setMessagesTruncated(true);
+      }
+      room -= message.getData().size();
       grpc.addMessages(message);
     }
     return grpc.build();

@@ -1,6 +1,6 @@
 package io.ecapture.kafka.processor.protocol.http1;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.protocol.ConnectionSession;
@@ -10,6 +10,7 @@ import io.ecapture.kafka.processor.protocol.ProtocolParser;
 import io.ecapture.kafka.processor.protocol.Span;
 import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
 import io.ecapture.kafka.processor.protocol.http.DecodedBody;
+import io.ecapture.kafka.processor.render.RenderedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.proto.parsed.HttpFields;
@@ -28,12 +29,14 @@ public final class Http1Handler implements ProtocolHandler<Http1Message> {
   private final Http1Parser parser;
   private final BodyDecoder bodyDecoder;
   private final int maxRenderedBytes;
+  private final int maxBodyBytes;
   private final ProcessorMetrics metrics;
 
   public Http1Handler(ProcessorLimits limits, BodyDecoder bodyDecoder, ProcessorMetrics metrics) {
     this.parser = new Http1Parser(limits);
     this.bodyDecoder = bodyDecoder;
     this.maxRenderedBytes = limits.maxRenderedBytes();
+    this.maxBodyBytes = limits.maxBodyBytes();
     this.metrics = metrics;
   }
 
@@ -77,16 +80,21 @@ public final class Http1Handler implements ProtocolHandler<Http1Message> {
 
   private ParsedMessage.Builder message(ConnectionSession session, Span span, Http1Message m) {
     DecodedBody decoded = bodyDecoder.decode(m.header("Content-Encoding"), m.body());
+    // the wire body cut at the limit (more on the wire than kept), or its decoded form
+    boolean wireCut = m.bodyTruncated() && m.body().length >= maxBodyBytes
+        && m.bodyOriginalLength() > maxBodyBytes;
+    boolean decodedCut = decoded.truncated() && decoded.bytes().length >= maxBodyBytes;
     HttpFields.Builder http = HttpFields.newBuilder()
         .setVersion(m.version())
         .setMethod(m.method())
         .setPath(m.target())
         .setStatus(m.status())
         .setReason(m.reason())
-        .setBody(ByteString.copyFrom(decoded.bytes()))
+        .setBody(UnsafeByteOperations.unsafeWrap(decoded.bytes()))
         .setBodyTruncated(m.bodyTruncated() || decoded.truncated())
         .setBodyOriginalLength(m.bodyOriginalLength())
-        .setBodyDecoded(decoded.decoded());
+        .setBodyDecoded(decoded.decoded())
+        .setBodyLimitExceeded(wireCut || decodedCut);
     String authority = m.header("Host");
     if (authority != null) {
       http.setAuthority(authority);
@@ -98,10 +106,15 @@ public final class Http1Handler implements ProtocolHandler<Http1Message> {
     for (HeaderField field : m.headers()) {
       http.addHeaders(Header.newBuilder().setName(field.name()).setValue(field.value()));
     }
-    return session.newMessage(span)
+    RenderedText text = Http1Text.head(m, decoded.bytes()).body(decoded.bytes(), maxRenderedBytes);
+    if (decodedCut && !wireCut) {
+      text.bodyCut(true, decoded.bytes().length, m.bodyOriginalLength(), true);
+    } else if (http.getBodyTruncated()) {
+      text.bodyCut(wireCut, m.body().length, m.bodyOriginalLength(), false);
+    }
+    return text.build().applyTo(session.newMessage(span)
         .setProtocol(Protocol.HTTP1)
         .setKind(m.request() ? MessageKind.REQUEST : MessageKind.RESPONSE)
-        .setHttp(http)
-        .setRendered(ByteString.copyFrom(Http1Text.render(m, decoded.bytes(), maxRenderedBytes)));
+        .setHttp(http));
   }
 }

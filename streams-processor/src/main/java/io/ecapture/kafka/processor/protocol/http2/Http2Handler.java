@@ -37,7 +37,7 @@ public final class Http2Handler implements ProtocolHandler<Http2Frame> {
         limits.maxHpackDecoders(), metrics);
     Http2Messages messages = new Http2Messages(bodyDecoder,
         new GrpcFrameParser(limits.maxBodyBytes(), limits.maxGrpcMessages()),
-        limits.maxRenderedBytes());
+        limits.maxRenderedBytes(), limits.maxBodyBytes());
     this.streams = new Http2StreamAssembler(hpack, messages, limits, metrics);
   }
 

@@ -1,12 +1,13 @@
 package io.ecapture.kafka.processor.protocol.http2;
 
-import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.ecapture.kafka.processor.protocol.ConnectionSession;
 import io.ecapture.kafka.processor.protocol.Span;
 import io.ecapture.kafka.processor.protocol.grpc.GrpcFieldsFactory;
 import io.ecapture.kafka.processor.protocol.grpc.GrpcFrameParser;
 import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
 import io.ecapture.kafka.processor.protocol.http.DecodedBody;
+import io.ecapture.kafka.processor.render.RenderedText;
 import io.ecapture.kafka.processor.state.ProcessorHttp2Stream;
 import io.ecapture.kafka.proto.parsed.GrpcFields;
 import io.ecapture.kafka.proto.parsed.Header;
@@ -25,11 +26,14 @@ final class Http2Messages {
   private final BodyDecoder bodyDecoder;
   private final GrpcFrameParser grpcFrames;
   private final int maxRenderedBytes;
+  private final int maxBodyBytes;
 
-  Http2Messages(BodyDecoder bodyDecoder, GrpcFrameParser grpcFrames, int maxRenderedBytes) {
+  Http2Messages(BodyDecoder bodyDecoder, GrpcFrameParser grpcFrames, int maxRenderedBytes,
+      int maxBodyBytes) {
     this.bodyDecoder = bodyDecoder;
     this.grpcFrames = grpcFrames;
     this.maxRenderedBytes = maxRenderedBytes;
+    this.maxBodyBytes = maxBodyBytes;
   }
 
   ParsedMessage.Builder of(ConnectionSession session, Span span, ProcessorHttp2Stream stream,
@@ -59,10 +63,14 @@ final class Http2Messages {
     }
     byte[] raw = stream.getBody().toByteArray();
     DecodedBody decoded = bodyDecoder.decode(encoding, raw);
-    http.setBody(ByteString.copyFrom(decoded.bytes()))
-        .setBodyTruncated(truncated || decoded.truncated())
+    // DATA past the body limit is counted, not kept (Http2StreamAssembler)
+    boolean wireCut = stream.getBodyLength() > raw.length && raw.length >= maxBodyBytes;
+    boolean decodedCut = decoded.truncated() && decoded.bytes().length >= maxBodyBytes;
+    http.setBody(UnsafeByteOperations.unsafeWrap(decoded.bytes()))
+        .setBodyTruncated(truncated || decoded.truncated() || wireCut)
         .setBodyOriginalLength(stream.getBodyLength())
-        .setBodyDecoded(decoded.decoded() && !stream.getHpackFailed());
+        .setBodyDecoded(decoded.decoded() && !stream.getHpackFailed())
+        .setBodyLimitExceeded(wireCut || decodedCut);
     if (encoding != null) {
       http.setContentEncoding(encoding);
     }
@@ -71,17 +79,23 @@ final class Http2Messages {
     byte[] shown = decoded.bytes();
     if (grpc) {
       GrpcFields fields = GrpcFieldsFactory.of(stream.getHeadersList(), raw,
-          !truncated && raw.length == stream.getBodyLength(), grpcFrames, bodyDecoder);
+          !truncated && raw.length == stream.getBodyLength(), grpcFrames, bodyDecoder,
+          maxBodyBytes);
       out.setGrpc(fields);
       shown = GrpcFieldsFactory.messageBytes(fields); // decompressed messages, prefixes removed
     }
-    return out
+    RenderedText text = Http2Text.head(http.build(), stream.getHpackFailed(), shown)
+        .body(shown, maxRenderedBytes);
+    if (decodedCut && !wireCut) {
+      text.bodyCut(true, decoded.bytes().length, stream.getBodyLength(), true);
+    } else if (http.getBodyTruncated()) {
+      text.bodyCut(wireCut, raw.length, stream.getBodyLength(), false);
+    }
+    return text.build().applyTo(out
         .setProtocol(grpc ? Protocol.GRPC : Protocol.HTTP2)
         .setKind(kind)
         .setHttp(http)
-        .setHttp2StreamId(stream.getStreamId())
-        .setRendered(ByteString.copyFrom(Http2Text.render(http.build(), stream.getStreamId(),
-            stream.getHpackFailed(), shown, maxRenderedBytes)));
+        .setHttp2StreamId(stream.getStreamId()));
   }
 
   private static int parseStatus(String value) {

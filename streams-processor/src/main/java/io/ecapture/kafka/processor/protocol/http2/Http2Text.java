@@ -1,9 +1,8 @@
 package io.ecapture.kafka.processor.protocol.http2;
 
-import io.ecapture.kafka.processor.render.TextRenderer;
+import io.ecapture.kafka.processor.render.RenderedText;
 import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.proto.parsed.HttpFields;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Display text of an HTTP/2 message in HTTP/1-like form: a start line ("GET /path HTTP/2" or
@@ -12,9 +11,15 @@ import java.nio.charset.StandardCharsets;
 public final class Http2Text {
   private Http2Text() {}
 
-  public static byte[] render(HttpFields http, int streamId, boolean hpackFailed, byte[] body,
-      int limit) {
-    StringBuilder out = new StringBuilder(256 + body.length);
+  public static RenderedText.Result render(HttpFields http, int streamId, boolean hpackFailed,
+      byte[] body, int limit) {
+    return head(http, hpackFailed, body).body(body, limit).build();
+  }
+
+  /** The head and a blank line; the caller appends the body and any note. */
+  static RenderedText head(HttpFields http, boolean hpackFailed, byte[] body) {
+    RenderedText text = new RenderedText(256 + body.length);
+    StringBuilder out = text.text();
     if (hpackFailed) {
       out.append("[header block not decodable: HPACK table state unknown]\r\n");
     }
@@ -32,7 +37,6 @@ public final class Http2Text {
       }
     }
     out.append("\r\n");
-    TextRenderer.appendBody(out, body, limit);
-    return out.toString().getBytes(StandardCharsets.UTF_8);
+    return text;
   }
 }

@@ -148,17 +148,17 @@ final class WebSocketMessageAssembler {
         .setMasked(message.masked())
         .setCompressed(message.compressed())
         .setPayloadLength(message.payloadLength())
-        .setPayload(ByteString.copyFrom(message.payload()))
+        .setPayload(com.google.protobuf.UnsafeByteOperations.unsafeWrap(message.payload()))
         .setPayloadTruncated(message.truncated())
         .setCloseCode(frame.closeCode())
         .setFrames(message.frames())
         .setInflated(message.inflated())
         .setInflateFailed(message.inflateFailed());
-    session.emitData(session.newMessage(span)
-        .setProtocol(Protocol.WEBSOCKET)
-        .setKind(MessageKind.DATA)
-        .setWebsocket(ws)
-        .setRendered(ByteString.copyFrom(WebSocketText.render(frame, limits.maxRenderedBytes()))));
+    session.emitData(WebSocketText.render(frame, limits.maxRenderedBytes()).applyTo(
+        session.newMessage(span)
+            .setProtocol(Protocol.WEBSOCKET)
+            .setKind(MessageKind.DATA)
+            .setWebsocket(ws)));
   }
 
   private static Span spanOf(Direction direction, ProcessorWebSocketMessage open) {

@@ -1,7 +1,7 @@
 package io.ecapture.kafka.processor.protocol.websocket;
 
+import io.ecapture.kafka.processor.render.RenderedText;
 import io.ecapture.kafka.processor.render.TextRenderer;
-import java.nio.charset.StandardCharsets;
 
 /**
  * Display text of a WebSocket message: a summary line (opcode, FIN, mask, length, compression,
@@ -11,8 +11,9 @@ import java.nio.charset.StandardCharsets;
 public final class WebSocketText {
   private WebSocketText() {}
 
-  public static byte[] render(WebSocketFrame frame, int limit) {
-    StringBuilder out = new StringBuilder(96 + frame.payload().length);
+  public static RenderedText.Result render(WebSocketFrame frame, int limit) {
+    RenderedText text = new RenderedText(96 + frame.payload().length);
+    StringBuilder out = text.text();
     out.append("WebSocket ").append(frame.opcodeName())
         .append(" fin=").append(frame.fin() ? 1 : 0)
         .append(" masked=").append(frame.masked() ? 1 : 0)
@@ -26,7 +27,11 @@ public final class WebSocketText {
     out.append("\r\n\r\n");
     byte[] payload = frame.opcode() == WebSocketFrame.CLOSE && frame.payload().length >= 2
         ? java.util.Arrays.copyOfRange(frame.payload(), 2, frame.payload().length) : frame.payload();
-    TextRenderer.appendBody(out, payload, frame.rsv1() ? null : TextRenderer.asText(payload), limit);
-    return out.toString().getBytes(StandardCharsets.UTF_8);
+    text.body(payload, frame.rsv1() ? null : TextRenderer.asText(payload), limit);
+    if (frame.truncated()) {
+      out.append("\n[ecapture-kafka: payload incomplete, ").append(payload.length)
+          .append(" bytes kept]");
+    }
+    return text.build();
   }
 }

@@ -41,6 +41,27 @@ class GrpcFieldsFactoryTest {
     assertFalse(grpc.getHasStatus());
   }
 
+  @Test
+  void manyCompressedMessagesCannotMultiplyTheBodyLimit() {
+    // 20 messages of 50 000 zero bytes each, compressed to a few dozen bytes apiece
+    byte[] one = prefixed(true, com.github.luben.zstd.Zstd.compress(new byte[50_000]));
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < 20; i++) {
+      body.writeBytes(one);
+    }
+    GrpcFields grpc = GrpcFieldsFactory.of(List.of(header("grpc-encoding", "zstd")),
+        body.toByteArray(), true, frames, decoder, 120_000);
+    assertEquals(20, grpc.getMessagesCount(), "every message is listed");
+    long data = grpc.getMessagesList().stream().mapToLong(m -> m.getData().size()).sum();
+    assertEquals(120_000, data, "their data together stays within the budget");
+    assertTrue(grpc.getMessagesTruncated());
+    assertEquals(50_000, grpc.getMessages(1).getData().size());
+    assertEquals(20_000, grpc.getMessages(2).getData().size());
+    assertTrue(grpc.getMessages(2).getTruncated());
+    assertTrue(grpc.getMessages(3).getData().isEmpty());
+    assertFalse(grpc.getMessages(3).getDecoded(), "no decompression work once the budget is spent");
+  }
+
   private static Header header(String name, String value) {
     return Header.newBuilder().setName(name).setValue(value).build();
   }
