@@ -2,20 +2,23 @@
 # Collector overhead benchmark (not part of the build; figures in collector/README.md). Needs root.
 #   bench/collector-overhead.sh [REQUESTS] [ROUNDS]
 # A keep-alive HTTPS client/server pair on loopback (CPython, system libssl: both sides probed),
-# REQUESTS GET /small over one connection, the median of ROUNDS runs per mode:
-#   (a) no collector  (b) collector attached  (c) attached, filtered out by --pid (per-PID uprobes)
-#   (d) attached, filtered out in the kernel by --comm (every call still traps)
-# then a ramp of parallel clients with the collector on, reading /status for the event rate and
-# kernel drops. A real broker (child JVM) receives the events.
+# REQUESTS GET /small over one connection per run. Each round runs, in a rotating order:
+#   (a) no probes   (e) bare traps: count-only uprobe+uretprobe on the same four SSL functions
+#   (b) the collector attached (its defaults), publishing to a real broker (child JVM)
+# and reports CPU per request (client + server, user + system: traps and BPF programs run in the
+# probed processes). The figure that matters is the added-cost ratio (b-a)/(e-a): what a captured
+# call costs over the bare traps of the same probes, median and spread over ROUNDS rounds.
+# Then once each: (c) attached, filtered out by --pid (per-PID uprobes) and (d) attached, filtered
+# out in the kernel by --comm (every call still traps), and a ramp of parallel clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-REQUESTS="${1:-20000}"
-ROUNDS="${2:-3}"
+REQUESTS="${1:-30000}"
+ROUNDS="${2:-5}"
 STATUS_PORT=28399
 WORK_PREFIX=collector-bench
 source bench/collector/common.sh
 start_broker
-echo "broker at $bootstrap"
+echo "broker at $bootstrap; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 bench/collector/https_server.py "$work/cert.pem" "$work/key.pem" >"$work/server.port" &
 pids+=($!)
@@ -24,41 +27,67 @@ port=$(cat "$work/server.port")
 sleep 1000 & unrelated=$!
 pids+=("$unrelated")
 
-median_run() { # prints "req_per_s us_per_req" of the median round (by req/s)
-  for _ in $(seq "$ROUNDS"); do python3 bench/collector/https_client.py "$port" "$REQUESTS"; done \
-    | sort -n | sed -n "$(( (ROUNDS + 1) / 2 ))p"
+# prints "req_per_s us_per_req cpu_us_per_req" (cpu = client + server)
+run() { python3 bench/collector/https_client.py "$port" "$REQUESTS" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'; }
+start_bare() {
+  coproc BARE { "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps 2>"$work/bare.err"; }
+  bare=$BARE_PID
+  read -r line <&"${BARE[0]}"
+  [[ "$line" == attached* ]] || { echo "bare traps did not attach: $line" >&2; cat "$work/bare.err" >&2; exit 1; }
+}
+stop_bare() { kill "$bare"; wait "$bare" 2>/dev/null || true; }
+mode() {
+  case "$1" in
+    a) run ;;
+    e) start_bare; run; stop_bare ;;
+    b) start_collector; sleep 1; run; status >"$work/status_b"; stop_collector ;;
+  esac
 }
 
-read -r a_rate a_us <<<"$(median_run)"
-start_collector; read -r b_rate b_us <<<"$(median_run)"
-status_b=$(status); stop_collector
-start_collector --pid "$unrelated"; read -r c_rate c_us <<<"$(median_run)"; stop_collector
-start_collector --comm no-such-comm; read -r d_rate d_us <<<"$(median_run)"; stop_collector
-
-ratio() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.3f", x / y }'; }
-added() { awk -v x="$1" -v y="$2" 'BEGIN { printf "%.1f", x - y }'; }
+echo "keep-alive HTTPS, $REQUESTS requests over one connection per run, $ROUNDS rounds"
+ratios=()
+orders=(aeb eba bae)
+for round in $(seq "$ROUNDS"); do
+  order=${orders[$(( (round - 1) % 3 ))]}
+  declare -A cpu=() rate=()
+  for m in $(grep -o . <<<"$order"); do
+    read -r r _ c <<<"$(mode "$m")"
+    cpu[$m]=$c; rate[$m]=$r
+  done
+  ratio=$(awk -v a="${cpu[a]}" -v e="${cpu[e]}" -v b="${cpu[b]}" 'BEGIN { printf "%.3f", (b - a) / (e - a) }')
+  ratios+=("$ratio")
+  printf '  round %d (%s): cpu us/req  a %6.2f  e %6.2f (+%.2f)  b %6.2f (+%.2f)   (b-a)/(e-a) %s   req/s a %s e %s b %s\n' \
+    "$round" "$order" "${cpu[a]}" "${cpu[e]}" "$(awk -v x="${cpu[e]}" -v y="${cpu[a]}" 'BEGIN{print x-y}')" \
+    "${cpu[b]}" "$(awk -v x="${cpu[b]}" -v y="${cpu[a]}" 'BEGIN{print x-y}')" "$ratio" "${rate[a]}" "${rate[e]}" "${rate[b]}"
+  unset cpu rate
+done
+printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+  printf "\nadded CPU per request, collector over bare traps (b-a)/(e-a): median %.3f  min %.3f  max %.3f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
+status_b=$(cat "$work/status_b")
 calls=$(field sslCalls <<<"$status_b"); hits=$(field uprobeHits <<<"$status_b")
+echo "(b, last round) SSL calls seen $calls, uprobe hits $hits, captured $(field captured <<<"$status_b")," \
+  "dropped in kernel $(field droppedInKernel <<<"$status_b")"
+
 echo
-echo "keep-alive HTTPS, $REQUESTS requests over one connection, median of $ROUNDS rounds"
-printf '%-44s %8s req/s %8s us/req\n' "(a) no collector" "$a_rate" "$a_us"
-printf '%-44s %8s req/s %8s us/req  b/a=%s  +%s us/req\n' "(b) collector attached" "$b_rate" "$b_us" "$(ratio "$b_rate" "$a_rate")" "$(added "$b_us" "$a_us")"
-printf '%-44s %8s req/s %8s us/req  c/a=%s  +%s us/req\n' "(c) attached, other pid (--pid)" "$c_rate" "$c_us" "$(ratio "$c_rate" "$a_rate")" "$(added "$c_us" "$a_us")"
-printf '%-44s %8s req/s %8s us/req  d/a=%s  +%s us/req\n' "(d) attached, filtered in kernel (--comm)" "$d_rate" "$d_us" "$(ratio "$d_rate" "$a_rate")" "$(added "$d_us" "$a_us")"
-echo "(b) SSL calls seen $calls, uprobe hits $hits ($(ratio "$hits" "$calls") per SSL call)," \
-  "captured $(field captured <<<"$status_b"), dropped in kernel $(field droppedInKernel <<<"$status_b")"
+read -r a_rate _ a_cpu <<<"$(run)"
+start_collector --pid "$unrelated"; read -r c_rate _ c_cpu <<<"$(run)"; stop_collector
+start_collector --comm no-such-comm; read -r d_rate _ d_cpu <<<"$(run)"; stop_collector
+printf '%-44s cpu %6.2f us/req  %s req/s\n' "(a) no probes" "$a_cpu" "$a_rate"
+printf '%-44s cpu %6.2f us/req  %s req/s\n' "(c) attached, other pid (--pid)" "$c_cpu" "$c_rate"
+printf '%-44s cpu %6.2f us/req  %s req/s\n' "(d) attached, filtered in kernel (--comm)" "$d_cpu" "$d_rate"
 
 echo
 echo "ramp: parallel keep-alive clients with the collector on (events/s = captured records / wall time)"
 start_collector
 for clients in 1 2 4 8; do
-  before=$(curl -s "http://127.0.0.1:$STATUS_PORT/status")
+  before=$(status)
   t0=$(date +%s.%N)
   cpids=()
   for _ in $(seq "$clients"); do python3 bench/collector/https_client.py "$port" "$REQUESTS" >/dev/null & cpids+=($!); done
   wait "${cpids[@]}"
   t1=$(date +%s.%N)
   sleep 0.3
-  after=$(curl -s "http://127.0.0.1:$STATUS_PORT/status")
+  after=$(status)
   events=$(( $(field captured <<<"$after") - $(field captured <<<"$before") ))
   drops=$(( $(field droppedInKernel <<<"$after") - $(field droppedInKernel <<<"$before") ))
   rate=$(awk -v e="$events" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f", e / (b - a) }')

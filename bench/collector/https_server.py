@@ -1,7 +1,9 @@
-"""Keep-alive HTTPS server on the system libssl (captured by the collector): GET /small -> 64 B."""
+"""Keep-alive HTTPS server on the system libssl (captured by the collector): GET /small -> 64 B;
+GET /cpu -> this process's CPU seconds so far (user + system), for CPU-per-request figures."""
 import http.server
 import ssl
 import sys
+import time
 
 BODY = b"x" * 64
 
@@ -12,10 +14,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True
 
     def do_GET(self):
+        body = str(time.process_time()).encode() if self.path == "/cpu" else BODY
         self.send_response(200)
-        self.send_header("Content-Length", str(len(BODY)))
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(BODY)
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass

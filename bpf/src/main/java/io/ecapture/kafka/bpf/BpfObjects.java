@@ -13,8 +13,10 @@ import java.nio.file.StandardCopyOption;
  * <p>libbpf opens objects from files, so {@link #extract} copies one to a private temporary file.
  */
 public enum BpfObjects {
-  /** uprobes on OpenSSL SSL_read/SSL_write(_ex) + syscall/sock tracepoints; see tlscapture.h. */
-  TLSCAPTURE("tlscapture.bpf.o");
+  /** uprobes on OpenSSL SSL_read/SSL_write(_ex) + socket/TCP tracepoints; see tlscapture.h. */
+  TLSCAPTURE("tlscapture.bpf.o"),
+  /** Count-only entry/return probes: the uprobe-trap floor of the overhead benchmark. */
+  BARETRAPS("baretraps.bpf.o");
 
   private final String fileName;
 
