@@ -20,15 +20,26 @@ source bench/collector/common.sh
 start_broker
 echo "broker at $bootstrap; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
 
-python3 bench/collector/https_server.py "$work/cert.pem" "$work/key.pem" >"$work/server.port" &
-pids+=($!)
-while [ ! -s "$work/server.port" ]; do sleep 0.1; done
-port=$(cat "$work/server.port")
+# A fresh server per run: a process that once had uprobes in its address space stays slower after
+# they are gone (measured: the no-probe baseline of one long-lived server drifted up by 40% after
+# the first probed run), which would bias every later mode.
+start_server() {
+  rm -f "$work/server.port"
+  python3 bench/collector/https_server.py "$work/cert.pem" "$work/key.pem" >"$work/server.port" &
+  server=$!
+  while [ ! -s "$work/server.port" ]; do sleep 0.05; done
+  port=$(cat "$work/server.port")
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; }
 sleep 1000 & unrelated=$!
 pids+=("$unrelated")
 
 # prints "req_per_s us_per_req cpu_us_per_req" (cpu = client + server)
-run() { python3 bench/collector/https_client.py "$port" "$REQUESTS" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'; }
+run() {
+  start_server
+  python3 bench/collector/https_client.py "$port" "$REQUESTS" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
+  stop_server
+}
 start_bare() {
   coproc BARE { "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps 2>"$work/bare.err"; }
   bare=$BARE_PID
@@ -78,6 +89,7 @@ printf '%-44s cpu %6.2f us/req  %s req/s\n' "(d) attached, filtered in kernel (-
 
 echo
 echo "ramp: parallel keep-alive clients with the collector on (events/s = captured records / wall time)"
+start_server
 start_collector
 for clients in 1 2 4 8; do
   before=$(status)
@@ -95,3 +107,4 @@ for clients in 1 2 4 8; do
   [ "$drops" -gt 0 ] && break
 done
 stop_collector
+stop_server
