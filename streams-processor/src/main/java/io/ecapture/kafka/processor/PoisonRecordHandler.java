@@ -1,8 +1,10 @@
 package io.ecapture.kafka.processor;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+
 import io.ecapture.kafka.processor.topology.DeadLetters;
 import io.ecapture.kafka.proto.Topics;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -44,18 +46,15 @@ public final class PoisonRecordHandler implements ProcessingExceptionHandler {
 
   /**
    * Failed attempts per input record, shared by the app's threads (a replaced thread gets a new
-   * handler). Bounded: the oldest entries are forgotten past {@value #CAPACITY} records.
+   * handler). Bounded (Caffeine): entries are forgotten past {@value #CAPACITY} records.
    */
   public static final class Attempts {
     static final int CAPACITY = 4096;
     private final FailurePolicy policy;
     private final ProcessorMetrics metrics;
-    private final Map<String, Integer> failures = new LinkedHashMap<>(16, 0.75f, true) {
-      @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Integer> eldest) {
-        return size() > CAPACITY;
-      }
-    };
+    // size eviction on the caller's thread: the bound holds when failed() returns
+    private final Cache<String, Integer> failures =
+        Caffeine.newBuilder().maximumSize(CAPACITY).executor(Runnable::run).build();
 
     /** @param metrics where retries and dead letters are counted; null counts nowhere */
     public Attempts(FailurePolicy policy, ProcessorMetrics metrics) {
@@ -65,7 +64,7 @@ public final class PoisonRecordHandler implements ProcessingExceptionHandler {
 
     /** One more failure of the record; returns its failures so far. */
     synchronized int failed(String topic, int partition, long offset) {
-      return failures.merge(topic + "-" + partition + "@" + offset, 1, Integer::sum);
+      return failures.asMap().merge(topic + "-" + partition + "@" + offset, 1, Integer::sum);
     }
 
     FailurePolicy policy() {
