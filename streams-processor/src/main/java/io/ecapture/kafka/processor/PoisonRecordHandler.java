@@ -2,7 +2,6 @@ package io.ecapture.kafka.processor;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-
 import io.ecapture.kafka.processor.topology.DeadLetters;
 import io.ecapture.kafka.proto.Topics;
 import java.util.List;
