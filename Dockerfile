@@ -1,11 +1,37 @@
-# One image for every component (the command picks which): build the jars first with
-#   ./mvnw -B -q -DskipTests install
-# then `docker build -t ecapture-kafka:0.1.0 .` (needs a Docker engine; not exercised in CI here).
+# One image for every command of ecapture-kafka; the container's arguments pick it:
+#   collector | processor | gateway | topics | broker | up ...   (see deploy/README.md)
+#
+# Build the jars first, then the image (needs a Docker engine; these machines have none, so the
+# image is checked by DeploymentConsistencyTest against the build instead of being built here):
+#   ./mvnw -B -q -DskipTests install && docker build -t ecapture-kafka:0.1.0 .
+#
+# Everything runs as the unprivileged user 10001 except the collector: loading eBPF and
+# attaching uprobes needs root with CAP_SYS_ADMIN (see deploy/README.md), so its compose service
+# and DaemonSet set user 0 and privileges explicitly.
 FROM eclipse-temurin:25-jre
-# libbpf.so.1 for the collector's FFM bindings; the BPF object itself is inside the jar.
-RUN apt-get update && apt-get install -y --no-install-recommends libbpf1 && rm -rf /var/lib/apt/lists/*
+
+# libbpf.so.1 for the collector's FFM bindings (the BPF object itself is inside the jar); the
+# user and the writable state directories of the non-root components.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libbpf1 \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 ecapture \
+ && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/ecapture-kafka --no-create-home \
+      --shell /usr/sbin/nologin ecapture \
+ && mkdir -p /var/lib/ecapture-kafka/streams \
+ && chown -R 10001:10001 /var/lib/ecapture-kafka \
+ && chmod -R 0700 /var/lib/ecapture-kafka
+
 WORKDIR /opt/ecapture-kafka
+# The launcher jar's manifest names its class path as lib/*.jar next to it.
 COPY fleet-launcher/target/lib/ lib/
 COPY fleet-launcher/target/ecapture-kafka.jar ecapture-kafka.jar
-ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-jar", "ecapture-kafka.jar"]
+# Liveness/readiness check of /status from inside the container (loopback-only status ports).
+COPY deploy/image/status-probe /opt/ecapture-kafka/bin/status-probe
+
+USER 10001:10001
+# The gateway's WebSocket, browser view, /status and /metrics (GatewayConfig.DEFAULT_PORT). The
+# collector's (28258) and the processor's (28259) status ports listen on loopback only.
+EXPOSE 28257
+ENTRYPOINT ["java", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-XX:MaxRAMPercentage=75", "-jar", "/opt/ecapture-kafka/ecapture-kafka.jar"]
 CMD ["--help"]
