@@ -64,6 +64,35 @@ public final class KafkaPreflight {
   }
 
   /**
+   * A command's start: when the settings name a security protocol (SSL or SASL), checks them
+   * once ({@link #DEFAULT_TIMEOUT}) so wrong credentials or an untrusted certificate end the
+   * command with one line instead of a client retrying quietly forever. An unreachable cluster is
+   * only warned about (the component waits for it as it always does); PLAINTEXT is not checked
+   * (nothing a check could find that waiting would not).
+   *
+   * @param command the command's name, the prefix of the line
+   * @return false when the command must exit (status 1): the line is on {@code err}
+   */
+  public static boolean atStart(String command, String bootstrap, Map<String, ?> clientProperties,
+      java.io.PrintStream err) {
+    Object protocol = clientProperties.get(CommonClientConfigs.SECURITY_PROTOCOL_CONFIG);
+    if (protocol == null || "PLAINTEXT".equalsIgnoreCase(protocol.toString().strip())) {
+      return true;
+    }
+    try {
+      check(bootstrap, clientProperties, DEFAULT_TIMEOUT);
+      return true;
+    } catch (KafkaAccessException e) {
+      if (e.retriable()) {
+        err.println(command + ": warning: " + e.getMessage() + "; starting anyway, Kafka clients retry");
+        return true;
+      }
+      err.println(command + ": " + e.getMessage());
+      return false;
+    }
+  }
+
+  /**
    * One line for any failure of a Kafka client against {@code bootstrap} with these settings.
    * Names the user and the trust store it used, never a password.
    */
