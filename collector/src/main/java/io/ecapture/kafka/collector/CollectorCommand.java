@@ -4,6 +4,8 @@ import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
 import io.ecapture.kafka.collector.sink.SpoolFullPolicy;
+import io.ecapture.kafka.common.KafkaClientOptions;
+import io.ecapture.kafka.common.KafkaPreflight;
 import io.ecapture.kafka.common.RunUntilSignal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -26,8 +29,13 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description = "Capture TLS plaintext with eBPF uprobes on OpenSSL and produce it to Kafka.")
 public final class CollectorCommand implements Callable<Integer> {
-  @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-  String bootstrap = CollectorConfig.DEFAULT_BOOTSTRAP;
+  @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: "
+      + "$ECAPTURE_KAFKA_BOOTSTRAP, else ${DEFAULT-VALUE}).")
+  String bootstrap = KafkaClientOptions.defaultBootstrap(CollectorConfig.DEFAULT_BOOTSTRAP);
+
+  /** --command-config FILE, --kafka-property KEY=VALUE: the producer's settings (security...). */
+  @Mixin
+  KafkaClientOptions kafka = new KafkaClientOptions();
 
   @Option(names = "--host-id", description = "Host id used in connection ids (default: the hostname).")
   String hostId;
@@ -108,6 +116,7 @@ public final class CollectorCommand implements Callable<Integer> {
         .fullPolicy(spoolFullPolicy);
     CollectorConfig.Builder config = CollectorConfig.builder()
         .bootstrapServers(bootstrap)
+        .producerOverrides(new java.util.LinkedHashMap<String, Object>(kafka.properties(System.err)))
         .hostId(hostId)
         .ringBufferBytes(ringBufferMb << 20)
         .statsInterval(Duration.ofSeconds(statsIntervalSeconds))
@@ -129,9 +138,20 @@ public final class CollectorCommand implements Callable<Integer> {
   /** Runs until stopped; 1 (with the reason on stderr) when the collector cannot start. */
   @Override
   public Integer call() {
+    CollectorConfig config;
+    try {
+      config = config();
+    } catch (IllegalArgumentException e) {
+      System.err.println("collector: " + e.getMessage());
+      return CommandLine.ExitCode.USAGE;
+    }
+    // wrong credentials or an untrusted certificate: one line and exit, not a spool filling forever
+    if (!KafkaPreflight.atStart("collector", config.bootstrapServers(), config.producerOverrides(), System.err)) {
+      return 1;
+    }
     Collector collector;
     try {
-      collector = Collector.start(config());
+      collector = Collector.start(config);
     } catch (CollectorStartException e) {
       System.err.println("collector: " + e.getMessage());
       return 1;

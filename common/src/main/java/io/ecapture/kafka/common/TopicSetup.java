@@ -44,7 +44,10 @@ public final class TopicSetup {
   public static final int RAW_MAX_MESSAGE_BYTES = 4 << 20;
   /** Partitions of every pipeline topic unless the operator says otherwise. */
   public static final int DEFAULT_PARTITIONS = 4;
-  /** Replicas per partition unless the operator says otherwise (a single-node broker has one). */
+  /**
+   * Replicas per partition of {@link #ensureTopics(String, int)} (a single-node broker has one);
+   * {@link #ensure} with {@link TopicLayout#defaults()} chooses from the cluster instead.
+   */
   public static final short DEFAULT_REPLICATION_FACTOR = 1;
 
   private TopicSetup() {}
@@ -61,16 +64,42 @@ public final class TopicSetup {
    */
   public static List<String> ensureTopics(
       String bootstrapServers, int partitions, short replicationFactor) {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    try (Admin admin = Admin.create(p)) {
+    return ensure(bootstrapServers, Map.of(),
+        new TopicLayout(partitions, replicationFactor, TopicLayout.AUTO)).created();
+  }
+
+  /**
+   * What {@link #ensure} did.
+   *
+   * @param created the topics this call created (the others existed)
+   * @param layout the layout new topics got, resolved for the cluster found
+   * @param brokers the brokers the cluster has
+   */
+  public record Result(List<String> created, TopicLayout layout, int brokers) {}
+
+  /**
+   * Creates every topic of {@link Topics#ALL} that does not exist yet with {@code layout}, its
+   * replication chosen from the brokers the cluster has where it says auto ({@link
+   * TopicLayout#resolve}); raises {@code max.message.bytes} of existing ones where needed.
+   * Existing topics keep their partitions, replication and {@code min.insync.replicas}.
+   *
+   * @param clientProperties Kafka client settings (security...): {@code --command-config}
+   * @throws IllegalStateException the cluster cannot be reached or refused; the message says why
+   * @throws IllegalArgumentException the layout does not fit the cluster (more replicas than
+   *     brokers)
+   */
+  public static Result ensure(String bootstrapServers, Map<String, ?> clientProperties, TopicLayout layout) {
+    try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties))) {
+      int brokers = admin.describeCluster().nodes().get().size();
+      TopicLayout resolved = layout.resolve(brokers);
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> wanted = new ArrayList<>();
       for (Topic<?, ?> topic : Topics.ALL) {
         if (!existing.contains(topic.name())) {
-          wanted.add(
-              new NewTopic(topic.name(), partitions, replicationFactor).configs(configFor(topic)));
+          Map<String, String> config = configFor(topic);
+          config.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(resolved.minInsyncReplicas()));
+          wanted.add(new NewTopic(topic.name(), resolved.partitions(), resolved.replicationFactor())
+              .configs(config));
         }
       }
       List<String> created = new ArrayList<>();
@@ -85,21 +114,32 @@ public final class TopicSetup {
         try {
           admin.createTopics(List.of(topic)).all().get();
           created.add(topic.name());
+          LOG.info("created topic {} ({})", topic.name(), resolved);
         } catch (ExecutionException e) {
           if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new IllegalStateException("cannot create topic " + topic.name(), e.getCause());
+            throw new IllegalStateException("cannot create topic " + topic.name() + ": "
+                + KafkaPreflight.classify(bootstrapServers, clientProperties, e.getCause(),
+                    KafkaPreflight.DEFAULT_TIMEOUT).getMessage(), e.getCause());
           }
         }
       }
       awaitVisible(admin);
-      return created;
+      return new Result(created, resolved, brokers);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
     } catch (ExecutionException e) {
-      throw new IllegalStateException(
-          "cannot list topics at " + bootstrapServers + ": " + e.getCause(), e.getCause());
+      throw new IllegalStateException(KafkaPreflight.classify(bootstrapServers, clientProperties,
+          e.getCause(), KafkaPreflight.DEFAULT_TIMEOUT).getMessage(), e.getCause());
     }
+  }
+
+  private static Properties adminProperties(String bootstrapServers, Map<String, ?> clientProperties) {
+    Properties p = new Properties();
+    p.putAll(KafkaClientProperties.forAdmin(clientProperties));
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+    return p;
   }
 
   // The controller acknowledges a creation before every broker's metadata shows it; clients
@@ -141,10 +181,13 @@ public final class TopicSetup {
    *     ALTER_CONFIGS permission)
    */
   public static boolean raiseMaxMessageBytes(String bootstrapServers, String topic, int bytes) {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-    try (Admin admin = Admin.create(p)) {
+    return raiseMaxMessageBytes(bootstrapServers, Map.of(), topic, bytes);
+  }
+
+  /** {@link #raiseMaxMessageBytes(String, String, int)} with Kafka client settings (security...). */
+  public static boolean raiseMaxMessageBytes(
+      String bootstrapServers, Map<String, ?> clientProperties, String topic, int bytes) {
+    try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties))) {
       return !raiseMaxMessageBytes(admin, Map.of(topic, bytes)).isEmpty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

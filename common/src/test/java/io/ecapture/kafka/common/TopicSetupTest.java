@@ -46,6 +46,22 @@ class TopicSetupTest {
   }
 
   @Test
+  void onOneBrokerTheLayoutIsOneReplicaAndOneInSyncReplica() throws Exception {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir);
+        Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+      TopicSetup.Result result = TopicSetup.ensure(kafka.bootstrapServers(), Map.of(), TopicLayout.auto(2));
+      assertEquals(1, result.brokers());
+      assertEquals(new TopicLayout(2, (short) 1, 1), result.layout());
+      assertEquals(Topics.ALL.size(), result.created().size());
+      ConfigResource raw = new ConfigResource(ConfigResource.Type.TOPIC, Topics.RAW.name());
+      assertEquals("1", admin.describeConfigs(List.of(raw)).all().get().get(raw)
+          .get("min.insync.replicas").value());
+      assertEquals(1, admin.describeTopics(List.of(Topics.RAW.name())).allTopicNames().get()
+          .get(Topics.RAW.name()).partitions().get(0).replicas().size());
+    }
+  }
+
+  @Test
   void largeRecordsFitTheParsedTopicAndOlderTopicsAreRaised() throws Exception {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(dir);
         Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {

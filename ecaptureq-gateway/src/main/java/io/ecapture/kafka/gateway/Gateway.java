@@ -1,5 +1,6 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.common.KafkaProcessLog;
 import io.ecapture.kafka.gateway.feed.EventReplay;
 import io.ecapture.kafka.gateway.feed.KafkaFeed;
 import io.ecapture.kafka.gateway.http.GatewayMetrics;
@@ -43,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Gateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Gateway.class);
+  /** Component name of the gateway's lines in {@code ecapture.logs}. */
+  public static final String COMPONENT = "gateway";
 
   private final GatewayConfig config;
   private final GatewayCounters counters;
@@ -51,9 +54,14 @@ public final class Gateway implements AutoCloseable {
   private final GatewayServer server;
   private final KafkaFeed feed;
   private final EventReplay replay;
+  /** The gateway's own lines: to ecapture.logs (back to clients through the feed), or local only. */
+  private final KafkaProcessLog processLog;
 
   private Gateway(GatewayConfig config) {
     this.config = config;
+    this.processLog = config.kafkaEnabled()
+        ? KafkaProcessLog.start(log, COMPONENT, config.hostId(), config.bootstrapServers(), config.kafkaOverrides())
+        : KafkaProcessLog.disabled(log, COMPONENT, config.hostId());
     this.counters = new GatewayCounters();
     this.broadcaster = new Broadcaster(config, counters);
     this.heartbeats =
@@ -90,16 +98,10 @@ public final class Gateway implements AutoCloseable {
     }
     String scheme = config.tlsKeyStore() == null ? "ws" : "wss";
     String url = scheme + "://" + hostForUrl(config) + ":" + gateway.port() + "/";
-    log.info("eCaptureQ gateway listening on {} (browser view {}ui/)", url,
-        url.replaceFirst("^ws", "http"));
-    gateway.publishLog(
-        ProcessLogFormatter.local(
-            Instant.now(),
-            "INF",
-            "listening on " + url
-                + (config.kafkaEnabled()
-                    ? ", reading ecapture.parsed and ecapture.logs from " + config.bootstrapServers()
-                    : ", no Kafka feed configured")));
+    gateway.processLog("listening on " + url + " (browser view " + url.replaceFirst("^ws", "http") + "ui/)"
+        + (config.kafkaEnabled()
+            ? ", reading ecapture.parsed and ecapture.logs from " + config.bootstrapServers()
+            : ", no Kafka feed configured"));
     if (gateway.feed != null) {
       gateway.feed.start();
     }
@@ -138,6 +140,20 @@ public final class Gateway implements AutoCloseable {
     broadcaster.publishLog(ProcessLogFormatter.format(line));
   }
 
+  /**
+   * A line of the gateway's own process log: to {@code ecapture.logs} with component {@value
+   * #COMPONENT} and the host id, so every gateway's clients see it (this one's through its feed);
+   * without Kafka, to this gateway's clients only. Never blocks.
+   */
+  public void processLog(String message) {
+    if (processLog.enabled()) {
+      processLog.info(message);
+    } else {
+      log.info(message);
+      broadcaster.publishLog(ProcessLogFormatter.local(Instant.now(), "INF", message));
+    }
+  }
+
   /** Sends one already formatted process-log line to connected clients and keeps it for replay. */
   public void publishLog(String line) {
     broadcaster.publishLog(line);
@@ -161,14 +177,17 @@ public final class Gateway implements AutoCloseable {
         counters.framesFailed.sum(),
         feed == null ? 0 : feed.assignedPartitions(),
         feed == null ? -1 : feed.lag(),
+        processLog.dropped(),
         clients);
   }
 
   @Override
   public void close() {
+    processLog("stopping (" + broadcaster.sessions().size() + " clients)");
     if (feed != null) {
       feed.close();
     }
+    processLog.close();
     if (replay != null) {
       replay.close();
     }

@@ -1,10 +1,13 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.common.KafkaClientOptions;
+import io.ecapture.kafka.common.KafkaPreflight;
 import io.ecapture.kafka.common.RunUntilSignal;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -22,8 +25,17 @@ public final class GatewayCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap",
       paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-  String bootstrap = GatewayConfig.DEFAULT_BOOTSTRAP;
+      description = "Kafka bootstrap servers (default: $ECAPTURE_KAFKA_BOOTSTRAP, else ${DEFAULT-VALUE}).")
+  String bootstrap = KafkaClientOptions.defaultBootstrap(GatewayConfig.DEFAULT_BOOTSTRAP);
+
+  /** --command-config FILE, --kafka-property KEY=VALUE: the consumer's and the process log's settings. */
+  @Mixin
+  KafkaClientOptions kafka = new KafkaClientOptions();
+
+  @Option(
+      names = "--host-id",
+      description = "Host id on the gateway's own lines in ecapture.logs (default: the hostname).")
+  String hostId;
 
   @Option(
       names = "--listen",
@@ -123,6 +135,8 @@ public final class GatewayCommand implements Callable<Integer> {
         .tls(tlsKeyStore, tlsPassword())
         .token(readToken())
         .insecureListen(insecureListen)
+        .kafkaOverrides(kafka.properties(System.err))
+        .hostId(hostId)
         .build();
   }
 
@@ -134,6 +148,10 @@ public final class GatewayCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       System.err.println("gateway: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
+    }
+    if (config.kafkaEnabled()
+        && !KafkaPreflight.atStart("gateway", config.bootstrapServers(), config.kafkaOverrides(), System.err)) {
+      return 1;
     }
     Gateway gateway;
     try {

@@ -1,5 +1,6 @@
 package io.ecapture.kafka.gateway;
 
+import io.ecapture.kafka.common.KafkaProcessLog;
 import io.ecapture.kafka.common.KafkaSecrets;
 
 import java.lang.reflect.RecordComponent;
@@ -77,6 +78,8 @@ import java.util.TreeMap;
  * @param insecureListen allow {@link #listen()} on a non-loopback address with neither {@link
  *     #token()} nor {@link #tlsKeyStore()}: anyone who can reach the port would read the captured
  *     plaintext, so {@link Gateway#start} refuses that unless this is set. Default false.
+ * @param hostId the host id on the gateway's own process-log lines in {@code ecapture.logs}
+ *     (component {@code gateway}). Default the hostname.
  */
 public record GatewayConfig(
     InetSocketAddress listen,
@@ -105,7 +108,8 @@ public record GatewayConfig(
     Path tlsKeyStore,
     String tlsKeyStorePassword,
     String token,
-    boolean insecureListen) {
+    boolean insecureListen,
+    String hostId) {
 
   public static final int DEFAULT_PORT = 28257;
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -173,6 +177,7 @@ public record GatewayConfig(
     requireAtLeast(maxQueuedReplays, 1, "maxQueuedReplays");
     tlsKeyStorePassword = tlsKeyStorePassword == null ? "" : tlsKeyStorePassword;
     token = token == null ? "" : token.strip();
+    hostId = hostId == null || hostId.isBlank() ? KafkaProcessLog.defaultHostId() : hostId.strip();
   }
 
   /**
@@ -296,6 +301,7 @@ public record GatewayConfig(
     private String tlsKeyStorePassword = "";
     private String token = "";
     private boolean insecureListen;
+    private String hostId;
 
     private Builder() {}
 
@@ -327,6 +333,7 @@ public record GatewayConfig(
       tlsKeyStorePassword = c.tlsKeyStorePassword;
       token = c.token;
       insecureListen = c.insecureListen;
+      hostId = c.hostId;
     }
 
     public Builder listen(InetSocketAddress v) {
@@ -467,6 +474,12 @@ public record GatewayConfig(
       return this;
     }
 
+    /** Null or blank: the hostname. */
+    public Builder hostId(String v) {
+      hostId = v;
+      return this;
+    }
+
     public GatewayConfig build() {
       return new GatewayConfig(
           listen,
@@ -495,7 +508,8 @@ public record GatewayConfig(
           tlsKeyStore,
           tlsKeyStorePassword,
           token,
-          insecureListen);
+          insecureListen,
+          hostId);
     }
   }
 }

@@ -22,6 +22,8 @@ import java.util.List;
  *     mid-frame); the connection is closed by Jetty
  * @param assignedPartitions Kafka partitions this gateway currently reads
  * @param consumerLag records behind the end of its partitions as of the last poll, -1 unknown
+ * @param processLogDropped the gateway's own process-log lines not delivered to {@code
+ *     ecapture.logs} (queue full, broker away): dropped, never waited for
  * @param clients the connected clients
  */
 public record GatewayStats(
@@ -39,6 +41,7 @@ public record GatewayStats(
     long framesFailed,
     int assignedPartitions,
     long consumerLag,
+    long processLogDropped,
     List<ClientStats> clients) {
 
   public GatewayStats {

@@ -70,6 +70,15 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   /** Formats the storage if needed, starts the broker and waits until it answers clients. */
   public static EmbeddedKafka start(Settings settings) {
+    return start(settings, null);
+  }
+
+  /**
+   * Like {@link #start(Settings)}, with a {@code SASL_SSL} client listener, SCRAM users and ACLs
+   * when {@code security} is not null (see {@link BrokerSecurity}); the settings' overrides still
+   * come last.
+   */
+  public static EmbeddedKafka start(Settings settings, BrokerSecurity security) {
     trapKafkaExit();
     Path logDir = settings.dataDir().resolve(LOG_DIR).toAbsolutePath();
     try {
@@ -77,15 +86,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot create broker data directory " + logDir, e);
     }
-    Map<String, String> props = brokerProperties(settings, logDir);
+    Map<String, String> props = brokerProperties(settings, logDir, security);
     KafkaConfig config = new KafkaConfig(props, false);
-    format(logDir);
+    format(logDir, security == null ? List.of() : security.scramArguments());
     KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
     server.startup();
     String bootstrap = settings.host() + ":" + settings.port();
     EmbeddedKafka kafka = new EmbeddedKafka(server, bootstrap, settings.dataDir());
     try {
-      kafka.awaitReady(60_000);
+      kafka.awaitReady(60_000,
+          security == null ? Map.of() : security.clientProperties(BrokerSecurity.BROKER_USER));
     } catch (RuntimeException e) {
       kafka.close();
       throw e;
@@ -95,6 +105,10 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   static Map<String, String> brokerProperties(Settings s, Path logDir) {
+    return brokerProperties(s, logDir, null);
+  }
+
+  static Map<String, String> brokerProperties(Settings s, Path logDir, BrokerSecurity security) {
     String controller = s.host() + ":" + s.controllerPort();
     Map<String, String> p = new HashMap<>();
     p.put("process.roles", "broker,controller");
@@ -128,11 +142,14 @@ public final class EmbeddedKafka implements AutoCloseable {
     // topics are created explicitly (the common module's TopicSetup) so a typo in a topic name fails loudly
     p.put("auto.create.topics.enable", "false");
     p.put("num.partitions", "1");
+    if (security != null) {
+      p.putAll(security.brokerProperties(s.host(), s.port(), s.controllerPort()));
+    }
     p.putAll(s.overrides());
     return p;
   }
 
-  private static void format(Path logDir) {
+  private static void format(Path logDir, List<String> scramArguments) {
     if (Files.exists(logDir.resolve("meta.properties"))) {
       return;
     }
@@ -147,15 +164,19 @@ public final class EmbeddedKafka implements AutoCloseable {
               .setSupportedFeatures(Feature.PRODUCTION_FEATURES)
               .setControllerListenerName("CONTROLLER")
               .setMetadataLogDirectory(logDir.toString());
+      if (!scramArguments.isEmpty()) {
+        formatter.setScramArguments(scramArguments); // SCRAM users as bootstrap records
+      }
       formatter.run();
     } catch (Exception e) {
       throw new IllegalStateException("cannot format Kafka storage in " + logDir, e);
     }
   }
 
-  private void awaitReady(long timeoutMs) {
+  private void awaitReady(long timeoutMs, Map<String, String> clientProperties) {
     long deadline = System.currentTimeMillis() + timeoutMs;
     Properties p = new Properties();
+    p.putAll(clientProperties);
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");

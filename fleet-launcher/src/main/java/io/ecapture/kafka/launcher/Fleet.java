@@ -105,7 +105,11 @@ public final class Fleet implements AutoCloseable {
 
   private void startAll() throws Exception {
     bootstrapServers = startBroker();
-    TopicSetup.ensureTopics(bootstrapServers, config.partitions());
+    TopicSetup.Result topics = TopicSetup.ensure(bootstrapServers, config.kafkaProperties(), config.topicLayout());
+    if (!topics.created().isEmpty()) {
+      LOG.info("created topics {} ({}; the cluster has {} brokers)", topics.created(), topics.layout(),
+          topics.brokers());
+    }
     // the collector's start (BPF load and attach, the slowest part) runs meanwhile on its own
     // thread: it needs only the broker and the topics
     CompletableFuture<Collector> collectorStart = !config.capture()
@@ -124,6 +128,8 @@ public final class Fleet implements AutoCloseable {
         Gateway.start(
             GatewayConfig.builder()
                 .bootstrapServers(bootstrapServers)
+                .kafkaOverrides(config.kafkaProperties())
+                .hostId(config.hostId())
                 .listen(config.gatewayListen())
                 .insecureListen(config.gatewayInsecureListen())
                 .maxPayloadBytes(config.gatewayMaxPayloadBytes())
@@ -163,7 +169,7 @@ public final class Fleet implements AutoCloseable {
    * keeps. The user's overrides come last.
    */
   private ProcessorConfig processorConfig(Path stateDir) throws IOException {
-    Map<String, String> overrides = new LinkedHashMap<>();
+    Map<String, String> overrides = new LinkedHashMap<>(config.kafkaProperties());
     overrides.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG),
         dataDirectory.processorInstanceId(config.hostId()));
     overrides.putAll(config.processorStreamsOverrides());
@@ -175,6 +181,7 @@ public final class Fleet implements AutoCloseable {
         .limits(config.processorLimits())
         .redaction(config.redaction())
         .streamsOverrides(overrides)
+        .hostId(config.hostId())
         .statusPort(ProcessorConfig.STATUS_PORT_OFF)
         .startTimeout(Duration.ZERO)
         .build();
@@ -207,6 +214,7 @@ public final class Fleet implements AutoCloseable {
     CollectorConfig.Builder c =
         CollectorConfig.builder()
             .bootstrapServers(bootstrapServers)
+            .producerOverrides(new LinkedHashMap<String, Object>(config.kafkaProperties()))
             .hostId(config.hostId())
             .statusPort(config.collectorStatusPort())
             // the fleet's data directory: the control token lands in <data dir>/collector.token

@@ -2,6 +2,8 @@ package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
+import io.ecapture.kafka.common.KafkaSecrets;
+import io.ecapture.kafka.common.TopicLayout;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
@@ -58,6 +60,13 @@ import java.util.Objects;
  *     --redact}); default {@link Redaction#DEFAULT} (credentials)
  * @param gatewayInsecureListen let the gateway listen on a non-loopback {@code gatewayListen}
  *     without a token or TLS ({@code --insecure-listen}); default false (refused at start)
+ * @param kafkaProperties Kafka client settings of every component for an external cluster
+ *     ({@code --command-config}, {@code --kafka-property}: security...); default none. Values may
+ *     be secrets: {@link #toString()} masks them.
+ * @param replicationFactor replicas of the topics {@code up} creates; 0 (default) = suited to the
+ *     cluster found ({@link TopicLayout#resolve})
+ * @param minInsyncReplicas {@code min.insync.replicas} of the topics {@code up} creates; 0
+ *     (default) = suited to the replication factor
  */
 public record FleetConfig(
     Path dataDir,
@@ -81,7 +90,10 @@ public record FleetConfig(
     ProcessorLimits processorLimits,
     int gatewayMaxPayloadBytes,
     Redaction redaction,
-    boolean gatewayInsecureListen) {
+    boolean gatewayInsecureListen,
+    Map<String, String> kafkaProperties,
+    short replicationFactor,
+    int minInsyncReplicas) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -107,6 +119,8 @@ public record FleetConfig(
     Objects.requireNonNull(broker, "broker");
     libsslPaths = List.copyOf(libsslPaths);
     processorStreamsOverrides = Map.copyOf(processorStreamsOverrides);
+    kafkaProperties = Map.copyOf(kafkaProperties);
+    topicLayoutOf(partitions, replicationFactor, minInsyncReplicas); // validates
     collectorCgroups = List.copyOf(collectorCgroups);
     Objects.requireNonNull(podLogRoot, "podLogRoot");
     Objects.requireNonNull(processorLimits, "processorLimits");
@@ -125,6 +139,15 @@ public record FleetConfig(
     if (broker == BrokerMode.EXTERNAL && (externalBootstrap == null || externalBootstrap.isBlank())) {
       throw new IllegalArgumentException("an external broker needs bootstrap servers");
     }
+  }
+
+  /** The layout of the topics {@code up} creates, replication still to be resolved. */
+  public TopicLayout topicLayout() {
+    return topicLayoutOf(partitions, replicationFactor, minInsyncReplicas);
+  }
+
+  private static TopicLayout topicLayoutOf(int partitions, short replicationFactor, int minInsyncReplicas) {
+    return new TopicLayout(Math.max(1, partitions), replicationFactor, minInsyncReplicas);
   }
 
   /** A builder holding what {@code up} runs by default, with its data under {@code dataDir}. */
@@ -153,7 +176,9 @@ public record FleetConfig(
         + ", brokerRestartMaxBackoff=" + brokerRestartMaxBackoff
         + ", processorLimits=" + processorLimits
         + ", gatewayMaxPayloadBytes=" + gatewayMaxPayloadBytes + ", redaction=" + redaction
-        + ", gatewayInsecureListen=" + gatewayInsecureListen + "]";
+        + ", gatewayInsecureListen=" + gatewayInsecureListen
+        + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
+        + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -180,6 +205,9 @@ public record FleetConfig(
     private int gatewayMaxPayloadBytes = GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES;
     private Redaction redaction = Redaction.DEFAULT;
     private boolean gatewayInsecureListen;
+    private Map<String, String> kafkaProperties = Map.of();
+    private short replicationFactor = TopicLayout.AUTO;
+    private int minInsyncReplicas = TopicLayout.AUTO;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -208,6 +236,22 @@ public record FleetConfig(
       gatewayMaxPayloadBytes = c.gatewayMaxPayloadBytes;
       redaction = c.redaction;
       gatewayInsecureListen = c.gatewayInsecureListen;
+      kafkaProperties = c.kafkaProperties;
+      replicationFactor = c.replicationFactor;
+      minInsyncReplicas = c.minInsyncReplicas;
+    }
+
+    /** Kafka client settings of every component (an external cluster's security). */
+    public Builder kafkaProperties(Map<String, String> value) {
+      kafkaProperties = value;
+      return this;
+    }
+
+    /** Replicas and min.insync.replicas of created topics; 0 = suited to the cluster. */
+    public Builder replication(short factor, int minInsync) {
+      replicationFactor = factor;
+      minInsyncReplicas = minInsync;
+      return this;
     }
 
     public Builder processorLimits(ProcessorLimits value) {
@@ -326,7 +370,7 @@ public record FleetConfig(
           gatewayListen, capture, hostId, libsslPaths, collectorStatusPort, idleFlush,
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
-          gatewayInsecureListen);
+          gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas);
     }
   }
 }

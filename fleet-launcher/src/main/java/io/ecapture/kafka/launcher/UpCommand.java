@@ -2,6 +2,8 @@ package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
+import io.ecapture.kafka.common.KafkaClientOptions;
+import io.ecapture.kafka.common.KafkaPreflight;
 import io.ecapture.kafka.common.RunUntilSignal;
 import io.ecapture.kafka.proto.Topic;
 import io.ecapture.kafka.proto.Topics;
@@ -47,8 +49,21 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--kafka-port", description = "Embedded broker client port (controller: +1). Default: ${DEFAULT-VALUE}")
   int kafkaPort = FleetConfig.DEFAULT_KAFKA_PORT;
 
-  @Option(names = "--bootstrap", description = "Use this external cluster instead of the embedded broker.")
-  String bootstrap;
+  @Option(names = "--bootstrap", description = "Use this external cluster instead of the embedded broker."
+      + " Default: $ECAPTURE_KAFKA_BOOTSTRAP, else the embedded broker")
+  String bootstrap = KafkaClientOptions.defaultBootstrap(null);
+
+  /** --command-config FILE, --kafka-property KEY=VALUE: every component's client settings (with --bootstrap). */
+  @Mixin
+  KafkaClientOptions kafka = new KafkaClientOptions();
+
+  @Option(names = "--replication-factor", description = "Replicas of the topics created; 0 = suited to the cluster"
+      + " (1 broker: 1, 2: 2, 3 or more: 3). Default: ${DEFAULT-VALUE}")
+  short replicationFactor = io.ecapture.kafka.common.TopicLayout.AUTO;
+
+  @Option(names = "--min-insync-replicas", description = "min.insync.replicas of the topics created; 0 = suited"
+      + " to the replication (2 from 3 replicas, else 1). Default: ${DEFAULT-VALUE}")
+  int minInsyncReplicas = io.ecapture.kafka.common.TopicLayout.AUTO;
 
   @Option(names = "--partitions", description = "Partitions per topic. Default: ${DEFAULT-VALUE}")
   int partitions = FleetConfig.DEFAULT_PARTITIONS;
@@ -107,7 +122,14 @@ public final class UpCommand implements Callable<Integer> {
     io.ecapture.kafka.processor.ProcessorLimits limits = processorLimits.limits();
     Redaction redaction;
     String unsafe;
+    java.util.Map<String, String> kafkaProperties;
     try {
+      kafkaProperties = kafka.properties(System.err);
+      if (bootstrap == null && !kafkaProperties.isEmpty()) {
+        throw new IllegalArgumentException("--command-config and --kafka-property need --bootstrap (or $"
+            + KafkaClientOptions.ENV_BOOTSTRAP + "): the embedded broker is plaintext on loopback");
+      }
+      new io.ecapture.kafka.common.TopicLayout(partitions, replicationFactor, minInsyncReplicas);
       redaction = Redaction.parse(redact);
       unsafe = GatewayConfig.builder().listen(listen).insecureListen(insecureListen).build().unsafeListenReason();
     } catch (IllegalArgumentException e) {
@@ -137,10 +159,16 @@ public final class UpCommand implements Callable<Integer> {
         .processorLimits(limits)
         .gatewayMaxPayloadBytes((int) Math.min(Integer.MAX_VALUE, maxPayload.bytes()))
         .redaction(redaction)
-        .gatewayInsecureListen(insecureListen);
+        .gatewayInsecureListen(insecureListen)
+        .kafkaProperties(kafkaProperties)
+        .replication(replicationFactor, minInsyncReplicas);
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
         : builder.externalBroker(bootstrap)).build();
+    // an external cluster that refuses these settings: one line, nothing started
+    if (bootstrap != null && !KafkaPreflight.atStart("ecapture-kafka", bootstrap, kafkaProperties, System.err)) {
+      return 1;
+    }
     DataDirectory data;
     try {
       data = DataDirectory.open(config.dataDir());

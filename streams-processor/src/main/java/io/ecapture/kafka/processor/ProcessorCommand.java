@@ -1,5 +1,8 @@
 package io.ecapture.kafka.processor;
 
+import io.ecapture.kafka.common.KafkaClientOptions;
+import io.ecapture.kafka.common.KafkaPreflight;
+import io.ecapture.kafka.common.KafkaSecrets;
 import io.ecapture.kafka.common.RunUntilSignal;
 import io.ecapture.kafka.processor.redact.Redaction;
 import java.nio.file.Path;
@@ -21,8 +24,16 @@ import picocli.CommandLine.Option;
         + "messages to ecapture.parsed.")
 public final class ProcessorCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE})")
-  String bootstrap = ProcessorConfig.DEFAULT_BOOTSTRAP;
+      description = "Kafka bootstrap servers (default: $ECAPTURE_KAFKA_BOOTSTRAP, else ${DEFAULT-VALUE})")
+  String bootstrap = KafkaClientOptions.defaultBootstrap(ProcessorConfig.DEFAULT_BOOTSTRAP);
+
+  /** --command-config FILE, --kafka-property KEY=VALUE: every client's settings (security...). */
+  @Mixin
+  KafkaClientOptions kafka = new KafkaClientOptions();
+
+  @Option(names = "--host-id",
+      description = "host id on the processor's own lines in ecapture.logs (default: the hostname)")
+  String hostId;
 
   @Option(names = "--application-id",
       description = "Kafka Streams application id (default: ${DEFAULT-VALUE})")
@@ -60,12 +71,18 @@ public final class ProcessorCommand implements Callable<Integer> {
   ProcessorLimitsOptions limits = new ProcessorLimitsOptions();
 
   @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
-      description = "extra Kafka Streams / client property, repeatable "
-          + "(e.g. consumer.session.timeout.ms=6000)")
+      description = "extra Kafka Streams / client property, repeatable, applied after --command-config and "
+          + "--kafka-property (e.g. consumer.session.timeout.ms=6000); not for secrets: put them in "
+          + "--command-config FILE")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
   /** The config these options describe. */
   ProcessorConfig config() {
+    Map<String, String> overrides = new LinkedHashMap<>(kafka.properties(System.err));
+    streamsProperties.keySet().stream().filter(KafkaSecrets::isSecret).sorted().forEach(key ->
+        System.err.println("warning: --streams-property " + key + " holds a secret and is visible in ps; put it in "
+            + "--command-config FILE instead"));
+    overrides.putAll(streamsProperties);
     return ProcessorConfig.builder()
         .bootstrapServers(bootstrap)
         .applicationId(applicationId)
@@ -76,7 +93,8 @@ public final class ProcessorCommand implements Callable<Integer> {
         .redaction(Redaction.parse(redact))
         .failures(FailurePolicy.DEFAULTS.withMaxRecordAttempts(maxRecordAttempts))
         .limits(limits.limits())
-        .streamsOverrides(streamsProperties)
+        .streamsOverrides(overrides)
+        .hostId(hostId)
         .build();
   }
 
@@ -92,6 +110,9 @@ public final class ProcessorCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       System.err.println("processor: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
+    }
+    if (!KafkaPreflight.atStart("processor", config.bootstrapServers(), config.streamsOverrides(), System.err)) {
+      return 1;
     }
     RunUntilSignal.await("processor", StreamsProcessor.start(config));
     return 0;

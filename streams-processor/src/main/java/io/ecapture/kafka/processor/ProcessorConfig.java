@@ -48,6 +48,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *     /metrics}, see {@link StatusServer}); 0 picks a free port ({@link
  *     StreamsProcessor.Handle#statusPort()}), {@value #STATUS_PORT_OFF} serves none. Default
  *     {@value #DEFAULT_STATUS_PORT}.
+ * @param hostId host id on the processor's own lines in {@code ecapture.logs} (component {@code
+ *     processor}). Default the hostname.
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -63,7 +65,8 @@ public record ProcessorConfig(
     Map<String, String> streamsOverrides,
     int statusPort,
     Redaction redaction,
-    FailurePolicy failures) {
+    FailurePolicy failures,
+    String hostId) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final String DEFAULT_APPLICATION_ID = "ecapture-processor";
@@ -102,6 +105,8 @@ public record ProcessorConfig(
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     Objects.requireNonNull(failures, "failures");
     streamsOverrides = Map.copyOf(streamsOverrides);
+    hostId = hostId == null || hostId.isBlank()
+        ? io.ecapture.kafka.common.KafkaProcessLog.defaultHostId() : hostId.strip();
     if (!StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)
         && !StreamsConfig.AT_LEAST_ONCE.equals(processingGuarantee)) {
       throw new IllegalArgumentException(
@@ -144,7 +149,7 @@ public record ProcessorConfig(
         + ", connectionTtl=" + connectionTtl + ", statsInterval=" + statsInterval
         + ", streamThreads=" + streamThreads + ", startTimeout=" + startTimeout
         + ", limits=" + limits + ", streamsOverrides=" + KafkaSecrets.masked(streamsOverrides)
-        + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures + "]";
+        + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures + ", hostId=" + hostId + "]";
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -212,6 +217,7 @@ public record ProcessorConfig(
     private int statusPort = DEFAULT_STATUS_PORT;
     private Redaction redaction = Redaction.DEFAULT;
     private FailurePolicy failures = FailurePolicy.DEFAULTS;
+    private String hostId;
 
     private Builder() {}
 
@@ -230,6 +236,7 @@ public record ProcessorConfig(
       statusPort = c.statusPort;
       redaction = c.redaction;
       failures = c.failures;
+      hostId = c.hostId;
     }
 
     public Builder bootstrapServers(String v) {
@@ -308,6 +315,12 @@ public record ProcessorConfig(
       return this;
     }
 
+    /** Null or blank: the hostname. */
+    public Builder hostId(String v) {
+      hostId = v;
+      return this;
+    }
+
     public Builder failures(FailurePolicy v) {
       failures = v;
       return this;
@@ -328,7 +341,8 @@ public record ProcessorConfig(
           streamsOverrides,
           statusPort,
           redaction,
-          failures);
+          failures,
+          hostId);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.ecapture.kafka.processor;
 
+import io.ecapture.kafka.common.KafkaProcessLog;
 import io.ecapture.kafka.processor.topology.ConnectionProcessorSupplier;
 import io.ecapture.kafka.processor.topology.TopologyNames;
 import io.ecapture.kafka.proto.ProtobufSerde;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class StreamsProcessor {
   private static final Logger LOG = LoggerFactory.getLogger(StreamsProcessor.class);
+  /** Component name of the processor's lines in {@code ecapture.logs}. */
+  public static final String COMPONENT = "processor";
 
   /** Serde of the per-connection state store values (and its changelog). */
   public static final ProtobufSerde<ProcessorConnectionState> STATE_SERDE =
@@ -109,13 +112,24 @@ public final class StreamsProcessor {
         status = StatusServer.start(config.statusPort(), config.applicationId(), metrics, streams);
       } catch (IOException e) {
         streams.close();
+        LOG.error("processor status port 127.0.0.1:{} not available", config.statusPort());
         throw new UncheckedIOException(
             "processor status port 127.0.0.1:" + config.statusPort() + " not available", e);
       }
     }
+    // the processor's own lines, also on ecapture.logs (bounded, never blocking)
+    KafkaProcessLog processLog = KafkaProcessLog.start(
+        LOG, COMPONENT, config.hostId(), config.bootstrapServers(), config.streamsOverrides());
+    processLog.info("starting: application id " + config.applicationId() + ", "
+        + config.processingGuarantee() + ", " + Topics.RAW.name() + " -> " + Topics.PARSED.name()
+        + " at " + config.bootstrapServers());
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener((now, before) -> {
-      LOG.info("processor state {} -> {}", before, now);
+      if (now == KafkaStreams.State.ERROR) {
+        processLog.error("processor state " + before + " -> " + now);
+      } else {
+        processLog.info("processor state " + before + " -> " + now);
+      }
       if (now == KafkaStreams.State.RUNNING) {
         running.countDown();
       }
@@ -137,7 +151,7 @@ public final class StreamsProcessor {
       LOG.warn("processor not RUNNING after {} (state {}); continuing in the background",
           config.startTimeout(), streams.state());
     }
-    return new Handle(streams, metrics, stats, status, threadFailures);
+    return new Handle(streams, metrics, stats, status, threadFailures, processLog);
   }
 
   /** The changelog topic of the connection state store (created by Kafka Streams). */
@@ -157,14 +171,14 @@ public final class StreamsProcessor {
     int parsed = config.limits().maxParsedRecordBytes() + ProcessorConfig.REQUEST_OVERHEAD_BYTES;
     try {
       io.ecapture.kafka.common.TopicSetup.raiseMaxMessageBytes(
-          bootstrap, Topics.PARSED.name(), parsed);
+          bootstrap, config.streamsOverrides(), Topics.PARSED.name(), parsed);
     } catch (IllegalStateException e) {
       LOG.warn("cannot check max.message.bytes of {} (records up to {} bytes): {}",
           Topics.PARSED.name(), parsed, e.getMessage());
     }
     try {
       io.ecapture.kafka.common.TopicSetup.raiseMaxMessageBytes(
-          bootstrap, changelogTopic(config), config.maxRecordBytes());
+          bootstrap, config.streamsOverrides(), changelogTopic(config), config.maxRecordBytes());
     } catch (IllegalStateException e) {
       // usually: not created yet, Kafka Streams creates it with the right setting
       LOG.debug("changelog {} not checked: {}", changelogTopic(config), e.getMessage());
@@ -178,10 +192,12 @@ public final class StreamsProcessor {
     private final ScheduledExecutorService stats;
     private final StatusServer status;
     private final ThreadFailureHandler threadFailures;
+    private final KafkaProcessLog processLog;
 
     private Handle(KafkaStreams streams, ProcessorMetrics metrics, ScheduledExecutorService stats,
-        StatusServer status, ThreadFailureHandler threadFailures) {
+        StatusServer status, ThreadFailureHandler threadFailures, KafkaProcessLog processLog) {
       this.threadFailures = threadFailures;
+      this.processLog = processLog;
       this.streams = streams;
       this.metrics = metrics;
       this.stats = stats;
@@ -212,7 +228,13 @@ public final class StreamsProcessor {
       if (status != null) {
         status.close();
       }
-      LOG.info("processor stopped: {}", metrics.summary());
+      processLog.info("processor stopped: " + metrics.summary());
+      processLog.close();
+    }
+
+    /** Process-log lines not delivered to {@code ecapture.logs} (queue full, broker away). */
+    public long processLogDropped() {
+      return processLog.dropped();
     }
   }
 }

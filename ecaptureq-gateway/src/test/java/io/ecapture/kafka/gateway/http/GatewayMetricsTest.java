@@ -13,7 +13,7 @@ class GatewayMetricsTest {
 
   @Test
   void everyStatIsExportedUnderItsPrometheusNameFromOneSnapshot() {
-    AtomicReference<GatewayStats> stats = new AtomicReference<>(new GatewayStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 11, -1,
+    AtomicReference<GatewayStats> stats = new AtomicReference<>(new GatewayStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 11, -1, 0,
         List.of(new ClientStats("a", "/", 0, 0, 1, 300, 1), new ClientStats("b", "/", 0, 0, 2, 700, 1))));
     String text = new GatewayMetrics(stats::get).scrape();
     Map<String, String> expected = new java.util.LinkedHashMap<>();

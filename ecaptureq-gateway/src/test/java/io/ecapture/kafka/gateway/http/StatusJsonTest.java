@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class StatusJsonTest {
 
   private static GatewayStats stats(ClientStats... clients) {
-    return new GatewayStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 11, -1, List.of(clients));
+    return new GatewayStats(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 13, 11, -1, 17, List.of(clients));
   }
 
   @Test
@@ -21,13 +21,13 @@ class StatusJsonTest {
     assertEquals("{\"parsedRecords\":1,\"logRecords\":2,\"undecodableRecords\":3,\"truncatedPayloads\":4,"
         + "\"framesSent\":5,\"framesDropped\":6,\"connectionsAccepted\":7,\"handshakesRefused\":8,"
         + "\"malformedHandshakes\":9,\"replayedEvents\":10,\"dispatchErrors\":12,\"framesFailed\":13,"
-        + "\"assignedPartitions\":11,\"consumerLag\":-1,"
+        + "\"assignedPartitions\":11,\"consumerLag\":-1,\"processLogDropped\":17,"
         + "\"clients\":[{\"remote\":\"/127.0.0.1:5000\",\"path\":\"/?pid=1\",\"framesSent\":12,"
         + "\"framesDropped\":13,\"queuedFrames\":14,\"queuedBytes\":15,\"heartbeats\":16}]}", json);
     assertEquals("{\"parsedRecords\":1,\"logRecords\":2,\"undecodableRecords\":3,\"truncatedPayloads\":4,"
         + "\"framesSent\":5,\"framesDropped\":6,\"connectionsAccepted\":7,\"handshakesRefused\":8,"
         + "\"malformedHandshakes\":9,\"replayedEvents\":10,\"dispatchErrors\":12,\"framesFailed\":13,"
-        + "\"assignedPartitions\":11,\"consumerLag\":-1,"
+        + "\"assignedPartitions\":11,\"consumerLag\":-1,\"processLogDropped\":17,"
         + "\"clients\":[]}", StatusJson.render(stats()));
   }
 
