@@ -111,6 +111,7 @@ class DeploymentConsistencyTest {
     }
     Container topics = only(composeContainers(), "topics");
     assertEquals((short) 3, option(topics, "--replication-factor").<Short>getValue(), "replication factor 3");
+    assertEquals(2, ((Number) option(topics, "--min-insync-replicas").getValue()).intValue(), "min.insync.replicas 2");
   }
 
   @Test
