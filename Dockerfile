@@ -1,12 +1,12 @@
 # One image for every command of ecapture-kafka; the container's arguments pick it:
-#   collector | processor | gateway | topics | broker | up ...   (see deploy/README.md)
+#   collector | processor | gateway | topics | broker | up ...   (README.md, "Running across a fleet")
 #
 # Build the jars first, then the image (needs a Docker engine; these machines have none, so the
 # image is checked by DeploymentConsistencyTest against the build instead of being built here):
 #   ./mvnw -B -q -DskipTests install && docker build -t ecapture-kafka:0.1.0 .
 #
 # Everything runs as the unprivileged user 10001 except the collector: loading eBPF and
-# attaching uprobes needs root with CAP_SYS_ADMIN (see deploy/README.md), so its compose service
+# attaching uprobes needs root with CAP_SYS_ADMIN (README.md, "Kubernetes"), so its compose service
 # and DaemonSet set user 0 and privileges explicitly.
 FROM eclipse-temurin:25-jre
 
