@@ -1,5 +1,6 @@
 package io.ecapture.kafka.launcher;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -59,6 +60,10 @@ class CollectorCapabilitiesTest {
         }
         assertTrue(status.path("captured").asLong() > 0,
             "captured with only " + granted + ": " + status);
+        // the manifests' readiness probe, against this real collector
+        StatusProbeScriptTest.Result probe =
+            StatusProbeScriptTest.probe("--port", String.valueOf(port), "--expect", "\"running\":true");
+        assertEquals(0, probe.exit(), "status-probe on the collector: " + probe.output());
       } finally {
         stop(collector);
       }
