@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Replication defaults suit the size: with 3 nodes or more, internal topics and topics created
  * without a replication factor get 3 replicas and {@code min.insync.replicas} 2 (a write with
- * {@code acks=all} survives one node down); with fewer, every node. {@link Settings#overrides()}
+ * {@code acks=all} survives one node down); with fewer, every node. A node that stops
+ * heartbeating is fenced after {@value #BROKER_SESSION_TIMEOUT_MS} ms. {@link Settings#overrides()}
  * are applied last. Nodes listen on {@link Settings#host()} (any local address: a test that puts
  * clients in network namespaces binds the cluster to an address those can route to).
  *
@@ -64,6 +65,8 @@ public final class KafkaCluster implements AutoCloseable {
   public static final Duration START_TIMEOUT = Duration.ofSeconds(120);
   /** How long a clean stop of a node may take before it is killed. */
   public static final Duration STOP_TIMEOUT = Duration.ofSeconds(40);
+  /** How long a node may miss heartbeats before the controller fences it (Kafka's default: 9 s). */
+  public static final int BROKER_SESSION_TIMEOUT_MS = 3_000;
   /** The cluster id, written once in the cluster directory and reused by every later start. */
   static final String CLUSTER_ID_FILE = "cluster.id";
 
@@ -190,6 +193,12 @@ public final class KafkaCluster implements AutoCloseable {
     p.put("share.coordinator.state.topic.replication.factor", r);
     p.put("share.coordinator.state.topic.min.isr", isr);
     p.put("group.initial.rebalance.delay.ms", "0");
+    // a dead node is fenced (dropped from every ISR, its leaderships moved) after 3 s without a
+    // heartbeat instead of Kafka's 9 s: acks=all writes to its partitions stall that long, and a
+    // producer whose delivery timeout is short (the collector's spool: 12 s) must not give up
+    // and resend records the cluster stored (ClusterFaultToleranceTest saw those duplicates)
+    p.put("broker.session.timeout.ms", Integer.toString(BROKER_SESSION_TIMEOUT_MS));
+    p.put("broker.heartbeat.interval.ms", "500");
     // a test cluster on a small machine: few threads per node (Kafka's defaults: 8 I/O, 3 network,
     // 10 background, 4 coordinator threads), each of which wakes up while idle
     p.put("num.io.threads", "2");
