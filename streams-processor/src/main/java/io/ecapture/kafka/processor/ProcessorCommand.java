@@ -43,6 +43,12 @@ public final class ProcessorCommand implements Callable<Integer> {
       description = "flush a direction after this many idle milliseconds (default: ${DEFAULT-VALUE})")
   long idleFlushMs = ProcessorConfig.DEFAULT_IDLE_FLUSH.toMillis();
 
+  @Option(names = "--finished-memory-s",
+      description = "keep a finished connection's stream positions this many seconds, so records the "
+          + "collector sends again after a broker failover are dropped as repeats; 0 = forget at once "
+          + "(default: ${DEFAULT-VALUE})")
+  long finishedMemoryS = ProcessorConfig.DEFAULT_FINISHED_MEMORY.toSeconds();
+
   @Option(names = "--processing-guarantee",
       description = "exactly_once_v2 or at_least_once (default: ${DEFAULT-VALUE})")
   String processingGuarantee = ProcessorConfig.DEFAULT_PROCESSING_GUARANTEE;
@@ -87,6 +93,7 @@ public final class ProcessorCommand implements Callable<Integer> {
         .bootstrapServers(bootstrap)
         .applicationId(applicationId)
         .idleFlush(Duration.ofMillis(idleFlushMs))
+        .finishedMemory(Duration.ofSeconds(finishedMemoryS))
         .processingGuarantee(processingGuarantee)
         .stateDir(stateDir)
         .statusPort(statusPort)

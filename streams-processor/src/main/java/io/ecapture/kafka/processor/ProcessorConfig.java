@@ -48,6 +48,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *     /metrics}, see {@link StatusServer}); 0 picks a free port ({@link
  *     StreamsProcessor.Handle#statusPort()}), {@value #STATUS_PORT_OFF} serves none. Default
  *     {@value #DEFAULT_STATUS_PORT}.
+ * @param finishedMemory how long a finished connection's stream positions are kept, so records of it
+ *     that arrive again (the collector re-sends what a broker failover left unacknowledged) are
+ *     dropped as repeats instead of parsed as a new connection; zero forgets at once. Default
+ *     {@link #DEFAULT_FINISHED_MEMORY}.
  * @param hostId host id on the processor's own lines in {@code ecapture.logs} (component {@code
  *     processor}). Default the hostname.
  */
@@ -66,6 +70,7 @@ public record ProcessorConfig(
     int statusPort,
     Redaction redaction,
     FailurePolicy failures,
+    Duration finishedMemory,
     String hostId) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
@@ -75,6 +80,11 @@ public record ProcessorConfig(
   public static final String DEFAULT_PROCESSING_GUARANTEE = StreamsConfig.EXACTLY_ONCE_V2;
   public static final Duration DEFAULT_IDLE_FLUSH = Duration.ofSeconds(1);
   public static final Duration DEFAULT_CONNECTION_TTL = Duration.ofMinutes(10);
+  /**
+   * Covers the collector's re-send after a failover: its producer gives up after 12 s, its spool
+   * sends again after a backoff of seconds.
+   */
+  public static final Duration DEFAULT_FINISHED_MEMORY = Duration.ofMinutes(2);
   public static final Duration DEFAULT_STATS_INTERVAL = Duration.ofSeconds(30);
   public static final int DEFAULT_STREAM_THREADS = 1;
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
@@ -116,6 +126,9 @@ public record ProcessorConfig(
       throw new IllegalArgumentException("idleFlush must be > 0 and connectionTtl >= idleFlush");
     }
     Objects.requireNonNull(statsInterval, "statsInterval");
+    if (finishedMemory == null || finishedMemory.isNegative()) {
+      throw new IllegalArgumentException("finishedMemory must be >= 0");
+    }
     Objects.requireNonNull(startTimeout, "startTimeout");
     if (streamThreads < 1) {
       throw new IllegalArgumentException("streamThreads must be >= 1");
@@ -149,7 +162,8 @@ public record ProcessorConfig(
         + ", connectionTtl=" + connectionTtl + ", statsInterval=" + statsInterval
         + ", streamThreads=" + streamThreads + ", startTimeout=" + startTimeout
         + ", limits=" + limits + ", streamsOverrides=" + KafkaSecrets.masked(streamsOverrides)
-        + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures + ", hostId=" + hostId + "]";
+        + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures
+        + ", finishedMemory=" + finishedMemory + ", hostId=" + hostId + "]";
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -217,6 +231,7 @@ public record ProcessorConfig(
     private int statusPort = DEFAULT_STATUS_PORT;
     private Redaction redaction = Redaction.DEFAULT;
     private FailurePolicy failures = FailurePolicy.DEFAULTS;
+    private Duration finishedMemory = DEFAULT_FINISHED_MEMORY;
     private String hostId;
 
     private Builder() {}
@@ -236,6 +251,7 @@ public record ProcessorConfig(
       statusPort = c.statusPort;
       redaction = c.redaction;
       failures = c.failures;
+      finishedMemory = c.finishedMemory;
       hostId = c.hostId;
     }
 
@@ -321,6 +337,11 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder finishedMemory(Duration v) {
+      finishedMemory = v;
+      return this;
+    }
+
     public Builder failures(FailurePolicy v) {
       failures = v;
       return this;
@@ -342,6 +363,7 @@ public record ProcessorConfig(
           statusPort,
           redaction,
           failures,
+          finishedMemory,
           hostId);
     }
   }

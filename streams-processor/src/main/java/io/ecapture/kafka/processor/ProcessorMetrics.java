@@ -25,6 +25,8 @@ public final class ProcessorMetrics {
       "Holes in a direction's byte stream declared lost.");
   private final LongAdder duplicateChunks = counter("duplicate_chunks",
       "Chunks dropped as repeats of bytes already seen.");
+  private final LongAdder repeatsAfterFinish = counter("repeats_after_finish",
+      "Records of a finished connection that arrived again (a re-send) and were dropped.");
   private final LongAdder unknownMessages = counter("unknown_messages",
       "Messages of unknown protocol (raw bytes).");
   private final LongAdder truncatedMessages = counter("truncated_messages",
@@ -140,6 +142,14 @@ public final class ProcessorMetrics {
 
   public void duplicateChunk() {
     duplicateChunks.increment();
+  }
+
+  public void repeatAfterFinish() {
+    repeatsAfterFinish.increment();
+  }
+
+  public long repeatsAfterFinish() {
+    return repeatsAfterFinish.sum();
   }
 
   public void unknownMessage() {

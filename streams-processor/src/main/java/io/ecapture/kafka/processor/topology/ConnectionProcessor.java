@@ -99,9 +99,8 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     long idleMs = config.idleFlush().toMillis();
     long flushMs = Math.max(10, Math.min(idleMs / 4, 1000));
     Duration wanted = index.hasPendingFlush() ? Duration.ofMillis(flushMs)
-        : index.size() > 0
-            ? Duration.ofMillis(Math.max(flushMs,
-                Math.min(config.connectionTtl().toMillis() / 10, MAX_EVICTION_CHECK_MS)))
+        : index.size() > 0 || index.finishedCount() > 0
+            ? Duration.ofMillis(Math.max(flushMs, Math.min(watchedMs() / 10, MAX_EVICTION_CHECK_MS)))
             : null;
     if (java.util.Objects.equals(wanted, punctuatorInterval)) {
       return;
@@ -112,6 +111,14 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     punctuator = wanted == null ? null
         : context.schedule(wanted, PunctuationType.WALL_CLOCK_TIME, this::onWallClock);
     punctuatorInterval = wanted;
+  }
+
+  /** The shortest time a connection waits without bytes to flush: its TTL or a finished one's memory. */
+  private long watchedMs() {
+    long ttl = index.size() > 0 ? config.connectionTtl().toMillis() : Long.MAX_VALUE;
+    long memory = index.finishedCount() > 0
+        ? Math.max(1, config.finishedMemory().toMillis()) : Long.MAX_VALUE;
+    return Math.min(ttl, memory);
   }
 
   /** The task moves away or the app stops: its connections no longer count here. */
@@ -206,6 +213,13 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     long now = context.currentSystemTimeMs();
     emitTimestamp = recordTimestamp;
     ProcessorConnectionState.Builder loaded = load(key);
+    if (loaded != null && loaded.getFinished()) {
+      if (isRepeat(loaded, event)) {
+        metrics.repeatAfterFinish();
+        return;
+      }
+      loaded = null; // new bytes after the end: parsed as before the connection was remembered
+    }
     ProcessorConnectionState.Builder state =
         loaded == null ? ProcessorConnectionState.newBuilder() : loaded;
     mergeIdentity(state, event);
@@ -250,6 +264,10 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
         metrics.processingError();
         resetConnection(key);
       }
+    }
+    for (String key : index.dueToForget(now, config.finishedMemory().toMillis())) {
+      cache.remove(key);
+      store.delete(key);
     }
     for (String key : index.dueForEviction(now, config.connectionTtl().toMillis())) {
       resetConnection(key);
@@ -310,10 +328,35 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private void finish(ConnectionSession session) {
     assembler.flush(session, Direction.WRITE);
     assembler.flush(session, Direction.READ);
-    cache.remove(session.connectionId());
-    store.delete(session.connectionId());
-    index.remove(session.connectionId());
-    assembler.forget(session.connectionId());
+    String key = session.connectionId();
+    cache.remove(key);
+    assembler.forget(key);
+    if (config.finishedMemory().isZero()) {
+      store.delete(key);
+      index.remove(key);
+      return;
+    }
+    ProcessorConnectionState.Builder state = session.state();
+    store.put(key, ProcessorConnectionState.newBuilder()
+        .setFinished(true)
+        .setClosed(state.getClosed())
+        .setRead(ProcessorDirectionState.newBuilder().setNextOffset(state.getRead().getNextOffset()))
+        .setWrite(ProcessorDirectionState.newBuilder().setNextOffset(state.getWrite().getNextOffset()))
+        .build());
+    index.rememberFinished(key, context.currentSystemTimeMs());
+  }
+
+  /** Whether the event brings nothing new to a finished connection: a record sent again. */
+  private static boolean isRepeat(ProcessorConnectionState.Builder finished, RawEvent event) {
+    return switch (event.getBodyCase()) {
+      case DATA -> {
+        TlsData data = event.getData();
+        ProcessorDirectionState.Builder dir = data.getDirection() == Direction.READ
+            ? finished.getReadBuilder() : finished.getWriteBuilder();
+        yield data.getOffset() + data.getPayload().size() <= dir.getNextOffset();
+      }
+      default -> true; // a close or an opening event of a connection already ended
+    };
   }
 
   private void save(String key, ProcessorConnectionState.Builder state, long now) {
@@ -351,6 +394,10 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       while (it.hasNext()) {
         KeyValue<String, ProcessorConnectionState> entry = it.next();
         ProcessorConnectionState.Builder state = entry.value.toBuilder();
+        if (state.getFinished()) {
+          index.rememberFinished(entry.key, now);
+          continue;
+        }
         if (oldestUnflushedActivity(state) == Long.MAX_VALUE) {
           index.awaitEviction(entry.key, now);
         } else {

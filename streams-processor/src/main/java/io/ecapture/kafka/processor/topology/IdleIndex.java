@@ -26,6 +26,10 @@ import java.util.TreeSet;
  * a long batch of other records keeps its partial message. A thread busy all the time still
  * flushes after {@link #SATURATED_IDLE_FACTOR} x {@code idleMs}.
  *
+ * <p>A third schedule, of the same FIFO kind, holds finished connections whose stream positions
+ * are remembered for a while (to drop re-sent records); they are not open connections, so they
+ * do not count in {@link #size()}.
+ *
  * <p>Not persisted: rebuilt from the store once in {@code init} (after restoration).
  */
 final class IdleIndex {
@@ -33,22 +37,43 @@ final class IdleIndex {
   static final int SATURATED_IDLE_FACTOR = 60;
   private final FlushSchedule awaitingFlush = new FlushSchedule();
   private final EvictionQueue awaitingEviction = new EvictionQueue();
+  private final EvictionQueue finished = new EvictionQueue();
 
   /** Schedules a connection with unflushed bytes whose oldest unflushed activity is {@code ms}. */
   void awaitFlush(String key, long ms) {
     awaitingEviction.remove(key);
+    finished.remove(key);
     awaitingFlush.put(key, ms);
   }
 
   /** Schedules a connection with nothing to flush, last active at {@code ms} (the clock now). */
   void awaitEviction(String key, long ms) {
     awaitingFlush.remove(key);
+    finished.remove(key);
     awaitingEviction.put(key, ms);
+  }
+
+  /** A connection finished at {@code ms} (the clock now): its positions are remembered. */
+  void rememberFinished(String key, long ms) {
+    awaitingFlush.remove(key);
+    awaitingEviction.remove(key);
+    finished.put(key, ms);
   }
 
   void remove(String key) {
     awaitingFlush.remove(key);
     awaitingEviction.remove(key);
+    finished.remove(key);
+  }
+
+  /** Finished connections remembered for at least {@code memoryMs}; they leave the schedule. */
+  List<String> dueToForget(long nowMs, long memoryMs) {
+    return finished.takeDue(nowMs - memoryMs);
+  }
+
+  /** Finished connections still remembered. */
+  int finishedCount() {
+    return finished.latest.size();
   }
 
   /** Keys whose flush time is at least {@code idleMs} old, oldest first. */

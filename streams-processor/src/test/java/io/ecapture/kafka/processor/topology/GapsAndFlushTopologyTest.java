@@ -45,7 +45,7 @@ class GapsAndFlushTopologyTest extends HarnessTopologyTest {
     assertTrue(response.getHttp().getBodyTruncated());
     assertEquals(100, response.getHttp().getBodyOriginalLength());
     assertEquals("only-this", response.getHttp().getBody().toStringUtf8());
-    assertEquals(null, harness.store().get(CONN));
+    assertEquals(null, harness.openState(CONN));
     assertEquals(1, harness.metrics.truncatedMessages());
   }
 
@@ -59,7 +59,7 @@ class GapsAndFlushTopologyTest extends HarnessTopologyTest {
 
     ParsedMessage message = harness.parsed().readValue();
     assertEquals("name=ecapture", message.getHttp().getBody().toStringUtf8());
-    assertEquals(null, harness.store().get(CONN));
+    assertEquals(null, harness.openState(CONN));
   }
 
   @Test
@@ -78,7 +78,7 @@ class GapsAndFlushTopologyTest extends HarnessTopologyTest {
     assertTrue(out.get(1).getGapBefore());
     assertEquals(60, out.get(1).getStreamOffset());
     assertEquals(1, harness.metrics.gaps());
-    assertEquals(null, harness.store().get(CONN));
+    assertEquals(null, harness.openState(CONN));
   }
 
   @Test
@@ -131,7 +131,7 @@ class GapsAndFlushTopologyTest extends HarnessTopologyTest {
     harness.idle(Duration.ofMinutes(4).toMillis());
     assertNotNull(harness.store().get(CONN));
     harness.idle(Duration.ofMinutes(1).toMillis());
-    assertEquals(null, harness.store().get(CONN));
+    assertEquals(null, harness.openState(CONN));
     assertEquals(1, harness.metrics.evictedConnections());
     assertEquals(0, harness.metrics.openConnections());
   }

@@ -62,7 +62,7 @@ class PunctuatorScheduleTest {
   }
 
   @Test
-  void bytesWaitingForTheirFlushPunctuateFastThenOnlyTheTtlIsWatchedThenNothing() {
+  void bytesWaitingForTheirFlushPunctuateFastThenOnlyTheTtlThenTheFinishedMemoryIsWatched() {
     // an unfinished request head: bytes that only the idle flush can move
     send(events.data(Direction.WRITE, 0, "GET /a HTTP/1.1\r\nHost: h", 0));
     assertEquals(List.of(Duration.ofMillis(250)), active());
@@ -72,9 +72,10 @@ class PunctuatorScheduleTest {
     send(events.data(Direction.WRITE, 24, rest, 1));
     assertEquals(List.of(Duration.ofSeconds(30)), active(), "only the 5 min TTL is watched");
 
-    // the connection ends with every byte there: its state goes, so does the punctuator
+    // the connection ends with every byte there: only its stream positions are remembered (to
+    // drop re-sent records), watched at a tenth of the 2 min memory
     send(events.close(0, 24 + rest.length()));
-    assertEquals(List.of(), active());
+    assertEquals(List.of(Duration.ofSeconds(12)), active());
     assertTrue(context.scheduledPunctuators().stream().allMatch(p -> p.getType() == PunctuationType.WALL_CLOCK_TIME));
   }
 

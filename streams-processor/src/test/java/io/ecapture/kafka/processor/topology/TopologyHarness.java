@@ -107,6 +107,12 @@ final class TopologyHarness implements AutoCloseable {
     return dlq;
   }
 
+  /** The connection's state while it is open; null once it finished (or was never seen). */
+  ProcessorConnectionState openState(String key) {
+    ProcessorConnectionState state = store().get(key);
+    return state == null || state.getFinished() ? null : state;
+  }
+
   KeyValueStore<String, ProcessorConnectionState> store() {
     return driver.getKeyValueStore(TopologyNames.STATE_STORE);
   }
