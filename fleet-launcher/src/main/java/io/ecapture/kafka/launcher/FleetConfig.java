@@ -2,6 +2,7 @@ package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorConfig;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
+import io.ecapture.kafka.collector.packets.PacketsConfig;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
@@ -58,6 +59,8 @@ import java.util.Objects;
  *     --redact}); default {@link Redaction#DEFAULT} (credentials)
  * @param gatewayInsecureListen let the gateway listen on a non-loopback {@code gatewayListen}
  *     without a token or TLS ({@code --insecure-listen}); default false (refused at start)
+ * @param collectorPackets the collector's packets module ({@code --packets-iface} ...); default
+ *     {@link PacketsConfig#disabled()}
  */
 public record FleetConfig(
     Path dataDir,
@@ -81,7 +84,8 @@ public record FleetConfig(
     ProcessorLimits processorLimits,
     int gatewayMaxPayloadBytes,
     Redaction redaction,
-    boolean gatewayInsecureListen) {
+    boolean gatewayInsecureListen,
+    PacketsConfig collectorPackets) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -110,6 +114,7 @@ public record FleetConfig(
     collectorCgroups = List.copyOf(collectorCgroups);
     Objects.requireNonNull(podLogRoot, "podLogRoot");
     Objects.requireNonNull(processorLimits, "processorLimits");
+    Objects.requireNonNull(collectorPackets, "collectorPackets (PacketsConfig.disabled() for none)");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     if (brokerRestartBackoff.isNegative() || brokerRestartBackoff.isZero()
         || brokerRestartMaxBackoff.compareTo(brokerRestartBackoff) < 0) {
@@ -153,7 +158,7 @@ public record FleetConfig(
         + ", brokerRestartMaxBackoff=" + brokerRestartMaxBackoff
         + ", processorLimits=" + processorLimits
         + ", gatewayMaxPayloadBytes=" + gatewayMaxPayloadBytes + ", redaction=" + redaction
-        + ", gatewayInsecureListen=" + gatewayInsecureListen + "]";
+        + ", gatewayInsecureListen=" + gatewayInsecureListen + ", collectorPackets=" + collectorPackets + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -180,6 +185,7 @@ public record FleetConfig(
     private int gatewayMaxPayloadBytes = GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES;
     private Redaction redaction = Redaction.DEFAULT;
     private boolean gatewayInsecureListen;
+    private PacketsConfig collectorPackets = PacketsConfig.disabled();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -208,6 +214,13 @@ public record FleetConfig(
       gatewayMaxPayloadBytes = c.gatewayMaxPayloadBytes;
       redaction = c.redaction;
       gatewayInsecureListen = c.gatewayInsecureListen;
+      collectorPackets = c.collectorPackets;
+    }
+
+    /** The collector's packets module. */
+    public Builder collectorPackets(PacketsConfig value) {
+      collectorPackets = value;
+      return this;
     }
 
     public Builder processorLimits(ProcessorLimits value) {
@@ -326,7 +339,7 @@ public record FleetConfig(
           gatewayListen, capture, hostId, libsslPaths, collectorStatusPort, idleFlush,
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
-          gatewayInsecureListen);
+          gatewayInsecureListen, collectorPackets);
     }
   }
 }

@@ -154,7 +154,7 @@ public final class PcapExport implements AutoCloseable {
       Files.move(target, config.out(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
     Summary summary = summary();
-    LOG.info("pcap: wrote {} to {}", summary, config.out());
+    LOG.debug("pcap: wrote {} to {}", summary, config.out());
     return summary;
   }
 
