@@ -96,6 +96,32 @@ class PcapWiresharkEndToEndTest {
         assertTrue(decrypted.contains("GET / HTTP/1.1\\r\\n"), decrypted);
         assertTrue(decrypted.contains("X-Marker: " + marker + "\\r\\n"), decrypted);
         assertEquals(0, fleet.collector().packets().orElseThrow().droppedInKernel());
+
+        // a TLS service on a port nobody listed: the probes see its first connection, the port is
+        // learned, and the next session is captured whole (handshake included) and decrypts
+        Path other = Files.createDirectories(dir.resolve("other"));
+        try (TlsTestServer unlisted = TlsTestServer.start(other, false)) {
+          unlisted.curl("teach-" + UUID.randomUUID());
+          long learnBy = System.nanoTime() + DEADLINE_NS;
+          while (!fleet.collector().packets().orElseThrow().ports().contains(unlisted.port())) {
+            assertTrue(System.nanoTime() < learnBy, "port never learned: " + fleet.collector().packets());
+            Thread.sleep(100);
+          }
+          String second = UUID.randomUUID().toString();
+          unlisted.curl(second);
+          Path learned = dir.resolve("learned.pcapng");
+          long until = System.nanoTime() + DEADLINE_NS;
+          while (true) {
+            assertEquals(0, new CommandLine(new Main()).execute("pcap", "--out", learned.toString(),
+                "--bootstrap", fleet.bootstrapServers(), "--port", Integer.toString(unlisted.port())));
+            decrypted = tshark(learned, unlisted.port());
+            if (decrypted.contains("X-Marker: " + second)) {
+              break;
+            }
+            assertTrue(System.nanoTime() < until, "learned port's session never decrypted:\n" + decrypted);
+            Thread.sleep(2_000);
+          }
+        }
       }
     }
   }
