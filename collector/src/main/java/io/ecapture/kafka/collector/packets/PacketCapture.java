@@ -99,7 +99,7 @@ public final class PacketCapture implements AutoCloseable {
   private int leftoversRemoved;
   private volatile boolean running = true;
   private long lastWarningNs = System.nanoTime() - WARN_EVERY_NS;
-  private boolean closed;
+  private volatile boolean closed;
 
   private PacketCapture(PacketsConfig config, BpfObject object, Output output, Consumer<String> warnings) {
     this.config = config;
@@ -174,6 +174,7 @@ public final class PacketCapture implements AutoCloseable {
       }
     }
     decoder = new PacketDecoder(hostId, clock, byIndex);
+    // a record whose handling threw (the output refused it) is counted with the malformed ones
     ringBuffer = new RingBuffer(object.mapFd(RING_MAP), this::onRecord, failure -> malformed.increment());
     leftoversRemoved = removeLeftovers(info);
     int ingress = object.programFd(INGRESS_PROGRAM);
