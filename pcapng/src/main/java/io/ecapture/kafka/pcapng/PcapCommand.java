@@ -29,9 +29,10 @@ import picocli.CommandLine.Option;
     name = "pcap",
     mixinStandardHelpOptions = true,
     description = {
-      "Write the packets the collectors' packets module captured (--packets-iface) to a PCAPNG file, with the",
-      "TLS key-log lines of the sessions written in Decryption Secrets Blocks: Wireshark and tshark decrypt",
-      "it as is. One interface block per host and interface; kernel timestamps in nanoseconds."
+      "Write the packets the collectors' packets module captured (--packets-iface)",
+      "to a PCAPNG file, with the TLS key-log lines of the sessions written in",
+      "Decryption Secrets Blocks: Wireshark and tshark decrypt it as it is.",
+      "One interface block per host and interface; kernel timestamps in ns."
     })
 public final class PcapCommand implements Callable<Integer> {
   private static final Pattern AGO = Pattern.compile("(\\d+)([smhd])");
@@ -62,7 +63,7 @@ public final class PcapCommand implements Callable<Integer> {
   @Option(names = "--follow", description = "Keep writing as packets arrive, until Ctrl-C / SIGTERM.")
   boolean follow;
 
-  @Option(names = "--key-wait-ms", description = "With --follow: how long a new TLS session's packets wait for its "
+  @Option(names = "--key-wait-ms", paramLabel = "MS", description = "With --follow: how long a new TLS session's packets wait for its "
       + "keys so the secrets block comes first (default: ${DEFAULT-VALUE}).")
   long keyWaitMs = PcapExportConfig.DEFAULT_KEY_WAIT.toMillis();
 
