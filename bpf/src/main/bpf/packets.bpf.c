@@ -24,7 +24,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 * 1024 * 1024); /* overridden by the collector before load */
+	__uint(max_entries, 32 * 1024 * 1024); /* overridden by the collector before load */
 } packets SEC(".maps");
 
 struct {
@@ -66,7 +66,7 @@ struct {
  * classifiers run with bottom halves disabled, so a CPU's slot is not reentered. */
 struct packet_scratch {
 	struct packet_event event;
-	__u8 data[PACKET_MAX_SNAP + 1];
+	__u8 data[PACKET_MAX_SNAP];
 };
 
 struct {
@@ -171,10 +171,10 @@ static __always_inline int capture(struct __sk_buff *skb, __u8 direction)
 		len = PACKET_MAX_SNAP;
 	if (len < 1)
 		return TC_ACT_OK;
-	/* the same value for 1..PACKET_MAX_SNAP, spelled so the verifier sees 1..65536 (the
+	/* the same value for 1..PACKET_MAX_SNAP, spelled so the verifier sees 1..262144 (the
 	 * compiler would otherwise merge the checks above into one it cannot follow) */
 	len -= 1;
-	asm volatile("%[len] &= 0xffff" : [len] "+r"(len));
+	asm volatile("%[len] &= 0x3ffff" : [len] "+r"(len));
 	len += 1;
 	scratch->event.ktime_ns = bpf_ktime_get_ns();
 	scratch->event.ifindex = ifindex;

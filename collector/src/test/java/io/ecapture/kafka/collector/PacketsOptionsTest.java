@@ -39,7 +39,7 @@ class PacketsOptionsTest {
   @Test
   void outOfRangeValuesAreRefused() {
     CollectorCommand snap = new CollectorCommand();
-    new CommandLine(snap).parseArgs("--packets-iface", "lo", "--packets-snaplen", "70000");
+    new CommandLine(snap).parseArgs("--packets-iface", "lo", "--packets-snaplen", "300000");
     assertThrows(IllegalArgumentException.class, snap::config);
     CollectorCommand port = new CollectorCommand();
     new CommandLine(port).parseArgs("--packets-iface", "lo", "--packets-port", "0");

@@ -15,8 +15,8 @@ import java.util.Map;
  * written, as readers count them.
  */
 public final class PcapngFile implements AutoCloseable {
-  /** The IDB snap length: the collector's largest (packets.h PACKET_MAX_SNAP). */
-  static final int SNAP_LENGTH = 65535;
+  /** The IDB snap length: the collector's largest (packets.h PACKET_MAX_SNAP, 256 KiB). */
+  static final int SNAP_LENGTH = 262144;
 
   private record InterfaceKey(String host, String name, int index, int linkType) {}
 

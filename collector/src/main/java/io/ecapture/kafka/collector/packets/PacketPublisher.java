@@ -38,7 +38,7 @@ public final class PacketPublisher implements AutoCloseable {
     props.put(ProducerConfig.LINGER_MS_CONFIG, 20);
     props.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
     props.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 32L * 1024 * 1024);
-    // a frame is at most 64 KiB: one record always fits the topic's default 1 MiB
+    // a frame is at most 256 KiB: one record always fits the topic's default 1 MiB
     props.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1024 * 1024);
     // never stall the packets thread for long while the broker is away: fail and count instead
     props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 2_000);

@@ -31,12 +31,15 @@ public record PacketsConfig(
   /** The interface name meaning every interface but loopback. */
   public static final String ALL = "all";
   public static final Set<Integer> DEFAULT_PORTS = Set.of(443);
-  /** The BPF side's limit (packets.h PACKET_MAX_SNAP): a GSO frame on loopback is at most 64 KiB. */
-  public static final int MAX_SNAP_LENGTH = 65535;
+  /**
+   * The BPF side's limit (packets.h PACKET_MAX_SNAP). Frames are seen before GSO segmentation: on
+   * loopback with BIG TCP they reach 128 KiB (131032 bytes measured on Linux 6.18).
+   */
+  public static final int MAX_SNAP_LENGTH = 256 << 10;
   public static final int DEFAULT_SNAP_LENGTH = MAX_SNAP_LENGTH;
-  public static final int DEFAULT_RING_BUFFER_BYTES = 8 << 20;
-  /** Room for a few whole 64 KiB frames. */
-  public static final int MIN_RING_BUFFER_BYTES = 256 << 10;
+  public static final int DEFAULT_RING_BUFFER_BYTES = 32 << 20;
+  /** Room for a few whole frames of the largest snap length. */
+  public static final int MIN_RING_BUFFER_BYTES = 1 << 20;
   /** Ports the BPF map holds, configured and learned together (packets.bpf.c packet_ports). */
   public static final int MAX_PORTS = 1024;
 

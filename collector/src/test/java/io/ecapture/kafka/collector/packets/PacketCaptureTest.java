@@ -74,7 +74,7 @@ class PacketCaptureTest {
           assertEquals(PacketDirection.EGRESS, f.getDirection());
           assertEquals("lo", f.getInterfaceName());
           assertEquals(TcpFrame.LINKTYPE_ETHERNET, f.getLinkType());
-          assertEquals(f.getOriginalLength(), f.getData().size(), "snap length 65535: whole frames");
+          assertEquals(f.getOriginalLength(), f.getData().size(), "default snap length: whole frames");
           long nowNs = System.currentTimeMillis() * 1_000_000L;
           assertTrue(Math.abs(nowNs - f.getWallTimeNs()) < 120_000_000_000L, "wall clock: " + f.getWallTimeNs());
         }
