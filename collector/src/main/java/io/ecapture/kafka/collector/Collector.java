@@ -14,6 +14,9 @@ import io.ecapture.kafka.collector.identity.CgroupMount;
 import io.ecapture.kafka.collector.identity.WorkloadResolver;
 import io.ecapture.kafka.collector.libbpf.LibBpfException;
 import io.ecapture.kafka.collector.libbpf.RingBuffer;
+import io.ecapture.kafka.collector.packets.LearningSink;
+import io.ecapture.kafka.collector.packets.PacketCapture;
+import io.ecapture.kafka.collector.packets.PacketPublisher;
 import io.ecapture.kafka.collector.probe.AttachException;
 import io.ecapture.kafka.collector.probe.Library;
 import io.ecapture.kafka.collector.probe.LibraryRegistry;
@@ -67,6 +70,9 @@ public final class Collector implements AutoCloseable {
   private final WorkloadResolver workloads;
   private final StatsReporter reporter;
   private final Thread pollThread;
+  /** The packets module, or null when no interface was chosen. */
+  private final PacketCapture packets;
+  private final PacketPublisher packetPublisher;
   private volatile StatusServer statusServer;
   /** What a request changing capture must present; null when the status endpoint is off. */
   private final ControlToken token;
@@ -75,8 +81,10 @@ public final class Collector implements AutoCloseable {
   private boolean closed;
 
   private Collector(CollectorConfig config, CollectorStats stats, CaptureSink sink, TlsProbes probes,
-      ControlToken token) {
+      ControlToken token, PacketCapture packets, PacketPublisher packetPublisher) {
     this.config = config;
+    this.packets = packets;
+    this.packetPublisher = packetPublisher;
     this.token = token;
     this.stats = stats;
     this.sink = sink;
@@ -85,7 +93,9 @@ public final class Collector implements AutoCloseable {
     this.workloads = new WorkloadResolver(CgroupMount.detect(), config.identity());
     RawEventDecoder decoder =
         new RawEventDecoder(config.hostId(), MonotonicClock.measure(), config.libsslPaths(), workloads);
-    RecordProcessor processor = new RecordProcessor(decoder, stats, sink, processLog::warn);
+    // with the packets module, the connections the probes decode also steer the TC capture
+    RecordProcessor processor = new RecordProcessor(
+        decoder, stats, packets == null ? sink : new LearningSink(sink, packets), processLog::warn);
     // an exception in the upcall is counted and skipped; the thread goes on draining
     this.ringBuffer = new RingBuffer(probes.eventsMapFd(), processor::onRecord, this::onHandlerFailure);
     stats.attachRingBuffer(ringBuffer::handlerFailures);
@@ -135,15 +145,27 @@ public final class Collector implements AutoCloseable {
     }
     CaptureSink sink = null;
     Collector collector = null;
+    PacketPublisher packetPublisher = null;
+    PacketCapture packets = null;
     try {
       sink = sinkFactory.apply(stats);
-      collector = new Collector(config, stats, sink, probes, token);
+      if (config.packets().enabled()) {
+        packetPublisher = new PacketPublisher(config.producerSettings());
+        packets = startPackets(config, packetPublisher, sink);
+      }
+      collector = new Collector(config, stats, sink, probes, token, packets, packetPublisher);
       collector.startCapture();
       return collector;
     } catch (RuntimeException e) {
       if (collector != null) {
         collector.registry.close();
         collector.ringBuffer.close(); // before the object that owns its map
+      }
+      if (packets != null) {
+        packets.close();
+      }
+      if (packetPublisher != null) {
+        packetPublisher.close();
       }
       probes.close();
       if (sink != null) {
@@ -155,6 +177,32 @@ public final class Collector implements AutoCloseable {
       throw e instanceof AttachException
           ? new CollectorStartException(e.getMessage(), e)
           : new CollectorStartException("collector start failed: " + e.getMessage(), e);
+    }
+  }
+
+  /** The packets module of {@code config}, its messages logged like the collector's own. */
+  private static PacketCapture startPackets(CollectorConfig config, PacketPublisher publisher, CaptureSink sink) {
+    ProcessLogger log = new ProcessLogger(LOG, config.hostId(), sink);
+    try {
+      return PacketCapture.start(config.packets(), config.hostId(), MonotonicClock.measure(),
+          new PacketCapture.Output() {
+            @Override
+            public void publish(io.ecapture.kafka.proto.capture.PacketRecord record) {
+              publisher.publish(record);
+            }
+
+            @Override
+            public long sent() {
+              return publisher.sent();
+            }
+
+            @Override
+            public long sendErrors() {
+              return publisher.sendErrors();
+            }
+          }, log::info, log::warn);
+    } catch (IllegalArgumentException | LibBpfException e) {
+      throw new CollectorStartException("cannot start the packets module: " + e.getMessage(), e);
     }
   }
 
@@ -198,6 +246,9 @@ public final class Collector implements AutoCloseable {
         config.hostId(), stats::snapshot, filter,
         () -> registry.libraries().stream().map(Library::status).toList(),
         probes.socketHooks().description(), sink::kafkaMetrics).identity(workloads::status);
+    if (packets != null) {
+      status.packets(packets::status);
+    }
     status.onControlRefused(stats::onControlRefused);
     try {
       statusServer = StatusServer.start(config.statusPort(), status, token);
@@ -290,6 +341,11 @@ public final class Collector implements AutoCloseable {
   public int statusPort() {
     StatusServer server = statusServer;
     return server == null ? -1 : server.port();
+  }
+
+  /** The packets module's state, or empty when it is off. */
+  public java.util.Optional<io.ecapture.kafka.collector.packets.PacketsStatus> packets() {
+    return packets == null ? java.util.Optional.empty() : java.util.Optional.of(packets.status());
   }
 
   /** Current counters (kernel counters read live). */
@@ -386,6 +442,10 @@ public final class Collector implements AutoCloseable {
     stats.freezeKernelCounters(); // the maps go away with the object: keep their last values readable
     ringBuffer.close();
     probes.close();
+    if (packets != null) {
+      packets.close(); // detaches its TC filters: they would outlive the process
+      packetPublisher.close();
+    }
     processLog.info("collector stopped: " + last.summary());
     sink.close(); // flushes, bounded: a broker that is down must not hang the shutdown
   }

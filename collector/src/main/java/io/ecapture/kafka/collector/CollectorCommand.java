@@ -107,6 +107,10 @@ public final class CollectorCommand implements Callable<Integer> {
       + "(default: ${DEFAULT-VALUE}).")
   long drainIntervalMs = CollectorConfig.DEFAULT_DRAIN_INTERVAL.toMillis();
 
+  /** The packets module's options, shared with {@code up}. */
+  @picocli.CommandLine.Mixin
+  PacketsOptions packets = new PacketsOptions();
+
   /** The configuration the options describe. */
   CollectorConfig config() {
     SpoolConfig.Builder spool = SpoolConfig.builder()
@@ -128,7 +132,8 @@ public final class CollectorCommand implements Callable<Integer> {
         .filter(new CaptureFilter(Set.copyOf(pids), Set.copyOf(uids), Set.copyOf(comms), Set.copyOf(cgroups)))
         .identity(IdentityConfig.builder().podLogRoot(podLogRoot).build())
         .discoveryInterval(Duration.ofSeconds(discoverIntervalSeconds))
-        .drainInterval(Duration.ofMillis(drainIntervalMs));
+        .drainInterval(Duration.ofMillis(drainIntervalMs))
+        .packets(packets.config());
     if (libssl != null && !libssl.isEmpty()) {
       config.libsslPaths(libssl);
     }

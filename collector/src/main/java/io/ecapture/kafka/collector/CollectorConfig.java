@@ -2,6 +2,7 @@ package io.ecapture.kafka.collector;
 
 import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
+import io.ecapture.kafka.collector.packets.PacketsConfig;
 import io.ecapture.kafka.collector.probe.LibSslLocator;
 import io.ecapture.kafka.collector.sink.ProducerSettings;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
@@ -55,6 +56,8 @@ import java.util.Optional;
  *     POST /config}, eCapture's {@code POST /tls}) must present as {@code Authorization: Bearer};
  *     empty: a random token is generated at each start and written {@code 0600} to {@link
  *     #generatedTokenFile()}. Never the token itself: configs are logged. Default empty.
+ * @param packets the packets module (frames of TLS flows from TC hooks to {@code
+ *     ecapture.packets}). Default {@link PacketsConfig#disabled()}.
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -71,7 +74,8 @@ public record CollectorConfig(
     Duration drainInterval,
     IdentityConfig identity,
     Path dataDir,
-    Optional<Path> tokenFile) {
+    Optional<Path> tokenFile,
+    PacketsConfig packets) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -104,6 +108,7 @@ public record CollectorConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(tokenFile, "tokenFile (Optional.empty() to generate one)");
     Objects.requireNonNull(drainInterval, "drainInterval");
+    Objects.requireNonNull(packets, "packets (PacketsConfig.disabled() for none)");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
     }
@@ -165,7 +170,7 @@ public record CollectorConfig(
         + ", producerOverrides=" + ProducerSettings.redacted(producerOverrides)
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
-        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + "]";
+        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -199,6 +204,7 @@ public record CollectorConfig(
     private IdentityConfig identity = IdentityConfig.defaults();
     private Path dataDir = DEFAULT_DATA_DIR;
     private Optional<Path> tokenFile = Optional.empty();
+    private PacketsConfig packets = PacketsConfig.disabled();
 
     private Builder() {}
 
@@ -218,6 +224,7 @@ public record CollectorConfig(
       identity = c.identity;
       dataDir = c.dataDir;
       tokenFile = c.tokenFile;
+      packets = c.packets;
     }
 
     public Builder bootstrapServers(String v) {
@@ -300,6 +307,11 @@ public record CollectorConfig(
       return this;
     }
 
+    public Builder packets(PacketsConfig v) {
+      packets = v;
+      return this;
+    }
+
     public CollectorConfig build() {
       List<Path> paths = libsslPaths;
       if (paths == null) {
@@ -321,7 +333,8 @@ public record CollectorConfig(
           drainInterval,
           identity,
           dataDir,
-          tokenFile);
+          tokenFile,
+          packets);
     }
   }
 }

@@ -222,6 +222,7 @@ public final class Fleet implements AutoCloseable {
             .drainInterval(config.collectorDrainInterval())
             .filter(new CaptureFilter(Set.of(), Set.of(), Set.of(), Set.copyOf(config.collectorCgroups())))
             .identity(IdentityConfig.builder().podLogRoot(config.podLogRoot()).build())
+            .packets(config.collectorPackets())
             .spool(SpoolConfig.builder()
                 .directory(spoolDirectory(config, config.hostId())).build());
     return (config.libsslPaths().isEmpty() ? c : c.libsslPaths(config.libsslPaths())).build();

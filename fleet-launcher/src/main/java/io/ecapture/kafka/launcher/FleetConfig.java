@@ -4,6 +4,7 @@ import io.ecapture.kafka.collector.CollectorConfig;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.common.KafkaSecrets;
 import io.ecapture.kafka.common.TopicLayout;
+import io.ecapture.kafka.collector.packets.PacketsConfig;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
@@ -67,6 +68,8 @@ import java.util.Objects;
  *     cluster found ({@link TopicLayout#resolve})
  * @param minInsyncReplicas {@code min.insync.replicas} of the topics {@code up} creates; 0
  *     (default) = suited to the replication factor
+ * @param collectorPackets the collector's packets module ({@code --packets-iface} ...); default
+ *     {@link PacketsConfig#disabled()}
  */
 public record FleetConfig(
     Path dataDir,
@@ -93,7 +96,8 @@ public record FleetConfig(
     boolean gatewayInsecureListen,
     Map<String, String> kafkaProperties,
     short replicationFactor,
-    int minInsyncReplicas) {
+    int minInsyncReplicas,
+    PacketsConfig collectorPackets) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -124,6 +128,7 @@ public record FleetConfig(
     collectorCgroups = List.copyOf(collectorCgroups);
     Objects.requireNonNull(podLogRoot, "podLogRoot");
     Objects.requireNonNull(processorLimits, "processorLimits");
+    Objects.requireNonNull(collectorPackets, "collectorPackets (PacketsConfig.disabled() for none)");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     if (brokerRestartBackoff.isNegative() || brokerRestartBackoff.isZero()
         || brokerRestartMaxBackoff.compareTo(brokerRestartBackoff) < 0) {
@@ -178,7 +183,8 @@ public record FleetConfig(
         + ", gatewayMaxPayloadBytes=" + gatewayMaxPayloadBytes + ", redaction=" + redaction
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
-        + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas + "]";
+        + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
+        + ", collectorPackets=" + collectorPackets + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -208,6 +214,7 @@ public record FleetConfig(
     private Map<String, String> kafkaProperties = Map.of();
     private short replicationFactor = TopicLayout.AUTO;
     private int minInsyncReplicas = TopicLayout.AUTO;
+    private PacketsConfig collectorPackets = PacketsConfig.disabled();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -239,6 +246,7 @@ public record FleetConfig(
       kafkaProperties = c.kafkaProperties;
       replicationFactor = c.replicationFactor;
       minInsyncReplicas = c.minInsyncReplicas;
+      collectorPackets = c.collectorPackets;
     }
 
     /** Kafka client settings of every component (an external cluster's security). */
@@ -251,6 +259,12 @@ public record FleetConfig(
     public Builder replication(short factor, int minInsync) {
       replicationFactor = factor;
       minInsyncReplicas = minInsync;
+      return this;
+    }
+
+    /** The collector's packets module. */
+    public Builder collectorPackets(PacketsConfig value) {
+      collectorPackets = value;
       return this;
     }
 
@@ -370,7 +384,8 @@ public record FleetConfig(
           gatewayListen, capture, hostId, libsslPaths, collectorStatusPort, idleFlush,
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
-          gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas);
+          gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
+          collectorPackets);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorCommand;
 import io.ecapture.kafka.gateway.GatewayCommand;
+import io.ecapture.kafka.pcapng.PcapCommand;
 import io.ecapture.kafka.processor.ProcessorCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -18,7 +19,8 @@ import picocli.CommandLine.Command;
       TopicsCommand.class,
       CollectorCommand.class,
       ProcessorCommand.class,
-      GatewayCommand.class
+      GatewayCommand.class,
+      PcapCommand.class
     })
 public final class Main implements Runnable {
   @Override

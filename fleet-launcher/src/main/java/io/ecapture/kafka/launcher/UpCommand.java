@@ -113,6 +113,10 @@ public final class UpCommand implements Callable<Integer> {
       + "then serves captured plaintext without a token or TLS to anyone reaching it.")
   boolean insecureListen;
 
+  /** The collector's packets module, as {@code collector} takes it. */
+  @Mixin
+  io.ecapture.kafka.collector.PacketsOptions packets = new io.ecapture.kafka.collector.PacketsOptions();
+
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
 
@@ -123,7 +127,9 @@ public final class UpCommand implements Callable<Integer> {
     Redaction redaction;
     String unsafe;
     java.util.Map<String, String> kafkaProperties;
+    io.ecapture.kafka.collector.packets.PacketsConfig packetsConfig;
     try {
+      packetsConfig = packets.config();
       kafkaProperties = kafka.properties(System.err);
       if (bootstrap == null && !kafkaProperties.isEmpty()) {
         throw new IllegalArgumentException("--command-config and --kafka-property need --bootstrap (or $"
@@ -161,7 +167,8 @@ public final class UpCommand implements Callable<Integer> {
         .redaction(redaction)
         .gatewayInsecureListen(insecureListen)
         .kafkaProperties(kafkaProperties)
-        .replication(replicationFactor, minInsyncReplicas);
+        .replication(replicationFactor, minInsyncReplicas)
+        .collectorPackets(packetsConfig);
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
         : builder.externalBroker(bootstrap)).build();
@@ -212,6 +219,9 @@ public final class UpCommand implements Callable<Integer> {
           + (fleet.collector().statusPort() > 0
               ? ", status http://127.0.0.1:" + fleet.collector().statusPort() + "/status"
               : ""));
+      fleet.collector().packets().ifPresent(p -> System.out.println("  packets            "
+          + p.interfaces().stream().map(h -> h.name() + " " + h.hook()).toList() + " ports " + p.ports()
+          + " -> ecapture.packets (write a PCAPNG file: ecapture-kafka pcap --out FILE.pcapng)"));
       fleet.collector().controlTokenFile().ifPresent(token -> System.out.println(
           "  capture control    POST http://127.0.0.1:" + fleet.collector().statusPort() + "/config (or eCapture's"
               + " /tls) with Authorization: Bearer <token in " + token + ">"));

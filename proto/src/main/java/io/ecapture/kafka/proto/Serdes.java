@@ -16,5 +16,8 @@ public final class Serdes {
   public static final ProtobufSerde<LogEntry> LOG_ENTRY =
       new ProtobufSerde<>(LogEntry.parser(), "LogEntry");
 
+  public static final ProtobufSerde<io.ecapture.kafka.proto.capture.PacketRecord> PACKET_RECORD =
+      new ProtobufSerde<>(io.ecapture.kafka.proto.capture.PacketRecord.parser(), "PacketRecord");
+
   private Serdes() {}
 }

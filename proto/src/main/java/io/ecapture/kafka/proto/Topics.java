@@ -32,7 +32,11 @@ public final class Topics {
   public static final Topic<String, String> KEYLOG =
       new Topic<>("ecapture.keylog", KEY, org.apache.kafka.common.serialization.Serdes.String());
 
-  public static final List<Topic<?, ?>> ALL = List.of(RAW, PARSED, LOGS, DLQ, KEYLOG);
+  /** Frames of TLS flows captured by the collector's packets module, keyed by flow. */
+  public static final Topic<String, io.ecapture.kafka.proto.capture.PacketRecord> PACKETS =
+      new Topic<>("ecapture.packets", KEY, Serdes.PACKET_RECORD);
+
+  public static final List<Topic<?, ?>> ALL = List.of(RAW, PARSED, LOGS, DLQ, KEYLOG, PACKETS);
 
   private Topics() {}
 }

@@ -88,4 +88,16 @@ class ProtobufSerdeTest {
         SerializationException.class,
         () -> Serdes.RAW_EVENT.deserializer().deserialize("t", new byte[] {0, 0, 0}));
   }
+
+  @Test
+  void packetRecordRoundTrips() {
+    io.ecapture.kafka.proto.capture.PacketRecord in = io.ecapture.kafka.proto.capture.PacketRecord.newBuilder()
+        .setHostId("h").setInterfaceName("lo").setInterfaceIndex(1)
+        .setDirection(io.ecapture.kafka.proto.capture.PacketDirection.EGRESS)
+        .setKernelTimeNs(5).setWallTimeNs(6).setOriginalLength(3)
+        .setData(ByteString.copyFrom(new byte[] {1, 2, 3})).setFlowKey("h/tcp/a-b").setLinkType(1).build();
+    byte[] bytes = Serdes.PACKET_RECORD.serializer().serialize("t", in);
+    assertEquals(in, Serdes.PACKET_RECORD.deserializer().deserialize("t", bytes));
+    assertEquals(in, Topics.PACKETS.valueSerde().deserializer().deserialize("t", bytes));
+  }
 }

@@ -107,6 +107,31 @@ public final class CollectorMetrics {
     return this;
   }
 
+  /**
+   * The packets module's counters: {@code packets_captured_total}, {@code
+   * packets_kernel_dropped_total}, {@code packets_truncated_total}, {@code packets_malformed_total},
+   * {@code packets_send_errors_total}.
+   */
+  public CollectorMetrics packets(Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> source) {
+    packetCounter("packets_captured_total", "Frames of TLS flows copied from the TC hooks.", source,
+        io.ecapture.kafka.collector.packets.PacketsStatus::captured);
+    packetCounter("packets_kernel_dropped_total", "Frames lost because the packets ring buffer was full.", source,
+        io.ecapture.kafka.collector.packets.PacketsStatus::droppedInKernel);
+    packetCounter("packets_truncated_total", "Frames cut at the snap length.", source,
+        io.ecapture.kafka.collector.packets.PacketsStatus::truncated);
+    packetCounter("packets_malformed_total", "Packets ring-buffer records that did not decode.", source,
+        io.ecapture.kafka.collector.packets.PacketsStatus::malformed);
+    packetCounter("packets_send_errors_total", "Frames not delivered to ecapture.packets (not spooled: lost).", source,
+        io.ecapture.kafka.collector.packets.PacketsStatus::sendErrors);
+    return this;
+  }
+
+  private void packetCounter(String name, String help, Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> source,
+      ToLongFunction<io.ecapture.kafka.collector.packets.PacketsStatus> value) {
+    CounterWithCallback.builder().name(PREFIX + name).help(help).constLabels(host)
+        .callback(cb -> cb.call(Math.max(0, value.applyAsLong(source.get())))).register(metrics.registry());
+  }
+
   /** Every metric in the Prometheus text format ({@link Metrics#CONTENT_TYPE}). */
   public synchronized String scrape() {
     current = stats.get();

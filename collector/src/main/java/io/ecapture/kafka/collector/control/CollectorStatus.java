@@ -30,6 +30,7 @@ public final class CollectorStatus {
   private final CollectorMetrics metrics;
   private volatile Runnable onControlRefused = () -> {};
   private volatile Supplier<IdentityStatus> identity;
+  private volatile Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> packets;
 
   /**
    * @param stats the counters, read once per request
@@ -90,6 +91,10 @@ public final class CollectorStatus {
     if (workloads != null) {
       doc.put("identity", workloads.get());
     }
+    Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> frames = packets;
+    if (frames != null) {
+      doc.put("packets", frames.get());
+    }
     return doc;
   }
 
@@ -97,6 +102,13 @@ public final class CollectorStatus {
   public CollectorStatus identity(Supplier<IdentityStatus> source) {
     identity = source;
     metrics.identity(source);
+    return this;
+  }
+
+  /** Adds the packets module (interfaces attached, counters) to {@code /status} and {@code /metrics}. */
+  public CollectorStatus packets(Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> source) {
+    packets = source;
+    metrics.packets(source);
     return this;
   }
 

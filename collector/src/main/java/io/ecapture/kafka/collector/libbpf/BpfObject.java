@@ -91,6 +91,15 @@ public final class BpfObject implements AutoCloseable {
     }
   }
 
+  /** File descriptor of a loaded program (for TC attachment, {@link TcFilter}). */
+  public int programFd(String programName) {
+    int fd = LibBpf.programFd(program(programName));
+    if (fd < 0) {
+      throw new LibBpfException("bpf_program__fd(" + programName + ")", -fd);
+    }
+    return fd;
+  }
+
   /** File descriptor of a loaded map. */
   public int mapFd(String mapName) {
     int fd = LibBpf.mapFd(map(mapName));

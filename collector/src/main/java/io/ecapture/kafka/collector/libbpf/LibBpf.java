@@ -73,7 +73,63 @@ public final class LibBpf {
   private static final MethodHandle NUM_POSSIBLE_CPUS =
       downcall("libbpf_num_possible_cpus", FunctionDescriptor.of(JAVA_INT));
 
+  private static final MethodHandle PROGRAM_FD =
+      downcall("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle TC_HOOK_CREATE =
+      downcall("bpf_tc_hook_create", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle TC_ATTACH =
+      downcall("bpf_tc_attach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle TC_DETACH =
+      downcall("bpf_tc_detach", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle TC_QUERY =
+      downcall("bpf_tc_query", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+
   private LibBpf() {}
+
+  /** File descriptor of a loaded program, or -errno. */
+  public static int programFd(MemorySegment program) {
+    try {
+      return (int) PROGRAM_FD.invokeExact(program);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code bpf_tc_hook_create(hook)}: adds the clsact qdisc; 0, -EEXIST when present, or -errno. */
+  public static int tcHookCreate(MemorySegment hook) {
+    try {
+      return (int) TC_HOOK_CREATE.invokeExact(hook);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code bpf_tc_attach(hook, opts)}: 0 (opts.prog_id filled) or -errno. */
+  public static int tcAttach(MemorySegment hook, MemorySegment opts) {
+    try {
+      return (int) TC_ATTACH.invokeExact(hook, opts);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code bpf_tc_detach(hook, opts)} (handle and priority set, the rest zero): 0 or -errno. */
+  public static int tcDetach(MemorySegment hook, MemorySegment opts) {
+    try {
+      return (int) TC_DETACH.invokeExact(hook, opts);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code bpf_tc_query(hook, opts)} (handle and priority set): 0 (prog_id filled), -ENOENT, or -errno. */
+  public static int tcQuery(MemorySegment hook, MemorySegment opts) {
+    try {
+      return (int) TC_QUERY.invokeExact(hook, opts);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
 
   /** {@code struct bpf_object *bpf_object__open_file(const char *path, opts)}. */
   public static MemorySegment objectOpenFile(String path, MemorySegment opts) {

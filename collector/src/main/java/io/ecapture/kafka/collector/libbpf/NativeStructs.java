@@ -41,6 +41,26 @@ public final class NativeStructs {
           JAVA_INT.withName("kernel_log_level"),
           paddingLayout(4));
 
+  /** {@code struct bpf_tc_hook}. */
+  public static final StructLayout TC_HOOK =
+      structLayout(
+          JAVA_LONG.withName("sz"),
+          JAVA_INT.withName("ifindex"),
+          JAVA_INT.withName("attach_point"),
+          JAVA_INT.withName("parent"),
+          paddingLayout(4)); // size_t :0
+
+  /** {@code struct bpf_tc_opts}. */
+  public static final StructLayout TC_OPTS =
+      structLayout(
+          JAVA_LONG.withName("sz"),
+          JAVA_INT.withName("prog_fd"),
+          JAVA_INT.withName("flags"),
+          JAVA_INT.withName("prog_id"),
+          JAVA_INT.withName("handle"),
+          JAVA_INT.withName("priority"),
+          paddingLayout(4)); // size_t :0
+
   /** Byte offset of a named field of a layout. */
   public static long offsetOf(StructLayout layout, String field) {
     return layout.byteOffset(PathElement.groupElement(field));

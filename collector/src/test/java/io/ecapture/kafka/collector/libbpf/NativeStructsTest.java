@@ -32,6 +32,11 @@ class NativeStructsTest {
         F(bpf_object_open_opts, kconfig); F(bpf_object_open_opts, btf_custom_path);
         F(bpf_object_open_opts, kernel_log_buf); F(bpf_object_open_opts, kernel_log_size);
         F(bpf_object_open_opts, kernel_log_level);
+        printf("bpf_tc_hook.size=%zu\\n", sizeof(struct bpf_tc_hook));
+        F(bpf_tc_hook, sz); F(bpf_tc_hook, ifindex); F(bpf_tc_hook, attach_point); F(bpf_tc_hook, parent);
+        printf("bpf_tc_opts.size=%zu\\n", sizeof(struct bpf_tc_opts));
+        F(bpf_tc_opts, sz); F(bpf_tc_opts, prog_fd); F(bpf_tc_opts, flags); F(bpf_tc_opts, prog_id);
+        F(bpf_tc_opts, handle); F(bpf_tc_opts, priority);
         return 0;
       }
       """;
@@ -68,6 +73,12 @@ class NativeStructsTest {
   void objectOpenOptsMatchesLibbpfHeader() {
     check("bpf_object_open_opts", NativeStructs.OBJECT_OPEN_OPTS, "sz", "object_name", "relaxed_maps",
         "pin_root_path", "kconfig", "btf_custom_path", "kernel_log_buf", "kernel_log_size", "kernel_log_level");
+  }
+
+  @Test
+  void tcHookAndOptsMatchLibbpfHeader() {
+    check("bpf_tc_hook", NativeStructs.TC_HOOK, "sz", "ifindex", "attach_point", "parent");
+    check("bpf_tc_opts", NativeStructs.TC_OPTS, "sz", "prog_fd", "flags", "prog_id", "handle", "priority");
   }
 
   private static void check(String struct, StructLayout layout, String... fields) {
