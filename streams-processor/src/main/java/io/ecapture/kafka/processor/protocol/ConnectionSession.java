@@ -110,6 +110,15 @@ public final class ConnectionSession {
     return index < 0 ? null : state.getPendingRequests(index).getMethod();
   }
 
+  /**
+   * The request the next response in {@code responseDirection} answers (in-order protocols), or
+   * null when none waits.
+   */
+  public ProcessorPendingRequest requestAwaitingResponse(Direction responseDirection) {
+    int index = oldestRequestOpposite(responseDirection);
+    return index < 0 ? null : state.getPendingRequests(index);
+  }
+
   /** A fresh pair id for a request of an in-order protocol. */
   public String nextPairId() {
     String pairId = connectionId + "#" + state.getNextPairSeq();
@@ -119,6 +128,16 @@ public final class ConnectionSession {
 
   /** Emits a request and keeps it, under {@code pairId}, until its response is emitted. */
   public void emitRequest(ParsedMessage.Builder message, String method, String pairId) {
+    emitRequest(message, method, pairId, "", "");
+  }
+
+  /**
+   * {@link #emitRequest(ParsedMessage.Builder, String, String)} keeping what the response will
+   * show of its request (database protocols: {@code summary} such as "QUERY select 1", and the
+   * statement text).
+   */
+  public void emitRequest(ParsedMessage.Builder message, String method, String pairId,
+      String summary, String statement) {
     if (state.getPendingRequestsCount() >= maxPendingRequests) {
       state.removePendingRequests(0);
       pendingDropped.run();
@@ -127,7 +146,9 @@ public final class ConnectionSession {
         .setPairId(pairId)
         .setMethod(method)
         .setLastByteTimeNs(message.getLastByteTimeNs())
-        .setDirection(message.getDirection()));
+        .setDirection(message.getDirection())
+        .setSummary(summary)
+        .setStatement(statement));
     sink.accept(connectionId, message.setPairId(pairId).build());
   }
 
