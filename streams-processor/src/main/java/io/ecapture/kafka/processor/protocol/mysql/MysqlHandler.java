@@ -93,15 +93,15 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
     if (packet.truncated()) {
       metrics.truncatedMessage();
     }
+    boolean greeting = packet.sequence() == 0 && packet.first() == 10
+        && !session.direction(ConnectionSession.opposite(direction)).hasDb()
+        && !session.direction(direction).hasDb();
+    DbExchanges.assignSides(session, direction, greeting);
     ProcessorDbDirection.Builder db = session.direction(direction).getDbBuilder();
     if (db.getContinuation()) { // the rest of a payload of 16 MiB or more
       db.setContinuation(packet.length() == MysqlPacket.MAX_PAYLOAD);
       return;
     }
-    boolean greeting = packet.sequence() == 0 && packet.first() == 10
-        && !session.direction(ConnectionSession.opposite(direction)).hasDb()
-        && !session.direction(direction).hasDb();
-    DbExchanges.assignSides(session, direction, greeting);
     db.setContinuation(packet.length() == MysqlPacket.MAX_PAYLOAD);
     if (DbExchanges.server(session, direction)) {
       server(session, direction, span, packet, greeting);

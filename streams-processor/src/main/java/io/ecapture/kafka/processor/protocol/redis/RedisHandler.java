@@ -265,18 +265,23 @@ public final class RedisHandler implements ProtocolHandler<RespValue> {
     }
     boolean cut = (e.type() == '$' || e.type() == '=' || e.type() == '!')
         && e.length() > e.data().length;
-    String text = e.type() == '$' || e.type() == '=' ? quote(e.text()) : e.text();
+    String text = e.type() == '$' || e.type() == '=' ? quote(e.text(), true) : e.text();
     return cut ? text + "…(" + e.length() + " bytes)" : text;
   }
 
   /** A word as shown: bare when plain, else quoted with escapes. */
   static String quote(String s) {
-    boolean plain = !s.isEmpty() && !s.equals(REDACTED);
+    return quote(s, false);
+  }
+
+  /** {@code s} in double quotes with escapes; bare when plain and not {@code always}. */
+  static String quote(String s, boolean always) {
+    boolean plain = !always && !s.isEmpty() && !s.equals(REDACTED);
     for (int i = 0; i < s.length() && plain; i++) {
       char c = s.charAt(i);
       plain = c > ' ' && c != '"' && c != '\\' && c < 0x7f;
     }
-    if (plain || s.equals(REDACTED)) {
+    if (plain || (!always && s.equals(REDACTED))) {
       return s;
     }
     StringBuilder out = new StringBuilder(s.length() + 2).append('"');

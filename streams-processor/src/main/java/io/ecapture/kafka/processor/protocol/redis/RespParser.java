@@ -58,7 +58,7 @@ public final class RespParser implements ProtocolParser<RespValue> {
   @Override
   public int findBoundary(byte[] data, int from, int to) {
     for (int i = from; i < to; i++) {
-      if (data[i - 1] == '\n' && TYPES.indexOf(data[i]) >= 0) {
+      if ((i == 0 || data[i - 1] == '\n') && TYPES.indexOf(data[i]) >= 0) {
         return i;
       }
     }

@@ -189,9 +189,15 @@ public final class DbWire {
           new byte[10], utf8("ijklmnopqrst"), new byte[1], cstr("mysql_native_password"));
     }
 
+    /** Sequence id 2: the first packet inside TLS (after greeting 0 and SSLRequest 1). */
     public static byte[] handshakeResponse(long caps, String user, byte[] auth, String database,
         String plugin) {
-      return packet(2, le(caps, 4), le(16777216, 4), new byte[] {33}, new byte[23], cstr(user),
+      return handshakeResponse(2, caps, user, auth, database, plugin);
+    }
+
+    public static byte[] handshakeResponse(int seq, long caps, String user, byte[] auth,
+        String database, String plugin) {
+      return packet(seq, le(caps, 4), le(16777216, 4), new byte[] {33}, new byte[23], cstr(user),
           lenenc(auth.length), auth, cstr(database), cstr(plugin));
     }
 
