@@ -27,7 +27,8 @@ class MysqlTopologyTest extends HarnessTopologyTest {
 
   static List<Step> conversation() {
     return List.of(
-        client(My.handshakeResponse(My.CAPS, "app", SCRAMBLE, "shop", "mysql_native_password")),
+        client(My.handshakeResponse(My.MARIADB_CAPS, "app", SCRAMBLE, "shop",
+            "mysql_native_password")),
         server(My.packet(3, new byte[] {(byte) 0xfe}, "mysql_clear_password\0".getBytes(),
             "SECRETSALT".getBytes())),
         client(My.packet(4, "SECRETPASSWORD\0".getBytes())),

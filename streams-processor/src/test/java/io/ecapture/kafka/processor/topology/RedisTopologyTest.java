@@ -33,13 +33,16 @@ class RedisTopologyTest extends HarnessTopologyTest {
         server("_\r\n>3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"
             .getBytes(StandardCharsets.UTF_8)),
         client(Resp.command("LRANGE", "list", "0", "-1")),
-        server("*3\r\n$1\r\na\r\n:2\r\n$-1\r\n".getBytes(StandardCharsets.UTF_8)));
+        server("*3\r\n$1\r\na\r\n:2\r\n$-1\r\n".getBytes(StandardCharsets.UTF_8)),
+        // redis-cli --pipe: an empty line, then its closing ECHO
+        client("\r\n".getBytes(StandardCharsets.UTF_8), Resp.command("ECHO", "end")),
+        server(Resp.bulk("end")));
   }
 
   @Test
   void commandsAndRepliesArePairedInPipelineOrder() {
     List<ParsedMessage> out = DbConversations.play(harness, CONN, conversation(), 0);
-    assertEquals(15, out.size(), out.toString());
+    assertEquals(17, out.size(), out.toString());
     for (ParsedMessage m : out) {
       assertEquals(Protocol.REDIS, m.getProtocol());
       String all = m.toString() + m.getRendered().toStringUtf8();
@@ -77,6 +80,8 @@ class RedisTopologyTest extends HarnessTopologyTest {
     assertEquals(MessageKind.DATA, out.get(12).getKind());
     assertEquals("redis LRANGE list 0 -1 → array(3) [\"a\", 2, null] (1.0 ms)\n",
         out.get(14).getRendered().toStringUtf8());
+    assertEquals("redis ECHO end → bulk_string \"end\" (1.0 ms)\n",
+        out.get(16).getRendered().toStringUtf8());
   }
 
   @Test

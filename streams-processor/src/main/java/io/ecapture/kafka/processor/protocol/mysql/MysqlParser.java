@@ -63,12 +63,16 @@ public final class MysqlParser implements ProtocolParser<MysqlPacket> {
     return to - from < 3 || data[from + 2] == 0;
   }
 
-  /** Capability flags with CLIENT_PROTOCOL_41 and the 23-byte zero filler, as far as present. */
+  /**
+   * Capability flags with CLIENT_PROTOCOL_41 and the zero filler, as far as present: 23 bytes,
+   * of which MariaDB uses the last 4 for its extended capabilities when the client clears
+   * CLIENT_MYSQL (bit 0), so only the first 19 must be zero.
+   */
   private static boolean prefixIsHandshake(byte[] data, int payload, int to) {
     if (to - payload >= 2 && (data[payload + 1] & 0x02) == 0) {
       return false; // CLIENT_PROTOCOL_41 is bit 9
     }
-    for (int i = payload + 9; i < Math.min(to, payload + 32); i++) {
+    for (int i = payload + 9; i < Math.min(to, payload + 28); i++) {
       if (data[i] != 0) {
         return false;
       }

@@ -73,8 +73,8 @@ public final class RedisHandler implements ProtocolHandler<RespValue> {
       metrics.truncatedMessage();
     }
     DbExchanges.assignSides(session, direction, !value.command());
-    if (value.type() == '|') {
-      return; // RESP3 attribute: metadata about the reply that follows
+    if (value.type() == '|' || (value.type() == 'i' && value.elements().isEmpty())) {
+      return; // RESP3 attribute (metadata about the reply that follows), or an empty line
     }
     metrics.messageOut();
     ParsedMessage.Builder out = DbExchanges.message(session, span, Protocol.REDIS);

@@ -71,6 +71,16 @@ public final class RespParser implements ProtocolParser<RespValue> {
     if (to - from == 0) {
       return atEnd ? ParseResult.invalid("empty") : ParseResult.needsMoreData(1);
     }
+    if (data[from] == '\r' || data[from] == '\n') {
+      // an empty inline command (redis-cli --pipe sends CRLF before its closing ECHO): skipped
+      int end = data[from] == '\n' ? from + 1 : from + 2;
+      if (end > to) {
+        return atEnd ? ParseResult.invalid("CR at end") : ParseResult.needsMoreData(2);
+      }
+      return end == from + 1 || data[from + 1] == '\n'
+          ? ParseResult.success(new RespValue('i', new byte[0], 0, List.of(), false), end - from, 0)
+          : ParseResult.invalid("CR without LF");
+    }
     Cursor c = new Cursor(data, from, to);
     RespValue value;
     try {

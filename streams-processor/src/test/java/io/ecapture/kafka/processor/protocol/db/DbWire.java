@@ -161,8 +161,10 @@ public final class DbWire {
   public static final class My {
     private My() {}
 
+    /** MySQL client capabilities (CLIENT_MYSQL set); MARIADB_CAPS as a MariaDB client sends. */
     public static final long CAPS = 0x200 | 0x8000 | 0x80000 | 0x8 | 0x200000 | 0x1000000 | 0x1
         | 0x800 | 0x10000 | 0x20000;
+    public static final long MARIADB_CAPS = CAPS & ~1L;
 
     public static byte[] packet(int seq, byte[]... payload) {
       byte[] p = concat(payload);
@@ -197,7 +199,10 @@ public final class DbWire {
 
     public static byte[] handshakeResponse(int seq, long caps, String user, byte[] auth,
         String database, String plugin) {
-      return packet(seq, le(caps, 4), le(16777216, 4), new byte[] {33}, new byte[23], cstr(user),
+      // MariaDB clients clear CLIENT_MYSQL (bit 0) and send extended capabilities in the filler's
+      // last 4 bytes
+      byte[] filler = (caps & 1) == 0 ? concat(new byte[19], le(0x1d, 4)) : new byte[23];
+      return packet(seq, le(caps, 4), le(16777216, 4), new byte[] {33}, filler, cstr(user),
           lenenc(auth.length), auth, cstr(database), cstr(plugin));
     }
 
