@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.protocol.db.DbWire.Pg;
+import io.ecapture.kafka.processor.protocol.db.DbWire;
 import io.ecapture.kafka.processor.topology.DbConversations.Step;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.MessageKind;
@@ -141,6 +142,40 @@ class PostgresTopologyTest extends HarnessTopologyTest {
     assertEquals(2, out.size());
     assertEquals("3D000", out.get(1).getSql().getSqlState());
     assertEquals(out.get(0).getPairId(), out.get(1).getPairId());
+  }
+
+  @Test
+  void aLongStatementIsCutOnTheFirstLinesAndShownWholeAfterTheRequestLine() {
+    String sql = "select " + "x, ".repeat(60) + "1 from t";
+    List<ParsedMessage> out = DbConversations.play(harness, CONN, List.of(
+        client(Pg.startup("user", "u")), server(Pg.auth(0), Pg.ready()),
+        client(Pg.query(sql)), server(Pg.complete("SELECT 0"), Pg.ready())), 0);
+    assertEquals(4, out.size());
+    String request = out.get(2).getRendered().toStringUtf8();
+    String head = "QUERY " + sql.substring(0, 80) + "…";
+    assertTrue(request.startsWith("postgres " + head + "\n\n" + sql), request);
+    assertEquals(sql, out.get(2).getSql().getStatement());
+    String response = out.get(3).getRendered().toStringUtf8();
+    assertTrue(response.startsWith("postgres " + head + " → SELECT 0 ("), response);
+  }
+
+  @Test
+  void aResponseCutByTheConnectionsCloseLeavesTruncated() {
+    byte[] query = Pg.query("select generate_series(1, 1000000)");
+    byte[] start = DbWire.concat(Pg.startup("user", "u"));
+    byte[] ready = DbWire.concat(Pg.auth(0), Pg.ready());
+    byte[] rows = DbWire.concat(Pg.rowDescription("g"), Pg.dataRow("1"), Pg.dataRow("2"));
+    harness.send(events.data(Direction.WRITE, 0, start, 0));
+    harness.send(events.data(Direction.READ, 0, ready, 1_000_000));
+    harness.send(events.data(Direction.WRITE, start.length, query, 2_000_000));
+    harness.send(events.data(Direction.READ, ready.length, rows, 3_000_000));
+    assertEquals(3, harness.output().size(), "the response waits for ReadyForQuery");
+    harness.send(events.close(ready.length + rows.length, start.length + query.length));
+    List<ParsedMessage> out = harness.output();
+    assertEquals(1, out.size());
+    assertTrue(out.get(0).getSql().getTruncated());
+    assertEquals(2, out.get(0).getSql().getRows());
+    assertTrue(out.get(0).getRendered().toStringUtf8().contains("response incomplete"));
   }
 
   @Test

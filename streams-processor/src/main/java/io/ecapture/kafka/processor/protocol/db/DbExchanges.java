@@ -24,8 +24,12 @@ public final class DbExchanges {
   public static final int MAX_STATEMENTS = 256;
   /** Characters of a statement kept in the state (prepared statements, pending requests). */
   public static final int MAX_KEPT_STATEMENT_CHARS = 4096;
-  /** Characters of the request shown on the first line of its response. */
-  public static final int SUMMARY_CHARS = 200;
+  /**
+   * Characters of a statement shown on a request's first line and repeated on its response's
+   * (the whole statement follows a request's first line when longer): short enough that
+   * {@code <request> → <result> (<latency>)} fits the 120 characters a browser view row shows.
+   */
+  public static final int SUMMARY_CHARS = 80;
 
   private DbExchanges() {}
 
@@ -102,8 +106,9 @@ public final class DbExchanges {
       text.body(body.getBytes(StandardCharsets.UTF_8), body, renderLimit);
     }
     text.build().applyTo(message.setKind(MessageKind.REQUEST));
+    // the summary's statement part is already cut to SUMMARY_CHARS; the bound is for the rest
     session.emitRequest(message, operation, session.nextPairId(),
-        oneLine(summary, SUMMARY_CHARS), cut(statement, MAX_KEPT_STATEMENT_CHARS));
+        oneLine(summary, 2 * SUMMARY_CHARS), cut(statement, MAX_KEPT_STATEMENT_CHARS));
   }
 
   /**

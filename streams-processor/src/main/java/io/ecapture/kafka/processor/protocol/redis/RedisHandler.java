@@ -41,7 +41,9 @@ public final class RedisHandler implements ProtocolHandler<RespValue> {
       "LOLWUT", "FAILOVER", "SYNC", "PSYNC", "REPLCONF", "MEMORY", "OBJECT", "XINFO", "XGROUP",
       "BITOP", "EVAL", "EVALSHA", "EVAL_RO", "EVALSHA_RO", "FCALL", "FCALL_RO", "MIGRATE",
       "XREAD", "XREADGROUP");
+  /** Arguments shown on a command's line, and characters of each (the fields keep more). */
   static final int SHOWN_ARGUMENTS = 16;
+  static final int SHOWN_ARGUMENT_CHARS = 64;
 
   private final RespParser parser = new RespParser();
   private final ProcessorLimits limits;
@@ -107,7 +109,9 @@ public final class RedisHandler implements ProtocolHandler<RespValue> {
     }
     StringBuilder summary = new StringBuilder(name);
     for (int i = 0; i < Math.min(args.size(), SHOWN_ARGUMENTS); i++) {
-      summary.append(' ').append(quote(args.get(i)));
+      String arg = args.get(i);
+      summary.append(' ').append(arg.length() > SHOWN_ARGUMENT_CHARS
+          ? quote(arg.substring(0, SHOWN_ARGUMENT_CHARS), true) + "…" : quote(arg));
     }
     if (redis.getArgumentCount() > Math.min(args.size(), SHOWN_ARGUMENTS)) {
       summary.append(" … (").append(redis.getArgumentCount()).append(" arguments)");
