@@ -13,6 +13,8 @@ import io.ecapture.kafka.proto.parsed.Protocol;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the database protocols (PostgreSQL, MySQL, Redis) share: which side sends a direction, the
@@ -48,6 +50,32 @@ public final class DbExchanges {
     }
     session.direction(direction).getDbBuilder().setServer(server);
     session.direction(ConnectionSession.opposite(direction)).getDbBuilder().setServer(!server);
+  }
+
+  private static final String QUOTED = "('(?:[^'\\\\]|''|\\\\.)*'|\"(?:[^\"\\\\]|\"\"|\\\\.)*\")";
+  /**
+   * Password literals in SQL text: {@code IDENTIFIED BY 'x'} / {@code IDENTIFIED WITH plugin AS
+   * 'x'} (MySQL), {@code PASSWORD 'x'} (PostgreSQL CREATE/ALTER ROLE), {@code SET PASSWORD =
+   * PASSWORD('x')}.
+   */
+  private static final Pattern SQL_SECRET = Pattern.compile(
+      "(?i)\\b(IDENTIFIED\\s+(?:WITH\\s+\\S+\\s+)?(?:BY|AS)\\s+|PASSWORD\\s*(?:=\\s*)?"
+          + "(?:PASSWORD\\s*)?\\(?\\s*)" + QUOTED);
+
+  /**
+   * {@code sql} with its password literals replaced by {@code '<redacted>'}, or {@code sql}
+   * itself when it has none.
+   */
+  public static String redactSql(String sql) {
+    Matcher m = SQL_SECRET.matcher(sql);
+    if (!m.find()) {
+      return sql;
+    }
+    StringBuilder out = new StringBuilder(sql.length());
+    do {
+      m.appendReplacement(out, Matcher.quoteReplacement(m.group(1) + "'<redacted>'"));
+    } while (m.find());
+    return m.appendTail(out).toString();
   }
 
   /** Keeps a prepared statement's text under {@code id} (bounded, see {@link #MAX_STATEMENTS}). */

@@ -239,10 +239,12 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
         limits.maxRenderedBytes());
   }
 
-  private void query(ConnectionSession session, Span span, String operation, String statement,
+  private void query(ConnectionSession session, Span span, String operation, String sent,
       boolean truncated, String id) {
+    String statement = DbExchanges.redactSql(sent);
     SqlFields.Builder sql = SqlFields.newBuilder().setOperation(operation).setStatement(statement)
-        .setStatementTruncated(truncated).setStatementId(id);
+        .setStatementTruncated(truncated).setStatementId(id)
+        .setRedacted(!statement.equals(sent) || statement.contains("'<redacted>'"));
     String summary = operation + (statement.isEmpty() ? "" : " "
         + DbExchanges.oneLine(statement, DbExchanges.SUMMARY_CHARS));
     if (statement.isEmpty() && !id.isEmpty()) {

@@ -98,13 +98,13 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
       }
       case 'p' -> redactedAuth(session, direction); // password, SASL, GSS: never emitted
       case 'Q' -> {
-        String sql = r.cstring();
+        String sql = DbExchanges.redactSql(r.cstring());
         request(session, span, "QUERY", sql, m.truncated(), "", 0);
       }
       case 'P' -> {
         ProcessorDbRequest.Builder batch = batch(db, span);
         String name = r.cstring();
-        String sql = r.cstring();
+        String sql = DbExchanges.redactSql(r.cstring());
         DbExchanges.remember(db, name, sql);
         batch.setStatement(DbExchanges.cut(sql, limits.maxBodyBytes()))
             .setStatementTruncated(m.truncated()).setStatementId(name)
@@ -203,7 +203,7 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
       boolean truncated, String statementId, int parameters) {
     SqlFields.Builder sql = SqlFields.newBuilder().setOperation(operation)
         .setStatement(statement).setStatementTruncated(truncated).setStatementId(statementId)
-        .setParameters(parameters);
+        .setParameters(parameters).setRedacted(statement.contains("'<redacted>'"));
     List<String> details = new ArrayList<>();
     if (!statementId.isEmpty()) {
       details.add("statement: " + statementId);
