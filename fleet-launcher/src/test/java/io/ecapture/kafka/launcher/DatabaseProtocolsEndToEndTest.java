@@ -41,7 +41,8 @@ import org.junit.jupiter.api.Test;
  * psql ({@code sslmode=require}), mariadb ({@code --ssl}) and redis-cli ({@code --tls}) send
  * queries and commands with unique markers. An eCaptureQ client must receive each request and
  * its response summary as readable text, and {@code ecapture.parsed} must carry the SQL / Redis
- * fields, paired, with latency. Passwords that cross the wire in clear inside TLS (PostgreSQL
+ * fields, paired, with latency; pgbench {@code -M prepared} is the extended-query client (one
+ * Parse, then Bind/Execute by statement name). Passwords that cross the wire in clear inside TLS (PostgreSQL
  * {@code password} auth, Redis AUTH) are in {@code ecapture.raw} but in no parsed record.
  */
 class DatabaseProtocolsEndToEndTest {
@@ -162,6 +163,44 @@ class DatabaseProtocolsEndToEndTest {
     assertTrue(error.getSql().getError());
     assertEquals("ERROR", error.getSql().getErrorSeverity());
     assertPasswordOnlyInRaw(PG_PASSWORD, parsed);
+  }
+
+  @Test
+  void pgbenchPreparedStatementsCarryTheStatementTextFromParseToEachExecute() throws Exception {
+    String marker = marker();
+    Path script = base.resolve("bench-" + marker + ".sql");
+    java.nio.file.Files.writeString(script, "\\set v 7\nselect :v::int + 1 as " + marker + ";\n");
+    // -M prepared: Parse once (a named statement), then Bind/Execute/Sync per transaction
+    Result bench = LocalDatabases.client(base, List.of("PGPASSWORD=" + PG_PASSWORD),
+        LocalDatabases.postgresBin().resolve("pgbench").toString(), "-n", "-M", "prepared",
+        "-t", "3", "-f", script.toString(), "host=127.0.0.1 port=" + postgres.port
+            + " user=postgres dbname=postgres sslmode=require gssencmode=disable");
+    assertTrue(bench.output().contains("number of transactions actually processed: 3"),
+        bench.output());
+    String statement = "select $1::int + 1 as " + marker + ";"; // pgbench keeps the semicolon
+
+    Event executed = awaitEvent(e -> e.getPid() == bench.pid()
+        && payload(e).startsWith("postgres EXECUTE " + statement + " → SELECT 1 ("), "EXECUTE");
+    assertEquals(0, executed.getType());
+    List<ParsedMessage> parsed = awaitParsed("pgbench-" + marker, m -> m.getPid() == bench.pid()
+        && m.getProtocol() == Protocol.POSTGRES, list -> list.stream().filter(m ->
+            m.getKind() == MessageKind.RESPONSE && m.getSql().getOperation().equals("EXECUTE"))
+            .count() == 3);
+    List<ParsedMessage> executes = parsed.stream().filter(m -> m.getKind() == MessageKind.REQUEST
+        && m.getSql().getOperation().equals("EXECUTE")).toList();
+    assertEquals(3, executes.size(), parsed.toString());
+    for (ParsedMessage execute : executes) {
+      assertEquals(statement, execute.getSql().getStatement(), "carried from the one Parse");
+      assertFalse(execute.getSql().getStatementId().isEmpty());
+      assertEquals(1, execute.getSql().getParameters());
+      ParsedMessage result = find(parsed, m -> m.getKind() == MessageKind.RESPONSE
+          && m.getPairId().equals(execute.getPairId()));
+      assertEquals(List.of("SELECT 1"), result.getSql().getCommandTagsList());
+      assertEquals(1, result.getSql().getRows());
+    }
+    ParsedMessage prepare = find(parsed, m -> m.getKind() == MessageKind.REQUEST
+        && m.getSql().getOperation().equals("PREPARE"));
+    assertEquals(statement, prepare.getSql().getStatement());
   }
 
   @Test
@@ -340,6 +379,11 @@ class DatabaseProtocolsEndToEndTest {
       for (ParsedMessage m : parsed) {
         assertFalse(m.toString().contains(secret) || m.getRendered().toStringUtf8().contains(secret),
             "a password in " + m);
+      }
+      // nor anything the eCaptureQ client got, the setup's CREATE USER ... IDENTIFIED BY included
+      for (LogEntry e : client.received()) {
+        assertFalse(e.toString().contains(secret) || (e.getLogType() == LogType.EVENT
+            && payload(e.getEventPayload()).contains(secret)), "a password in " + e);
       }
     }
     if (password != null) {
