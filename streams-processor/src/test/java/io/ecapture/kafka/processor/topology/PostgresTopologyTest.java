@@ -135,6 +135,21 @@ class PostgresTopologyTest extends HarnessTopologyTest {
   }
 
   @Test
+  void aScriptOfManyStatementsKeepsItsFirstTagsAndCountsEveryChange() {
+    byte[][] completes = new byte[200][];
+    for (int i = 0; i < completes.length; i++) {
+      completes[i] = Pg.complete("INSERT 0 1");
+    }
+    List<ParsedMessage> out = DbConversations.play(harness, CONN, List.of(
+        client(Pg.startup("user", "u")), server(Pg.auth(0), Pg.ready()),
+        client(Pg.query("insert into t values (1);".repeat(200))),
+        server(DbWire.concat(completes), Pg.ready())), 0);
+    assertEquals(65, out.get(3).getSql().getCommandTagsCount());
+    assertEquals("…", out.get(3).getSql().getCommandTags(64));
+    assertEquals(200, out.get(3).getSql().getAffectedRows());
+  }
+
+  @Test
   void aFailedStartupEndsAtItsError() {
     List<ParsedMessage> out = DbConversations.play(harness, CONN, List.of(
         client(Pg.startup("user", "bob", "database", "nodb")),

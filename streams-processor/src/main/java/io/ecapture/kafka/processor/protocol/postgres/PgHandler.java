@@ -42,6 +42,8 @@ import java.util.Locale;
  */
 public final class PgHandler implements ProtocolHandler<PgMessage> {
   static final String NAME = "postgres";
+  /** CommandComplete tags kept per response (a long script's are counted in its rows only). */
+  static final int MAX_TAGS = 64;
   private final PgParser parser;
   private final ProcessorLimits limits;
   private final ProcessorMetrics metrics;
@@ -287,7 +289,11 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
       case 'D' -> sql.setRows(sql.getRows() + 1);
       case 'C' -> {
         String tag = r.cstring();
-        sql.addCommandTags(tag);
+        if (sql.getCommandTagsCount() < MAX_TAGS) {
+          sql.addCommandTags(tag);
+        } else if (sql.getCommandTagsCount() == MAX_TAGS) {
+          sql.addCommandTags("…"); // a script of many statements: the rest are summed up only
+        }
         sql.setAffectedRows(sql.getAffectedRows() + affected(tag));
       }
       case 'I' -> sql.addCommandTags("EMPTY QUERY");
