@@ -130,6 +130,20 @@ class MysqlTopologyTest extends HarnessTopologyTest {
   }
 
   @Test
+  void aResultSetWithoutItsRequestIsOneResponseNotOneMessagePerRow() {
+    List<ParsedMessage> out = DbConversations.play(harness, CONN, List.of(
+        client(My.handshakeResponse(My.CAPS, "app", new byte[0], "", "")),
+        server(My.ok(3, 0, 0, 2, 0)),
+        // the query was lost in a gap before the capture resumed: only its result is seen
+        server(My.resultSet(1, true, new String[] {"a"}, new String[] {"1"}, new String[] {"2"},
+            new String[] {"3"}))), 0);
+    assertEquals(3, out.size(), out.toString());
+    assertEquals(MessageKind.RESPONSE, out.get(2).getKind());
+    assertEquals(3, out.get(2).getSql().getRows());
+    assertEquals("", out.get(2).getPairId());
+  }
+
+  @Test
   void everyByteBoundaryGivesTheSameMessages() {
     DbConversations.sameMessagesAtEveryCut(harness, conversation());
   }

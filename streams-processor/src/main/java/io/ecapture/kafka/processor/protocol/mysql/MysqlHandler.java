@@ -287,10 +287,9 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
           "GREETING server " + db.getServerVersion(), List.of());
       return;
     }
-    if (request == null && !db.getResponse().getOpen()) {
-      data(session, span, "PACKET seq=" + p.sequence() + " length=" + p.length());
-      return;
-    }
+    // without a request (the capture began after it, or its response was emitted incomplete)
+    // the packets are still summed up as one response, paired with nothing: never one message
+    // per row
     boolean redacted = db.getResponse().getFields().getRedacted();
     ProcessorDbResponse.Builder response = DbExchanges.extend(db.getResponseBuilder(), span);
     SqlFields.Builder sql = response.getFieldsBuilder();
