@@ -144,6 +144,18 @@ class MysqlTopologyTest extends HarnessTopologyTest {
   }
 
   @Test
+  void aConnectRefusedWithAnErrorWithoutSqlStateKeepsItsMessage() {
+    List<ParsedMessage> out = DbConversations.play(harness, CONN, List.of(
+        client(My.handshakeResponse(My.CAPS, "app", SCRAMBLE, "shop", "mysql_native_password")),
+        server(My.packet(3, new byte[] {(byte) 0xff}, new byte[] {0x15, 0x04},
+            "Access denied for user 'app'@'localhost'".getBytes(StandardCharsets.UTF_8)))), 0);
+    assertEquals(2, out.size());
+    assertEquals(1045, out.get(1).getSql().getErrorCode());
+    assertEquals("", out.get(1).getSql().getSqlState());
+    assertEquals("Access denied for user 'app'@'localhost'", out.get(1).getSql().getErrorMessage());
+  }
+
+  @Test
   void everyByteBoundaryGivesTheSameMessages() {
     DbConversations.sameMessagesAtEveryCut(harness, conversation());
   }

@@ -452,8 +452,7 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
       if (r.int1() == '#') {
         sql.setSqlState(r.fixedString(5));
       } else {
-        r = new MysqlReader(new byte[0], 0);
-        r.skip(mark);
+        r.seek(mark); // no SQL state (errors before the handshake completes may have none)
       }
     }
     sql.setErrorMessage(r.rest());

@@ -20,6 +20,10 @@ final class MysqlReader {
     return pos;
   }
 
+  void seek(int position) {
+    pos = Math.max(0, Math.min(data.length, position));
+  }
+
   int int1() {
     return has(1) ? data[pos++] & 0xff : 0;
   }

@@ -21,7 +21,6 @@ import io.ecapture.kafka.proto.parsed.Protocol;
 import io.ecapture.kafka.proto.parsed.SqlFields;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * PostgreSQL frontend/backend protocol v3 (the PostgreSQL documentation, "Frontend/Backend
@@ -461,8 +460,4 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
     }
   }
 
-
-  static String upper(String s) {
-    return s.toUpperCase(Locale.ROOT);
-  }
 }
