@@ -106,7 +106,7 @@ public final class ConnectionSession {
 
   /** Method of the request the next response in {@code responseDirection} answers, or null. */
   public String methodAwaitingResponse(Direction responseDirection) {
-    int index = oldestRequestOpposite(responseDirection);
+    int index = state.getDroppedUnanswered() > 0 ? -1 : oldestRequestOpposite(responseDirection);
     return index < 0 ? null : state.getPendingRequests(index).getMethod();
   }
 
@@ -115,7 +115,7 @@ public final class ConnectionSession {
    * null when none waits.
    */
   public ProcessorPendingRequest requestAwaitingResponse(Direction responseDirection) {
-    int index = oldestRequestOpposite(responseDirection);
+    int index = state.getDroppedUnanswered() > 0 ? -1 : oldestRequestOpposite(responseDirection);
     return index < 0 ? null : state.getPendingRequests(index);
   }
 
@@ -140,6 +140,7 @@ public final class ConnectionSession {
       String summary, String statement) {
     if (state.getPendingRequestsCount() >= maxPendingRequests) {
       state.removePendingRequests(0);
+      state.setDroppedUnanswered(state.getDroppedUnanswered() + 1);
       pendingDropped.run();
     }
     state.addPendingRequests(ProcessorPendingRequest.newBuilder()
@@ -152,9 +153,20 @@ public final class ConnectionSession {
     sink.accept(connectionId, message.setPairId(pairId).build());
   }
 
-  /** Emits the response to the oldest request sent the other way (in-order protocols). */
+  /**
+   * Emits the response to the oldest request sent the other way (in-order protocols). While
+   * requests dropped past the pending limit are unanswered, a final response answers one of them
+   * (unpaired) instead, so later responses still meet their own requests (a Redis pipeline deeper
+   * than the limit).
+   */
   public void emitResponse(ParsedMessage.Builder message, boolean interim) {
-    answer(message, oldestRequestOpposite(message.getDirection()), interim);
+    if (state.getDroppedUnanswered() > 0) {
+      if (!interim) {
+        state.setDroppedUnanswered(state.getDroppedUnanswered() - 1);
+      }
+    } else {
+      answer(message, oldestRequestOpposite(message.getDirection()), interim);
+    }
     sink.accept(connectionId, message.build());
   }
 

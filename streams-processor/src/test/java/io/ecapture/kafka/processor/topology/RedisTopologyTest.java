@@ -85,6 +85,34 @@ class RedisTopologyTest extends HarnessTopologyTest {
   }
 
   @Test
+  void aPipelineDeeperThanThePendingLimitStillPairsEachReplyWithItsOwnCommand() {
+    int depth = harness.config.limits().maxPendingRequests() + 44;
+    java.io.ByteArrayOutputStream commands = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream replies = new java.io.ByteArrayOutputStream();
+    for (int i = 0; i < depth; i++) {
+      commands.writeBytes(Resp.command("GET", "key:" + i));
+      replies.writeBytes(Resp.bulk("value:" + i));
+    }
+    List<ParsedMessage> out = DbConversations.play(harness, CONN, List.of(
+        client(commands.toByteArray()), server(replies.toByteArray())), 0);
+    assertEquals(2 * depth, out.size());
+    java.util.Map<String, String> keyByPair = new java.util.HashMap<>();
+    out.stream().filter(m -> m.getKind() == MessageKind.REQUEST)
+        .forEach(m -> keyByPair.put(m.getPairId(), m.getRedis().getKey()));
+    int paired = 0;
+    for (ParsedMessage reply : out.stream().filter(m -> m.getKind() == MessageKind.RESPONSE)
+        .toList()) {
+      if (!reply.getPairId().isEmpty()) {
+        paired++;
+        assertEquals(reply.getRedis().getReplyText(),
+            keyByPair.get(reply.getPairId()).replace("key:", "value:"), "paired with its own GET");
+      }
+    }
+    assertEquals(harness.config.limits().maxPendingRequests(), paired,
+        "the replies to the dropped commands are unpaired, every other one paired right");
+  }
+
+  @Test
   void everyByteBoundaryGivesTheSameMessages() {
     DbConversations.sameMessagesAtEveryCut(harness, conversation());
   }
