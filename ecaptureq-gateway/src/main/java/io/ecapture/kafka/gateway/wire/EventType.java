@@ -7,7 +7,9 @@ import io.ecapture.kafka.proto.parsed.ParsedMessage;
  * eCaptureQ's {@code Event.type}: which view a client shows a message in. eCapture's values are
  * 0 unknown (shown as text or hex), 1 HTTP/1 request, 2 HTTP/2 request, 3 HTTP/1 response, 4
  * HTTP/2 response, 5 WebSocket; the gateway derives them from a parsed message's protocol and
- * kind (gRPC rides on HTTP/2 and takes its types).
+ * kind (gRPC rides on HTTP/2 and takes its types). eCaptureQ has no type for database protocols:
+ * PostgreSQL, MySQL and Redis requests and responses are type 0, shown as their readable rendered
+ * text ({@code postgres QUERY select 1 → SELECT 1 (0.4 ms)}).
  */
 public enum EventType {
   UNKNOWN(0),
@@ -40,6 +42,7 @@ public enum EventType {
       case HTTP2, GRPC -> kind == MessageKind.REQUEST ? HTTP2_REQUEST
           : kind == MessageKind.RESPONSE ? HTTP2_RESPONSE : UNKNOWN;
       case WEBSOCKET -> WEBSOCKET;
+      case POSTGRES, MYSQL, REDIS -> UNKNOWN; // text: eCaptureQ shows type 0 as it is
       default -> UNKNOWN;
     };
   }

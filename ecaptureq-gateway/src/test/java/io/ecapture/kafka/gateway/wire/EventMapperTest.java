@@ -15,6 +15,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class EventMapperTest {
@@ -77,6 +78,19 @@ class EventMapperTest {
     assertEquals(2, type(Protocol.GRPC, MessageKind.REQUEST));
     assertEquals(4, type(Protocol.GRPC, MessageKind.RESPONSE));
     assertEquals(5, type(Protocol.WEBSOCKET, MessageKind.DATA));
+  }
+
+  @Test
+  void databaseProtocolsAreType0WithTheirRenderedTextAsPayload() {
+    for (Protocol protocol : List.of(Protocol.POSTGRES, Protocol.MYSQL, Protocol.REDIS)) {
+      for (MessageKind kind : List.of(MessageKind.REQUEST, MessageKind.RESPONSE, MessageKind.DATA)) {
+        assertEquals(0, type(protocol, kind), protocol + " " + kind);
+      }
+    }
+    String text = "postgres QUERY select 1 → SELECT 1 (0.4 ms)\n"; // within the test limit
+    Event e = mapper.map(base().setProtocol(Protocol.POSTGRES).setKind(MessageKind.RESPONSE)
+        .setRendered(ByteString.copyFromUtf8(text)).build(), 0);
+    assertEquals(text, e.getPayload().toStringUtf8());
   }
 
   private int type(Protocol protocol, MessageKind kind) {

@@ -8,6 +8,12 @@ import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
 import io.ecapture.kafka.processor.protocol.http1.Http1Parser;
 import io.ecapture.kafka.processor.protocol.http2.Http2FrameParser;
 import io.ecapture.kafka.processor.protocol.websocket.MessageInflater;
+import io.ecapture.kafka.processor.protocol.db.DbWire.My;
+import io.ecapture.kafka.processor.protocol.db.DbWire.Pg;
+import io.ecapture.kafka.processor.protocol.db.DbWire.Resp;
+import io.ecapture.kafka.processor.protocol.mysql.MysqlParser;
+import io.ecapture.kafka.processor.protocol.postgres.PgParser;
+import io.ecapture.kafka.processor.protocol.redis.RespParser;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketFrameParser;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http2.DefaultHttp2Headers;
@@ -70,6 +76,12 @@ public class ParserBenchmarks {
     final GrpcFrameParser grpcParser =
         new GrpcFrameParser(LIMITS.maxBodyBytes(), LIMITS.maxGrpcMessages());
     final BodyDecoder bodyDecoder = new BodyDecoder(LIMITS.maxBodyBytes());
+    byte[] postgres;
+    byte[] mysql;
+    byte[] redis;
+    final PgParser postgresParser = new PgParser(LIMITS.maxBodyBytes());
+    final MysqlParser mysqlParser = new MysqlParser(LIMITS.maxBodyBytes());
+    final RespParser redisParser = new RespParser();
 
     @Setup
     public void build() throws Exception {
@@ -150,6 +162,28 @@ public class ParserBenchmarks {
       byte[] json = ("{\"items\":[" + "{\"id\":1,\"name\":\"item\",\"tags\":[\"a\",\"b\"]},".repeat(300)
           + "{}]}").getBytes(StandardCharsets.UTF_8);
       gzipBody = Workload.gzip(json);
+      ByteArrayOutputStream pg = new ByteArrayOutputStream();
+      ByteArrayOutputStream my = new ByteArrayOutputStream();
+      String[][] rows = new String[10][];
+      for (int r = 0; r < rows.length; r++) {
+        rows[r] = new String[] {Integer.toString(r), "name-" + r, "2026-01-01 00:00:00"};
+      }
+      for (int i = 0; i < 200; i++) {
+        pg.writeBytes(Pg.rowDescription("id", "name", "created"));
+        for (String[] row : rows) {
+          pg.writeBytes(Pg.dataRow(row));
+        }
+        pg.writeBytes(Pg.complete("SELECT 10"));
+        pg.writeBytes(Pg.ready());
+        my.writeBytes(My.resultSet(1, true, new String[] {"id", "name", "created"}, rows));
+      }
+      postgres = pg.toByteArray();
+      mysql = my.toByteArray();
+      ByteArrayOutputStream rd = new ByteArrayOutputStream();
+      for (int i = 0; i < 500; i++) {
+        rd.writeBytes(Resp.command("SET", "key:" + i, "v".repeat(100)));
+      }
+      redis = rd.toByteArray();
     }
   }
 
@@ -166,6 +200,24 @@ public class ParserBenchmarks {
   @Benchmark
   public int webSocketFrames(Inputs in, Bytes counter, Blackhole sink) {
     return loop(in.webSocketParser::parse, in.webSocket, counter, sink);
+  }
+
+  /** A PostgreSQL server's answers: 200 x (RowDescription, 10 DataRows, CommandComplete, Z). */
+  @Benchmark
+  public int postgresMessages(Inputs in, Bytes counter, Blackhole sink) {
+    return loop(in.postgresParser::parse, in.postgres, counter, sink);
+  }
+
+  /** A MySQL server's answers: 200 text result sets of 10 rows (CLIENT_DEPRECATE_EOF). */
+  @Benchmark
+  public int mysqlPackets(Inputs in, Bytes counter, Blackhole sink) {
+    return loop(in.mysqlParser::parse, in.mysql, counter, sink);
+  }
+
+  /** A Redis pipeline: 500 SET commands with 100-byte values. */
+  @Benchmark
+  public int redisCommands(Inputs in, Bytes counter, Blackhole sink) {
+    return loop(in.redisParser::parse, in.redis, counter, sink);
   }
 
   @Benchmark

@@ -106,8 +106,17 @@ public final class ConnectionSession {
 
   /** Method of the request the next response in {@code responseDirection} answers, or null. */
   public String methodAwaitingResponse(Direction responseDirection) {
-    int index = oldestRequestOpposite(responseDirection);
+    int index = state.getDroppedUnanswered() > 0 ? -1 : oldestRequestOpposite(responseDirection);
     return index < 0 ? null : state.getPendingRequests(index).getMethod();
+  }
+
+  /**
+   * The request the next response in {@code responseDirection} answers (in-order protocols), or
+   * null when none waits.
+   */
+  public ProcessorPendingRequest requestAwaitingResponse(Direction responseDirection) {
+    int index = state.getDroppedUnanswered() > 0 ? -1 : oldestRequestOpposite(responseDirection);
+    return index < 0 ? null : state.getPendingRequests(index);
   }
 
   /** A fresh pair id for a request of an in-order protocol. */
@@ -119,21 +128,45 @@ public final class ConnectionSession {
 
   /** Emits a request and keeps it, under {@code pairId}, until its response is emitted. */
   public void emitRequest(ParsedMessage.Builder message, String method, String pairId) {
+    emitRequest(message, method, pairId, "", "");
+  }
+
+  /**
+   * {@link #emitRequest(ParsedMessage.Builder, String, String)} keeping what the response will
+   * show of its request (database protocols: {@code summary} such as "QUERY select 1", and the
+   * statement text).
+   */
+  public void emitRequest(ParsedMessage.Builder message, String method, String pairId,
+      String summary, String statement) {
     if (state.getPendingRequestsCount() >= maxPendingRequests) {
       state.removePendingRequests(0);
+      state.setDroppedUnanswered(state.getDroppedUnanswered() + 1);
       pendingDropped.run();
     }
     state.addPendingRequests(ProcessorPendingRequest.newBuilder()
         .setPairId(pairId)
         .setMethod(method)
         .setLastByteTimeNs(message.getLastByteTimeNs())
-        .setDirection(message.getDirection()));
+        .setDirection(message.getDirection())
+        .setSummary(summary)
+        .setStatement(statement));
     sink.accept(connectionId, message.setPairId(pairId).build());
   }
 
-  /** Emits the response to the oldest request sent the other way (in-order protocols). */
+  /**
+   * Emits the response to the oldest request sent the other way (in-order protocols). While
+   * requests dropped past the pending limit are unanswered, a final response answers one of them
+   * (unpaired) instead, so later responses still meet their own requests (a Redis pipeline deeper
+   * than the limit).
+   */
   public void emitResponse(ParsedMessage.Builder message, boolean interim) {
-    answer(message, oldestRequestOpposite(message.getDirection()), interim);
+    if (state.getDroppedUnanswered() > 0) {
+      if (!interim) {
+        state.setDroppedUnanswered(state.getDroppedUnanswered() - 1);
+      }
+    } else {
+      answer(message, oldestRequestOpposite(message.getDirection()), interim);
+    }
     sink.accept(connectionId, message.build());
   }
 

@@ -6,6 +6,9 @@ import io.ecapture.kafka.processor.protocol.ProtocolHandler;
 import io.ecapture.kafka.processor.protocol.http.BodyDecoder;
 import io.ecapture.kafka.processor.protocol.http1.Http1Handler;
 import io.ecapture.kafka.processor.protocol.http2.Http2Handler;
+import io.ecapture.kafka.processor.protocol.mysql.MysqlHandler;
+import io.ecapture.kafka.processor.protocol.postgres.PgHandler;
+import io.ecapture.kafka.processor.protocol.redis.RedisHandler;
 import io.ecapture.kafka.processor.protocol.websocket.WebSocketHandler;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import java.util.ArrayList;
@@ -56,6 +59,9 @@ final class ProtocolRegistry {
     return new ProtocolRegistry(
         List.of( // detection order
             new Http2Handler(limits, bodies, metrics),
+            new PgHandler(limits, metrics), // StartupMessage
+            new MysqlHandler(limits, metrics), // handshake response (or greeting)
+            new RedisHandler(limits, metrics), // a command: *<n>\r\n$
             new Http1Handler(limits, bodies, metrics)), // last: the fallback
         List.of( // entered by an upgrade only
             new WebSocketHandler(limits, metrics)));

@@ -5,6 +5,9 @@ import io.ecapture.kafka.processor.protocol.ProtocolHandler;
 import io.ecapture.kafka.processor.protocol.ProtocolParser.Detection;
 import io.ecapture.kafka.processor.protocol.http1.Http1Message;
 import io.ecapture.kafka.processor.protocol.http2.Http2Frame;
+import io.ecapture.kafka.processor.protocol.mysql.MysqlPacket;
+import io.ecapture.kafka.processor.protocol.postgres.PgMessage;
+import io.ecapture.kafka.processor.protocol.redis.RespValue;
 import io.ecapture.kafka.processor.protocol.websocket.PerMessageDeflate;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import io.ecapture.kafka.proto.capture.Direction;
@@ -17,9 +20,10 @@ import java.util.Locale;
  *
  * <p>Detection ({@link #select}): the direction's locked protocol if it has one (its state's
  * {@code protocol}); else the {@link ProtocolRegistry#detected() detected} protocols are asked in
- * order: HTTP/2 (client preface, or a SETTINGS frame at stream offset 0), then HTTP/1 (response,
- * then request methods). The first MATCH parses the frame (and locks the direction if its
- * protocol locks); a NEEDS_MORE_DATA before any match waits for more bytes unless none will come;
+ * order: HTTP/2 (client preface, or a SETTINGS frame at stream offset 0), PostgreSQL (a
+ * StartupMessage), MySQL (a handshake response; a server greeting at stream offset 0), Redis (a
+ * command array), then HTTP/1 (response, then request methods). The first MATCH parses the frame
+ * (and locks the direction if its protocol locks); a NEEDS_MORE_DATA before any match waits for more bytes unless none will come;
  * if nothing matches, the fallback (HTTP/1) parses and its INVALID makes the driver resync.
  *
  * <p>Switches ({@link #afterFrame}), after the frame was emitted:
@@ -32,6 +36,9 @@ import java.util.Locale;
  *       with {@code Upgrade: websocket} switches both, with the permessage-deflate parameters the
  *       server accepted in {@code Sec-WebSocket-Extensions} (RFC 7692 §7.1); any other final
  *       response undoes the request side's switch (upgrade refused: still HTTP/1).
+ *   <li>PostgreSQL, MySQL, Redis: a direction detected by its opening message (StartupMessage,
+ *       handshake response or greeting, a command) locks the other direction into the same
+ *       protocol, as the server's side.
  *   <li>CONNECT (RFC 9110 §9.3.6): a 2xx response has no content (the HTTP/1 parser's framing
  *       rule) and nothing is switched: HTTP/1 never locks, so the tunnelled bytes are detected
  *       afresh like any stream head (an opaque TLS tunnel becomes unknown data; HTTP/1 or an
@@ -93,7 +100,23 @@ final class ProtocolSelection {
       case Http2Frame f when f.type() == Http2Frame.PREFACE -> clientPreface(session, direction);
       case Http1Message m when m.request() -> upgradeRequest(session, direction, m);
       case Http1Message m -> upgradeResponse(session, direction, m);
+      case PgMessage m -> bothDirections(session, direction, Protocol.POSTGRES);
+      case MysqlPacket p -> bothDirections(session, direction, Protocol.MYSQL);
+      case RespValue v -> bothDirections(session, direction, Protocol.REDIS);
       default -> {}
+    }
+  }
+
+  /**
+   * Database protocols: the first frame of one side (PostgreSQL StartupMessage, MySQL handshake
+   * response or greeting, a Redis command) locks the other direction too, since the server's
+   * messages (PostgreSQL 'R', MySQL OK, a Redis reply) have no signature of their own.
+   */
+  private static void bothDirections(ConnectionSession session, Direction direction,
+      Protocol protocol) {
+    ProcessorDirectionState.Builder other = session.direction(ConnectionSession.opposite(direction));
+    if (other.getProtocol() != protocol) {
+      other.setProtocol(protocol).setUnknownPrefixBytes(0).setParseNeedsBytes(0);
     }
   }
 

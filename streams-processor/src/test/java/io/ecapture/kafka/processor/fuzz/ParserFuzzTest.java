@@ -140,7 +140,7 @@ class ParserFuzzTest {
   }
 
   /** Parses at every start offset of the input; checks what every result must satisfy. */
-  private static <M> ParseResult<M> checkContract(ProtocolParser<M> parser, byte[] data,
+  static <M> ParseResult<M> checkContract(ProtocolParser<M> parser, byte[] data,
       boolean atEnd) {
     ParseResult<M> first = null;
     for (int from = 0; from <= Math.min(data.length, 8); from++) {

@@ -72,7 +72,19 @@ class TopologyFuzzTest {
     }
     streams = List.of(new byte[][] {request, response}, new byte[][] {h2.client(), h2.server()},
         new byte[][] {ws.client(), ws.server()}, new byte[][] {bigRequest, blob},
-        new byte[][] {manyFrames, h2.server()});
+        new byte[][] {manyFrames, h2.server()},
+        sides(PostgresTopologyTest.conversation()), sides(MysqlTopologyTest.conversation()),
+        sides(RedisTopologyTest.conversation()));
+  }
+
+  /** A database conversation as its client's and its server's bytes. */
+  private static byte[][] sides(List<DbConversations.Step> steps) {
+    java.io.ByteArrayOutputStream client = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream server = new java.io.ByteArrayOutputStream();
+    for (DbConversations.Step step : steps) {
+      (step.direction() == Direction.WRITE ? client : server).writeBytes(step.bytes());
+    }
+    return new byte[][] {client.toByteArray(), server.toByteArray()};
   }
 
   @AfterAll
