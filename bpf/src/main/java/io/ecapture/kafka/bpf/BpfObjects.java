@@ -16,7 +16,9 @@ public enum BpfObjects {
   /** uprobes on OpenSSL SSL_read/SSL_write(_ex) + socket/TCP tracepoints; see tlscapture.h. */
   TLSCAPTURE("tlscapture.bpf.o"),
   /** Count-only entry/return probes: the uprobe-trap floor of the overhead benchmark. */
-  BARETRAPS("baretraps.bpf.o");
+  BARETRAPS("baretraps.bpf.o"),
+  /** sched_process_exec: reports (and holds) executables not examined yet; see exec_watch.h. */
+  EXEC_WATCH("exec_watch.bpf.o");
 
   private final String fileName;
 

@@ -2,6 +2,7 @@ package io.ecapture.kafka.collector;
 
 import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
+import io.ecapture.kafka.collector.probe.ExecWatchConfig;
 import io.ecapture.kafka.collector.probe.LibSslLocator;
 import io.ecapture.kafka.collector.sink.ProducerSettings;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
@@ -55,6 +56,9 @@ import java.util.Optional;
  *     POST /config}, eCapture's {@code POST /tls}) must present as {@code Authorization: Bearer};
  *     empty: a random token is generated at each start and written {@code 0600} to {@link
  *     #generatedTokenFile()}. Never the token itself: configs are logged. Default empty.
+ * @param execWatch exec-time attach: the start-time scan of installed executables and the exec
+ *     tracepoint that probes (and briefly holds) new processes carrying their own TLS copy.
+ *     Default {@link ExecWatchConfig#defaults()} (on, hold up to 200 ms).
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -71,7 +75,8 @@ public record CollectorConfig(
     Duration drainInterval,
     IdentityConfig identity,
     Path dataDir,
-    Optional<Path> tokenFile) {
+    Optional<Path> tokenFile,
+    ExecWatchConfig execWatch) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -103,6 +108,7 @@ public record CollectorConfig(
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(tokenFile, "tokenFile (Optional.empty() to generate one)");
+    Objects.requireNonNull(execWatch, "execWatch");
     Objects.requireNonNull(drainInterval, "drainInterval");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
@@ -165,7 +171,8 @@ public record CollectorConfig(
         + ", producerOverrides=" + ProducerSettings.redacted(producerOverrides)
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
-        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + "]";
+        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile
+        + ", execWatch=" + execWatch + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -199,6 +206,8 @@ public record CollectorConfig(
     private IdentityConfig identity = IdentityConfig.defaults();
     private Path dataDir = DEFAULT_DATA_DIR;
     private Optional<Path> tokenFile = Optional.empty();
+    /** Null: {@link ExecWatchConfig#defaults()} at build time. */
+    private ExecWatchConfig execWatch;
 
     private Builder() {}
 
@@ -218,6 +227,7 @@ public record CollectorConfig(
       identity = c.identity;
       dataDir = c.dataDir;
       tokenFile = c.tokenFile;
+      execWatch = c.execWatch;
     }
 
     public Builder bootstrapServers(String v) {
@@ -300,6 +310,12 @@ public record CollectorConfig(
       return this;
     }
 
+    /** Null: {@link ExecWatchConfig#defaults()}; {@link ExecWatchConfig#disabled()} turns it off. */
+    public Builder execWatch(ExecWatchConfig v) {
+      execWatch = v;
+      return this;
+    }
+
     public CollectorConfig build() {
       List<Path> paths = libsslPaths;
       if (paths == null) {
@@ -321,7 +337,8 @@ public record CollectorConfig(
           drainInterval,
           identity,
           dataDir,
-          tokenFile);
+          tokenFile,
+          execWatch == null ? ExecWatchConfig.defaults() : execWatch);
     }
   }
 }

@@ -30,6 +30,7 @@ public final class CollectorStatus {
   private final CollectorMetrics metrics;
   private volatile Runnable onControlRefused = () -> {};
   private volatile Supplier<IdentityStatus> identity;
+  private volatile Supplier<ExecWatchStatus> execWatch;
 
   /**
    * @param stats the counters, read once per request
@@ -90,6 +91,10 @@ public final class CollectorStatus {
     if (workloads != null) {
       doc.put("identity", workloads.get());
     }
+    Supplier<ExecWatchStatus> exec = execWatch;
+    if (exec != null) {
+      doc.put("execWatch", exec.get());
+    }
     return doc;
   }
 
@@ -97,6 +102,13 @@ public final class CollectorStatus {
   public CollectorStatus identity(Supplier<IdentityStatus> source) {
     identity = source;
     metrics.identity(source);
+    return this;
+  }
+
+  /** Adds exec-time attach's state to {@code /status} (key {@code execWatch}) and {@code /metrics}. */
+  public CollectorStatus execWatch(Supplier<ExecWatchStatus> source) {
+    execWatch = source;
+    metrics.execWatch(source);
     return this;
   }
 
