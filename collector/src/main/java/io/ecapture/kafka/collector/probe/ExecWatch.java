@@ -265,6 +265,8 @@ public final class ExecWatch implements AutoCloseable {
         verdicts.put(event.file(), verdict);
       }
     }
+    LOG.debug("exec {} {} held={} verdict={} after {} ms", event.pid(), event.filename(), event.held(), verdict,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - event.ktimeNs()));
     if (event.held()) {
       if (held.release(event.pid())) {
         resumed.incrementAndGet();
@@ -273,7 +275,8 @@ public final class ExecWatch implements AutoCloseable {
     }
     if (verdict != ExecVerdicts.PROBED && running) {
       int pid = event.pid();
-      timer.schedule(() -> checkMappings(pid), MAPS_CHECK_MS, TimeUnit.MILLISECONDS);
+      long ino = event.file().ino();
+      timer.schedule(() -> checkMappings(pid, ino), MAPS_CHECK_MS, TimeUnit.MILLISECONDS);
     }
   }
 
@@ -295,11 +298,21 @@ public final class ExecWatch implements AutoCloseable {
     if (registry.isProbed(fileKey)) {
       return ExecVerdicts.PROBED;
     }
-    if (!ElfSymbols.definedFunctions(exe, LibraryDiscovery.REQUIRED).containsAll(LibraryDiscovery.REQUIRED)) {
-      return ExecVerdicts.NO_TLS;
-    }
+    // read through the file's own path when it has one here: it stays readable after the process exits
     Path path = probePath(event.pid(), exe);
-    LibraryRegistry.ProbeOutcome outcome = registry.probe(fileKey, path, Set.of(event.pid()), Library.ORIGIN_EXEC);
+    long t0 = System.nanoTime();
+    java.util.Map<String, Long> offsets = ElfSymbols.functionOffsets(path, TlsProbes.HOOK_FUNCTIONS);
+    if (!offsets.keySet().containsAll(LibraryDiscovery.REQUIRED)) {
+      // unreadable because the process is gone (its /proc path with it)? then no verdict
+      return fileKey.equals(LibraryDiscovery.fileKey(path)) ? ExecVerdicts.NO_TLS : ExecVerdicts.UNKNOWN;
+    }
+    long t1 = System.nanoTime();
+    ElfStrings.Found found = ElfStrings.of(path);
+    long t2 = System.nanoTime();
+    LibraryRegistry.ProbeOutcome outcome =
+        registry.probe(fileKey, path, Set.of(event.pid()), Library.ORIGIN_EXEC, found, offsets);
+    LOG.debug("{}: symbols {} ms, strings {} ms, attach {} ms", path, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
+        (System.nanoTime() - t2) / 1_000_000);
     switch (outcome) {
       case ATTACHED -> {
         attached.incrementAndGet();
@@ -340,9 +353,16 @@ public final class ExecWatch implements AutoCloseable {
     }
   }
 
-  private void checkMappings(int pid) {
+  /** Probes OpenSSL copies the process mapped since its exec, unless it executed another file since (its own event). */
+  private void checkMappings(int pid, long ino) {
     try {
+      Object now = Files.getAttribute(Path.of("/proc", Integer.toString(pid), "exe"), "unix:ino");
+      if (!Long.valueOf(ino).equals(now)) {
+        return;
+      }
       registry.rescanProcess(pid);
+    } catch (IOException e) {
+      // exited
     } catch (RuntimeException e) {
       onFailure(e);
     }
@@ -425,7 +445,8 @@ public final class ExecWatch implements AutoCloseable {
       verdict = ExecVerdicts.PROBED;
     } else {
       scanExamined.incrementAndGet();
-      if (ElfSymbols.definedFunctions(file, LibraryDiscovery.REQUIRED).containsAll(LibraryDiscovery.REQUIRED)) {
+      java.util.Map<String, Long> offsets = ElfSymbols.functionOffsets(file, TlsProbes.HOOK_FUNCTIONS);
+      if (offsets.keySet().containsAll(LibraryDiscovery.REQUIRED)) {
         scanWithTls.incrementAndGet();
         Path real;
         try {
@@ -434,7 +455,8 @@ public final class ExecWatch implements AutoCloseable {
           real = file;
         }
         scanFound.add(real.toString());
-        LibraryRegistry.ProbeOutcome outcome = registry.probe(fileKey, real, Set.of(), Library.ORIGIN_INSTALLED);
+        LibraryRegistry.ProbeOutcome outcome =
+            registry.probe(fileKey, real, Set.of(), Library.ORIGIN_INSTALLED, ElfStrings.of(real), offsets);
         if (outcome == LibraryRegistry.ProbeOutcome.ATTACHED) {
           scanProbed.incrementAndGet();
         }

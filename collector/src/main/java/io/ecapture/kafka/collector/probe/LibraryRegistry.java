@@ -167,8 +167,11 @@ public final class LibraryRegistry implements AutoCloseable {
    * @param fileKey the file's device and inode ({@link LibraryDiscovery#fileKey})
    * @param pids processes known to map it (shown in {@code /status} until the next rescan)
    * @param origin {@link Library#ORIGIN_INSTALLED} or {@link Library#ORIGIN_EXEC}
+   * @param found its kind and version, read before (outside this object's lock)
+   * @param offsets the hooked functions' file offsets ({@link ElfSymbols#functionOffsets})
    */
-  synchronized ProbeOutcome probe(Object fileKey, Path path, Set<Integer> pids, String origin) {
+  synchronized ProbeOutcome probe(Object fileKey, Path path, Set<Integer> pids, String origin, ElfStrings.Found found,
+      java.util.Map<String, Long> offsets) {
     if (closed) {
       return ProbeOutcome.CLOSED;
     }
@@ -184,7 +187,8 @@ public final class LibraryRegistry implements AutoCloseable {
       return ProbeOutcome.ALREADY_PROBED;
     }
     discovery.markProbeable(fileKey);
-    int attached = attachNew(new LibraryDiscovery.Found(fileKey, path, false, new java.util.TreeSet<>(pids)), origin, updated);
+    int attached = attachNew(new LibraryDiscovery.Found(fileKey, path, false, new java.util.TreeSet<>(pids)), origin, updated,
+        found, offsets);
     libraries = List.copyOf(updated);
     return attached > 0 ? ProbeOutcome.ATTACHED : ProbeOutcome.FAILED;
   }
@@ -229,20 +233,26 @@ public final class LibraryRegistry implements AutoCloseable {
    *     probed already (then nothing changed)
    */
   private int attachNew(LibraryDiscovery.Found found, String origin, List<Library> updated) {
+    return attachNew(found, origin, updated, null, java.util.Map.of());
+  }
+
+  /** As above with the kind, version and offsets already read ({@code examined} null: read them now). */
+  private int attachNew(LibraryDiscovery.Found found, String origin, List<Library> updated, ElfStrings.Found examined,
+      java.util.Map<String, Long> knownOffsets) {
     if (probedPaths.size() >= TlsProbes.MAX_LIBRARIES) {
       LOG.warn("not probing {}: {} libraries already probed", found.path(), TlsProbes.MAX_LIBRARIES);
       return -1;
     }
     int index = probedPaths.size();
-    TlsLibraryKind kind = TlsLibraryKind.of(found.path());
-    String version = OpenSslVersion.of(found.path()).orElse("unknown");
+    TlsLibraryKind kind = examined != null ? examined.kind() : TlsLibraryKind.of(found.path());
+    String version = (examined != null ? examined.version() : OpenSslVersion.of(found.path())).orElse("unknown");
     Optional<OpenSslOffsets> offsets = found.sharedLibrary() && kind == TlsLibraryKind.OPENSSL
         ? OpenSslOffsets.forVersion(version) : Optional.empty();
     onDiscovered.accept(kind.label(), found.path());
     probedPaths.add(found.path());
     probes.configureKeyCapture(index, offsets);
     List<String> failures = new ArrayList<>();
-    List<String> report = probes.attachLibrary(found.path(), index, pids, failures);
+    List<String> report = probes.attachLibrary(found.path(), index, pids, failures, knownOffsets);
     failures.forEach(failure -> log.warn("attach failed: " + failure));
     String how = switch (origin) {
       case Library.ORIGIN_INSTALLED -> "found installed ";
