@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * A running collector: OpenSSL probes attached, one thread draining the kernel ring buffer into
  * a {@link CaptureSink} (Kafka by default). This class is the lifecycle only: it starts the parts
  * in order and stops them in reverse. The parts: {@link TlsProbes} (the BPF object), {@link
- * LibraryRegistry} (which files are probed, rescans), {@link ProcessFilter} (the process filter),
+ * LibraryRegistry} (which files are probed, rescans), {@link ExecWatch} (exec-time attach: installed
+ * executables and new processes with their own TLS copy), {@link ProcessFilter} (the process filter),
  * {@link RecordProcessor} (ring-buffer records to events), the sink, {@link StatsReporter} and
  * the {@link StatusServer}.
  *

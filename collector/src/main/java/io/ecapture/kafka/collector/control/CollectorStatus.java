@@ -18,7 +18,8 @@ import org.apache.kafka.common.MetricName;
  * name, {@code filter} ({@link CaptureFilter.View}), {@code socketHooks} (how the socket of an SSL
  * call is found: socket tracepoints, or the syscall fallback of older kernels), {@code
  * libraries} ({@link LibraryStatus}) and, when set, {@code identity} ({@link IdentityStatus}: the
- * cgroup2 mount in use, cgroups and pods known); any string (a library path with a newline or a
+ * cgroup2 mount in use, cgroups and pods known) and {@code execWatch} ({@link ExecWatchStatus}:
+ * exec-time attach); any string (a library path with a newline or a
  * quote) is escaped.
  */
 public final class CollectorStatus {

@@ -160,6 +160,17 @@ class ExecWatchTest {
   }
 
   @Test
+  void scanDirectoriesExpandStarsAndAppearOnce() throws Exception {
+    Files.createDirectories(dir.resolve("opt/a/bin"));
+    Files.createDirectories(dir.resolve("opt/b/bin"));
+    Files.createDirectories(dir.resolve("opt/c")); // no bin: not listed
+    Files.createSymbolicLink(dir.resolve("bin"), dir.resolve("opt/a/bin")); // the same directory twice
+    List<Path> expanded = ExecWatch.expand(List.of(dir.resolve("opt/*/bin"), dir.resolve("bin"), dir.resolve("missing")));
+    assertEquals(List.of(dir.resolve("opt/a/bin").toRealPath(), dir.resolve("opt/b/bin").toRealPath()),
+        expanded.stream().sorted().toList());
+  }
+
+  @Test
   void latencySummary() {
     ExecWatch.LatencyWindow window = new ExecWatch.LatencyWindow();
     assertEquals(ExecWatchStatus.Latency.NONE, window.summary());
