@@ -15,8 +15,12 @@ import java.util.concurrent.TimeUnit;
  * ({@link EbpfEnvironment#requireTool}).
  */
 public final class NodeModules {
-  /** The scripts' directory, resolved from the collector module's directory (the tests' working directory). */
-  public static final Path DIR = Path.of("src/test/node").toAbsolutePath();
+  /**
+   * The scripts' directory, resolved from the tests' working directory: the collector module's, or
+   * a sibling module's (fleet-launcher's tests use the collector's test jar).
+   */
+  public static final Path DIR = (Files.exists(Path.of("src/test/node/wss-echo.js"))
+      ? Path.of("src/test/node") : Path.of("../collector/src/test/node")).toAbsolutePath().normalize();
   private static final long NPM_CI_TIMEOUT_S = 300;
 
   private NodeModules() {}
