@@ -54,6 +54,7 @@ class ExecAttachEndToEndTest {
         EbpfEnvironment.unavailable(fleet.captureError());
       }
       assertTrue(fleet.gateway().awaitKafkaAssignment(Duration.ofSeconds(60)), "gateway never got its partitions");
+      assertTrue(fleet.collector().execWatch().orElseThrow().awaitHold(60_000), fleet.collector().execWatchStatus().hold());
       try (EcaptureqTestClient client = new EcaptureqTestClient(fleet.gatewayPort());
           TlsTestServer certificates = TlsTestServer.start(dir, false)) { // writes cert.pem and key.pem
         String marker = UUID.randomUUID().toString().substring(0, 8);

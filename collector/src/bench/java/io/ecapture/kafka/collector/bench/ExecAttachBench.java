@@ -54,6 +54,9 @@ public final class ExecAttachBench {
     try (Collector collector = Collector.start(config, stats -> new Discard())) {
       ExecWatch watch = collector.execWatch().orElseThrow(() -> new IllegalStateException(
           "exec watch off: " + collector.execWatchStatus().hold()));
+      if (!watch.awaitHold(60_000)) {
+        System.out.println("hold off: " + collector.execWatchStatus().hold());
+      }
       watch.awaitInstalledScan(60_000);
       ExecWatchStatus scanned = collector.execWatchStatus();
       System.out.printf("start-time scan: %s, %d files in %d directories, %d ms, with their own TLS: %s%n",

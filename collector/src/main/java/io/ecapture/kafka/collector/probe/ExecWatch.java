@@ -83,8 +83,10 @@ public final class ExecWatch implements AutoCloseable {
   private final ScheduledExecutorService timer;
   private final Thread pollThread;
   private final Thread scanThread;
-  private final Process guard;
-  private final String holdText;
+  /** The hold guard once it runs (holding is on from then), else null. */
+  private volatile Process guard;
+  private volatile String holdText;
+  private final java.util.concurrent.CountDownLatch holdDecided = new java.util.concurrent.CountDownLatch(1);
   private BpfLink link;
   private volatile boolean running = true;
   private boolean closed;
@@ -123,24 +125,73 @@ public final class ExecWatch implements AutoCloseable {
         Thread.ofPlatform().name("collector-exec-timer").daemon().factory());
     this.pollThread = Thread.ofPlatform().name("collector-exec").daemon().unstarted(this::pollLoop);
     this.scanThread = Thread.ofPlatform().name("collector-installed-scan").daemon().unstarted(this::scanInstalled);
-    Process started = null;
-    String hold;
     if (config.holdTimeout().isZero()) {
-      hold = "off: hold timeout 0 (files are examined at exec without stopping the process)";
+      holdText = "off: hold timeout 0 (files are examined at exec without stopping the process)";
+      holdDecided.countDown();
     } else {
-      try {
-        started = HoldGuard.launch(mapId(object.mapFd(HELD_MAP)), config.holdTimeout());
-        setting(SETTING_HOLD, 1);
-        hold = "on: a process executing a file not examined yet is stopped up to "
-            + config.holdTimeout().toMillis() + " ms until its probes are attached (not with a controlling terminal)";
-      } catch (IOException | RuntimeException e) {
-        hold = "off: the hold guard did not start (" + e.getMessage() + "); files are examined at exec without stopping";
-        lastError = "hold guard: " + e.getMessage();
-        log.warn("exec hold off: " + e.getMessage());
-      }
+      holdText = "off until the hold guard runs (starting)";
     }
-    this.guard = started;
-    this.holdText = hold;
+  }
+
+  /**
+   * Starts the hold guard (a JVM: seconds on a loaded machine, so not on the collector's start
+   * path) and, once it holds the map, turns holding on. Until then unknown executables are
+   * examined without being held.
+   */
+  private void startGuard() {
+    Process started = null;
+    try {
+      started = HoldGuard.launch(mapId(object.mapFd(HELD_MAP)), config.holdTimeout());
+      synchronized (this) {
+        if (closed) {
+          started.getOutputStream().close(); // the guard sweeps nothing and exits
+          return;
+        }
+        guard = started;
+        setting(SETTING_HOLD, 1);
+        holdText = "on: a process executing a file not examined yet is stopped up to "
+            + config.holdTimeout().toMillis() + " ms until its probes are attached (not with a controlling terminal)";
+      }
+      log.info("exec hold on (hold guard pid " + started.pid() + ")");
+      started.onExit().thenRun(this::guardExited);
+    } catch (IOException | RuntimeException e) {
+      holdText = "off: the hold guard did not start (" + e.getMessage() + "); files are examined at exec without stopping";
+      lastError = "hold guard: " + e.getMessage();
+      log.warn("exec hold off: " + e.getMessage());
+      if (started != null) {
+        started.destroyForcibly();
+      }
+    } finally {
+      holdDecided.countDown();
+    }
+  }
+
+  /** The guard went away while the collector runs: stop holding (nothing would resume a process if the collector died). */
+  private void guardExited() {
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      try {
+        setting(SETTING_HOLD, 0);
+      } catch (RuntimeException e) {
+        // closing
+      }
+      holdText = "off: the hold guard exited; files are examined at exec without stopping";
+    }
+    held.sweep(Long.MAX_VALUE, pid -> resumed.incrementAndGet());
+    lastError = "hold guard exited";
+    log.error("exec hold off: the hold guard exited");
+  }
+
+  /**
+   * Waits until holding is decided (the guard runs, or could not start), at most {@code timeoutMs}.
+   *
+   * @return whether holding is on
+   */
+  public boolean awaitHold(long timeoutMs) throws InterruptedException {
+    holdDecided.await(timeoutMs, TimeUnit.MILLISECONDS);
+    return guard != null && holdText.startsWith("on");
   }
 
   /**
@@ -185,12 +236,16 @@ public final class ExecWatch implements AutoCloseable {
       } else {
         watch.scanThread.start();
       }
+      if (!config.holdTimeout().isZero()) {
+        Thread.ofPlatform().name("collector-hold-guard-start").daemon().start(watch::startGuard);
+      }
     } catch (RuntimeException e) {
       watch.close();
       throw e;
     }
-    log.info("exec-time attach on: hold " + watch.holdText + (watch.guard != null ? " (hold guard pid "
-        + watch.guard.pid() + ")" : "") + "; scanning installed executables in the background");
+    log.info("exec-time attach on: " + (config.holdTimeout().isZero() ? "no hold"
+        : "hold up to " + config.holdTimeout().toMillis() + " ms once the hold guard runs")
+        + "; scanning installed executables in the background");
     return watch;
   }
 
@@ -511,7 +566,8 @@ public final class ExecWatch implements AutoCloseable {
   public ExecWatchStatus status() {
     long[] kernel = kernelCounts();
     String state = scanState;
-    return new ExecWatchStatus(true, holdText, guard == null ? -1 : guard.pid(),
+    Process guardProcess = guard;
+    return new ExecWatchStatus(true, holdText, guardProcess == null ? -1 : guardProcess.pid(),
         new ExecWatchStatus.InstalledScan(state, List.copyOf(scanDirs), scanFiles.get(), scanExamined.get(),
             scanWithTls.get(), scanProbed.get(),
             state.equals("running") ? 0 : scanDurationMs, List.copyOf(scanFound)),
@@ -581,16 +637,18 @@ public final class ExecWatch implements AutoCloseable {
     held.sweep(Long.MAX_VALUE, pid -> resumed.incrementAndGet());
     frozenCounts = kernelCounts();
     ring.close();
-    if (guard != null) {
+    Process guardProcess = guard;
+    if (guardProcess != null) {
       try {
-        guard.getOutputStream().close(); // EOF: the guard sweeps (nothing left) and exits
-        if (!guard.waitFor(5, TimeUnit.SECONDS)) {
-          guard.destroyForcibly();
+        guardProcess.getOutputStream().close(); // EOF: the guard sweeps (nothing left) and exits
+        if (!guardProcess.waitFor(5, TimeUnit.SECONDS)) {
+          guardProcess.destroyForcibly();
         }
       } catch (IOException | InterruptedException e) {
-        guard.destroyForcibly();
+        guardProcess.destroyForcibly();
       }
     }
+    holdDecided.countDown();
     object.close();
   }
 

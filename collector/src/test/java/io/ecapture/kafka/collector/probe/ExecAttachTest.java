@@ -76,6 +76,7 @@ class ExecAttachTest {
       long pid;
       List<String> answers = new ArrayList<>();
       try (Collector collector = Collector.start(config)) {
+        assertTrue(collector.execWatch().orElseThrow().awaitHold(WAIT.toMillis()), collector.execWatchStatus().hold());
         long started = System.nanoTime();
         ProcessBuilder builder = new ProcessBuilder(node.toString(), scripts.resolve("wss-echo.js").toString())
             .directory(scripts.toFile()).redirectError(ProcessBuilder.Redirect.INHERIT);

@@ -50,7 +50,16 @@ class ExecWatchTest {
     registry.attachConfigured(java.util.Set.of());
     ExecWatch watch = ExecWatch.start(ExecWatchConfig.builder().holdTimeout(hold).scanBudget(Duration.ZERO).build(),
         registry, log);
-    return new Rig(probes, registry, watch);
+    Rig rig = new Rig(probes, registry, watch);
+    try {
+      if (!hold.isZero()) {
+        assertTrue(watch.awaitHold(WAIT.toMillis() * 2), "holding on once the guard runs: " + watch.status().hold());
+      }
+    } catch (InterruptedException | RuntimeException | AssertionError e) {
+      rig.close();
+      throw new AssertionError(e);
+    }
+    return rig;
   }
 
   /** A fresh copy (new inode) of an executable: unknown to the verdict cache. */

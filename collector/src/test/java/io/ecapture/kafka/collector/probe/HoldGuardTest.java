@@ -40,7 +40,7 @@ class HoldGuardTest {
     Process collector = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     Process held = null;
     try {
-      awaitLog(collector, log, "exec-time attach on: hold on");
+      awaitLog(collector, log, "exec hold on (hold guard pid");
       java.util.regex.Matcher pid = java.util.regex.Pattern.compile("hold guard pid (\\d+)").matcher(Files.readString(log));
       assertTrue(pid.find(), "the collector names its hold guard: " + Files.readString(log));
       ProcessHandle guard = ProcessHandle.of(Long.parseLong(pid.group(1))).orElseThrow();
