@@ -18,7 +18,9 @@ public enum BpfObjects {
   /** Count-only entry/return probes: the uprobe-trap floor of the overhead benchmark. */
   BARETRAPS("baretraps.bpf.o"),
   /** TC clsact classifiers copying frames of TLS flows; see packets.h. */
-  PACKETS("packets.bpf.o");
+  PACKETS("packets.bpf.o"),
+  /** sched_process_exec: reports (and holds) executables not examined yet; see exec_watch.h. */
+  EXEC_WATCH("exec_watch.bpf.o");
 
   private final String fileName;
 

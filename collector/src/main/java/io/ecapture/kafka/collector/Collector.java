@@ -17,7 +17,9 @@ import io.ecapture.kafka.collector.libbpf.RingBuffer;
 import io.ecapture.kafka.collector.packets.LearningSink;
 import io.ecapture.kafka.collector.packets.PacketCapture;
 import io.ecapture.kafka.collector.packets.PacketPublisher;
+import io.ecapture.kafka.collector.control.ExecWatchStatus;
 import io.ecapture.kafka.collector.probe.AttachException;
+import io.ecapture.kafka.collector.probe.ExecWatch;
 import io.ecapture.kafka.collector.probe.Library;
 import io.ecapture.kafka.collector.probe.LibraryRegistry;
 import io.ecapture.kafka.collector.probe.ProcessFilter;
@@ -37,7 +39,8 @@ import org.slf4j.LoggerFactory;
  * A running collector: OpenSSL probes attached, one thread draining the kernel ring buffer into
  * a {@link CaptureSink} (Kafka by default). This class is the lifecycle only: it starts the parts
  * in order and stops them in reverse. The parts: {@link TlsProbes} (the BPF object), {@link
- * LibraryRegistry} (which files are probed, rescans), {@link ProcessFilter} (the process filter),
+ * LibraryRegistry} (which files are probed, rescans), {@link ExecWatch} (exec-time attach: installed
+ * executables and new processes with their own TLS copy), {@link ProcessFilter} (the process filter),
  * {@link RecordProcessor} (ring-buffer records to events), the sink, {@link StatsReporter} and
  * the {@link StatusServer}.
  *
@@ -74,6 +77,9 @@ public final class Collector implements AutoCloseable {
   private final PacketCapture packets;
   private final PacketPublisher packetPublisher;
   private volatile StatusServer statusServer;
+  /** Exec-time attach; null when off or when it could not start (then {@link #execWatchOff} says why). */
+  private volatile ExecWatch execWatch;
+  private volatile String execWatchOff = "disabled (--no-exec-watch)";
   /** What a request changing capture must present; null when the status endpoint is off. */
   private final ControlToken token;
   private long lastHandlerFailureLogNs = System.nanoTime() - HANDLER_FAILURE_LOG_NS;
@@ -158,6 +164,9 @@ public final class Collector implements AutoCloseable {
       return collector;
     } catch (RuntimeException e) {
       if (collector != null) {
+        if (collector.execWatch != null) {
+          collector.execWatch.close();
+        }
         collector.registry.close();
         collector.ringBuffer.close(); // before the object that owns its map
       }
@@ -232,9 +241,35 @@ public final class Collector implements AutoCloseable {
     processLog.info("collector started: host " + config.hostId() + ", " + attached
         + " OpenSSL functions probed, ring buffer " + config.ringBufferBytes() + " bytes, filter "
         + filter.current().toJson());
+    startExecWatch();
     registry.startRescans(config.discoveryInterval());
     startStatusServer();
     pollThread.start();
+  }
+
+  // Exec-time attach improves coverage; capture works without it (then the /proc rescan finds
+  // processes with their own TLS copy), so a kernel refusing it does not stop the collector.
+  private void startExecWatch() {
+    if (!config.execWatch().enabled()) {
+      return;
+    }
+    try {
+      execWatch = ExecWatch.start(config.execWatch(), registry, processLog);
+    } catch (LibBpfException | java.io.UncheckedIOException e) {
+      execWatchOff = "could not start: " + e.getMessage();
+      processLog.warn("exec-time attach off: " + e.getMessage());
+    }
+  }
+
+  /** Exec-time attach, when on. */
+  public java.util.Optional<ExecWatch> execWatch() {
+    return java.util.Optional.ofNullable(execWatch);
+  }
+
+  /** What {@code /status} says about exec-time attach. */
+  public ExecWatchStatus execWatchStatus() {
+    ExecWatch watch = execWatch;
+    return watch == null ? ExecWatchStatus.off(execWatchOff) : watch.status();
   }
 
   // The endpoint is a convenience: a port in use must not stop the capture.
@@ -245,7 +280,8 @@ public final class Collector implements AutoCloseable {
     CollectorStatus status = new CollectorStatus(
         config.hostId(), stats::snapshot, filter,
         () -> registry.libraries().stream().map(Library::status).toList(),
-        probes.socketHooks().description(), sink::kafkaMetrics).identity(workloads::status);
+        probes.socketHooks().description(), sink::kafkaMetrics).identity(workloads::status)
+        .execWatch(this::execWatchStatus);
     if (packets != null) {
       status.packets(packets::status);
     }
@@ -422,6 +458,10 @@ public final class Collector implements AutoCloseable {
       running = false;
     }
     filter.close(); // waits for a change in progress
+    ExecWatch watch = execWatch;
+    if (watch != null) {
+      watch.close(); // resumes every process it holds
+    }
     registry.close(); // waits for a rescan in progress
     StatusServer server = statusServer;
     if (server != null) {

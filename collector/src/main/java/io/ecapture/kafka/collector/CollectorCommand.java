@@ -2,6 +2,7 @@ package io.ecapture.kafka.collector;
 
 import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
+import io.ecapture.kafka.collector.probe.ExecWatchConfig;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
 import io.ecapture.kafka.collector.sink.SpoolFullPolicy;
 import io.ecapture.kafka.common.KafkaClientOptions;
@@ -110,6 +111,21 @@ public final class CollectorCommand implements Callable<Integer> {
   /** The packets module's options, shared with {@code up}. */
   @picocli.CommandLine.Mixin
   PacketsOptions packets = new PacketsOptions();
+  @Option(names = "--no-exec-watch", description = "Do not probe installed executables at start nor new executables at"
+      + " exec: processes started later with their own TLS copy (node, BoringSSL) are then found by the /proc rescan only.")
+  boolean noExecWatch;
+
+  @Option(names = "--exec-hold-ms", description = "Longest a process executing a file not examined yet is stopped at"
+      + " exec until its probes are attached (not with a controlling terminal); 0: never stop it (default: ${DEFAULT-VALUE}).")
+  long execHoldMs = ExecWatchConfig.DEFAULT_HOLD_TIMEOUT.toMillis();
+
+  @Option(names = "--exec-scan-dir", paramLabel = "DIR", description = "Directory whose executables are examined at start"
+      + " ('*' matches every directory, as in /opt/*/bin); repeatable (default: PATH and common install directories).")
+  List<Path> execScanDirs;
+
+  @Option(names = "--exec-scan-budget-s", description = "Longest the start-time scan of installed executables runs, in"
+      + " the background; 0: no scan (default: ${DEFAULT-VALUE}).")
+  long execScanBudgetSeconds = ExecWatchConfig.DEFAULT_SCAN_BUDGET.toSeconds();
 
   /** The configuration the options describe. */
   CollectorConfig config() {
@@ -133,7 +149,13 @@ public final class CollectorCommand implements Callable<Integer> {
         .identity(IdentityConfig.builder().podLogRoot(podLogRoot).build())
         .discoveryInterval(Duration.ofSeconds(discoverIntervalSeconds))
         .drainInterval(Duration.ofMillis(drainIntervalMs))
-        .packets(packets.config());
+        .packets(packets.config())
+        .execWatch(ExecWatchConfig.builder()
+            .enabled(!noExecWatch)
+            .holdTimeout(Duration.ofMillis(execHoldMs))
+            .scanDirs(execScanDirs == null || execScanDirs.isEmpty() ? null : execScanDirs)
+            .scanBudget(Duration.ofSeconds(execScanBudgetSeconds))
+            .build());
     if (libssl != null && !libssl.isEmpty()) {
       config.libsslPaths(libssl);
     }

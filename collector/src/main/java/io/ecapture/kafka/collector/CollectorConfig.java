@@ -3,6 +3,7 @@ package io.ecapture.kafka.collector;
 import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.collector.packets.PacketsConfig;
+import io.ecapture.kafka.collector.probe.ExecWatchConfig;
 import io.ecapture.kafka.collector.probe.LibSslLocator;
 import io.ecapture.kafka.collector.sink.ProducerSettings;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
@@ -58,6 +59,9 @@ import java.util.Optional;
  *     #generatedTokenFile()}. Never the token itself: configs are logged. Default empty.
  * @param packets the packets module (frames of TLS flows from TC hooks to {@code
  *     ecapture.packets}). Default {@link PacketsConfig#disabled()}.
+ * @param execWatch exec-time attach: the start-time scan of installed executables and the exec
+ *     tracepoint that probes (and briefly holds) new processes carrying their own TLS copy.
+ *     Default {@link ExecWatchConfig#defaults()} (on, hold up to 200 ms).
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -75,7 +79,8 @@ public record CollectorConfig(
     IdentityConfig identity,
     Path dataDir,
     Optional<Path> tokenFile,
-    PacketsConfig packets) {
+    PacketsConfig packets,
+    ExecWatchConfig execWatch) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -107,6 +112,7 @@ public record CollectorConfig(
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(tokenFile, "tokenFile (Optional.empty() to generate one)");
+    Objects.requireNonNull(execWatch, "execWatch");
     Objects.requireNonNull(drainInterval, "drainInterval");
     Objects.requireNonNull(packets, "packets (PacketsConfig.disabled() for none)");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
@@ -170,7 +176,8 @@ public record CollectorConfig(
         + ", producerOverrides=" + ProducerSettings.redacted(producerOverrides)
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
-        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets + "]";
+        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets
+        + ", execWatch=" + execWatch + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -205,6 +212,8 @@ public record CollectorConfig(
     private Path dataDir = DEFAULT_DATA_DIR;
     private Optional<Path> tokenFile = Optional.empty();
     private PacketsConfig packets = PacketsConfig.disabled();
+    /** Null: {@link ExecWatchConfig#defaults()} at build time. */
+    private ExecWatchConfig execWatch;
 
     private Builder() {}
 
@@ -225,6 +234,7 @@ public record CollectorConfig(
       dataDir = c.dataDir;
       tokenFile = c.tokenFile;
       packets = c.packets;
+      execWatch = c.execWatch;
     }
 
     public Builder bootstrapServers(String v) {
@@ -312,6 +322,12 @@ public record CollectorConfig(
       return this;
     }
 
+    /** Null: {@link ExecWatchConfig#defaults()}; {@link ExecWatchConfig#disabled()} turns it off. */
+    public Builder execWatch(ExecWatchConfig v) {
+      execWatch = v;
+      return this;
+    }
+
     public CollectorConfig build() {
       List<Path> paths = libsslPaths;
       if (paths == null) {
@@ -334,7 +350,8 @@ public record CollectorConfig(
           identity,
           dataDir,
           tokenFile,
-          packets);
+          packets,
+          execWatch == null ? ExecWatchConfig.defaults() : execWatch);
     }
   }
 }

@@ -49,6 +49,27 @@ class CollectorCommandTest {
   }
 
   @Test
+  void execWatchOptions() {
+    CollectorCommand defaults = new CollectorCommand();
+    new CommandLine(defaults).parseArgs();
+    io.ecapture.kafka.collector.probe.ExecWatchConfig watch = defaults.config().execWatch();
+    assertTrue(watch.enabled());
+    assertEquals(Duration.ofMillis(1000), watch.holdTimeout());
+    assertEquals(Duration.ofSeconds(10), watch.scanBudget());
+    assertTrue(watch.scanDirs().containsAll(List.of(Path.of("/usr/bin"), Path.of("/usr/local/bin"), Path.of("/opt/*/bin"))),
+        watch.scanDirs().toString());
+
+    CollectorCommand command = new CollectorCommand();
+    new CommandLine(command).parseArgs("--no-exec-watch", "--exec-hold-ms", "0", "--exec-scan-dir", "/srv/bin",
+        "--exec-scan-dir", "/opt/*/sbin", "--exec-scan-budget-s", "0");
+    watch = command.config().execWatch();
+    assertFalse(watch.enabled());
+    assertEquals(Duration.ZERO, watch.holdTimeout());
+    assertEquals(List.of(Path.of("/srv/bin"), Path.of("/opt/*/sbin")), watch.scanDirs());
+    assertEquals(Duration.ZERO, watch.scanBudget());
+  }
+
+  @Test
   void dataDirHoldsTheSpoolAndTheGeneratedTokenUnlessATokenFileIsGiven() {
     CollectorCommand defaults = new CollectorCommand();
     new CommandLine(defaults).parseArgs("--host-id", "h");

@@ -132,6 +132,64 @@ public final class CollectorMetrics {
         .callback(cb -> cb.call(Math.max(0, value.applyAsLong(source.get())))).register(metrics.registry());
   }
 
+  /**
+   * Also exposes exec-time attach, read at each scrape: {@code exec_watch_enabled}, {@code
+   * exec_hold_enabled}, {@code execs_total}, {@code execs_known_total}, {@code
+   * exec_reported_total}, {@code exec_examined_total}, {@code exec_attached_total}, {@code
+   * exec_held_total}, {@code exec_resumed_total}, {@code exec_hold_timeouts_total}, {@code
+   * exec_not_held_terminal_total}, {@code exec_not_held_full_total}, {@code
+   * exec_events_lost_total}, {@code exec_installed_files}, {@code exec_installed_with_tls} and
+   * {@code exec_attach_latency_seconds} / {@code exec_hold_seconds} (label {@code quantile}: 0.5,
+   * 0.99, 1 over the last 1024).
+   */
+  public CollectorMetrics execWatch(Supplier<ExecWatchStatus> source) {
+    gauge("exec_watch_enabled", "1 when the exec tracepoint is attached.", () -> source.get().enabled() ? 1 : 0);
+    gauge("exec_hold_enabled", "1 when unknown executables are held at exec until probed.",
+        () -> source.get().hold().startsWith("on") ? 1 : 0);
+    counter("execs_total", "Execs on the host since start.", () -> source.get().execs());
+    counter("execs_known_total", "Execs of files already examined (nothing more done).", () -> source.get().execsKnown());
+    counter("exec_reported_total", "Execs of files not examined yet, reported to the collector.", () -> source.get().reported());
+    counter("exec_examined_total", "Executables examined at exec.", () -> source.get().examined());
+    counter("exec_attached_total", "Executables with their own TLS copy probed at exec.", () -> source.get().attached());
+    counter("exec_held_total", "Processes stopped at exec until examined.", () -> source.get().held());
+    counter("exec_resumed_total", "Held processes resumed by the collector.", () -> source.get().resumed());
+    counter("exec_hold_timeouts_total", "Held processes resumed because the hold timeout passed.",
+        () -> source.get().holdTimeouts());
+    counter("exec_not_held_terminal_total", "Unknown executables not held: controlling terminal.",
+        () -> source.get().notHeldTerminal());
+    counter("exec_not_held_full_total", "Unknown executables not held: too many held at once.",
+        () -> source.get().notHeldFull());
+    counter("exec_events_lost_total", "Exec events lost to a full ring buffer.", () -> source.get().eventsLost());
+    gauge("exec_installed_files", "Executable files the start-time scan found.",
+        () -> source.get().installedScan().files());
+    gauge("exec_installed_with_tls", "Installed executables with their own TLS copy.",
+        () -> source.get().installedScan().withTls());
+    quantiles("exec_attach_latency_seconds", "Exec to uprobes attached (last 1024 executables probed at exec).",
+        () -> source.get().attachLatency());
+    quantiles("exec_hold_seconds", "Exec to resumed (last 1024 held processes).", () -> source.get().holdDuration());
+    return this;
+  }
+
+  private void gauge(String name, String help, java.util.function.LongSupplier value) {
+    GaugeWithCallback.builder().name(PREFIX + name).help(help).constLabels(host)
+        .callback(cb -> cb.call(value.getAsLong())).register(metrics.registry());
+  }
+
+  private void counter(String name, String help, java.util.function.LongSupplier value) {
+    CounterWithCallback.builder().name(PREFIX + name).help(help).constLabels(host)
+        .callback(cb -> cb.call(value.getAsLong())).register(metrics.registry());
+  }
+
+  private void quantiles(String name, String help, Supplier<ExecWatchStatus.Latency> value) {
+    GaugeWithCallback.builder().name(PREFIX + name).help(help).constLabels(host).labelNames("quantile")
+        .callback(cb -> {
+          ExecWatchStatus.Latency latency = value.get();
+          cb.call(latency.p50Ms() / 1000.0, "0.5");
+          cb.call(latency.p99Ms() / 1000.0, "0.99");
+          cb.call(latency.maxMs() / 1000.0, "1");
+        }).register(metrics.registry());
+  }
+
   /** Every metric in the Prometheus text format ({@link Metrics#CONTENT_TYPE}). */
   public synchronized String scrape() {
     current = stats.get();

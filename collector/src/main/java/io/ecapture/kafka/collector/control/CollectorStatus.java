@@ -18,7 +18,8 @@ import org.apache.kafka.common.MetricName;
  * name, {@code filter} ({@link CaptureFilter.View}), {@code socketHooks} (how the socket of an SSL
  * call is found: socket tracepoints, or the syscall fallback of older kernels), {@code
  * libraries} ({@link LibraryStatus}) and, when set, {@code identity} ({@link IdentityStatus}: the
- * cgroup2 mount in use, cgroups and pods known); any string (a library path with a newline or a
+ * cgroup2 mount in use, cgroups and pods known) and {@code execWatch} ({@link ExecWatchStatus}:
+ * exec-time attach); any string (a library path with a newline or a
  * quote) is escaped.
  */
 public final class CollectorStatus {
@@ -31,6 +32,7 @@ public final class CollectorStatus {
   private volatile Runnable onControlRefused = () -> {};
   private volatile Supplier<IdentityStatus> identity;
   private volatile Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> packets;
+  private volatile Supplier<ExecWatchStatus> execWatch;
 
   /**
    * @param stats the counters, read once per request
@@ -95,6 +97,10 @@ public final class CollectorStatus {
     if (frames != null) {
       doc.put("packets", frames.get());
     }
+    Supplier<ExecWatchStatus> exec = execWatch;
+    if (exec != null) {
+      doc.put("execWatch", exec.get());
+    }
     return doc;
   }
 
@@ -109,6 +115,13 @@ public final class CollectorStatus {
   public CollectorStatus packets(Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> source) {
     packets = source;
     metrics.packets(source);
+    return this;
+  }
+
+  /** Adds exec-time attach's state to {@code /status} (key {@code execWatch}) and {@code /metrics}. */
+  public CollectorStatus execWatch(Supplier<ExecWatchStatus> source) {
+    execWatch = source;
+    metrics.execWatch(source);
     return this;
   }
 

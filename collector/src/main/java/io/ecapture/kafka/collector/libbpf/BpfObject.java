@@ -100,6 +100,22 @@ public final class BpfObject implements AutoCloseable {
     return fd;
   }
 
+  /**
+   * As {@link #attachUprobe(String, Path, String, boolean, long, int)} at a file offset of {@code
+   * binary} instead of a function name (libbpf then does not parse the ELF file).
+   */
+  public BpfLink attachUprobeAt(String programName, Path binary, long fileOffset, boolean retprobe, long cookie, int pid) {
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment opts = call.allocate(NativeStructs.UPROBE_OPTS);
+      opts.set(JAVA_LONG, 0, NativeStructs.UPROBE_OPTS.byteSize());
+      opts.set(JAVA_LONG, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "bpf_cookie"), cookie);
+      opts.set(JAVA_BYTE, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "retprobe"), (byte) (retprobe ? 1 : 0));
+      String what = programName + " -> " + binary + "+0x" + Long.toHexString(fileOffset) + (pid < 0 ? "" : " pid " + pid);
+      return new BpfLink(
+          LibBpf.programAttachUprobeOpts(program(programName), pid, binary.toString(), fileOffset, opts, what));
+    }
+  }
+
   /** File descriptor of a loaded map. */
   public int mapFd(String mapName) {
     int fd = LibBpf.mapFd(map(mapName));

@@ -68,6 +68,8 @@ public final class LibBpf {
       downcall("bpf_map_delete_elem", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
   private static final MethodHandle MAP_GET_NEXT_KEY =
       downcall("bpf_map_get_next_key", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+  private static final MethodHandle MAP_GET_FD_BY_ID =
+      downcall("bpf_map_get_fd_by_id", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
   private static final MethodHandle SET_PRINT =
       downcall("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
   private static final MethodHandle NUM_POSSIBLE_CPUS =
@@ -321,6 +323,18 @@ public final class LibBpf {
   public static int mapDeleteElem(int mapFd, MemorySegment key) {
     try {
       return (int) MAP_DELETE_ELEM.invokeExact(mapFd, key);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /**
+   * {@code bpf_map_get_fd_by_id(id)}: a new file descriptor of the map with this id (another
+   * process's map: needs CAP_SYS_ADMIN), or -errno. The map lives as long as any descriptor does.
+   */
+  public static int mapGetFdById(int id) {
+    try {
+      return (int) MAP_GET_FD_BY_ID.invokeExact(id);
     } catch (Throwable t) {
       throw new AssertionError(t);
     }

@@ -34,6 +34,8 @@ final class ElfSymbols {
    */
   static Set<String> definedFunctions(Path file, Set<String> wanted) {
     Set<String> found = new HashSet<>();
+    Set<Character> firsts = new HashSet<>();
+    wanted.forEach(name -> firsts.add(name.isEmpty() ? 0 : name.charAt(0)));
     try (Arena arena = Arena.ofConfined();
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = channel.size();
@@ -75,7 +77,11 @@ final class ElfSymbols {
           if ((info & 0xf) != STT_FUNC || section == 0) {
             continue; // not a function, or undefined (imported)
           }
-          String name = name(names, Integer.toUnsignedLong(elf.get(U32, symbol)));
+          long nameAt = Integer.toUnsignedLong(elf.get(U32, symbol));
+          if (nameAt >= names.byteSize() || !firsts.contains((char) (names.get(ValueLayout.JAVA_BYTE, nameAt) & 0xff))) {
+            continue; // most symbols: no String made
+          }
+          String name = name(names, nameAt);
           if (name != null && wanted.contains(name)) {
             found.add(name);
           }
@@ -85,6 +91,86 @@ final class ElfSymbols {
       // unreadable or truncated: treat as defining nothing
     }
     return found;
+  }
+
+  /**
+   * The file offsets (what a uprobe is attached at) of the functions of {@code wanted} the file
+   * defines: {@code st_value - sh_addr + sh_offset} of the symbol's section, as libbpf computes it
+   * for a function name. Resolving every function in one pass spares libbpf a parse of the whole
+   * ELF file per attached probe (a 100 MB executable such as node takes that parse 11 times).
+   * Global symbols win over local ones of the same name; empty for unreadable files.
+   */
+  static java.util.Map<String, Long> functionOffsets(Path file, Set<String> wanted) {
+    java.util.Map<String, Long> global = new java.util.HashMap<>();
+    java.util.Map<String, Long> local = new java.util.HashMap<>();
+    Set<Character> firsts = new HashSet<>();
+    wanted.forEach(name -> firsts.add(name.isEmpty() ? 0 : name.charAt(0)));
+    try (Arena arena = Arena.ofConfined();
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size < 64) {
+        return java.util.Map.of();
+      }
+      MemorySegment elf = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+      if (elf.get(U32, 0) != 0x464c457f || elf.get(ValueLayout.JAVA_BYTE, 4) != 2 || elf.get(ValueLayout.JAVA_BYTE, 5) != 1) {
+        return java.util.Map.of();
+      }
+      long sectionTable = elf.get(U64, 0x28);
+      int entrySize = Short.toUnsignedInt(elf.get(U16, 0x3A));
+      int sections = Short.toUnsignedInt(elf.get(U16, 0x3C));
+      if (entrySize < 64 || sectionTable <= 0 || sectionTable + (long) sections * entrySize > size) {
+        return java.util.Map.of();
+      }
+      // .dynsym first (small, and it has every exported function): .symtab only for what it lacks
+      for (int pass = 0; pass < 2 * sections; pass++) {
+        int i = pass % sections;
+        long header = sectionTable + (long) i * entrySize;
+        int type = elf.get(U32, header + 4);
+        if (type != (pass < sections ? SHT_DYNSYM : SHT_SYMTAB)) {
+          continue;
+        }
+        if (type == SHT_SYMTAB && global.keySet().containsAll(wanted)) {
+          break;
+        }
+        long offset = elf.get(U64, header + 0x18);
+        long length = elf.get(U64, header + 0x20);
+        int link = elf.get(U32, header + 0x28);
+        if (link >= sections || offset < 0 || length < 0 || offset + length > size) {
+          continue;
+        }
+        long strings = sectionTable + (long) link * entrySize;
+        long stringsOffset = elf.get(U64, strings + 0x18);
+        long stringsLength = elf.get(U64, strings + 0x20);
+        if (stringsOffset < 0 || stringsLength < 0 || stringsOffset + stringsLength > size) {
+          continue;
+        }
+        MemorySegment names = elf.asSlice(stringsOffset, stringsLength);
+        for (long symbol = offset; symbol + SYMBOL_SIZE <= offset + length; symbol += SYMBOL_SIZE) {
+          int info = elf.get(ValueLayout.JAVA_BYTE, symbol + 4);
+          int section = Short.toUnsignedInt(elf.get(U16, symbol + 6));
+          if ((info & 0xf) != STT_FUNC || section == 0 || section >= sections) {
+            continue;
+          }
+          long nameAt = Integer.toUnsignedLong(elf.get(U32, symbol));
+          if (nameAt >= names.byteSize() || !firsts.contains((char) (names.get(ValueLayout.JAVA_BYTE, nameAt) & 0xff))) {
+            continue; // most symbols: no String made
+          }
+          String name = name(names, nameAt);
+          if (name == null || !wanted.contains(name)) {
+            continue;
+          }
+          long value = elf.get(U64, symbol + 8);
+          long home = sectionTable + (long) section * entrySize;
+          long fileOffset = value - elf.get(U64, home + 0x10) + elf.get(U64, home + 0x18);
+          boolean isGlobal = ((info & 0xff) >> 4) != 0; // STB_GLOBAL or STB_WEAK
+          (isGlobal ? global : local).putIfAbsent(name, fileOffset);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return java.util.Map.of();
+    }
+    local.forEach(global::putIfAbsent);
+    return global;
   }
 
   private static String name(MemorySegment names, long start) {

@@ -16,16 +16,29 @@ import java.util.TreeSet;
  * @param discovered found by the /proc scan rather than configured
  * @param pids processes that mapped it at the last scan (discovered files only)
  * @param kind "openssl" or "boringssl" (key capture is always off for BoringSSL: other structs)
+ * @param origin how it was found: "configured", "discovered" (the /proc scan), "installed" (the
+ *     start-time scan of installed executables) or "exec" (examined when a process executed it)
  */
-public record Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind) {
+public record Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind,
+    String origin) {
   public Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids) {
-    this(path, version, keyCapture, discovered, pids, TlsLibraryKind.OPENSSL.label());
+    this(path, version, keyCapture, discovered, pids, TlsLibraryKind.OPENSSL.label(),
+        discovered ? ORIGIN_DISCOVERED : ORIGIN_CONFIGURED);
   }
+
+  public Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind) {
+    this(path, version, keyCapture, discovered, pids, kind, discovered ? ORIGIN_DISCOVERED : ORIGIN_CONFIGURED);
+  }
+
+  public static final String ORIGIN_CONFIGURED = "configured";
+  public static final String ORIGIN_DISCOVERED = "discovered";
+  public static final String ORIGIN_INSTALLED = "installed";
+  public static final String ORIGIN_EXEC = "exec";
 
   /** How {@code /status} lists it. */
   public LibraryStatus status() {
     return new LibraryStatus(path.toString(), kind, version, keyCaptureText(),
-        discovered ? "discovered" : "configured", List.copyOf(new TreeSet<>(pids)));
+        origin, List.copyOf(new TreeSet<>(pids)));
   }
 
   private String keyCaptureText() {
@@ -38,6 +51,6 @@ public record Library(Path path, String version, boolean keyCapture, boolean dis
   }
 
   Library withPids(Set<Integer> value) {
-    return new Library(path, version, keyCapture, discovered, Set.copyOf(value), kind);
+    return new Library(path, version, keyCapture, discovered, Set.copyOf(value), kind, origin);
   }
 }

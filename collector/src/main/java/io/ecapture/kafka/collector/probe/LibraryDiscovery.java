@@ -65,33 +65,49 @@ final class LibraryDiscovery {
     Map<Object, Found> fresh = new LinkedHashMap<>();
     try (DirectoryStream<Path> processes = Files.newDirectoryStream(proc, entry -> isPid(entry.getFileName().toString()))) {
       for (Path process : processes) {
-        int pid = Integer.parseInt(process.getFileName().toString());
-        for (Candidate candidate : candidates(process)) {
-          Object key = fileKey(candidate.path());
-          if (key == null) {
-            continue;
-          }
-          Found already = fresh.get(key);
-          if (already != null) {
-            already.pids().add(pid);
-            continue;
-          }
-          Boolean probeable = examined.get(key);
-          if (probeable == null) {
-            probeable = ElfSymbols.definedFunctions(candidate.path(), REQUIRED).containsAll(REQUIRED);
-            examined.put(key, probeable);
-          }
-          if (probeable) {
-            Set<Integer> pids = new TreeSet<>();
-            pids.add(pid);
-            fresh.put(key, new Found(key, candidate.path(), candidate.sharedLibrary(), pids));
-          }
-        }
+        scan(process, fresh);
       }
     } catch (IOException e) {
       // /proc unreadable: nothing found this round
     }
     return new ArrayList<>(fresh.values());
+  }
+
+  /** Scans one process: the probeable files it maps (new or found before). */
+  List<Found> scan(int pid) {
+    Map<Object, Found> fresh = new LinkedHashMap<>();
+    scan(proc.resolve(Integer.toString(pid)), fresh);
+    return new ArrayList<>(fresh.values());
+  }
+
+  /** Records a file examined elsewhere (the installed scan, an exec) as probeable. */
+  void markProbeable(Object fileKey) {
+    examined.put(fileKey, true);
+  }
+
+  private void scan(Path process, Map<Object, Found> fresh) {
+    int pid = Integer.parseInt(process.getFileName().toString());
+    for (Candidate candidate : candidates(process)) {
+      Object key = fileKey(candidate.path());
+      if (key == null) {
+        continue;
+      }
+      Found already = fresh.get(key);
+      if (already != null) {
+        already.pids().add(pid);
+        continue;
+      }
+      Boolean probeable = examined.get(key);
+      if (probeable == null) {
+        probeable = ElfSymbols.definedFunctions(candidate.path(), REQUIRED).containsAll(REQUIRED);
+        examined.put(key, probeable);
+      }
+      if (probeable) {
+        Set<Integer> pids = new TreeSet<>();
+        pids.add(pid);
+        fresh.put(key, new Found(key, candidate.path(), candidate.sharedLibrary(), pids));
+      }
+    }
   }
 
   private record Candidate(Path path, boolean sharedLibrary) {}

@@ -137,33 +137,135 @@ public final class LibraryRegistry implements AutoCloseable {
     for (LibraryDiscovery.Found found : discovery.scan()) {
       Integer index = discovered.get(found.fileKey());
       if (index == null) {
-        if (probedPaths.size() >= TlsProbes.MAX_LIBRARIES) {
-          LOG.warn("not probing {}: {} libraries already probed", found.path(), TlsProbes.MAX_LIBRARIES);
-          continue;
+        if (attachNew(found, Library.ORIGIN_DISCOVERED, updated) >= 0) {
+          added++;
         }
-        index = probedPaths.size();
-        TlsLibraryKind kind = TlsLibraryKind.of(found.path());
-        String version = OpenSslVersion.of(found.path()).orElse("unknown");
-        Optional<OpenSslOffsets> offsets = found.sharedLibrary() && kind == TlsLibraryKind.OPENSSL
-            ? OpenSslOffsets.forVersion(version) : Optional.empty();
-        onDiscovered.accept(kind.label(), found.path());
-        probedPaths.add(found.path());
-        probes.configureKeyCapture(index, offsets);
-        List<String> failures = new ArrayList<>();
-        List<String> report = probes.attachLibrary(found.path(), index, pids, failures);
-        failures.forEach(failure -> log.warn("attach failed: " + failure));
-        log.info("discovered " + kind.label() + " " + version + " in " + found.path() + " (pids " + found.pids()
-            + "): " + report.size() + " functions probed, key capture "
-            + (offsets.isPresent() ? "on" : kind == TlsLibraryKind.BORINGSSL ? "off (BoringSSL)" : "off"));
-        discovered.put(found.fileKey(), index);
-        updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids(), kind.label()));
-        added++;
       } else {
         updated.set(index, updated.get(index).withPids(found.pids()));
       }
     }
     libraries = List.copyOf(updated);
     return added;
+  }
+
+  /** What {@link #probe} did with a file. */
+  enum ProbeOutcome {
+    /** uprobes attached now. */
+    ATTACHED,
+    /** the same file (device and inode) was probed before. */
+    ALREADY_PROBED,
+    /** no function could be attached, or {@link TlsProbes#MAX_LIBRARIES} files are probed already. */
+    FAILED,
+    /** the registry is closed. */
+    CLOSED
+  }
+
+  /**
+   * Probes one file that defines SSL_read and SSL_write (found by the installed-executable scan or
+   * at an exec), unless the same file (device and inode) is probed already.
+   *
+   * @param fileKey the file's device and inode ({@link LibraryDiscovery#fileKey})
+   * @param pids processes known to map it (shown in {@code /status} until the next rescan)
+   * @param origin {@link Library#ORIGIN_INSTALLED} or {@link Library#ORIGIN_EXEC}
+   * @param found its kind and version, read before (outside this object's lock)
+   * @param offsets the hooked functions' file offsets ({@link ElfSymbols#functionOffsets})
+   */
+  synchronized ProbeOutcome probe(Object fileKey, Path path, Set<Integer> pids, String origin, ElfStrings.Found found,
+      java.util.Map<String, Long> offsets) {
+    if (closed) {
+      return ProbeOutcome.CLOSED;
+    }
+    Integer index = discovered.get(fileKey);
+    List<Library> updated = new ArrayList<>(libraries);
+    if (index != null) {
+      if (!pids.isEmpty()) {
+        Set<Integer> union = new java.util.TreeSet<>(updated.get(index).pids());
+        union.addAll(pids);
+        updated.set(index, updated.get(index).withPids(union));
+        libraries = List.copyOf(updated);
+      }
+      return ProbeOutcome.ALREADY_PROBED;
+    }
+    discovery.markProbeable(fileKey);
+    int attached = attachNew(new LibraryDiscovery.Found(fileKey, path, false, new java.util.TreeSet<>(pids)), origin, updated,
+        found, offsets);
+    libraries = List.copyOf(updated);
+    return attached > 0 ? ProbeOutcome.ATTACHED : ProbeOutcome.FAILED;
+  }
+
+  /** Whether the file with this device and inode is probed. */
+  synchronized boolean isProbed(Object fileKey) {
+    return discovered.containsKey(fileKey);
+  }
+
+  /**
+   * Looks at one process's mappings (its executable and executable file mappings) and probes the
+   * OpenSSL copies among them not probed yet: for a process that maps a private libssl after exec.
+   *
+   * @return the number of files newly probed
+   */
+  public synchronized int rescanProcess(int pid) {
+    if (closed) {
+      return 0;
+    }
+    int added = 0;
+    List<Library> updated = new ArrayList<>(libraries);
+    for (LibraryDiscovery.Found found : discovery.scan(pid)) {
+      Integer index = discovered.get(found.fileKey());
+      if (index == null) {
+        if (attachNew(found, Library.ORIGIN_EXEC, updated) >= 0) {
+          added++;
+        }
+      } else {
+        Set<Integer> union = new java.util.TreeSet<>(updated.get(index).pids());
+        union.addAll(found.pids());
+        updated.set(index, updated.get(index).withPids(union));
+      }
+    }
+    libraries = List.copyOf(updated);
+    return added;
+  }
+
+  /**
+   * Attaches to a file not probed yet and adds it to {@code updated}.
+   *
+   * @return the number of functions attached, -1 when {@link TlsProbes#MAX_LIBRARIES} files are
+   *     probed already (then nothing changed)
+   */
+  private int attachNew(LibraryDiscovery.Found found, String origin, List<Library> updated) {
+    return attachNew(found, origin, updated, null, java.util.Map.of());
+  }
+
+  /** As above with the kind, version and offsets already read ({@code examined} null: read them now). */
+  private int attachNew(LibraryDiscovery.Found found, String origin, List<Library> updated, ElfStrings.Found examined,
+      java.util.Map<String, Long> knownOffsets) {
+    if (probedPaths.size() >= TlsProbes.MAX_LIBRARIES) {
+      LOG.warn("not probing {}: {} libraries already probed", found.path(), TlsProbes.MAX_LIBRARIES);
+      return -1;
+    }
+    int index = probedPaths.size();
+    TlsLibraryKind kind = examined != null ? examined.kind() : TlsLibraryKind.of(found.path());
+    String version = (examined != null ? examined.version() : OpenSslVersion.of(found.path())).orElse("unknown");
+    Optional<OpenSslOffsets> offsets = found.sharedLibrary() && kind == TlsLibraryKind.OPENSSL
+        ? OpenSslOffsets.forVersion(version) : Optional.empty();
+    onDiscovered.accept(kind.label(), found.path());
+    probedPaths.add(found.path());
+    probes.configureKeyCapture(index, offsets);
+    List<String> failures = new ArrayList<>();
+    List<String> report = probes.attachLibrary(found.path(), index, pids, failures, knownOffsets);
+    failures.forEach(failure -> log.warn("attach failed: " + failure));
+    String how = switch (origin) {
+      case Library.ORIGIN_INSTALLED -> "found installed ";
+      case Library.ORIGIN_EXEC -> "found at exec ";
+      default -> "discovered ";
+    };
+    log.info(how + kind.label() + " " + version + " in " + found.path() + " (pids " + found.pids()
+        + "): " + report.size() + " functions probed, key capture "
+        + (offsets.isPresent() ? "on" : kind == TlsLibraryKind.BORINGSSL ? "off (BoringSSL)" : "off"));
+    // the index is taken even when nothing attached: the decoder already names it
+    discovered.put(found.fileKey(), index);
+    updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids(), kind.label(), origin));
+    return report.size();
   }
 
   /** Rescans every {@code interval} from now on, on a daemon thread; zero: never by itself. */

@@ -186,18 +186,27 @@ public final class TlsProbes implements AutoCloseable {
   }
 
   private List<String> attachLibssl(Path libssl, int index, int pid, List<String> failures, List<BpfLink> into) {
+    return attachLibssl(libssl, index, pid, failures, into, null);
+  }
+
+  /** @param known the hooks' file offsets when already read, null: read them here */
+  private List<String> attachLibssl(Path libssl, int index, int pid, List<String> failures, List<BpfLink> into,
+      java.util.Map<String, Long> known) {
     List<String> report = new ArrayList<>();
     String target = libssl + (pid < 0 ? "" : " (pid " + pid + ")");
+    // every hook's offset in one pass over the ELF file (by name, libbpf parses it per probe)
+    java.util.Map<String, Long> offsets = known != null && !known.isEmpty() ? known
+        : ElfSymbols.functionOffsets(libssl, HOOK_FUNCTIONS);
     for (Hook hook : HOOKS) {
       try {
-        BpfLink entry = object.attachUprobe(hook.entryProgram(), libssl, hook.function(), false, index, pid);
+        BpfLink entry = attach(hook.entryProgram(), libssl, hook.function(), offsets, false, index, pid);
         if (hook.returnProgram() == null) {
           into.add(entry);
           report.add("attached " + target + ":" + hook.function());
           continue;
         }
         try {
-          into.add(object.attachUprobe(hook.returnProgram(), libssl, hook.function(), true, index, pid));
+          into.add(attach(hook.returnProgram(), libssl, hook.function(), offsets, true, index, pid));
         } catch (LibBpfException e) {
           entry.close(); // an entry without its return would leave calls pending forever
           throw e;
@@ -209,6 +218,19 @@ public final class TlsProbes implements AutoCloseable {
       }
     }
     return report;
+  }
+
+  /** The functions of {@link #HOOKS}. */
+  static final java.util.Set<String> HOOK_FUNCTIONS =
+      java.util.Set.copyOf(HOOKS.stream().map(Hook::function).toList());
+
+  /** At the function's file offset when it was resolved, else by name (libbpf resolves it). */
+  private BpfLink attach(String program, Path file, String function, java.util.Map<String, Long> offsets,
+      boolean retprobe, int index, int pid) {
+    Long offset = offsets.get(function);
+    return offset != null
+        ? object.attachUprobeAt(program, file, offset, retprobe, index, pid)
+        : object.attachUprobe(program, file, function, retprobe, index, pid);
   }
 
   /**
@@ -246,12 +268,18 @@ public final class TlsProbes implements AutoCloseable {
    * @return one line per attached hook
    */
   List<String> attachLibrary(Path library, int index, Collection<Integer> pids, List<String> failures) {
+    return attachLibrary(library, index, pids, failures, java.util.Map.of());
+  }
+
+  /** As above with the hooks' file offsets already read ({@link #HOOK_FUNCTIONS}; empty: read them). */
+  List<String> attachLibrary(Path library, int index, Collection<Integer> pids, List<String> failures,
+      java.util.Map<String, Long> offsets) {
     if (pids.isEmpty()) {
-      return attachLibssl(library, index, -1, failures, uprobeLinks);
+      return attachLibssl(library, index, -1, failures, uprobeLinks, offsets);
     }
     List<String> report = new ArrayList<>();
     for (int pid : pids) {
-      report.addAll(attachLibssl(library, index, pid, failures, uprobeLinks));
+      report.addAll(attachLibssl(library, index, pid, failures, uprobeLinks, offsets));
     }
     return report;
   }

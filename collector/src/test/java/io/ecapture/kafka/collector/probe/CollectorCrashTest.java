@@ -70,7 +70,8 @@ class CollectorCrashTest {
     Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try (TlsTestServer server = TlsTestServer.start(dir, false); HttpClient http = HttpClient.newHttpClient()) {
       int expectedLinks = TlsProbes.HOOKS.stream().mapToInt(TlsProbes.Hook::links).sum()
-          + TlsProbes.TCP_PROGRAMS.size() + TlsProbes.SocketHooks.SOCKET_TRACEPOINTS.programs().size();
+          + TlsProbes.TCP_PROGRAMS.size() + TlsProbes.SocketHooks.SOCKET_TRACEPOINTS.programs().size()
+          + 1; // exec_watch's tracepoint
       BpfHandles held = awaitLinks(child, expectedLinks, log);
       Set<String> names = programNames(held.programs());
       assertEquals(OUR_PROGRAMS, names, "the child's programs are ours");
@@ -189,6 +190,7 @@ class CollectorCrashTest {
     for (TlsProbes.SocketHooks mode : TlsProbes.SocketHooks.values()) {
       mode.programs().forEach(name -> names.add(kernelName(name)));
     }
+    names.add(kernelName(ExecWatch.PROGRAM)); // exec-time attach, its own object
     return names;
   }
 
