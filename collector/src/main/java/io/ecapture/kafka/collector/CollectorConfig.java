@@ -5,6 +5,7 @@ import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.collector.probe.LibSslLocator;
 import io.ecapture.kafka.collector.sink.ProducerSettings;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
+import io.ecapture.kafka.common.TopicNames;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -55,6 +56,8 @@ import java.util.Optional;
  *     POST /config}, eCapture's {@code POST /tls}) must present as {@code Authorization: Bearer};
  *     empty: a random token is generated at each start and written {@code 0600} to {@link
  *     #generatedTokenFile()}. Never the token itself: configs are logged. Default empty.
+ * @param topics names of the topics produced to ({@code --topic-prefix}). Default {@link
+ *     TopicNames#DEFAULT}.
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -71,7 +74,8 @@ public record CollectorConfig(
     Duration drainInterval,
     IdentityConfig identity,
     Path dataDir,
-    Optional<Path> tokenFile) {
+    Optional<Path> tokenFile,
+    TopicNames topics) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -103,6 +107,7 @@ public record CollectorConfig(
     Objects.requireNonNull(identity, "identity");
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(tokenFile, "tokenFile (Optional.empty() to generate one)");
+    Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(drainInterval, "drainInterval");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
@@ -153,7 +158,7 @@ public record CollectorConfig(
 
   /** What the Kafka sinks produce with. */
   public ProducerSettings producerSettings() {
-    return new ProducerSettings(bootstrapServers, hostId, producerOverrides);
+    return new ProducerSettings(bootstrapServers, hostId, producerOverrides, topics);
   }
 
   /** Like the record's own, with the values of secret producer properties masked: configs end up in logs. */
@@ -165,7 +170,7 @@ public record CollectorConfig(
         + ", producerOverrides=" + ProducerSettings.redacted(producerOverrides)
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
-        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + "]";
+        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", topics=" + topics + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -199,6 +204,7 @@ public record CollectorConfig(
     private IdentityConfig identity = IdentityConfig.defaults();
     private Path dataDir = DEFAULT_DATA_DIR;
     private Optional<Path> tokenFile = Optional.empty();
+    private TopicNames topics = TopicNames.DEFAULT;
 
     private Builder() {}
 
@@ -218,6 +224,7 @@ public record CollectorConfig(
       identity = c.identity;
       dataDir = c.dataDir;
       tokenFile = c.tokenFile;
+      topics = c.topics;
     }
 
     public Builder bootstrapServers(String v) {
@@ -294,6 +301,11 @@ public record CollectorConfig(
       return this;
     }
 
+    public Builder topics(TopicNames v) {
+      topics = v;
+      return this;
+    }
+
     /** Null: generate a token at start (see {@link CollectorConfig#tokenFile()}). */
     public Builder tokenFile(Path v) {
       tokenFile = Optional.ofNullable(v);
@@ -321,7 +333,8 @@ public record CollectorConfig(
           drainInterval,
           identity,
           dataDir,
-          tokenFile);
+          tokenFile,
+          topics);
     }
   }
 }

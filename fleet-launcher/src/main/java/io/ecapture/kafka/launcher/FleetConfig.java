@@ -4,6 +4,7 @@ import io.ecapture.kafka.collector.CollectorConfig;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.common.KafkaSecrets;
 import io.ecapture.kafka.common.TopicLayout;
+import io.ecapture.kafka.common.TopicNames;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
@@ -67,6 +68,8 @@ import java.util.Objects;
  *     cluster found ({@link TopicLayout#resolve})
  * @param minInsyncReplicas {@code min.insync.replicas} of the topics {@code up} creates; 0
  *     (default) = suited to the replication factor
+ * @param topics the pipeline's topic names ({@code --topic-prefix}); default {@link
+ *     TopicNames#DEFAULT}
  */
 public record FleetConfig(
     Path dataDir,
@@ -93,7 +96,8 @@ public record FleetConfig(
     boolean gatewayInsecureListen,
     Map<String, String> kafkaProperties,
     short replicationFactor,
-    int minInsyncReplicas) {
+    int minInsyncReplicas,
+    TopicNames topics) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -120,6 +124,7 @@ public record FleetConfig(
     libsslPaths = List.copyOf(libsslPaths);
     processorStreamsOverrides = Map.copyOf(processorStreamsOverrides);
     kafkaProperties = Map.copyOf(kafkaProperties);
+    Objects.requireNonNull(topics, "topics");
     topicLayoutOf(partitions, replicationFactor, minInsyncReplicas); // validates
     collectorCgroups = List.copyOf(collectorCgroups);
     Objects.requireNonNull(podLogRoot, "podLogRoot");
@@ -178,7 +183,8 @@ public record FleetConfig(
         + ", gatewayMaxPayloadBytes=" + gatewayMaxPayloadBytes + ", redaction=" + redaction
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
-        + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas + "]";
+        + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
+        + ", topics=" + topics + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -208,6 +214,7 @@ public record FleetConfig(
     private Map<String, String> kafkaProperties = Map.of();
     private short replicationFactor = TopicLayout.AUTO;
     private int minInsyncReplicas = TopicLayout.AUTO;
+    private TopicNames topics = TopicNames.DEFAULT;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -239,6 +246,13 @@ public record FleetConfig(
       kafkaProperties = c.kafkaProperties;
       replicationFactor = c.replicationFactor;
       minInsyncReplicas = c.minInsyncReplicas;
+      topics = c.topics;
+    }
+
+    /** The pipeline's topic names (a prefix: {@link TopicNames#withPrefix}). */
+    public Builder topics(TopicNames value) {
+      topics = value;
+      return this;
     }
 
     /** Kafka client settings of every component (an external cluster's security). */
@@ -370,7 +384,7 @@ public record FleetConfig(
           gatewayListen, capture, hostId, libsslPaths, collectorStatusPort, idleFlush,
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
-          gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas);
+          gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas, topics);
     }
   }
 }

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor;
 
 import io.ecapture.kafka.common.KafkaSecrets;
+import io.ecapture.kafka.common.TopicNames;
 import io.ecapture.kafka.processor.redact.Redaction;
 
 import java.nio.file.Path;
@@ -50,6 +51,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *     {@value #DEFAULT_STATUS_PORT}.
  * @param hostId host id on the processor's own lines in {@code ecapture.logs} (component {@code
  *     processor}). Default the hostname.
+ * @param topics names of the topics read and written ({@code --topic-prefix}). Default {@link
+ *     TopicNames#DEFAULT}.
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -66,7 +69,8 @@ public record ProcessorConfig(
     int statusPort,
     Redaction redaction,
     FailurePolicy failures,
-    String hostId) {
+    String hostId,
+    TopicNames topics) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final String DEFAULT_APPLICATION_ID = "ecapture-processor";
@@ -104,6 +108,7 @@ public record ProcessorConfig(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     Objects.requireNonNull(failures, "failures");
+    Objects.requireNonNull(topics, "topics");
     streamsOverrides = Map.copyOf(streamsOverrides);
     hostId = hostId == null || hostId.isBlank()
         ? io.ecapture.kafka.common.KafkaProcessLog.defaultHostId() : hostId.strip();
@@ -149,7 +154,7 @@ public record ProcessorConfig(
         + ", connectionTtl=" + connectionTtl + ", statsInterval=" + statsInterval
         + ", streamThreads=" + streamThreads + ", startTimeout=" + startTimeout
         + ", limits=" + limits + ", streamsOverrides=" + KafkaSecrets.masked(streamsOverrides)
-        + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures + ", hostId=" + hostId + "]";
+        + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures + ", hostId=" + hostId + ", topics=" + topics + "]";
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -218,6 +223,7 @@ public record ProcessorConfig(
     private Redaction redaction = Redaction.DEFAULT;
     private FailurePolicy failures = FailurePolicy.DEFAULTS;
     private String hostId;
+    private TopicNames topics = TopicNames.DEFAULT;
 
     private Builder() {}
 
@@ -237,6 +243,7 @@ public record ProcessorConfig(
       redaction = c.redaction;
       failures = c.failures;
       hostId = c.hostId;
+      topics = c.topics;
     }
 
     public Builder bootstrapServers(String v) {
@@ -315,6 +322,11 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder topics(TopicNames v) {
+      topics = v;
+      return this;
+    }
+
     /** Null or blank: the hostname. */
     public Builder hostId(String v) {
       hostId = v;
@@ -342,7 +354,8 @@ public record ProcessorConfig(
           statusPort,
           redaction,
           failures,
-          hostId);
+          hostId,
+          topics);
     }
   }
 }
