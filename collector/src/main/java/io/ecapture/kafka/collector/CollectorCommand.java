@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
     description = "Capture TLS plaintext with eBPF uprobes on OpenSSL and produce it to Kafka.")
 public final class CollectorCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: "
-      + "$ECAPTURE_KAFKA_BOOTSTRAP, else ${DEFAULT-VALUE}).")
+      + "${DEFAULT-VALUE}); $ECAPTURE_KAFKA_BOOTSTRAP sets the default.")
   String bootstrap = KafkaClientOptions.defaultBootstrap(CollectorConfig.DEFAULT_BOOTSTRAP);
 
   /** --command-config FILE, --kafka-property KEY=VALUE: the producer's settings (security...). */
@@ -137,6 +137,7 @@ public final class CollectorCommand implements Callable<Integer> {
     CollectorConfig.Builder config = CollectorConfig.builder()
         .bootstrapServers(bootstrap)
         .producerOverrides(new java.util.LinkedHashMap<String, Object>(kafka.properties(System.err)))
+        .topics(kafka.topics())
         .hostId(hostId)
         .ringBufferBytes(ringBufferMb << 20)
         .statsInterval(Duration.ofSeconds(statsIntervalSeconds))

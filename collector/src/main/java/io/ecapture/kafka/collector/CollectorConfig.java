@@ -7,6 +7,7 @@ import io.ecapture.kafka.collector.probe.ExecWatchConfig;
 import io.ecapture.kafka.collector.probe.LibSslLocator;
 import io.ecapture.kafka.collector.sink.ProducerSettings;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
+import io.ecapture.kafka.common.TopicNames;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
@@ -61,7 +62,9 @@ import java.util.Optional;
  *     ecapture.packets}). Default {@link PacketsConfig#disabled()}.
  * @param execWatch exec-time attach: the start-time scan of installed executables and the exec
  *     tracepoint that probes (and briefly holds) new processes carrying their own TLS copy.
- *     Default {@link ExecWatchConfig#defaults()} (on, hold up to 200 ms).
+ *     Default {@link ExecWatchConfig#defaults()} (on, hold up to 1 s).
+ * @param topics names of the topics produced to ({@code --topic-prefix}). Default {@link
+ *     TopicNames#DEFAULT}.
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -80,7 +83,8 @@ public record CollectorConfig(
     Path dataDir,
     Optional<Path> tokenFile,
     PacketsConfig packets,
-    ExecWatchConfig execWatch) {
+    ExecWatchConfig execWatch,
+    TopicNames topics) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -113,6 +117,7 @@ public record CollectorConfig(
     Objects.requireNonNull(dataDir, "dataDir");
     Objects.requireNonNull(tokenFile, "tokenFile (Optional.empty() to generate one)");
     Objects.requireNonNull(execWatch, "execWatch");
+    Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(drainInterval, "drainInterval");
     Objects.requireNonNull(packets, "packets (PacketsConfig.disabled() for none)");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
@@ -164,7 +169,7 @@ public record CollectorConfig(
 
   /** What the Kafka sinks produce with. */
   public ProducerSettings producerSettings() {
-    return new ProducerSettings(bootstrapServers, hostId, producerOverrides);
+    return new ProducerSettings(bootstrapServers, hostId, producerOverrides, topics);
   }
 
   /** Like the record's own, with the values of secret producer properties masked: configs end up in logs. */
@@ -177,7 +182,7 @@ public record CollectorConfig(
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
         + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets
-        + ", execWatch=" + execWatch + "]";
+        + ", execWatch=" + execWatch + ", topics=" + topics + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -214,6 +219,7 @@ public record CollectorConfig(
     private PacketsConfig packets = PacketsConfig.disabled();
     /** Null: {@link ExecWatchConfig#defaults()} at build time. */
     private ExecWatchConfig execWatch;
+    private TopicNames topics = TopicNames.DEFAULT;
 
     private Builder() {}
 
@@ -235,6 +241,7 @@ public record CollectorConfig(
       tokenFile = c.tokenFile;
       packets = c.packets;
       execWatch = c.execWatch;
+      topics = c.topics;
     }
 
     public Builder bootstrapServers(String v) {
@@ -311,6 +318,11 @@ public record CollectorConfig(
       return this;
     }
 
+    public Builder topics(TopicNames v) {
+      topics = v;
+      return this;
+    }
+
     /** Null: generate a token at start (see {@link CollectorConfig#tokenFile()}). */
     public Builder tokenFile(Path v) {
       tokenFile = Optional.ofNullable(v);
@@ -351,7 +363,8 @@ public record CollectorConfig(
           dataDir,
           tokenFile,
           packets,
-          execWatch == null ? ExecWatchConfig.defaults() : execWatch);
+          execWatch == null ? ExecWatchConfig.defaults() : execWatch,
+          topics);
     }
   }
 }

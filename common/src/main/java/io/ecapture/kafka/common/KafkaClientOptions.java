@@ -25,6 +25,8 @@ public final class KafkaClientOptions {
   public static final String ENV_BOOTSTRAP = "ECAPTURE_KAFKA_BOOTSTRAP";
   /** Environment variable: the default of {@code --command-config}. */
   public static final String ENV_COMMAND_CONFIG = "ECAPTURE_KAFKA_COMMAND_CONFIG";
+  /** Environment variable: the default of {@code --topic-prefix}. */
+  public static final String ENV_TOPIC_PREFIX = "ECAPTURE_KAFKA_TOPIC_PREFIX";
 
   @Option(names = "--command-config", paramLabel = "FILE",
       description = "Kafka client properties file (security.protocol, sasl.mechanism, sasl.jaas.config, "
@@ -37,6 +39,11 @@ public final class KafkaClientOptions {
           + "(command lines are visible to every user of the host).")
   Map<String, String> kafkaProperties = new LinkedHashMap<>();
 
+  @Option(names = "--topic-prefix", paramLabel = "PREFIX",
+      description = "Put every pipeline topic under this prefix (team-a. gives team-a.ecapture.raw ...); the same on "
+          + "every component of one pipeline. Default: $" + ENV_TOPIC_PREFIX + ", else none.")
+  String topicPrefix;
+
   public KafkaClientOptions() {
     this(System::getenv);
   }
@@ -45,6 +52,8 @@ public final class KafkaClientOptions {
   public KafkaClientOptions(Function<String, String> env) {
     String file = env.apply(ENV_COMMAND_CONFIG);
     this.commandConfig = file == null || file.isBlank() ? null : Path.of(file.strip());
+    String prefix = env.apply(ENV_TOPIC_PREFIX);
+    this.topicPrefix = prefix == null ? "" : prefix.strip();
   }
 
   /**
@@ -74,6 +83,15 @@ public final class KafkaClientOptions {
     return KafkaClientProperties.load(commandConfig, kafkaProperties);
   }
 
+  /**
+   * The pipeline's topic names ({@code --topic-prefix}).
+   *
+   * @throws IllegalArgumentException the prefix makes an invalid topic name (a usage error)
+   */
+  public TopicNames topics() {
+    return TopicNames.withPrefix(topicPrefix);
+  }
+
   /** Like {@link #properties()}, warning on {@code err} about each secret given on the command line. */
   public Map<String, String> properties(PrintStream err) {
     kafkaProperties.keySet().stream().filter(KafkaSecrets::isSecret).sorted().forEach(key ->
@@ -86,6 +104,6 @@ public final class KafkaClientOptions {
   @Override
   public String toString() {
     return "KafkaClientOptions[commandConfig=" + commandConfig + ", kafkaProperties="
-        + KafkaSecrets.masked(kafkaProperties) + "]";
+        + KafkaSecrets.masked(kafkaProperties) + ", topicPrefix=" + topicPrefix + "]";
   }
 }

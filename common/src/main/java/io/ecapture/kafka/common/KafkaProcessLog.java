@@ -39,6 +39,7 @@ public final class KafkaProcessLog implements AutoCloseable {
   public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
   private final Logger local;
+  private final String topic;
   private final String component;
   private final String hostId;
   private final BlockingQueue<ProcessLog> queue;
@@ -49,9 +50,10 @@ public final class KafkaProcessLog implements AutoCloseable {
   private volatile long lastDropLogNs;
   private volatile boolean closed;
 
-  private KafkaProcessLog(Logger local, String component, String hostId,
+  private KafkaProcessLog(Logger local, String topic, String component, String hostId,
       KafkaProducer<byte[], byte[]> producer, int queueLines) {
     this.local = local;
+    this.topic = topic;
     this.component = component;
     this.hostId = hostId;
     this.producer = producer;
@@ -69,12 +71,19 @@ public final class KafkaProcessLog implements AutoCloseable {
    */
   public static KafkaProcessLog start(Logger local, String component, String hostId,
       String bootstrap, Map<String, ?> clientProperties) {
-    return start(local, component, hostId, bootstrap, clientProperties, DEFAULT_QUEUE_LINES);
+    return start(local, component, hostId, bootstrap, clientProperties, TopicNames.DEFAULT.logs(),
+        DEFAULT_QUEUE_LINES);
+  }
+
+  /** {@link #start} to another topic (see {@link TopicNames}). */
+  public static KafkaProcessLog start(Logger local, String component, String hostId,
+      String bootstrap, Map<String, ?> clientProperties, String topic) {
+    return start(local, component, hostId, bootstrap, clientProperties, topic, DEFAULT_QUEUE_LINES);
   }
 
   /** {@link #start} with another queue bound (tests). */
   public static KafkaProcessLog start(Logger local, String component, String hostId,
-      String bootstrap, Map<String, ?> clientProperties, int queueLines) {
+      String bootstrap, Map<String, ?> clientProperties, String topic, int queueLines) {
     Map<String, Object> p = new HashMap<>();
     p.put(ProducerConfig.CLIENT_ID_CONFIG, "ecapture-" + component + "-log-" + hostId);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -90,12 +99,12 @@ public final class KafkaProcessLog implements AutoCloseable {
     p.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
     KafkaProducer<byte[], byte[]> producer =
         new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
-    return new KafkaProcessLog(local, component, hostId, producer, queueLines);
+    return new KafkaProcessLog(local, topic, component, hostId, producer, queueLines);
   }
 
   /** Lines go to the local log only. */
   public static KafkaProcessLog disabled(Logger local, String component, String hostId) {
-    return new KafkaProcessLog(local, component, hostId, null, 1);
+    return new KafkaProcessLog(local, TopicNames.DEFAULT.logs(), component, hostId, null, 1);
   }
 
   /** The hostname ({@code $HOSTNAME}, else the resolver's): the default host id. */
@@ -147,7 +156,7 @@ public final class KafkaProcessLog implements AutoCloseable {
   }
 
   private void run() {
-    byte[] key = Topics.LOGS.keySerde().serializer().serialize(Topics.LOGS.name(), hostId);
+    byte[] key = Topics.LOGS.keySerde().serializer().serialize(topic, hostId);
     while (!closed || !queue.isEmpty()) {
       ProcessLog line;
       try {
@@ -158,9 +167,9 @@ public final class KafkaProcessLog implements AutoCloseable {
       if (line == null) {
         continue;
       }
-      byte[] value = Topics.LOGS.valueSerde().serializer().serialize(Topics.LOGS.name(), line);
+      byte[] value = Topics.LOGS.valueSerde().serializer().serialize(topic, line);
       try {
-        producer.send(new ProducerRecord<>(Topics.LOGS.name(), key, value), (metadata, error) -> {
+        producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
           if (error == null) {
             sent.increment();
           } else {
@@ -178,7 +187,7 @@ public final class KafkaProcessLog implements AutoCloseable {
     long now = System.nanoTime();
     if (now - lastDropLogNs > DROP_LOG_INTERVAL.toNanos()) {
       lastDropLogNs = now;
-      local.warn("process log line not sent to {} ({} dropped so far): {}", Topics.LOGS.name(),
+      local.warn("process log line not sent to {} ({} dropped so far): {}", topic,
           dropped.sum(), why);
     }
   }

@@ -89,24 +89,30 @@ public final class TopicSetup {
    *     brokers)
    */
   public static Result ensure(String bootstrapServers, Map<String, ?> clientProperties, TopicLayout layout) {
+    return ensure(bootstrapServers, clientProperties, layout, TopicNames.DEFAULT);
+  }
+
+  /** {@link #ensure(String, Map, TopicLayout)} for the topics of {@code names}. */
+  public static Result ensure(String bootstrapServers, Map<String, ?> clientProperties, TopicLayout layout,
+      TopicNames names) {
     try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties))) {
       int brokers = admin.describeCluster().nodes().get().size();
       TopicLayout resolved = layout.resolve(brokers);
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> wanted = new ArrayList<>();
       for (Topic<?, ?> topic : Topics.ALL) {
-        if (!existing.contains(topic.name())) {
+        if (!existing.contains(names.nameOf(topic))) {
           Map<String, String> config = configFor(topic);
           config.put(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, Integer.toString(resolved.minInsyncReplicas()));
-          wanted.add(new NewTopic(topic.name(), resolved.partitions(), resolved.replicationFactor())
+          wanted.add(new NewTopic(names.nameOf(topic), resolved.partitions(), resolved.replicationFactor())
               .configs(config));
         }
       }
       List<String> created = new ArrayList<>();
       Map<String, Integer> toRaise = new HashMap<>();
       for (Topic<?, ?> topic : Topics.ALL) {
-        if (existing.contains(topic.name()) && maxMessageBytes(topic) > 0) {
-          toRaise.put(topic.name(), maxMessageBytes(topic));
+        if (existing.contains(names.nameOf(topic)) && maxMessageBytes(topic) > 0) {
+          toRaise.put(names.nameOf(topic), maxMessageBytes(topic));
         }
       }
       raiseMaxMessageBytes(admin, toRaise);
@@ -123,7 +129,7 @@ public final class TopicSetup {
           }
         }
       }
-      awaitVisible(admin);
+      awaitVisible(admin, names);
       return new Result(created, resolved, brokers);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -144,12 +150,12 @@ public final class TopicSetup {
 
   // The controller acknowledges a creation before every broker's metadata shows it; clients
   // started right after (the processor checks its source topics) must see all of them.
-  private static void awaitVisible(Admin admin) throws InterruptedException, ExecutionException {
+  private static void awaitVisible(Admin admin, TopicNames topics) throws InterruptedException, ExecutionException {
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (true) {
       Set<String> names = admin.listTopics().names().get();
       List<String> missing =
-          Topics.ALL.stream().map(Topic::name).filter(n -> !names.contains(n)).toList();
+          topics.all().stream().filter(n -> !names.contains(n)).toList();
       if (missing.isEmpty()) {
         return;
       }

@@ -71,6 +71,18 @@ class KafkaClientOptionsTest {
   }
 
   @Test
+  void aTopicPrefixRenamesEveryTopicFromTheCommandLineOrTheEnvironment() {
+    assertEquals(TopicNames.DEFAULT, parse(Map.of()).topics());
+    assertEquals("ecapture.raw", TopicNames.DEFAULT.raw());
+    TopicNames named = parse(Map.of(), "--topic-prefix", "team-a.").topics();
+    assertEquals(java.util.List.of("team-a.ecapture.raw", "team-a.ecapture.parsed", "team-a.ecapture.logs",
+        "team-a.ecapture.dlq", "team-a.ecapture.keylog"), named.all());
+    assertEquals("team-b.ecapture.dlq",
+        parse(Map.of(KafkaClientOptions.ENV_TOPIC_PREFIX, "team-b.")).topics().dlq());
+    assertThrows(IllegalArgumentException.class, () -> parse(Map.of(), "--topic-prefix", "bad prefix/").topics());
+  }
+
+  @Test
   void aMissingFileIsAUsageErrorNamingThePath() {
     Path missing = dir.resolve("nope.properties");
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

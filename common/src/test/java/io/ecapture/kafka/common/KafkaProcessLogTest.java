@@ -62,7 +62,7 @@ class KafkaProcessLogTest {
     // nothing listens there: the sender waits for metadata, the queue of 2 fills at once
     String nowhere = "127.0.0.1:" + EmbeddedKafka.freePort();
     try (KafkaProcessLog log = KafkaProcessLog.start(LoggerFactory.getLogger("test"), "gateway",
-        "host-8", nowhere, Map.of(), 2)) {
+        "host-8", nowhere, Map.of(), TopicNames.DEFAULT.logs(), 2)) {
       for (int i = 0; i < 50; i++) {
         log.info("line " + i);
       }

@@ -60,7 +60,8 @@ public final class Gateway implements AutoCloseable {
   private Gateway(GatewayConfig config) {
     this.config = config;
     this.processLog = config.kafkaEnabled()
-        ? KafkaProcessLog.start(log, COMPONENT, config.hostId(), config.bootstrapServers(), config.kafkaOverrides())
+        ? KafkaProcessLog.start(log, COMPONENT, config.hostId(), config.bootstrapServers(), config.kafkaOverrides(),
+            config.topics().logs())
         : KafkaProcessLog.disabled(log, COMPONENT, config.hostId());
     this.counters = new GatewayCounters();
     this.broadcaster = new Broadcaster(config, counters);
@@ -100,7 +101,8 @@ public final class Gateway implements AutoCloseable {
     String url = scheme + "://" + hostForUrl(config) + ":" + gateway.port() + "/";
     gateway.processLog("listening on " + url + " (browser view " + url.replaceFirst("^ws", "http") + "ui/)"
         + (config.kafkaEnabled()
-            ? ", reading ecapture.parsed and ecapture.logs from " + config.bootstrapServers()
+            ? ", reading " + config.topics().parsed() + " and " + config.topics().logs() + " from "
+                + config.bootstrapServers()
             : ", no Kafka feed configured"));
     if (gateway.feed != null) {
       gateway.feed.start();

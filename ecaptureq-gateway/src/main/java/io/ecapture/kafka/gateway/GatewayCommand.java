@@ -25,7 +25,7 @@ public final class GatewayCommand implements Callable<Integer> {
   @Option(
       names = "--bootstrap",
       paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers (default: $ECAPTURE_KAFKA_BOOTSTRAP, else ${DEFAULT-VALUE}).")
+      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}); $ECAPTURE_KAFKA_BOOTSTRAP sets the default.")
   String bootstrap = KafkaClientOptions.defaultBootstrap(GatewayConfig.DEFAULT_BOOTSTRAP);
 
   /** --command-config FILE, --kafka-property KEY=VALUE: the consumer's and the process log's settings. */
@@ -137,6 +137,7 @@ public final class GatewayCommand implements Callable<Integer> {
         .insecureListen(insecureListen)
         .kafkaOverrides(kafka.properties(System.err))
         .hostId(hostId)
+        .topics(kafka.topics())
         .build();
   }
 

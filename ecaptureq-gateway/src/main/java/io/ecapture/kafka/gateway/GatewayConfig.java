@@ -2,6 +2,7 @@ package io.ecapture.kafka.gateway;
 
 import io.ecapture.kafka.common.KafkaProcessLog;
 import io.ecapture.kafka.common.KafkaSecrets;
+import io.ecapture.kafka.common.TopicNames;
 
 import java.lang.reflect.RecordComponent;
 import java.net.InetSocketAddress;
@@ -80,6 +81,8 @@ import java.util.TreeMap;
  *     plaintext, so {@link Gateway#start} refuses that unless this is set. Default false.
  * @param hostId the host id on the gateway's own process-log lines in {@code ecapture.logs}
  *     (component {@code gateway}). Default the hostname.
+ * @param topics names of the topics read and written ({@code --topic-prefix}). Default {@link
+ *     TopicNames#DEFAULT}.
  */
 public record GatewayConfig(
     InetSocketAddress listen,
@@ -109,7 +112,8 @@ public record GatewayConfig(
     String tlsKeyStorePassword,
     String token,
     boolean insecureListen,
-    String hostId) {
+    String hostId,
+    TopicNames topics) {
 
   public static final int DEFAULT_PORT = 28257;
   public static final String DEFAULT_HOST = "127.0.0.1";
@@ -178,6 +182,7 @@ public record GatewayConfig(
     tlsKeyStorePassword = tlsKeyStorePassword == null ? "" : tlsKeyStorePassword;
     token = token == null ? "" : token.strip();
     hostId = hostId == null || hostId.isBlank() ? KafkaProcessLog.defaultHostId() : hostId.strip();
+    Objects.requireNonNull(topics, "topics");
   }
 
   /**
@@ -302,6 +307,7 @@ public record GatewayConfig(
     private String token = "";
     private boolean insecureListen;
     private String hostId;
+    private TopicNames topics = TopicNames.DEFAULT;
 
     private Builder() {}
 
@@ -334,6 +340,7 @@ public record GatewayConfig(
       token = c.token;
       insecureListen = c.insecureListen;
       hostId = c.hostId;
+      topics = c.topics;
     }
 
     public Builder listen(InetSocketAddress v) {
@@ -474,6 +481,11 @@ public record GatewayConfig(
       return this;
     }
 
+    public Builder topics(TopicNames v) {
+      topics = v;
+      return this;
+    }
+
     /** Null or blank: the hostname. */
     public Builder hostId(String v) {
       hostId = v;
@@ -509,7 +521,8 @@ public record GatewayConfig(
           tlsKeyStorePassword,
           token,
           insecureListen,
-          hostId);
+          hostId,
+          topics);
     }
   }
 }

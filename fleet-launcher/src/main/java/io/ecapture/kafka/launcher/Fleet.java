@@ -105,7 +105,8 @@ public final class Fleet implements AutoCloseable {
 
   private void startAll() throws Exception {
     bootstrapServers = startBroker();
-    TopicSetup.Result topics = TopicSetup.ensure(bootstrapServers, config.kafkaProperties(), config.topicLayout());
+    TopicSetup.Result topics = TopicSetup.ensure(bootstrapServers, config.kafkaProperties(), config.topicLayout(),
+        config.topics());
     if (!topics.created().isEmpty()) {
       LOG.info("created topics {} ({}; the cluster has {} brokers)", topics.created(), topics.layout(),
           topics.brokers());
@@ -130,6 +131,7 @@ public final class Fleet implements AutoCloseable {
                 .bootstrapServers(bootstrapServers)
                 .kafkaOverrides(config.kafkaProperties())
                 .hostId(config.hostId())
+                .topics(config.topics())
                 .listen(config.gatewayListen())
                 .insecureListen(config.gatewayInsecureListen())
                 .maxPayloadBytes(config.gatewayMaxPayloadBytes())
@@ -182,6 +184,7 @@ public final class Fleet implements AutoCloseable {
         .redaction(config.redaction())
         .streamsOverrides(overrides)
         .hostId(config.hostId())
+        .topics(config.topics())
         .statusPort(ProcessorConfig.STATUS_PORT_OFF)
         .startTimeout(Duration.ZERO)
         .build();
@@ -215,6 +218,7 @@ public final class Fleet implements AutoCloseable {
         CollectorConfig.builder()
             .bootstrapServers(bootstrapServers)
             .producerOverrides(new LinkedHashMap<String, Object>(config.kafkaProperties()))
+            .topics(config.topics())
             .hostId(config.hostId())
             .statusPort(config.collectorStatusPort())
             // the fleet's data directory: the control token lands in <data dir>/collector.token

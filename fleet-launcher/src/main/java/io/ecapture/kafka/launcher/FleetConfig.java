@@ -5,6 +5,7 @@ import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.common.KafkaSecrets;
 import io.ecapture.kafka.common.TopicLayout;
 import io.ecapture.kafka.collector.packets.PacketsConfig;
+import io.ecapture.kafka.common.TopicNames;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
@@ -70,6 +71,8 @@ import java.util.Objects;
  *     (default) = suited to the replication factor
  * @param collectorPackets the collector's packets module ({@code --packets-iface} ...); default
  *     {@link PacketsConfig#disabled()}
+ * @param topics the pipeline's topic names ({@code --topic-prefix}); default {@link
+ *     TopicNames#DEFAULT}
  */
 public record FleetConfig(
     Path dataDir,
@@ -97,7 +100,8 @@ public record FleetConfig(
     Map<String, String> kafkaProperties,
     short replicationFactor,
     int minInsyncReplicas,
-    PacketsConfig collectorPackets) {
+    PacketsConfig collectorPackets,
+    TopicNames topics) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -124,6 +128,7 @@ public record FleetConfig(
     libsslPaths = List.copyOf(libsslPaths);
     processorStreamsOverrides = Map.copyOf(processorStreamsOverrides);
     kafkaProperties = Map.copyOf(kafkaProperties);
+    Objects.requireNonNull(topics, "topics");
     topicLayoutOf(partitions, replicationFactor, minInsyncReplicas); // validates
     collectorCgroups = List.copyOf(collectorCgroups);
     Objects.requireNonNull(podLogRoot, "podLogRoot");
@@ -184,7 +189,7 @@ public record FleetConfig(
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
         + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
-        + ", collectorPackets=" + collectorPackets + "]";
+        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -215,6 +220,7 @@ public record FleetConfig(
     private short replicationFactor = TopicLayout.AUTO;
     private int minInsyncReplicas = TopicLayout.AUTO;
     private PacketsConfig collectorPackets = PacketsConfig.disabled();
+    private TopicNames topics = TopicNames.DEFAULT;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -247,6 +253,13 @@ public record FleetConfig(
       replicationFactor = c.replicationFactor;
       minInsyncReplicas = c.minInsyncReplicas;
       collectorPackets = c.collectorPackets;
+      topics = c.topics;
+    }
+
+    /** The pipeline's topic names (a prefix: {@link TopicNames#withPrefix}). */
+    public Builder topics(TopicNames value) {
+      topics = value;
+      return this;
     }
 
     /** Kafka client settings of every component (an external cluster's security). */
@@ -385,7 +398,7 @@ public record FleetConfig(
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
           gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
-          collectorPackets);
+          collectorPackets, topics);
     }
   }
 }

@@ -4,8 +4,6 @@ import io.ecapture.kafka.common.KafkaClientOptions;
 import io.ecapture.kafka.common.KafkaPreflight;
 import io.ecapture.kafka.common.TopicLayout;
 import io.ecapture.kafka.common.TopicSetup;
-import io.ecapture.kafka.proto.Topic;
-import io.ecapture.kafka.proto.Topics;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -47,8 +45,10 @@ public final class TopicsCommand implements Callable<Integer> {
   public Integer call() {
     TopicLayout layout;
     Map<String, String> properties;
+    io.ecapture.kafka.common.TopicNames names;
     try {
       layout = new TopicLayout(partitions, replicationFactor, minInsyncReplicas);
+      names = kafka.topics();
       properties = kafka.properties(System.err);
     } catch (IllegalArgumentException e) {
       System.err.println("topics: " + e.getMessage());
@@ -59,14 +59,13 @@ public final class TopicsCommand implements Callable<Integer> {
     }
     TopicSetup.Result result;
     try {
-      result = TopicSetup.ensure(bootstrap, properties, layout);
+      result = TopicSetup.ensure(bootstrap, properties, layout, names);
     } catch (IllegalStateException | IllegalArgumentException e) {
       System.err.println("topics: " + e.getMessage());
       return 1;
     }
-    for (Topic<?, ?> topic : Topics.ALL) {
-      System.out.println(
-          (result.created().contains(topic.name()) ? "created  " : "existing ") + topic.name());
+    for (String topic : names.all()) {
+      System.out.println((result.created().contains(topic) ? "created  " : "existing ") + topic);
     }
     if (!result.created().isEmpty()) {
       System.out.println("new topics: " + result.layout() + " (the cluster has " + result.brokers() + " brokers)");

@@ -5,8 +5,6 @@ import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.common.KafkaClientOptions;
 import io.ecapture.kafka.common.KafkaPreflight;
 import io.ecapture.kafka.common.RunUntilSignal;
-import io.ecapture.kafka.proto.Topic;
-import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.redact.Redaction;
 import io.ecapture.kafka.processor.ProcessorLimitsOptions;
@@ -136,6 +134,7 @@ public final class UpCommand implements Callable<Integer> {
             + KafkaClientOptions.ENV_BOOTSTRAP + "): the embedded broker is plaintext on loopback");
       }
       new io.ecapture.kafka.common.TopicLayout(partitions, replicationFactor, minInsyncReplicas);
+      kafka.topics(); // a prefix that makes no valid topic name is a usage error
       redaction = Redaction.parse(redact);
       unsafe = GatewayConfig.builder().listen(listen).insecureListen(insecureListen).build().unsafeListenReason();
     } catch (IllegalArgumentException e) {
@@ -167,6 +166,7 @@ public final class UpCommand implements Callable<Integer> {
         .redaction(redaction)
         .gatewayInsecureListen(insecureListen)
         .kafkaProperties(kafkaProperties)
+        .topics(kafka.topics())
         .replication(replicationFactor, minInsyncReplicas)
         .collectorPackets(packetsConfig);
     FleetConfig config = (bootstrap == null
@@ -207,7 +207,7 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("ecapture-kafka is up");
     System.out.println("  Kafka bootstrap    " + fleet.bootstrapServers());
     System.out.println("  topics             "
-        + Topics.ALL.stream().map(Topic::name).collect(java.util.stream.Collectors.joining(" ")));
+        + String.join(" ", config.topics().all()));
     // [::1]:28257 for an IPv6 listen address, so the URLs below work
     String hostPort = io.ecapture.kafka.common.IpAddresses.withPort(
         io.ecapture.kafka.common.IpAddresses.normalize(host), fleet.gatewayPort());

@@ -63,32 +63,47 @@ class SecuredClusterAccessTest {
     }
   }
 
-  @Test
-  void aWrongPasswordEndsTopicsGatewayAndUpWithOneLine() throws Exception {
-    assertRefused("topics", "topics: ", "authentication failed",
-        List.of("topics", "--bootstrap", cluster.bootstrap(), "--command-config", wrongPassword.toString()));
-    assertRefused("gateway", "gateway: ", "authentication failed",
-        List.of("gateway", "--bootstrap", cluster.bootstrap(), "--command-config", wrongPassword.toString(),
-            "--listen", "127.0.0.1:0"));
-    assertRefused("up", "ecapture-kafka: ", "authentication failed",
-        List.of("up", "--bootstrap", cluster.bootstrap(), "--command-config", wrongPassword.toString(),
-            "--data-dir", dir.resolve("up-data").toString(), "--no-capture", "--listen", "127.0.0.1:0"));
-  }
+  /** One command run expected to be refused: its name, the prefix of its line, the reason named. */
+  private record Refusal(String name, String prefix, String reason, List<String> args) {}
 
   @Test
-  void anUntrustedCertificateEndsProcessorAndCollectorWithOneLine() throws Exception {
-    assertRefused("processor", "processor: ", "TLS handshake failed",
-        List.of("processor", "--bootstrap", cluster.bootstrap(), "--command-config", untrustedCertificate.toString(),
-            "--state-dir", dir.resolve("state").toString(), "--status-port", "-1"));
-    assertRefused("collector", "collector: ", "TLS handshake failed",
-        List.of("collector", "--bootstrap", cluster.bootstrap(), "--command-config", untrustedCertificate.toString(),
-            "--data-dir", dir.resolve("collector-data").toString(), "--status-port", "-1"));
+  void aWrongPasswordOrAnUntrustedCertificateEndsEveryCommandWithOneLine() throws Exception {
+    String bootstrap = cluster.bootstrap();
+    String wrong = wrongPassword.toString();
+    String untrusted = untrustedCertificate.toString();
+    List<Refusal> refusals = List.of(
+        new Refusal("topics", "topics: ", "authentication failed",
+            List.of("topics", "--bootstrap", bootstrap, "--command-config", wrong)),
+        new Refusal("gateway", "gateway: ", "authentication failed",
+            List.of("gateway", "--bootstrap", bootstrap, "--command-config", wrong, "--listen", "127.0.0.1:0")),
+        new Refusal("up", "ecapture-kafka: ", "authentication failed",
+            List.of("up", "--bootstrap", bootstrap, "--command-config", wrong,
+                "--data-dir", dir.resolve("up-data").toString(), "--no-capture", "--listen", "127.0.0.1:0")),
+        new Refusal("processor", "processor: ", "TLS handshake failed",
+            List.of("processor", "--bootstrap", bootstrap, "--command-config", untrusted,
+                "--state-dir", dir.resolve("state").toString(), "--status-port", "-1")),
+        new Refusal("collector", "collector: ", "TLS handshake failed",
+            List.of("collector", "--bootstrap", bootstrap, "--command-config", untrusted,
+                "--data-dir", dir.resolve("collector-data").toString(), "--status-port", "-1")));
+    // the five commands at once: each has its own deadline, the test waits for the slowest
+    List<java.util.concurrent.CompletableFuture<LauncherRun>> runs = new ArrayList<>();
+    for (Refusal r : refusals) {
+      runs.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try {
+          return LauncherRun.run(dir.resolve("run-" + r.name()), DEADLINE, r.args());
+        } catch (Exception e) {
+          throw new IllegalStateException(r.name() + " could not be run", e);
+        }
+      }, task -> Thread.ofPlatform().name("run-" + r.name()).start(task)));
+    }
+    for (int i = 0; i < refusals.size(); i++) {
+      Refusal r = refusals.get(i);
+      assertRefused(r.name(), r.prefix(), r.reason(), runs.get(i).get());
+    }
   }
 
-  private void assertRefused(String name, String prefix, String reason, List<String> args) throws Exception {
-    long start = System.nanoTime();
-    LauncherRun run = LauncherRun.run(dir.resolve("run-" + name), DEADLINE, args);
-    System.err.printf("%s refused in %d ms: %s%n", name, (System.nanoTime() - start) / 1_000_000, run);
+  private void assertRefused(String name, String prefix, String reason, LauncherRun run) {
+    System.err.printf("%s: %s%n", name, run);
     assertFalse(run.hung(), name + " hung: " + run);
     assertNotEquals(0, run.exitCode(), name + ": " + run);
     List<String> own = run.stderrStartingWith(prefix);

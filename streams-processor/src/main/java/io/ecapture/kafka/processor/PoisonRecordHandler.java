@@ -3,7 +3,6 @@ package io.ecapture.kafka.processor;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.ecapture.kafka.processor.topology.DeadLetters;
-import io.ecapture.kafka.proto.Topics;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -51,14 +50,21 @@ public final class PoisonRecordHandler implements ProcessingExceptionHandler {
     static final int CAPACITY = 4096;
     private final FailurePolicy policy;
     private final ProcessorMetrics metrics;
+    private final String dlqTopic;
     // size eviction on the caller's thread: the bound holds when failed() returns
     private final Cache<String, Integer> failures =
         Caffeine.newBuilder().maximumSize(CAPACITY).executor(Runnable::run).build();
 
     /** @param metrics where retries and dead letters are counted; null counts nowhere */
     public Attempts(FailurePolicy policy, ProcessorMetrics metrics) {
+      this(policy, metrics, io.ecapture.kafka.common.TopicNames.DEFAULT.dlq());
+    }
+
+    /** @param dlqTopic where dead letters go ({@code --topic-prefix}) */
+    public Attempts(FailurePolicy policy, ProcessorMetrics metrics, String dlqTopic) {
       this.policy = policy;
       this.metrics = metrics;
+      this.dlqTopic = dlqTopic;
     }
 
     /** One more failure of the record; returns its failures so far. */
@@ -105,12 +111,12 @@ public final class PoisonRecordHandler implements ProcessingExceptionHandler {
       metrics.poisonDeadLetter();
     }
     LOG.error("processing {}-{}@{} failed {} times: dead-lettered to {}, processing goes on: {}",
-        context.topic(), context.partition(), context.offset(), failed, Topics.DLQ.name(), exception.toString());
+        context.topic(), context.partition(), context.offset(), failed, attempts.dlqTopic, exception.toString());
     byte[] key = context.sourceRawKey() != null ? context.sourceRawKey()
         : record.key() instanceof byte[] k ? k : null;
     byte[] value = context.sourceRawValue() != null ? context.sourceRawValue()
         : record.value() instanceof byte[] v ? v : null;
-    ProducerRecord<byte[], byte[]> dead = DeadLetters.producerRecord(Topics.DLQ.name(), key, value,
+    ProducerRecord<byte[], byte[]> dead = DeadLetters.producerRecord(attempts.dlqTopic, key, value,
         context.headers(), context.topic(), context.partition(), context.offset(),
         "processing failed " + failed + " times: " + exception, exception.getClass());
     dead.headers().add(HEADER_ATTEMPTS, Integer.toString(failed).getBytes(java.nio.charset.StandardCharsets.UTF_8));

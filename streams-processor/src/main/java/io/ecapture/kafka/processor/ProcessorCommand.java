@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
         + "messages to ecapture.parsed.")
 public final class ProcessorCommand implements Callable<Integer> {
   @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
-      description = "Kafka bootstrap servers (default: $ECAPTURE_KAFKA_BOOTSTRAP, else ${DEFAULT-VALUE})")
+      description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}); $ECAPTURE_KAFKA_BOOTSTRAP sets the default")
   String bootstrap = KafkaClientOptions.defaultBootstrap(ProcessorConfig.DEFAULT_BOOTSTRAP);
 
   /** --command-config FILE, --kafka-property KEY=VALUE: every client's settings (security...). */
@@ -102,6 +102,7 @@ public final class ProcessorCommand implements Callable<Integer> {
         .limits(limits.limits())
         .streamsOverrides(overrides)
         .hostId(hostId)
+        .topics(kafka.topics())
         .build();
   }
 

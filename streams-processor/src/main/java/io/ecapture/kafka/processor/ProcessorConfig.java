@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor;
 
 import io.ecapture.kafka.common.KafkaSecrets;
+import io.ecapture.kafka.common.TopicNames;
 import io.ecapture.kafka.processor.redact.Redaction;
 
 import java.nio.file.Path;
@@ -54,6 +55,8 @@ import org.apache.kafka.streams.StreamsConfig;
  *     {@link #DEFAULT_FINISHED_MEMORY}.
  * @param hostId host id on the processor's own lines in {@code ecapture.logs} (component {@code
  *     processor}). Default the hostname.
+ * @param topics names of the topics read and written ({@code --topic-prefix}). Default {@link
+ *     TopicNames#DEFAULT}.
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -71,7 +74,8 @@ public record ProcessorConfig(
     Redaction redaction,
     FailurePolicy failures,
     Duration finishedMemory,
-    String hostId) {
+    String hostId,
+    TopicNames topics) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final String DEFAULT_APPLICATION_ID = "ecapture-processor";
@@ -114,6 +118,7 @@ public record ProcessorConfig(
     Objects.requireNonNull(limits, "limits");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     Objects.requireNonNull(failures, "failures");
+    Objects.requireNonNull(topics, "topics");
     streamsOverrides = Map.copyOf(streamsOverrides);
     hostId = hostId == null || hostId.isBlank()
         ? io.ecapture.kafka.common.KafkaProcessLog.defaultHostId() : hostId.strip();
@@ -163,7 +168,7 @@ public record ProcessorConfig(
         + ", streamThreads=" + streamThreads + ", startTimeout=" + startTimeout
         + ", limits=" + limits + ", streamsOverrides=" + KafkaSecrets.masked(streamsOverrides)
         + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures
-        + ", finishedMemory=" + finishedMemory + ", hostId=" + hostId + "]";
+        + ", finishedMemory=" + finishedMemory + ", hostId=" + hostId + ", topics=" + topics + "]";
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -233,6 +238,7 @@ public record ProcessorConfig(
     private FailurePolicy failures = FailurePolicy.DEFAULTS;
     private Duration finishedMemory = DEFAULT_FINISHED_MEMORY;
     private String hostId;
+    private TopicNames topics = TopicNames.DEFAULT;
 
     private Builder() {}
 
@@ -253,6 +259,7 @@ public record ProcessorConfig(
       failures = c.failures;
       finishedMemory = c.finishedMemory;
       hostId = c.hostId;
+      topics = c.topics;
     }
 
     public Builder bootstrapServers(String v) {
@@ -331,6 +338,11 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder topics(TopicNames v) {
+      topics = v;
+      return this;
+    }
+
     /** Null or blank: the hostname. */
     public Builder hostId(String v) {
       hostId = v;
@@ -364,7 +376,8 @@ public record ProcessorConfig(
           redaction,
           failures,
           finishedMemory,
-          hostId);
+          hostId,
+          topics);
     }
   }
 }

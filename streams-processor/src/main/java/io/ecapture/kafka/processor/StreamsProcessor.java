@@ -63,14 +63,14 @@ public final class StreamsProcessor {
     Topology topology = new Topology();
     // raw bytes in: decoding happens in the processor so poison pills reach the DLQ with a reason
     topology.addSource(TopologyNames.SOURCE,
-        Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), Topics.RAW.name());
+        Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), config.topics().raw());
     topology.addProcessor(TopologyNames.PROCESSOR,
         new ConnectionProcessorSupplier(config, metrics), TopologyNames.SOURCE);
     topology.addStateStore(store, TopologyNames.PROCESSOR);
-    topology.addSink(TopologyNames.PARSED_SINK, Topics.PARSED.name(),
+    topology.addSink(TopologyNames.PARSED_SINK, config.topics().parsed(),
         Topics.PARSED.keySerde().serializer(), Topics.PARSED.valueSerde().serializer(),
         TopologyNames.PROCESSOR);
-    topology.addSink(TopologyNames.DLQ_SINK, Topics.DLQ.name(),
+    topology.addSink(TopologyNames.DLQ_SINK, config.topics().dlq(),
         Topics.DLQ.keySerde().serializer(), Topics.DLQ.valueSerde().serializer(),
         TopologyNames.PROCESSOR);
     return topology;
@@ -104,7 +104,7 @@ public final class StreamsProcessor {
     ProcessorMetrics metrics = new ProcessorMetrics();
     java.util.Properties props = config.toStreamsProperties();
     props.put(OversizedRecordHandler.METRICS_CONFIG, metrics);
-    props.put(PoisonRecordHandler.ATTEMPTS_CONFIG, new PoisonRecordHandler.Attempts(config.failures(), metrics));
+    props.put(PoisonRecordHandler.ATTEMPTS_CONFIG, new PoisonRecordHandler.Attempts(config.failures(), metrics, config.topics().dlq()));
     KafkaStreams streams = new KafkaStreams(topology.apply(config, metrics), props);
     StatusServer status = null;
     if (config.statusPort() != ProcessorConfig.STATUS_PORT_OFF) {
@@ -119,9 +119,10 @@ public final class StreamsProcessor {
     }
     // the processor's own lines, also on ecapture.logs (bounded, never blocking)
     KafkaProcessLog processLog = KafkaProcessLog.start(
-        LOG, COMPONENT, config.hostId(), config.bootstrapServers(), config.streamsOverrides());
+        LOG, COMPONENT, config.hostId(), config.bootstrapServers(), config.streamsOverrides(),
+        config.topics().logs());
     processLog.info("starting: application id " + config.applicationId() + ", "
-        + config.processingGuarantee() + ", " + Topics.RAW.name() + " -> " + Topics.PARSED.name()
+        + config.processingGuarantee() + ", " + config.topics().raw() + " -> " + config.topics().parsed()
         + " at " + config.bootstrapServers());
     CountDownLatch running = new CountDownLatch(1);
     streams.setStateListener((now, before) -> {
@@ -171,10 +172,10 @@ public final class StreamsProcessor {
     int parsed = config.limits().maxParsedRecordBytes() + ProcessorConfig.REQUEST_OVERHEAD_BYTES;
     try {
       io.ecapture.kafka.common.TopicSetup.raiseMaxMessageBytes(
-          bootstrap, config.streamsOverrides(), Topics.PARSED.name(), parsed);
+          bootstrap, config.streamsOverrides(), config.topics().parsed(), parsed);
     } catch (IllegalStateException e) {
       LOG.warn("cannot check max.message.bytes of {} (records up to {} bytes): {}",
-          Topics.PARSED.name(), parsed, e.getMessage());
+          config.topics().parsed(), parsed, e.getMessage());
     }
     try {
       io.ecapture.kafka.common.TopicSetup.raiseMaxMessageBytes(

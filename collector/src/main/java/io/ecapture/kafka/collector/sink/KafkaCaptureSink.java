@@ -1,6 +1,7 @@
 package io.ecapture.kafka.collector.sink;
 
 import io.ecapture.kafka.collector.control.CollectorStats;
+import io.ecapture.kafka.common.TopicNames;
 import io.ecapture.kafka.proto.Topic;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.ProcessLog;
@@ -40,6 +41,7 @@ public final class KafkaCaptureSink implements CaptureSink {
   private final KafkaProducer<byte[], byte[]> producer;
   private final CollectorStats stats;
   private final String hostId;
+  private final TopicNames topics;
   private final Callback eventCallback;
   private volatile long lastErrorLogNs;
   /** One sender thread, bounded queue; lines beyond it are dropped and counted (see {@link #log}). */
@@ -52,6 +54,7 @@ public final class KafkaCaptureSink implements CaptureSink {
   public KafkaCaptureSink(ProducerSettings settings, CollectorStats stats) {
     this.stats = stats;
     this.hostId = settings.hostId();
+    this.topics = settings.topics();
     this.producer = new KafkaProducer<>(producerProperties(settings));
     this.eventCallback =
         (metadata, error) -> {
@@ -133,9 +136,10 @@ public final class KafkaCaptureSink implements CaptureSink {
 
   private <V> void send(Topic<String, V> topic, String key, V value, Callback callback) {
     try {
-      byte[] keyBytes = topic.keySerde().serializer().serialize(topic.name(), key);
-      byte[] valueBytes = topic.valueSerde().serializer().serialize(topic.name(), value);
-      producer.send(new ProducerRecord<>(topic.name(), keyBytes, valueBytes), callback);
+      String name = topics.nameOf(topic);
+      byte[] keyBytes = topic.keySerde().serializer().serialize(name, key);
+      byte[] valueBytes = topic.valueSerde().serializer().serialize(name, value);
+      producer.send(new ProducerRecord<>(name, keyBytes, valueBytes), callback);
     } catch (RuntimeException e) { // buffer full past max.block.ms, producer closed, ...
       if (topic == Topics.LOGS) {
         stats.onProcessLogDropped();

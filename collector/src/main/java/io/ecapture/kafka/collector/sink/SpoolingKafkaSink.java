@@ -1,7 +1,6 @@
 package io.ecapture.kafka.collector.sink;
 
 import io.ecapture.kafka.collector.control.CollectorStats;
-import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.ProcessLog;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import java.io.IOException;
@@ -89,10 +88,14 @@ public final class SpoolingKafkaSink implements CaptureSink {
    * @throws UncheckedIOException when the spool cannot be opened (another collector holds it, no
    *     permission)
    */
+  /** Names of the topics sent to (a spooled record carries a tag, not a name). */
+  private final io.ecapture.kafka.common.TopicNames topics;
+
   public SpoolingKafkaSink(ProducerSettings producer, SpoolConfig config, CollectorStats stats) {
     this.stats = stats;
     this.settings = config;
     this.hostKey = producer.hostId().getBytes(StandardCharsets.UTF_8);
+    this.topics = producer.topics();
     Path directory = config.directoryFor(producer.hostId());
     try {
       this.spool = DiskSpool.open(directory, config.maxBytes(), config.segmentBytes(), config.fullPolicy());
@@ -226,8 +229,8 @@ public final class SpoolingKafkaSink implements CaptureSink {
     long position = entry.position();
     byte[] tagged = entry.key();
     String topic = switch (tagged.length == 0 ? 0 : tagged[0]) {
-      case RAW_TAG -> Topics.RAW.name();
-      case KEYLOG_TAG -> Topics.KEYLOG.name();
+      case RAW_TAG -> topics.raw();
+      case KEYLOG_TAG -> topics.keylog();
       default -> null;
     };
     if (topic == null) {

@@ -8,7 +8,6 @@ import io.ecapture.kafka.gateway.session.ClientSession;
 import io.ecapture.kafka.gateway.wire.LogEntries;
 import io.ecapture.kafka.gateway.wire.ProcessLogFormatter;
 import io.ecapture.kafka.proto.Serdes;
-import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.time.Duration;
 import java.time.Instant;
@@ -113,7 +112,7 @@ public final class EventReplay implements AutoCloseable {
     ArrayDeque<Timed> newest = new ArrayDeque<>(Math.min(limit, 1024));
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(properties(), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-      List<PartitionInfo> infos = consumer.partitionsFor(Topics.PARSED.name(), config.metadataTimeout());
+      List<PartitionInfo> infos = consumer.partitionsFor(config.topics().parsed(), config.metadataTimeout());
       if (infos == null || infos.isEmpty()) {
         return List.of();
       }

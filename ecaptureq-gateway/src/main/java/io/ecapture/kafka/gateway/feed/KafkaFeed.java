@@ -5,7 +5,6 @@ import io.ecapture.kafka.gateway.GatewayCounters;
 import io.ecapture.kafka.gateway.session.Broadcaster;
 import io.ecapture.kafka.gateway.wire.ProcessLogFormatter;
 import io.ecapture.kafka.proto.Serdes;
-import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.ProcessLog;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.time.Duration;
@@ -60,12 +59,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class KafkaFeed implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KafkaFeed.class);
-  private static final String PARSED = Topics.PARSED.name();
-  private static final String LOGS = Topics.LOGS.name();
   /** fetch.max.wait.ms of the feed's consumer (Kafka's default: 500). */
   static final int IDLE_FETCH_WAIT_MS = 2_000;
 
   private final GatewayConfig config;
+  /** The topics read ({@link GatewayConfig#topics()}). */
+  private final String parsedTopic;
+  private final String logsTopic;
   private final Broadcaster broadcaster;
   private final GatewayCounters counters;
   private final KafkaConsumer<byte[], byte[]> consumer;
@@ -83,6 +83,8 @@ public final class KafkaFeed implements AutoCloseable {
 
   public KafkaFeed(GatewayConfig config, Broadcaster broadcaster, GatewayCounters counters) {
     this.config = config;
+    this.parsedTopic = config.topics().parsed();
+    this.logsTopic = config.topics().logs();
     this.broadcaster = broadcaster;
     this.counters = counters;
     this.consumer =
@@ -198,7 +200,7 @@ public final class KafkaFeed implements AutoCloseable {
 
   private void refreshAssignment() {
     Map<String, List<TopicPartition>> found = new HashMap<>();
-    for (String topic : List.of(PARSED, LOGS)) {
+    for (String topic : List.of(parsedTopic, logsTopic)) {
       List<PartitionInfo> infos = consumer.partitionsFor(topic, config.metadataTimeout());
       List<TopicPartition> fresh = new ArrayList<>();
       for (PartitionInfo info : infos == null ? List.<PartitionInfo>of() : infos) {
@@ -229,7 +231,7 @@ public final class KafkaFeed implements AutoCloseable {
     assigned.addAll(next);
     topicsStarted.addAll(found.keySet());
     assignedCount = assigned.size();
-    log.info("reading {} partitions of {} and {}", assigned.size(), PARSED, LOGS);
+    log.info("reading {} partitions of {} and {}", assigned.size(), parsedTopic, logsTopic);
     if (topicsStarted.size() == 2) {
       ready.countDown();
     }
@@ -237,10 +239,10 @@ public final class KafkaFeed implements AutoCloseable {
 
   /** Sets where newly assigned partitions start and resolves it now, so readiness is exact. */
   private void position(String topic, List<TopicPartition> partitions) {
-    if (topicsStarted.contains(topic) || (topic.equals(PARSED) && seenMissing.contains(topic))) {
+    if (topicsStarted.contains(topic) || (topic.equals(parsedTopic) && seenMissing.contains(topic))) {
       // partitions or a whole topic created while we run: all of it is new data
       consumer.seekToBeginning(partitions);
-    } else if (topic.equals(LOGS)) {
+    } else if (topic.equals(logsTopic)) {
       Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, config.metadataTimeout());
       Map<TopicPartition, Long> end = consumer.endOffsets(partitions, config.metadataTimeout());
       for (TopicPartition tp : partitions) {
@@ -257,7 +259,7 @@ public final class KafkaFeed implements AutoCloseable {
   }
 
   private void dispatch(ConsumerRecord<byte[], byte[]> record) {
-    if (record.topic().equals(PARSED)) {
+    if (record.topic().equals(parsedTopic)) {
       counters.parsedRecords.increment();
       if (broadcaster.hasClients()) {
         ParsedMessage message = decode(parsedDecoder, record);
