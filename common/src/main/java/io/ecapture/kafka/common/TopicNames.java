@@ -12,12 +12,13 @@ import java.util.Objects;
  * team-a.ecapture.raw}), so several pipelines can share a cluster and ACLs can follow the prefix.
  * The serdes stay those of {@link Topics}: only names change.
  */
-public record TopicNames(String raw, String parsed, String logs, String dlq, String keylog) {
+public record TopicNames(String raw, String parsed, String logs, String dlq, String keylog,
+    String packets) {
   /** The contract's names. */
   public static final TopicNames DEFAULT = withPrefix("");
 
   public TopicNames {
-    for (String name : List.of(raw, parsed, logs, dlq, keylog)) {
+    for (String name : List.of(raw, parsed, logs, dlq, keylog, packets)) {
       if (!Objects.requireNonNull(name, "topic name").matches("[A-Za-z0-9._-]{1,249}")) {
         throw new IllegalArgumentException("not a Kafka topic name: '" + name + "'");
       }
@@ -28,7 +29,7 @@ public record TopicNames(String raw, String parsed, String logs, String dlq, Str
   public static TopicNames withPrefix(String prefix) {
     String p = prefix == null ? "" : prefix.strip();
     return new TopicNames(p + Topics.RAW.name(), p + Topics.PARSED.name(), p + Topics.LOGS.name(),
-        p + Topics.DLQ.name(), p + Topics.KEYLOG.name());
+        p + Topics.DLQ.name(), p + Topics.KEYLOG.name(), p + Topics.PACKETS.name());
   }
 
   /** The name {@code topic} (one of {@link Topics#ALL}) has here. */
@@ -43,6 +44,8 @@ public record TopicNames(String raw, String parsed, String logs, String dlq, Str
       return dlq;
     } else if (topic == Topics.KEYLOG) {
       return keylog;
+    } else if (topic == Topics.PACKETS) {
+      return packets;
     }
     throw new IllegalArgumentException("not a pipeline topic: " + topic.name());
   }

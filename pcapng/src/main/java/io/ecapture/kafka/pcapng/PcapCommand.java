@@ -1,16 +1,14 @@
 package io.ecapture.kafka.pcapng;
 
+import io.ecapture.kafka.common.KafkaClientOptions;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
-import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -18,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -40,12 +39,13 @@ public final class PcapCommand implements Callable<Integer> {
   @Option(names = "--out", required = true, paramLabel = "FILE.pcapng", description = "The file to write (replaced).")
   Path out;
 
-  @Option(names = "--bootstrap", paramLabel = "HOST:PORT", description = "Kafka bootstrap servers (default: ${DEFAULT-VALUE}).")
-  String bootstrap = PcapExportConfig.DEFAULT_BOOTSTRAP;
+  @Option(names = "--bootstrap", paramLabel = "HOST:PORT",
+      description = "Kafka bootstrap servers (default: $ECAPTURE_KAFKA_BOOTSTRAP, else ${DEFAULT-VALUE}).")
+  String bootstrap = KafkaClientOptions.defaultBootstrap(PcapExportConfig.DEFAULT_BOOTSTRAP);
 
-  @Option(names = "--command-config", paramLabel = "FILE", description = "Kafka client properties (security.protocol, "
-      + "sasl.*, ssl.*), as Kafka's own tools take them.")
-  Path commandConfig;
+  /** --command-config FILE, --kafka-property KEY=VALUE, --topic-prefix: as every command. */
+  @Mixin
+  KafkaClientOptions kafka = new KafkaClientOptions();
 
   @Option(names = "--host", paramLabel = "H", description = "Only this host id (default: every host).")
   String host;
@@ -73,8 +73,9 @@ public final class PcapCommand implements Callable<Integer> {
     try {
       config = PcapExportConfig.builder(out).bootstrapServers(bootstrap).host(host).port(port)
           .since(time(since, "--since")).until(time(until, "--until")).follow(follow)
-          .keyWait(Duration.ofMillis(keyWaitMs)).consumerOverrides(clientProperties(commandConfig)).build();
-    } catch (IllegalArgumentException | IOException e) {
+          .keyWait(Duration.ofMillis(keyWaitMs)).consumerOverrides(new HashMap<>(kafka.properties(System.err)))
+          .topics(kafka.topics()).build();
+    } catch (IllegalArgumentException | UncheckedIOException e) {
       System.err.println("pcap: " + e.getMessage());
       return CommandLine.ExitCode.USAGE;
     }
@@ -137,18 +138,6 @@ public final class PcapCommand implements Callable<Integer> {
         throw new IllegalArgumentException(option + " " + text + ": not an ISO time (2026-01-31T12:00:00Z) or an age (10m)");
       }
     }
-  }
-
-  private static Map<String, Object> clientProperties(Path file) throws IOException {
-    Map<String, Object> map = new HashMap<>();
-    if (file != null) {
-      Properties p = new Properties();
-      try (InputStream in = Files.newInputStream(file)) {
-        p.load(in);
-      }
-      p.forEach((k, v) -> map.put(k.toString(), v));
-    }
-    return map;
   }
 
   public static void main(String[] args) {

@@ -2,7 +2,6 @@ package io.ecapture.kafka.pcapng;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.ecapture.kafka.common.TcpFrame;
-import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.PacketRecord;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -117,12 +116,12 @@ public final class PcapExport implements AutoCloseable {
    */
   public Summary run() throws IOException {
     try {
-      List<TopicPartition> keyPartitions = partitions(keyConsumer, Topics.KEYLOG.name());
+      List<TopicPartition> keyPartitions = partitions(keyConsumer, config.topics().keylog());
       keyConsumer.assign(keyPartitions);
       keyConsumer.seekToBeginning(keyPartitions);
       readToEnd(keyConsumer, keyPartitions, this::onKeyRecords);
 
-      List<TopicPartition> packetPartitions = partitions(packetConsumer, Topics.PACKETS.name());
+      List<TopicPartition> packetPartitions = partitions(packetConsumer, config.topics().packets());
       packetConsumer.assign(packetPartitions);
       seekToSince(packetPartitions);
       if (!config.follow()) {

@@ -1,5 +1,6 @@
 package io.ecapture.kafka.pcapng;
 
+import io.ecapture.kafka.common.TopicNames;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -28,7 +29,8 @@ import java.util.Optional;
  */
 public record PcapExportConfig(
     String bootstrapServers, Path out, Optional<String> host, Optional<Integer> port, Optional<Instant> since,
-    Optional<Instant> until, boolean follow, Duration keyWait, Map<String, Object> consumerOverrides) {
+    Optional<Instant> until, boolean follow, Duration keyWait, Map<String, Object> consumerOverrides,
+    TopicNames topics) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final Duration DEFAULT_KEY_WAIT = Duration.ofSeconds(5);
@@ -38,6 +40,7 @@ public record PcapExportConfig(
   public PcapExportConfig {
     Objects.requireNonNull(bootstrapServers, "bootstrapServers");
     Objects.requireNonNull(out, "out");
+    Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(port, "port");
     Objects.requireNonNull(since, "since");
@@ -64,7 +67,7 @@ public record PcapExportConfig(
   public String toString() {
     return "PcapExportConfig[bootstrapServers=" + bootstrapServers + ", out=" + out + ", host=" + host
         + ", port=" + port + ", since=" + since + ", until=" + until + ", follow=" + follow + ", keyWait=" + keyWait
-        + ", consumerOverrides=" + consumerOverrides.keySet() + "]";
+        + ", consumerOverrides=" + consumerOverrides.keySet() + ", topics=" + topics + "]";
   }
 
   /** Mutable builder; {@link #build()} validates. */
@@ -78,6 +81,7 @@ public record PcapExportConfig(
     private boolean follow;
     private Duration keyWait = DEFAULT_KEY_WAIT;
     private Map<String, Object> consumerOverrides = Map.of();
+    private TopicNames topics = TopicNames.DEFAULT;
 
     private Builder(Path out) {
       this.out = out;
@@ -125,9 +129,15 @@ public record PcapExportConfig(
       return this;
     }
 
+    /** The topics' names ({@code --topic-prefix}). */
+    public Builder topics(TopicNames v) {
+      topics = v;
+      return this;
+    }
+
     public PcapExportConfig build() {
       return new PcapExportConfig(bootstrapServers, out, Optional.ofNullable(host), Optional.ofNullable(port),
-          Optional.ofNullable(since), Optional.ofNullable(until), follow, keyWait, consumerOverrides);
+          Optional.ofNullable(since), Optional.ofNullable(until), follow, keyWait, consumerOverrides, topics);
     }
   }
 }

@@ -1,7 +1,6 @@
 package io.ecapture.kafka.collector.packets;
 
 import io.ecapture.kafka.collector.sink.ProducerSettings;
-import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.PacketRecord;
 import java.time.Duration;
 import java.util.HashMap;
@@ -22,6 +21,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * retried past the producer's own delivery timeout.
  */
 public final class PacketPublisher implements AutoCloseable {
+  private final String topic;
   private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(10);
 
   private final KafkaProducer<String, byte[]> producer;
@@ -29,6 +29,7 @@ public final class PacketPublisher implements AutoCloseable {
   private final LongAdder sendErrors = new LongAdder();
 
   public PacketPublisher(ProducerSettings settings) {
+    topic = settings.topics().packets();
     Map<String, Object> props = new HashMap<>();
     props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
     props.put(ProducerConfig.CLIENT_ID_CONFIG, "ecapture-packets-" + settings.hostId());
@@ -51,7 +52,7 @@ public final class PacketPublisher implements AutoCloseable {
   /** Sends asynchronously; the outcome is counted. */
   public void publish(PacketRecord record) {
     try {
-      producer.send(new ProducerRecord<>(Topics.PACKETS.name(), record.getFlowKey(), record.toByteArray()),
+      producer.send(new ProducerRecord<>(topic, record.getFlowKey(), record.toByteArray()),
           (metadata, error) -> (error == null ? sent : sendErrors).increment());
     } catch (RuntimeException e) { // buffer full past max.block.ms, closed
       sendErrors.increment();
