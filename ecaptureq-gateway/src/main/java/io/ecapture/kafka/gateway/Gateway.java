@@ -2,6 +2,7 @@ package io.ecapture.kafka.gateway;
 
 import io.ecapture.kafka.gateway.feed.EventReplay;
 import io.ecapture.kafka.gateway.feed.KafkaFeed;
+import io.ecapture.kafka.gateway.forward.ForwardControl;
 import io.ecapture.kafka.gateway.http.GatewayMetrics;
 import io.ecapture.kafka.gateway.http.GatewayServer;
 import io.ecapture.kafka.gateway.session.Broadcaster;
@@ -51,6 +52,7 @@ public final class Gateway implements AutoCloseable {
   private final GatewayServer server;
   private final KafkaFeed feed;
   private final EventReplay replay;
+  private final ForwardControl forwards;
 
   private Gateway(GatewayConfig config) {
     this.config = config;
@@ -60,7 +62,8 @@ public final class Gateway implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("gateway-heartbeat").daemon().factory());
     GatewayMetrics metrics = new GatewayMetrics(this::stats);
-    this.server = new GatewayServer(config, new Registry(), counters, this::stats, metrics);
+    this.forwards = new ForwardControl(config.bootstrapServers(), config.kafkaOverrides());
+    this.server = new GatewayServer(config, new Registry(), counters, this::stats, metrics, forwards);
     this.feed = config.kafkaEnabled() ? new KafkaFeed(config, broadcaster, counters) : null;
     if (feed != null) {
       metrics.kafka(feed::kafkaMetrics);
@@ -164,8 +167,14 @@ public final class Gateway implements AutoCloseable {
         clients);
   }
 
+  /** The event forwarders {@code POST /config} runs in this gateway. */
+  public ForwardControl forwards() {
+    return forwards;
+  }
+
   @Override
   public void close() {
+    forwards.close();
     if (feed != null) {
       feed.close();
     }

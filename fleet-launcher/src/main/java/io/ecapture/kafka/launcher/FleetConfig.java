@@ -58,6 +58,8 @@ import java.util.Objects;
  *     --redact}); default {@link Redaction#DEFAULT} (credentials)
  * @param gatewayInsecureListen let the gateway listen on a non-loopback {@code gatewayListen}
  *     without a token or TLS ({@code --insecure-listen}); default false (refused at start)
+ * @param forwarder a forwarder to run as well ({@code up --eventaddr/--logaddr}), its bootstrap
+ *     servers replaced by the fleet's; null (default) = none
  */
 public record FleetConfig(
     Path dataDir,
@@ -81,7 +83,8 @@ public record FleetConfig(
     ProcessorLimits processorLimits,
     int gatewayMaxPayloadBytes,
     Redaction redaction,
-    boolean gatewayInsecureListen) {
+    boolean gatewayInsecureListen,
+    io.ecapture.kafka.forwarder.ForwarderConfig forwarder) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -153,7 +156,7 @@ public record FleetConfig(
         + ", brokerRestartMaxBackoff=" + brokerRestartMaxBackoff
         + ", processorLimits=" + processorLimits
         + ", gatewayMaxPayloadBytes=" + gatewayMaxPayloadBytes + ", redaction=" + redaction
-        + ", gatewayInsecureListen=" + gatewayInsecureListen + "]";
+        + ", gatewayInsecureListen=" + gatewayInsecureListen + ", forwarder=" + forwarder + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -180,6 +183,7 @@ public record FleetConfig(
     private int gatewayMaxPayloadBytes = GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES;
     private Redaction redaction = Redaction.DEFAULT;
     private boolean gatewayInsecureListen;
+    private io.ecapture.kafka.forwarder.ForwarderConfig forwarder;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -208,6 +212,7 @@ public record FleetConfig(
       gatewayMaxPayloadBytes = c.gatewayMaxPayloadBytes;
       redaction = c.redaction;
       gatewayInsecureListen = c.gatewayInsecureListen;
+      forwarder = c.forwarder;
     }
 
     public Builder processorLimits(ProcessorLimits value) {
@@ -217,6 +222,12 @@ public record FleetConfig(
 
     public Builder redaction(Redaction value) {
       redaction = value;
+      return this;
+    }
+
+    /** A forwarder to run with the fleet; null = none. */
+    public Builder forwarder(io.ecapture.kafka.forwarder.ForwarderConfig value) {
+      forwarder = value;
       return this;
     }
 
@@ -326,7 +337,7 @@ public record FleetConfig(
           gatewayListen, capture, hostId, libsslPaths, collectorStatusPort, idleFlush,
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
-          gatewayInsecureListen);
+          gatewayInsecureListen, forwarder);
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorCommand;
+import io.ecapture.kafka.forwarder.ForwardCommand;
+import io.ecapture.kafka.forwarder.KeylogCommand;
 import io.ecapture.kafka.gateway.GatewayCommand;
 import io.ecapture.kafka.processor.ProcessorCommand;
 import picocli.CommandLine;
@@ -18,7 +20,9 @@ import picocli.CommandLine.Command;
       TopicsCommand.class,
       CollectorCommand.class,
       ProcessorCommand.class,
-      GatewayCommand.class
+      GatewayCommand.class,
+      ForwardCommand.class,
+      KeylogCommand.class
     })
 public final class Main implements Runnable {
   @Override

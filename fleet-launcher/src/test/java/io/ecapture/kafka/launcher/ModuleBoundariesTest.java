@@ -33,9 +33,10 @@ class ModuleBoundariesTest {
       "common", Set.of("proto"),
       "collector", Set.of("proto", "common", "bpf"),
       "streams-processor", Set.of("proto", "common"),
-      "ecaptureq-gateway", Set.of("proto", "common"),
+      "ecaptureq-gateway", Set.of("proto", "common", "forwarder"),
+      "forwarder", Set.of("proto", "common"),
       "fleet-launcher", Set.of("proto", "common", "bpf", "embedded-kafka", "collector",
-          "streams-processor", "ecaptureq-gateway"),
+          "streams-processor", "ecaptureq-gateway", "forwarder"),
       // what an analytics team takes: the schema jar alone
       "examples/analytics-consumer", Set.of("proto"));
 
@@ -48,6 +49,7 @@ class ModuleBoundariesTest {
       "collector", "io.ecapture.kafka.collector",
       "streams-processor", "io.ecapture.kafka.processor",
       "ecaptureq-gateway", "io.ecapture.kafka.gateway",
+      "forwarder", "io.ecapture.kafka.forwarder",
       "fleet-launcher", "io.ecapture.kafka.launcher",
       "examples/analytics-consumer", "io.ecapture.kafka.examples");
 
