@@ -407,7 +407,7 @@ public final class Forwarder implements AutoCloseable {
         }
         byte[] bytes = switch (config.format()) {
           case TEXT -> text.event(m, fallbackNs);
-          case JSON -> lane.target.kind() == Target.Kind.HTTP
+          case JSON -> perMessage(lane)
               ? withoutNewline(json.event(m, fallbackNs, origin)) : json.event(m, fallbackNs, origin);
           default -> lane.target.kind() == Target.Kind.HTTP || lane.target.kind() == Target.Kind.WEBSOCKET
               ? m.toByteArray() : delimited(m);
@@ -421,7 +421,7 @@ public final class Forwarder implements AutoCloseable {
         }
         byte[] bytes = switch (config.format()) {
           case TEXT -> text.log(line, fallbackNs);
-          case JSON -> lane.target.kind() == Target.Kind.HTTP
+          case JSON -> perMessage(lane)
               ? withoutNewline(json.log(line, fallbackNs, origin)) : json.log(line, fallbackNs, origin);
           default -> lane.target.kind() == Target.Kind.HTTP || lane.target.kind() == Target.Kind.WEBSOCKET
               ? line.toByteArray() : delimited(line);
@@ -444,6 +444,11 @@ public final class Forwarder implements AutoCloseable {
             r.topic(), r.partition(), r.offset(), n, e);
       }
     }
+  }
+
+  /** Whether the target frames each record itself (a WebSocket message, an element of an HTTP batch). */
+  private static boolean perMessage(Lane lane) {
+    return lane.target.kind() == Target.Kind.HTTP || lane.target.kind() == Target.Kind.WEBSOCKET;
   }
 
   private static byte[] withoutNewline(byte[] line) {

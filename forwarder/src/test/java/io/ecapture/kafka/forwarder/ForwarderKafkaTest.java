@@ -166,7 +166,7 @@ class ForwarderKafkaTest {
       assertEquals(expectedBytes, (long) Double.parseDouble(payloadLine.substring(payloadLine.lastIndexOf(' ') + 1)));
       JsonNode status = Json.tree(get("http://127.0.0.1:" + forwarder.statusPort() + "/status"));
       assertEquals(2, status.get("events").get("sent").asInt());
-      assertEquals(1, status.get("filtered").asInt());
+      assertTrue(status.get("filtered").asInt() >= 1, "other hosts' records are filtered: " + status);
     } finally {
       forwarder.close();
     }
@@ -223,6 +223,52 @@ class ForwarderKafkaTest {
           text);
     } finally {
       file.close();
+    }
+  }
+
+  @Test
+  void aFullDiskCostsTheRecordsThatDoNotFitAndNothingElse() throws Exception {
+    Path mount = dir.resolve("small");
+    Files.createDirectories(mount);
+    Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", mount.toString())
+        .redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (p.waitFor() != 0) {
+      String reason = "cannot mount a size-limited tmpfs (needs root): " + out.strip();
+      if (System.getenv("CI") != null) {
+        org.junit.jupiter.api.Assertions.fail(reason);
+      }
+      org.junit.jupiter.api.Assumptions.abort(reason);
+    }
+    try {
+      String host = "disk-" + UUID.randomUUID();
+      Path events = mount.resolve("events.log");
+      Path logs = dir.resolve("logs.txt");
+      Forwarder f = Forwarder.start(config(host).events(events.toString()).logs(logs.toString()).build());
+      try {
+        assertTrue(f.awaitAssignment(WAIT), "no partitions");
+        for (int i = 0; i < 100; i++) {
+          send(Samples.request(host, "full-" + i)); // ~400 bytes of text each: 40 KB for 16 KiB
+        }
+        send(Topics.LOGS.name(), host, Samples.log(host, "still flowing").toByteArray(), null);
+        var counters = f.eventsSink().counters();
+        await(() -> counters.sent.sum() + counters.dropped.sum() == 100, "all 100 events written or dropped");
+        Thread.sleep(500);
+        assertTrue(counters.dropped.sum() > 0 && counters.sent.sum() > 0, counters.snapshot().toString());
+        assertTrue(counters.lastError().contains("No space left on device"), counters.lastError());
+        await(() -> lines(logs).stream().anyMatch(l -> l.contains("still flowing")), "the log line on the other disk");
+        // offsets keep being committed while the disk is full: a dropped record is done
+        long before = f.committedCheckpoints();
+        send(Samples.request(host, "full-after"));
+        await(() -> f.committedCheckpoints() > before, "a commit after one more record");
+        assertTrue(f.running(), "a full disk stops nothing");
+        assertEquals(counters.sent.sum(), lines(events).stream().filter(l -> l.startsWith("X-Marker: full-")).count(),
+            "every record on disk is whole");
+      } finally {
+        f.close();
+      }
+    } finally {
+      new ProcessBuilder("umount", mount.toString()).start().waitFor();
     }
   }
 
