@@ -118,6 +118,10 @@ class GatewayForwardConfigTest {
       assertEquals(400, unknown.statusCode());
       assertTrue(unknown.body().contains("unknown key event_forward.modulez"), unknown.body());
       assertEquals(401, get(port, null).statusCode(), "GET needs the token like /status");
+      HttpResponse<String> file = post(port, start.replace(url, "/tmp/evil.log"),
+          Map.of("Authorization", "Bearer t0ken", "Content-Type", "application/json"));
+      assertEquals(400, file.statusCode(), "no file targets over the network");
+      assertTrue(file.body().contains("files are written only by"), file.body());
 
       HttpResponse<String> started = post(port, start,
           Map.of("Authorization", "Bearer t0ken", "Content-Type", "application/json; charset=utf-8"));

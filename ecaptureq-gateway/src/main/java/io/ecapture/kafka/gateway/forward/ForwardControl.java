@@ -35,8 +35,9 @@ import org.slf4j.LoggerFactory;
  * starts the forwarder {@code name} (default {@code default}), replaces it when it runs already
  * (same consumer group {@code ecapture-gateway-forward-NAME}: it resumes where the old one
  * stopped), or stops it with {@code "enabled": false}. {@code event_forward} may also be an array
- * of such objects. {@code url} is any forwarder target (file path, {@code tcp://}, {@code ws://},
- * {@code http(s)://}); {@code format} {@code json} (default), {@code text}, {@code protobuf} or
+ * of such objects. {@code url} is a network target ({@code tcp://}, {@code ws(s)://}, {@code
+ * http(s)://}): a file path is refused, so the token does not let a client write files where the
+ * gateway may; {@code format} {@code json} (default), {@code text}, {@code protobuf} or
  * {@code http_proxy}; {@code modules} the protocols forwarded ({@code http1}, {@code http2},
  * {@code grpc}, {@code websocket}, {@code unknown}; empty = all); {@code filter} the gateway's
  * client filters ({@code host}, {@code pid}, {@code pname}, {@code type}, {@code port}; a value
@@ -206,7 +207,13 @@ public final class ForwardControl implements AutoCloseable {
       ports = numbers(filter.get("port"), "filter.port").stream().map(Long::intValue).toList();
     }
     b.filter(EventFilter.of(hosts, pids, pnames, types, ports, modules));
-    starts.add(b.build());
+    ForwarderConfig config = b.build();
+    if (config.events().kind() == io.ecapture.kafka.forwarder.Target.Kind.FILE) {
+      // a token holder must not make the gateway write files where it may write
+      throw new IllegalArgumentException("event_forward.url must be tcp://, ws://, wss://, http:// or https://: "
+          + "files are written only by the forward command and up --eventaddr");
+    }
+    starts.add(config);
     return null;
   }
 
