@@ -59,12 +59,9 @@ public record Target(Kind kind, String spec, Path file, URI uri) {
     };
   }
 
-  /** The target for logs and status pages: user-info in URLs masked. */
+  /** The target for logs and status pages: user-info and query values of URLs masked. */
   public String display() {
-    if (uri == null || uri.getRawUserInfo() == null) {
-      return spec;
-    }
-    return spec.replace(uri.getRawUserInfo() + "@", "***@");
+    return uri == null ? spec : io.ecapture.kafka.forwarder.sink.HttpPushSink.masked(uri);
   }
 
   @Override

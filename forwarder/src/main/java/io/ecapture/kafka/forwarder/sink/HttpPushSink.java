@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p>A batch answered 2xx is sent. A connection error, a timeout, 408, 429 or 5xx is retried
  * {@code retries} times with a doubling backoff; another answer (400, 401, 413...) or the last
  * failed retry drops the batch, counted (records) in {@code dropped} and logged with the status.
- * At most {@code maxPendingBatches} sealed batches wait; records beyond count as {@code
- * overflow}. One request at a time, batches in order.
+ * At most {@code maxPendingBatches} sealed batches wait: while the endpoint answers 2xx, a full
+ * queue holds the consumer (back-pressure, at most 30 s); while it fails, records beyond count as
+ * {@code overflow}. One request at a time, batches in order.
  */
 public final class HttpPushSink implements Sink {
   private static final Logger log = LoggerFactory.getLogger(HttpPushSink.class);
@@ -73,12 +74,19 @@ public final class HttpPushSink implements Sink {
     this.worker = Thread.ofPlatform().daemon().name("forward-http").start(this::run);
   }
 
-  /** {@code uri} with any user-info replaced by {@code ***}, for logs and status pages. */
+  /**
+   * {@code uri} with its user-info and every query value replaced by {@code ***} (an API key may
+   * ride in either), for logs and status pages.
+   */
   public static String masked(URI uri) {
-    if (uri.getRawUserInfo() == null) {
-      return uri.toString();
+    String text = uri.toString();
+    if (uri.getRawUserInfo() != null) {
+      text = text.replace(uri.getRawUserInfo() + "@", "***@");
     }
-    return uri.toString().replace(uri.getRawUserInfo() + "@", "***@");
+    if (uri.getRawQuery() != null) {
+      text = text.replace("?" + uri.getRawQuery(), "?" + uri.getRawQuery().replaceAll("=[^&]*", "=***"));
+    }
+    return text;
   }
 
   /** The header names with their values masked. */
@@ -111,6 +119,22 @@ public final class HttpPushSink implements Sink {
   private void seal() {
     if (current.isEmpty()) {
       return;
+    }
+    if (sealed.size() >= maxPendingBatches && counters.connected() && Thread.currentThread() != worker) {
+      // the endpoint answers, only slower than Kafka delivers: hold the consumer (back-pressure)
+      long deadline = System.nanoTime() + QueuedSink.BACKPRESSURE_LIMIT.toNanos();
+      while (sealed.size() >= maxPendingBatches && counters.connected() && !closed) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          lock.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
     }
     if (sealed.size() >= maxPendingBatches) {
       counters.overflow.add(current.size());
@@ -191,6 +215,7 @@ public final class HttpPushSink implements Sink {
       }
     }
     counters.dropped.add(batch.size());
+    counters.connected(false);
     counters.error(failure);
     failures++;
     if (Long.bitCount(failures) == 1) {

@@ -11,8 +11,9 @@ import org.slf4j.LoggerFactory;
  * A sink with a connection (TCP, WebSocket, a proxy): records wait in a queue bounded by {@code
  * bufferBytes} while one worker thread connects (with backoff) and sends them in order. While the
  * peer is away the queue fills; a record that does not fit is dropped and counted in {@code
- * overflow} (logged the first time and at every power of two), never silently. {@link #accept}
- * never blocks.
+ * overflow} (logged the first time and at every power of two), never silently. While the peer is
+ * there but slower than Kafka, {@link #accept} waits for room instead (back-pressure: the consumer
+ * slows down), at most {@link #BACKPRESSURE_LIMIT}.
  *
  * <p>After a send error the record is retried on the next connection; so are the records sent in
  * the {@code resendWindow} before the error was seen (bytes a dying peer may never have read: the
@@ -21,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * {@code maxAttempts} bounds the tries of one record (then {@code dropped}); 0 retries forever.
  */
 abstract class QueuedSink implements Sink {
+  /**
+   * How long {@link #accept} waits for room while the peer is connected and taking records, only
+   * slower than Kafka delivers them (beyond, the record overflows). Well below the consumer's
+   * {@code max.poll.interval.ms} (5 min).
+   */
+  static final Duration BACKPRESSURE_LIMIT = Duration.ofSeconds(30);
+
   private static final Logger log = LoggerFactory.getLogger(QueuedSink.class);
 
   protected final SinkCounters counters = new SinkCounters();
@@ -40,6 +48,8 @@ abstract class QueuedSink implements Sink {
   private boolean connected;
   private long overflowLogged;
   private long connectFailures;
+  /** The last send succeeded: a full buffer means a slow peer (wait), not an absent one (drop). */
+  private volatile boolean healthy;
   private final Thread worker;
 
   private static final class Pending {
@@ -93,6 +103,22 @@ abstract class QueuedSink implements Sink {
       if (closed) {
         counters.dropped.increment();
         return;
+      }
+      if (!queue.isEmpty() && queuedBytes + item.size() > capacityBytes && healthy) {
+        // the peer is there but slower than Kafka: hold the consumer (back-pressure), bounded
+        long deadline = System.nanoTime() + BACKPRESSURE_LIMIT.toNanos();
+        while (healthy && !closed && !queue.isEmpty() && queuedBytes + item.size() > capacityBytes) {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            break;
+          }
+          try {
+            lock.wait(Math.max(1, left / 1_000_000));
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            break;
+          }
+        }
       }
       if (!queue.isEmpty() && queuedBytes + item.size() > capacityBytes) {
         counters.overflow.increment();
@@ -184,6 +210,7 @@ abstract class QueuedSink implements Sink {
         }
         next.attempts++;
         send(next.item);
+        healthy = true;
         backoff.reset();
         connectFailures = 0;
         synchronized (lock) {
@@ -196,6 +223,7 @@ abstract class QueuedSink implements Sink {
           lock.notifyAll();
         }
       } catch (IOException | RuntimeException e) {
+        healthy = false;
         boolean giveUp = maxAttempts > 0 && next.attempts >= maxAttempts;
         synchronized (lock) {
           if (giveUp) {
@@ -232,6 +260,7 @@ abstract class QueuedSink implements Sink {
 
   /** The connection broke: close it and queue again what it may have lost. */
   private void lostConnection(Exception e) {
+    healthy = false;
     String message = e.getMessage() == null ? e.toString() : e.getMessage();
     counters.error(message);
     boolean was;

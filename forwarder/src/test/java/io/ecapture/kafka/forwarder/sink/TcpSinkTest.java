@@ -77,6 +77,25 @@ class TcpSinkTest {
   }
 
   @Test
+  void aPeerThatIsThereButSlowerGetsBackPressureNotOverflow() throws Exception {
+    int lineSize = line(1).size();
+    try (LineServer server = new LineServer(0, 0);
+        TcpSink sink = new TcpSink("127.0.0.1", server.port(), lineSize * 10L, Duration.ofSeconds(1),
+            Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofSeconds(2))) {
+      sink.accept(line(1));
+      assertTrue(sink.flush(WAIT)); // connected and delivering
+      // far more than the 10-record buffer, as fast as the caller can: accept waits for room
+      for (int i = 2; i <= 2000; i++) {
+        sink.accept(line(i));
+      }
+      assertTrue(sink.flush(WAIT));
+      await(() -> server.lines.size() >= 2000, "all 2000 records");
+      assertEquals(0, sink.counters().overflow.sum());
+      assertEquals(2000, numbers(server.lines).size());
+    }
+  }
+
+  @Test
   void whatDoesNotFitWhileThePeerIsAwayIsCountedAsOverflow() throws Exception {
     int port = freePort(); // nobody listens: an unreachable sink
     int lineSize = line(1).size();
