@@ -24,7 +24,7 @@ import java.util.List;
  * {@code kafka} ({@code topic}, {@code partition}, {@code offset}: where to find the record again).
  * Byte fields (bodies, {@code rendered}, {@code raw}) are strings when they are UTF-8 text, else
  * base64 under the name with {@code _base64} appended; cut at {@code --truncate} bytes with
- * {@code <name>_truncated: true}. Addresses are in RFC 5952 form.
+ * {@code <name>_cut_from: ORIGINAL_SIZE} (a name no proto field has). Addresses are in RFC 5952 form.
  */
 public final class JsonFormatter {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -171,7 +171,8 @@ public final class JsonFormatter {
         cut--;
       }
       shown = value.substring(0, value.isValidUtf8() ? cut : truncate);
-      into.put(name + "_truncated", true);
+      // not "<name>_truncated": parsed.proto has fields of that name (body_truncated, ...)
+      into.put(name + "_cut_from", value.size());
     }
     if (shown.isValidUtf8()) {
       into.put(name, shown.toStringUtf8());
