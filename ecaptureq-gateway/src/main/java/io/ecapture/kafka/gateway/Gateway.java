@@ -3,6 +3,7 @@ package io.ecapture.kafka.gateway;
 import io.ecapture.kafka.common.KafkaProcessLog;
 import io.ecapture.kafka.gateway.feed.EventReplay;
 import io.ecapture.kafka.gateway.feed.KafkaFeed;
+import io.ecapture.kafka.gateway.forward.ForwardControl;
 import io.ecapture.kafka.gateway.http.GatewayMetrics;
 import io.ecapture.kafka.gateway.http.GatewayServer;
 import io.ecapture.kafka.gateway.session.Broadcaster;
@@ -56,6 +57,7 @@ public final class Gateway implements AutoCloseable {
   private final EventReplay replay;
   /** The gateway's own lines: to ecapture.logs (back to clients through the feed), or local only. */
   private final KafkaProcessLog processLog;
+  private final ForwardControl forwards;
 
   private Gateway(GatewayConfig config) {
     this.config = config;
@@ -69,7 +71,8 @@ public final class Gateway implements AutoCloseable {
         Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("gateway-heartbeat").daemon().factory());
     GatewayMetrics metrics = new GatewayMetrics(this::stats);
-    this.server = new GatewayServer(config, new Registry(), counters, this::stats, metrics);
+    this.forwards = new ForwardControl(config.bootstrapServers(), config.kafkaOverrides());
+    this.server = new GatewayServer(config, new Registry(), counters, this::stats, metrics, forwards);
     this.feed = config.kafkaEnabled() ? new KafkaFeed(config, broadcaster, counters) : null;
     if (feed != null) {
       metrics.kafka(feed::kafkaMetrics);
@@ -183,9 +186,15 @@ public final class Gateway implements AutoCloseable {
         clients);
   }
 
+  /** The event forwarders {@code POST /config} runs in this gateway. */
+  public ForwardControl forwards() {
+    return forwards;
+  }
+
   @Override
   public void close() {
     processLog("stopping (" + broadcaster.sessions().size() + " clients)");
+    forwards.close();
     if (feed != null) {
       feed.close();
     }

@@ -62,6 +62,7 @@ public final class Fleet implements AutoCloseable {
   private volatile StreamsProcessor.Handle processor;
   private volatile Gateway gateway;
   private volatile Collector collector;
+  private volatile io.ecapture.kafka.forwarder.Forwarder forwarder;
   private String captureError;
   private boolean closed;
 
@@ -146,6 +147,12 @@ public final class Fleet implements AutoCloseable {
     Path stateDir = config.dataDir().resolve("streams");
     DataDirectory.privateDirectory(stateDir);
     processor = StreamsProcessor.start(processorConfig(stateDir));
+    if (config.forwarder() != null) {
+      // its own group: it resumes after what it delivered, across restarts of up
+      forwarder = io.ecapture.kafka.forwarder.Forwarder.start(
+          config.forwarder().toBuilder().bootstrapServers(bootstrapServers)
+              .kafkaOverrides(config.kafkaProperties()).topics(config.topics()).build());
+    }
     // Kafka Streams makes its state directories group-readable (0750): take that back
     DataDirectory.tightenDirectory(stateDir);
     DataDirectory.tightenDirectory(stateDir.resolve(ProcessorConfig.DEFAULT_APPLICATION_ID));
@@ -262,6 +269,11 @@ public final class Fleet implements AutoCloseable {
     return gateway;
   }
 
+  /** The forwarder {@code up --eventaddr/--logaddr} runs, or null. */
+  public io.ecapture.kafka.forwarder.Forwarder forwarder() {
+    return forwarder;
+  }
+
   /** The embedded broker child's pid, or -1 (down, in process, external). */
   public long brokerPid() {
     return supervisor == null ? -1 : supervisor.pid();
@@ -312,6 +324,16 @@ public final class Fleet implements AutoCloseable {
         .append(" dropped=").append(g.framesDropped())
         .append(" lag=").append(g.consumerLag())
         .append(']');
+    io.ecapture.kafka.forwarder.Forwarder f = forwarder;
+    if (f != null) {
+      for (var sink : new io.ecapture.kafka.forwarder.sink.Sink[] {f.eventsSink(), f.logsSink()}) {
+        if (sink != null) {
+          var c = sink.counters();
+          line.append(" forward[").append(sink.describe()).append(" sent=").append(c.sent.sum())
+              .append(" dropped=").append(c.dropped.sum() + c.overflow.sum()).append(']');
+        }
+      }
+    }
     return line.toString();
   }
 
@@ -326,6 +348,7 @@ public final class Fleet implements AutoCloseable {
     }
     closeQuietly(collector);
     closeQuietly(processor);
+    closeQuietly(forwarder);
     closeQuietly(gateway);
     closeQuietly(supervisor);
     closeQuietly(otherBroker);

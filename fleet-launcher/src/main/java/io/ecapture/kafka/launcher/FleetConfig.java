@@ -73,6 +73,8 @@ import java.util.Objects;
  *     {@link PacketsConfig#disabled()}
  * @param topics the pipeline's topic names ({@code --topic-prefix}); default {@link
  *     TopicNames#DEFAULT}
+ * @param forwarder a forwarder to run as well ({@code up --eventaddr/--logaddr}), its bootstrap
+ *     servers replaced by the fleet's; null (default) = none
  */
 public record FleetConfig(
     Path dataDir,
@@ -101,7 +103,8 @@ public record FleetConfig(
     short replicationFactor,
     int minInsyncReplicas,
     PacketsConfig collectorPackets,
-    TopicNames topics) {
+    TopicNames topics,
+    io.ecapture.kafka.forwarder.ForwarderConfig forwarder) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -189,7 +192,7 @@ public record FleetConfig(
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
         + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
-        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + "]";
+        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + ", forwarder=" + forwarder + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -221,6 +224,7 @@ public record FleetConfig(
     private int minInsyncReplicas = TopicLayout.AUTO;
     private PacketsConfig collectorPackets = PacketsConfig.disabled();
     private TopicNames topics = TopicNames.DEFAULT;
+    private io.ecapture.kafka.forwarder.ForwarderConfig forwarder;
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -254,6 +258,7 @@ public record FleetConfig(
       minInsyncReplicas = c.minInsyncReplicas;
       collectorPackets = c.collectorPackets;
       topics = c.topics;
+      forwarder = c.forwarder;
     }
 
     /** The pipeline's topic names (a prefix: {@link TopicNames#withPrefix}). */
@@ -288,6 +293,12 @@ public record FleetConfig(
 
     public Builder redaction(Redaction value) {
       redaction = value;
+      return this;
+    }
+
+    /** A forwarder to run with the fleet; null = none. */
+    public Builder forwarder(io.ecapture.kafka.forwarder.ForwarderConfig value) {
+      forwarder = value;
       return this;
     }
 
@@ -398,7 +409,7 @@ public record FleetConfig(
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
           gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
-          collectorPackets, topics);
+          collectorPackets, topics, forwarder);
     }
   }
 }

@@ -1,6 +1,8 @@
 package io.ecapture.kafka.launcher;
 
 import io.ecapture.kafka.collector.CollectorCommand;
+import io.ecapture.kafka.forwarder.ForwardCommand;
+import io.ecapture.kafka.forwarder.KeylogCommand;
 import io.ecapture.kafka.gateway.GatewayCommand;
 import io.ecapture.kafka.pcapng.PcapCommand;
 import io.ecapture.kafka.processor.ProcessorCommand;
@@ -20,7 +22,9 @@ import picocli.CommandLine.Command;
       CollectorCommand.class,
       ProcessorCommand.class,
       GatewayCommand.class,
-      PcapCommand.class
+      PcapCommand.class,
+      ForwardCommand.class,
+      KeylogCommand.class
     })
 public final class Main implements Runnable {
   @Override

@@ -115,6 +115,31 @@ public final class UpCommand implements Callable<Integer> {
   @Mixin
   io.ecapture.kafka.collector.PacketsOptions packets = new io.ecapture.kafka.collector.PacketsOptions();
 
+  @Option(names = {"--eventaddr", "--events"}, paramLabel = "TARGET", description = "Also forward captured events "
+      + "(ecapture.parsed) to a file, tcp://HOST:PORT, ws(s)://URL or http(s)://URL (see `forward`).")
+  String eventAddr;
+
+  @Option(names = {"--logaddr", "--logs"}, paramLabel = "TARGET", description = "Also forward process logs (ecapture.logs) there.")
+  String logAddr;
+
+  @Option(names = "--forward-format", paramLabel = "FORMAT", description = "Format of --eventaddr/--logaddr: text, json, "
+      + "protobuf or http_proxy. Default: text")
+  String forwardFormat = "text";
+
+  @Option(names = "--hex", description = "Forwarded text: payloads as hex dumps.")
+  boolean hex;
+
+  @Option(names = {"--tsize", "--truncate"}, paramLabel = "SIZE", converter = ProcessorLimitsOptions.SizeConverter.class,
+      description = "Forwarded payloads cut at this many bytes (0 = all). Default: 0")
+  ByteSize truncate = ByteSize.of(0);
+
+  @Option(names = "--eventroratesize", paramLabel = "MB", description = "File targets rotate at this size in MB. Default: "
+      + "the forwarder's (100)")
+  Long rotateSizeMb;
+
+  @Option(names = "--eventroratetime", paramLabel = "SECONDS", description = "File targets also rotate after this many seconds.")
+  long rotateSeconds;
+
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
 
@@ -126,6 +151,7 @@ public final class UpCommand implements Callable<Integer> {
     String unsafe;
     java.util.Map<String, String> kafkaProperties;
     io.ecapture.kafka.collector.packets.PacketsConfig packetsConfig;
+    io.ecapture.kafka.forwarder.ForwarderConfig forwarder;
     try {
       packetsConfig = packets.config();
       kafkaProperties = kafka.properties(System.err);
@@ -136,6 +162,7 @@ public final class UpCommand implements Callable<Integer> {
       new io.ecapture.kafka.common.TopicLayout(partitions, replicationFactor, minInsyncReplicas);
       kafka.topics(); // a prefix that makes no valid topic name is a usage error
       redaction = Redaction.parse(redact);
+      forwarder = forwarderConfig();
       unsafe = GatewayConfig.builder().listen(listen).insecureListen(insecureListen).build().unsafeListenReason();
     } catch (IllegalArgumentException e) {
       System.err.println("ecapture-kafka: " + e.getMessage());
@@ -168,7 +195,8 @@ public final class UpCommand implements Callable<Integer> {
         .kafkaProperties(kafkaProperties)
         .topics(kafka.topics())
         .replication(replicationFactor, minInsyncReplicas)
-        .collectorPackets(packetsConfig);
+        .collectorPackets(packetsConfig)
+        .forwarder(forwarder);
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
         : builder.externalBroker(bootstrap)).build();
@@ -199,6 +227,26 @@ public final class UpCommand implements Callable<Integer> {
         },
         () -> System.err.println("ecapture-kafka: stopping (collector, processor, gateway, broker)"));
     return 0;
+  }
+
+  /** The forwarder of --eventaddr/--logaddr, or null without them. */
+  io.ecapture.kafka.forwarder.ForwarderConfig forwarderConfig() {
+    if (eventAddr == null && logAddr == null) {
+      return null;
+    }
+    var b = io.ecapture.kafka.forwarder.ForwarderConfig.builder()
+        .name("up")
+        .events(eventAddr)
+        .logs(logAddr)
+        .format(io.ecapture.kafka.forwarder.format.Format.parse(forwardFormat))
+        .hex(hex)
+        .truncateBytes(truncate.toIntExact("--tsize"))
+        .rotateInterval(Duration.ofSeconds(rotateSeconds))
+        .statusPort(io.ecapture.kafka.forwarder.ForwarderConfig.STATUS_PORT_OFF);
+    if (rotateSizeMb != null) {
+      b.rotateBytes(rotateSizeMb * (1L << 20));
+    }
+    return b.build();
   }
 
   private static void printWhereToConnect(Fleet fleet, FleetConfig config) {
@@ -233,6 +281,11 @@ public final class UpCommand implements Callable<Integer> {
     System.out.println("  redaction          " + (config.redaction().enabled()
         ? config.redaction().spec() + " values replaced in ecapture.parsed (ecapture.raw keeps them: protect it with ACLs)"
         : "none (--redact none): credentials reach ecapture.parsed"));
+    if (fleet.forwarder() != null) {
+      var fc = fleet.forwarder().config();
+      System.out.println("  forwarding         " + (fc.events() == null ? "" : "events -> " + fc.events().display() + " ")
+          + (fc.logs() == null ? "" : "logs -> " + fc.logs().display() + " ") + "(" + fc.format().spelling() + ")");
+    }
     System.out.println("  stop               Ctrl-C");
     System.out.println();
   }

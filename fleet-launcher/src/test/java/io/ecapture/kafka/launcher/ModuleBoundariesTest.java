@@ -26,32 +26,34 @@ class ModuleBoundariesTest {
   private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
 
   /** Module -> the project modules its main code may use (compile scope). */
-  private static final Map<String, Set<String>> ALLOWED = Map.of(
-      "proto", Set.of(),
-      "embedded-kafka", Set.of(),
-      "bpf", Set.of(),
-      "common", Set.of("proto"),
-      "collector", Set.of("proto", "common", "bpf"),
-      "streams-processor", Set.of("proto", "common"),
-      "ecaptureq-gateway", Set.of("proto", "common"),
-      "pcapng", Set.of("proto", "common"),
-      "fleet-launcher", Set.of("proto", "common", "bpf", "embedded-kafka", "collector",
-          "streams-processor", "ecaptureq-gateway", "pcapng"),
+  private static final Map<String, Set<String>> ALLOWED = Map.ofEntries(
+      Map.entry("proto", Set.of()),
+      Map.entry("embedded-kafka", Set.of()),
+      Map.entry("bpf", Set.of()),
+      Map.entry("common", Set.of("proto")),
+      Map.entry("collector", Set.of("proto", "common", "bpf")),
+      Map.entry("streams-processor", Set.of("proto", "common")),
+      Map.entry("ecaptureq-gateway", Set.of("proto", "common", "forwarder")),
+      Map.entry("forwarder", Set.of("proto", "common")),
+      Map.entry("pcapng", Set.of("proto", "common")),
+      Map.entry("fleet-launcher", Set.of("proto", "common", "bpf", "embedded-kafka", "collector",
+          "streams-processor", "ecaptureq-gateway", "forwarder", "pcapng")),
       // what an analytics team takes: the schema jar alone
-      "examples/analytics-consumer", Set.of("proto"));
+      Map.entry("examples/analytics-consumer", Set.of("proto")));
 
   /** Module -> the Java package its classes live in. */
-  private static final Map<String, String> PACKAGES = Map.of(
-      "proto", "io.ecapture.kafka.proto",
-      "embedded-kafka", "io.ecapture.kafka.embedded",
-      "bpf", "io.ecapture.kafka.bpf",
-      "common", "io.ecapture.kafka.common",
-      "collector", "io.ecapture.kafka.collector",
-      "streams-processor", "io.ecapture.kafka.processor",
-      "ecaptureq-gateway", "io.ecapture.kafka.gateway",
-      "pcapng", "io.ecapture.kafka.pcapng",
-      "fleet-launcher", "io.ecapture.kafka.launcher",
-      "examples/analytics-consumer", "io.ecapture.kafka.examples");
+  private static final Map<String, String> PACKAGES = Map.ofEntries(
+      Map.entry("proto", "io.ecapture.kafka.proto"),
+      Map.entry("embedded-kafka", "io.ecapture.kafka.embedded"),
+      Map.entry("bpf", "io.ecapture.kafka.bpf"),
+      Map.entry("common", "io.ecapture.kafka.common"),
+      Map.entry("collector", "io.ecapture.kafka.collector"),
+      Map.entry("streams-processor", "io.ecapture.kafka.processor"),
+      Map.entry("ecaptureq-gateway", "io.ecapture.kafka.gateway"),
+      Map.entry("pcapng", "io.ecapture.kafka.pcapng"),
+      Map.entry("forwarder", "io.ecapture.kafka.forwarder"),
+      Map.entry("fleet-launcher", "io.ecapture.kafka.launcher"),
+      Map.entry("examples/analytics-consumer", "io.ecapture.kafka.examples"));
 
   private static final Pattern DEPENDENCY = Pattern.compile(
       "<dependency>\\s*<groupId>io\\.ecapture\\.kafka</groupId>\\s*<artifactId>([\\w-]+)</artifactId>(.*?)</dependency>",

@@ -3,6 +3,7 @@ package io.ecapture.kafka.gateway.http;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.gateway.GatewayCounters;
 import io.ecapture.kafka.gateway.GatewayStats;
+import io.ecapture.kafka.gateway.forward.ForwardControl;
 import io.ecapture.kafka.gateway.session.ClientOptions;
 import io.ecapture.kafka.gateway.session.SessionRegistry;
 import java.nio.ByteBuffer;
@@ -34,6 +35,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
   private final GatewayMetrics metrics;
   private final HandshakeGate gate;
   private final AccessToken token;
+  private final ForwardControl forwards;
   private final StaticFiles ui = StaticFiles.load("ecaptureq-ui", "index.html");
 
   GatewayHandler(
@@ -42,7 +44,9 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       SessionRegistry sessions,
       GatewayCounters counters,
       Supplier<GatewayStats> stats,
-      GatewayMetrics metrics) {
+      GatewayMetrics metrics,
+      ForwardControl forwards) {
+    this.forwards = forwards;
     this.container = container;
     this.sessions = sessions;
     this.counters = counters;
@@ -62,6 +66,7 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
     switch (path) {
       case "/status" -> stats(request, response, callback, StatusJson.CONTENT_TYPE, () -> StatusJson.render(stats.get()));
       case "/metrics" -> stats(request, response, callback, GatewayMetrics.CONTENT_TYPE, metrics::scrape);
+      case "/config" -> config(request, response, callback);
       case "/ui" -> {
         String query = request.getHttpURI().getQuery();
         Response.sendRedirect(request, response, callback, "/ui/" + (query == null ? "" : "?" + query));
@@ -124,6 +129,90 @@ final class GatewayHandler extends Handler.Abstract.NonBlocking {
       response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
       send(response, callback, HttpStatus.OK_200, type, body.get());
     }
+  }
+
+  /** Longest {@code POST /config} body read. */
+  static final int MAX_CONFIG_BODY_BYTES = 64 * 1024;
+
+  /**
+   * {@code GET /config} lists the event forwarders (token-checked like {@code /status}); {@code
+   * POST}/{@code PUT} changes them, with the collector's rules for a request that changes what
+   * leaves the pipeline: no foreign {@code Origin} (403), a token configured (else 403: changes
+   * disabled) and presented as {@code Authorization: Bearer} (401), {@code Content-Type:
+   * application/json} (415).
+   */
+  private void config(Request request, Response response, Callback callback) {
+    String method = request.getMethod();
+    if (forwards == null) {
+      send(response, callback, HttpStatus.NOT_FOUND_404, TEXT, "no runtime configuration on this gateway\n");
+    } else if (method.equals("GET") || method.equals("HEAD")) {
+      stats(request, response, callback, io.ecapture.kafka.common.Json.CONTENT_TYPE,
+          () -> io.ecapture.kafka.common.Json.write(forwards.view()) + "\n");
+    } else if (method.equals("POST") || method.equals("PUT")) {
+      String refusal = changeRefusal(request);
+      if (refusal != null) {
+        int status = Integer.parseInt(refusal.substring(0, 3));
+        if (status == HttpStatus.UNAUTHORIZED_401) {
+          response.getHeaders().put(HttpHeader.WWW_AUTHENTICATE, "Bearer realm=\"ecapture-kafka gateway\"");
+        }
+        counters.handshakesRefused.increment();
+        log.warn("refused POST /config from {}: {}", Request.getRemoteAddr(request), refusal.substring(4));
+        send(response, callback, status, TEXT, refusal.substring(4) + "\n");
+        return;
+      }
+      long length = request.getLength();
+      if (length > MAX_CONFIG_BODY_BYTES) {
+        send(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, TEXT, "body over " + MAX_CONFIG_BODY_BYTES + " bytes\n");
+        return;
+      }
+      org.eclipse.jetty.io.Content.Source.asStringAsync(request, StandardCharsets.UTF_8).whenComplete((body, error) -> {
+        if (error != null) {
+          send(response, callback, HttpStatus.BAD_REQUEST_400, TEXT, "cannot read the body: " + error + "\n");
+          return;
+        }
+        // starting or stopping a forwarder waits for Kafka and its target: not on a Jetty thread
+        Thread.ofVirtual().name("gateway-config").start(() -> {
+          ForwardControl.Reply reply = forwards.handle(body);
+          send(response, callback, reply.status(), reply.status() == 200
+              ? io.ecapture.kafka.common.Json.CONTENT_TYPE : TEXT, reply.body());
+        });
+      });
+    } else {
+      response.getHeaders().put(HttpHeader.ALLOW, "GET, HEAD, POST, PUT");
+      send(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, TEXT, "GET, POST or PUT\n");
+    }
+  }
+
+  /** "STATUS reason" when a changing request is refused, else null. */
+  private String changeRefusal(Request request) {
+    String origin = request.getHeaders().get(HttpHeader.ORIGIN);
+    if (origin != null && !origin.isBlank() && !isOwnOrigin(request, origin.strip())) {
+      return "403 Origin " + origin + " may not change the configuration (only this endpoint's own)";
+    }
+    if (!token.required()) {
+      return "403 changes are disabled: this gateway has no token (--token-file)";
+    }
+    String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (authorization == null || !token.admits(null, authorization)) {
+      return "401 missing or wrong token: send Authorization: Bearer <token>";
+    }
+    String type = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
+    String media = type == null ? "" : type.split(";", 2)[0].strip();
+    if (!media.equalsIgnoreCase("application/json")) {
+      return "415 Content-Type must be application/json, was " + (type == null ? "none" : type);
+    }
+    return null;
+  }
+
+  private static boolean isOwnOrigin(Request request, String origin) {
+    int port = Request.getLocalPort(request);
+    String lower = origin.toLowerCase(java.util.Locale.ROOT);
+    for (String host : java.util.List.of("127.0.0.1", "localhost", "[::1]")) {
+      if (lower.equals("http://" + host + ":" + port) || lower.equals("https://" + host + ":" + port)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   static void send(Response response, Callback callback, int status, String type, String body) {

@@ -3,6 +3,7 @@ package io.ecapture.kafka.gateway.http;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.gateway.GatewayCounters;
 import io.ecapture.kafka.gateway.GatewayStats;
+import io.ecapture.kafka.gateway.forward.ForwardControl;
 import io.ecapture.kafka.gateway.session.SessionRegistry;
 import java.util.function.Supplier;
 import org.eclipse.jetty.http.HttpVersion;
@@ -40,6 +41,12 @@ public final class GatewayServer {
    */
   public GatewayServer(GatewayConfig config, SessionRegistry sessions, GatewayCounters counters,
       Supplier<GatewayStats> stats, GatewayMetrics metrics) {
+    this(config, sessions, counters, stats, metrics, null);
+  }
+
+  /** @param forwards what {@code GET/POST /config} control (event forwarders); null: none */
+  public GatewayServer(GatewayConfig config, SessionRegistry sessions, GatewayCounters counters,
+      Supplier<GatewayStats> stats, GatewayMetrics metrics, ForwardControl forwards) {
     QueuedThreadPool threads = new QueuedThreadPool(config.maxHttpThreads(), MIN_THREADS);
     threads.setName("gateway-http");
     threads.setDaemon(true);
@@ -60,7 +67,7 @@ public final class GatewayServer {
     // outbound frames carry payloads up to maxPayloadBytes; inbound size is bounded per message
     container.setMaxFrameSize(GatewayConfig.MAX_PAYLOAD_LIMIT + (1 << 20));
     container.setIdleTimeout(config.idleTimeout());
-    server.setHandler(new GatewayHandler(config, container, sessions, counters, stats, metrics));
+    server.setHandler(new GatewayHandler(config, container, sessions, counters, stats, metrics, forwards));
     server.setStopTimeout(STOP_TIMEOUT_MS);
   }
 
