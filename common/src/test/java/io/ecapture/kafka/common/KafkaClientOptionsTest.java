@@ -76,7 +76,7 @@ class KafkaClientOptionsTest {
     assertEquals("ecapture.raw", TopicNames.DEFAULT.raw());
     TopicNames named = parse(Map.of(), "--topic-prefix", "team-a.").topics();
     assertEquals(java.util.List.of("team-a.ecapture.raw", "team-a.ecapture.parsed", "team-a.ecapture.logs",
-        "team-a.ecapture.dlq", "team-a.ecapture.keylog"), named.all());
+        "team-a.ecapture.dlq", "team-a.ecapture.keylog", "team-a.ecapture.packets"), named.all());
     assertEquals("team-b.ecapture.dlq",
         parse(Map.of(KafkaClientOptions.ENV_TOPIC_PREFIX, "team-b.")).topics().dlq());
     assertThrows(IllegalArgumentException.class, () -> parse(Map.of(), "--topic-prefix", "bad prefix/").topics());
