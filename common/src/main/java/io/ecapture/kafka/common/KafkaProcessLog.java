@@ -17,6 +17,8 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.slf4j.Logger;
+import org.slf4j.Marker;
+import org.slf4j.MarkerFactory;
 
 /**
  * A component's process log on the stream: each line goes to the component's own log and, as a
@@ -35,6 +37,12 @@ public final class KafkaProcessLog implements AutoCloseable {
   public static final int DEFAULT_QUEUE_LINES = 1024;
   /** How often dropped lines are reported in the local log, at most. */
   public static final Duration DROP_LOG_INTERVAL = Duration.ofSeconds(30);
+  /**
+   * Marks the local copy of a line this log already queued for the stream (and its own drop
+   * reports), so a log appender that routes warnings to the stream ({@link ProcessLogRouting})
+   * does not send it twice or loop.
+   */
+  public static final Marker ON_STREAM = MarkerFactory.getMarker("ecapture.logs");
   /** How long {@link #close} waits for queued lines to be sent. */
   public static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -135,10 +143,18 @@ public final class KafkaProcessLog implements AutoCloseable {
   /** Logs locally and queues the line for Kafka; never blocks. */
   public void log(LogLevel level, String message) {
     switch (level) {
-      case WARN -> local.warn(message);
-      case ERROR -> local.error(message);
-      default -> local.info(message);
+      case WARN -> local.warn(ON_STREAM, message);
+      case ERROR -> local.error(ON_STREAM, message);
+      default -> local.info(ON_STREAM, message);
     }
+    enqueue(level, message);
+  }
+
+  /**
+   * Queues a line already written to the local log (by the component's own logger; see {@link
+   * ProcessLogRouting}) for Kafka only; never blocks.
+   */
+  public void enqueue(LogLevel level, String message) {
     if (producer == null) {
       return;
     }
@@ -187,7 +203,7 @@ public final class KafkaProcessLog implements AutoCloseable {
     long now = System.nanoTime();
     if (now - lastDropLogNs > DROP_LOG_INTERVAL.toNanos()) {
       lastDropLogNs = now;
-      local.warn("process log line not sent to {} ({} dropped so far): {}", topic,
+      local.warn(ON_STREAM, "process log line not sent to {} ({} dropped so far): {}", topic,
           dropped.sum(), why);
     }
   }
@@ -222,6 +238,7 @@ public final class KafkaProcessLog implements AutoCloseable {
       return;
     }
     closed = true;
+    ProcessLogRouting.unregister(this);
     if (producer == null) {
       return;
     }

@@ -65,6 +65,8 @@ public final class Gateway implements AutoCloseable {
         ? KafkaProcessLog.start(log, COMPONENT, config.hostId(), config.bootstrapServers(), config.kafkaOverrides(),
             config.topics().logs())
         : KafkaProcessLog.disabled(log, COMPONENT, config.hostId());
+    // warnings and errors of the gateway's classes reach ecapture.logs too (launcher's appender)
+    io.ecapture.kafka.common.ProcessLogRouting.register("io.ecapture.kafka.gateway", processLog);
     this.counters = new GatewayCounters();
     this.broadcaster = new Broadcaster(config, counters);
     this.heartbeats =

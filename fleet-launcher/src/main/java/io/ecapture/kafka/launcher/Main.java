@@ -33,6 +33,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    ProcessLogAppender.install(); // the components' warnings also reach ecapture.logs
     int code = new CommandLine(new Main()).execute(args);
     System.exit(code);
   }

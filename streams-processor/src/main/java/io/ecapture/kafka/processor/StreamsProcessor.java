@@ -121,6 +121,8 @@ public final class StreamsProcessor {
     KafkaProcessLog processLog = KafkaProcessLog.start(
         LOG, COMPONENT, config.hostId(), config.bootstrapServers(), config.streamsOverrides(),
         config.topics().logs());
+    // warnings and errors of the processor's classes reach ecapture.logs too (launcher's appender)
+    io.ecapture.kafka.common.ProcessLogRouting.register("io.ecapture.kafka.processor", processLog);
     processLog.info("starting: application id " + config.applicationId() + ", "
         + config.processingGuarantee() + ", " + config.topics().raw() + " -> " + config.topics().parsed()
         + " at " + config.bootstrapServers());
