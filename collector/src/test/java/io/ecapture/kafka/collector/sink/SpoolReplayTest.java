@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -45,7 +46,10 @@ class SpoolReplayTest {
             .hostId("replay-host")
             .statusPort(CollectorConfig.STATUS_DISABLED)
             .spool(SpoolConfig.builder().maxBytes(16L << 20).directory(spoolDir).build())
-            .producerOverrides(Map.of("max.block.ms", "500")).build();
+            .producerOverrides(Map.of("max.block.ms", "500"))
+            // only the test's curls: other TLS traffic on the machine would race the counters below
+            .filter(new io.ecapture.kafka.collector.control.CaptureFilter(Set.of(), Set.of(), Set.of("curl")))
+            .build();
     TeeSink[] firstRun = new TeeSink[1];
     CollectorStats.Snapshot stats;
     long started = System.nanoTime();
