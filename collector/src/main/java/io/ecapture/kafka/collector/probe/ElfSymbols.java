@@ -8,7 +8,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -83,6 +85,91 @@ final class ElfSymbols {
       }
     } catch (IOException | RuntimeException e) {
       // unreadable or truncated: treat as defining nothing
+    }
+    return found;
+  }
+
+  /**
+   * The machine code of each of {@code wanted} the file defines as a function: its symbol's size,
+   * at most {@code maxBytes}, from the symbol's address translated to a file offset through its
+   * section. Missing names are absent; empty for unreadable files.
+   */
+  static Map<String, byte[]> functionCode(Path file, Set<String> wanted, int maxBytes) {
+    Map<String, byte[]> code = new HashMap<>();
+    functions(file, wanted, maxBytes).forEach((name, function) -> code.put(name, function.code()));
+    return code;
+  }
+
+  /** A function's file offset (what a uprobe attaches at) and its first bytes of code. */
+  record Function(long fileOffset, byte[] code) {}
+
+  /** The file offset and code (at most {@code maxBytes}) of each of {@code wanted} the file defines. */
+  static Map<String, Function> functions(Path file, Set<String> wanted, int maxBytes) {
+    Map<String, Function> found = new HashMap<>();
+    try (Arena arena = Arena.ofConfined();
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      long size = channel.size();
+      if (size < 64) {
+        return found;
+      }
+      MemorySegment elf = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+      if (elf.get(U32, 0) != 0x464c457f || elf.get(ValueLayout.JAVA_BYTE, 4) != 2 || elf.get(ValueLayout.JAVA_BYTE, 5) != 1) {
+        return found;
+      }
+      long sectionTable = elf.get(U64, 0x28);
+      int entrySize = Short.toUnsignedInt(elf.get(U16, 0x3A));
+      int sections = Short.toUnsignedInt(elf.get(U16, 0x3C));
+      if (entrySize < 64 || sectionTable <= 0 || sectionTable + (long) sections * entrySize > size) {
+        return found;
+      }
+      for (int i = 0; i < sections && found.size() < wanted.size(); i++) {
+        long header = sectionTable + (long) i * entrySize;
+        int type = elf.get(U32, header + 4);
+        if (type != SHT_SYMTAB && type != SHT_DYNSYM) {
+          continue;
+        }
+        long offset = elf.get(U64, header + 0x18);
+        long length = elf.get(U64, header + 0x20);
+        int link = elf.get(U32, header + 0x28);
+        if (link >= sections || offset < 0 || length < 0 || offset + length > size) {
+          continue;
+        }
+        long strings = sectionTable + (long) link * entrySize;
+        long stringsOffset = elf.get(U64, strings + 0x18);
+        long stringsLength = elf.get(U64, strings + 0x20);
+        if (stringsOffset < 0 || stringsLength < 0 || stringsOffset + stringsLength > size) {
+          continue;
+        }
+        MemorySegment names = elf.asSlice(stringsOffset, stringsLength);
+        for (long symbol = offset; symbol + SYMBOL_SIZE <= offset + length; symbol += SYMBOL_SIZE) {
+          int info = elf.get(ValueLayout.JAVA_BYTE, symbol + 4);
+          int section = Short.toUnsignedInt(elf.get(U16, symbol + 6));
+          if ((info & 0xf) != STT_FUNC || section == 0 || section >= sections) {
+            continue;
+          }
+          String name = name(names, Integer.toUnsignedLong(elf.get(U32, symbol)));
+          if (name == null || !wanted.contains(name) || found.containsKey(name)) {
+            continue;
+          }
+          long code = sectionTable + (long) section * entrySize;
+          long address = elf.get(U64, symbol + 8);
+          long sectionAddress = elf.get(U64, code + 0x10);
+          long sectionOffset = elf.get(U64, code + 0x18);
+          long sectionSize = elf.get(U64, code + 0x20);
+          long at = address - sectionAddress;
+          if (at < 0 || at >= sectionSize || sectionOffset + sectionSize > size) {
+            continue;
+          }
+          long symbolSize = elf.get(U64, symbol + 16);
+          long take = Math.min(maxBytes, sectionSize - at);
+          if (symbolSize > 0) {
+            take = Math.min(take, symbolSize); // not into the next function
+          }
+          found.put(name, new Function(sectionOffset + at, elf.asSlice(sectionOffset + at, take).toArray(ValueLayout.JAVA_BYTE)));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // unreadable or truncated: nothing found
     }
     return found;
   }

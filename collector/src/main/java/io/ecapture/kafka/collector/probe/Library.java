@@ -1,6 +1,7 @@
 package io.ecapture.kafka.collector.probe;
 
 import io.ecapture.kafka.collector.control.LibraryStatus;
+import io.ecapture.kafka.collector.control.SocketDiscoveryStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -16,16 +17,27 @@ import java.util.TreeSet;
  * @param discovered found by the /proc scan rather than configured
  * @param pids processes that mapped it at the last scan (discovered files only)
  * @param kind "openssl" or "boringssl" (key capture is always off for BoringSSL: other structs)
+ * @param socketDiscovery how the socket of its SSL calls is found (null: not decided)
  */
-public record Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind) {
+public record Library(
+    Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind,
+    SocketDiscoveryStatus socketDiscovery) {
   public Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids) {
     this(path, version, keyCapture, discovered, pids, TlsLibraryKind.OPENSSL.label());
+  }
+
+  public Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind) {
+    this(path, version, keyCapture, discovered, pids, kind, null);
   }
 
   /** How {@code /status} lists it. */
   public LibraryStatus status() {
     return new LibraryStatus(path.toString(), kind, version, keyCaptureText(),
-        discovered ? "discovered" : "configured", List.copyOf(new TreeSet<>(pids)));
+        discovered ? "discovered" : "configured", List.copyOf(new TreeSet<>(pids)), socketDiscovery);
+  }
+
+  Library withSocketDiscovery(SocketDiscoveryStatus value) {
+    return new Library(path, version, keyCapture, discovered, pids, kind, value);
   }
 
   private String keyCaptureText() {
@@ -38,6 +50,6 @@ public record Library(Path path, String version, boolean keyCapture, boolean dis
   }
 
   Library withPids(Set<Integer> value) {
-    return new Library(path, version, keyCapture, discovered, Set.copyOf(value), kind);
+    return new Library(path, version, keyCapture, discovered, Set.copyOf(value), kind, socketDiscovery);
   }
 }

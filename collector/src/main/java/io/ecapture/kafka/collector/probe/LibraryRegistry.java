@@ -1,5 +1,6 @@
 package io.ecapture.kafka.collector.probe;
 
+import io.ecapture.kafka.collector.control.SocketDiscoveryStatus;
 import io.ecapture.kafka.collector.sink.ProcessLogger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,7 +77,9 @@ public final class LibraryRegistry implements AutoCloseable {
       String version = OpenSslVersion.of(path).orElse("unknown");
       Optional<OpenSslOffsets> offsets = OpenSslOffsets.forVersion(version);
       probes.configureKeyCapture(index, offsets);
-      found.add(new Library(path, version, offsets.isPresent(), false, Set.of()));
+      SocketDiscoveryStatus sockets = probes.configureSocketDiscovery(index, BioLayout.learn(path));
+      log.info("socket discovery for " + path + ": " + describe(sockets));
+      found.add(new Library(path, version, offsets.isPresent(), false, Set.of()).withSocketDiscovery(sockets));
       if (offsets.isPresent()) {
         log.info("TLS key capture on for " + path + " (OpenSSL " + version + ")");
       } else {
@@ -149,14 +152,16 @@ public final class LibraryRegistry implements AutoCloseable {
         onDiscovered.accept(kind.label(), found.path());
         probedPaths.add(found.path());
         probes.configureKeyCapture(index, offsets);
+        SocketDiscoveryStatus sockets = probes.configureSocketDiscovery(index, BioLayout.learn(found.path()));
         List<String> failures = new ArrayList<>();
         List<String> report = probes.attachLibrary(found.path(), index, pids, failures);
         failures.forEach(failure -> log.warn("attach failed: " + failure));
         log.info("discovered " + kind.label() + " " + version + " in " + found.path() + " (pids " + found.pids()
             + "): " + report.size() + " functions probed, key capture "
-            + (offsets.isPresent() ? "on" : kind == TlsLibraryKind.BORINGSSL ? "off (BoringSSL)" : "off"));
+            + (offsets.isPresent() ? "on" : kind == TlsLibraryKind.BORINGSSL ? "off (BoringSSL)" : "off")
+            + ", socket discovery " + describe(sockets));
         discovered.put(found.fileKey(), index);
-        updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids(), kind.label()));
+        updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids(), kind.label(), sockets));
         added++;
       } else {
         updated.set(index, updated.get(index).withPids(found.pids()));
@@ -164,6 +169,11 @@ public final class LibraryRegistry implements AutoCloseable {
     }
     libraries = List.copyOf(updated);
     return added;
+  }
+
+  private static String describe(SocketDiscoveryStatus sockets) {
+    return sockets.method() + (sockets.offsets() == null ? "" : " " + new java.util.TreeMap<>(sockets.offsets()))
+        + " (" + sockets.why() + ")";
   }
 
   /** Rescans every {@code interval} from now on, on a daemon thread; zero: never by itself. */
