@@ -44,12 +44,18 @@ run() {
   stop_server
 }
 start_bare() {
-  coproc BARE { "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps 2>"$work/bare.err"; }
+  # exec: BARE_PID must be the JVM itself, or killing it leaves the JVM (and its probes) behind
+  coproc BARE { exec "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps 2>"$work/bare.err"; }
   bare=$BARE_PID
   read -r line <&"${BARE[0]}"
   [[ "$line" == attached* ]] || { echo "bare traps did not attach: $line" >&2; cat "$work/bare.err" >&2; exit 1; }
 }
-stop_bare() { kill "$bare"; wait "$bare" 2>/dev/null || true; }
+stop_bare() {
+  kill "$bare"; wait "$bare" 2>/dev/null || true
+  # the next run must not see its probes (a leaked BareTraps JVM made the no-probe baseline drift)
+  for _ in $(seq 100); do bpftool prog show | grep -q bare_entry || return 0; sleep 0.1; done
+  echo "bare-trap programs still loaded after stopping them" >&2; exit 1
+}
 mode() {
   case "$1" in
     a) run ;;

@@ -680,12 +680,16 @@ static long emit_chunk(__u32 index, struct chunk_ctx *c)
 static __always_inline void emit_keys(__u64 ssl, struct ssl_key *skey, struct conn_info *conn,
 				      __u16 library, __u32 tid)
 {
-	struct ssl_offsets *off = layout_of(ssl, library);
+	struct ssl_offsets *off;
 	struct tls_event *ev;
 	struct tls_keys *keys;
 	__u64 random_head = 0, *sent, session = 0, cipher = 0;
 	__u64 master_key_length = 0, random_addr;
 
+	/* TLS 1.3 has no renegotiation: once a connection's keys went out, its client random stays */
+	if (conn->keys_head && conn->tls_minor == 4)
+		return;
+	off = layout_of(ssl, library);
 	if (!off)
 		return;
 	random_addr = client_random_addr(ssl, off);
@@ -957,7 +961,11 @@ static __always_inline void begin_call(struct pt_regs *ctx, __u64 pid_tgid, void
 
 	/* a handshake reads first: its rbio is the socket BIO (wbio is a buffer in front of it) */
 	call.sk = bio_socket(call.ssl, call.library, direction, &call.fd, NULL);
-	if (call.sk && function != FN_HANDSHAKE)
+	if (!call.sk)
+		/* a bio-fd call does its socket I/O inside the call, where it binds nothing: only others
+		 * can carry another object's ciphertext */
+		drop_other_pending(pid_tgid, call.ssl);
+	else if (function != FN_HANDSHAKE)
 		count_drop(COUNT_BIO_SOCKETS, 1);
 	store_call(pid_tgid, &call);
 	if (function != FN_HANDSHAKE)
@@ -974,7 +982,6 @@ static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void
 		count_drop(DROP_FILTERED, 1);
 		return 0;
 	}
-	drop_other_pending(pid_tgid, (__u64)ssl);
 	begin_call(ctx, pid_tgid, ssl, buf, out_len_ptr, function, direction);
 	return 0;
 }
@@ -1084,7 +1091,7 @@ static __always_inline int return_call(long ret)
 	sock = call_sock(&call, &skey, pid_tgid,
 			 call.direction == DIR_WRITE ? BIND_ALWAYS : moved == 0 ? BIND_IN_HANDSHAKE : BIND_NEVER, &scratch);
 	/* its ciphertext belonged to this call; look first: a lookup takes no lock, a delete does */
-	if (call.direction == DIR_READ && bpf_map_lookup_elem(&last_socket_reads, &pid_tgid))
+	if (call.direction == DIR_READ && call.fd < 0 && bpf_map_lookup_elem(&last_socket_reads, &pid_tgid))
 		bpf_map_delete_elem(&last_socket_reads, &pid_tgid);
 	if (moved == 0 || moved > 0xffffffffULL)
 		return 0;
@@ -1190,8 +1197,9 @@ static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, c
 		count_drop(DROP_FILTERED, 1);
 		return 1;
 	}
-	drop_other_pending(pid_tgid, (__u64)ssl);
 	call.sk = bio_socket(call.ssl, call.library, DIR_WRITE, &call.fd, &f_flags);
+	if (!call.sk)
+		drop_other_pending(pid_tgid, call.ssl);
 	if (call.sk) {
 		count_drop(COUNT_BIO_SOCKETS, 1);
 		if (!(f_flags & O_NONBLOCK) && num > 0 && num <= MAX_ENTRY_WRITE &&
@@ -1239,7 +1247,6 @@ int BPF_KPROBE(ssl_handshake_entry, void *ssl)
 
 	if (!ssl || !wanted_task(pid_tgid))
 		return 0;
-	drop_other_pending(pid_tgid, (__u64)ssl);
 	now = bpf_ktime_get_ns();
 	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST); /* keep the first entry */
 	begin_call(ctx, pid_tgid, ssl, NULL, NULL, FN_HANDSHAKE, DIR_READ);

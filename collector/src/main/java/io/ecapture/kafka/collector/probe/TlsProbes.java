@@ -167,7 +167,11 @@ public final class TlsProbes implements AutoCloseable {
         try {
           plain.setMaxEntries(EVENTS_MAP, ringBufferBytes);
           for (String program : SESSION_PROGRAMS) {
-            plain.setAutoload(program, false);
+            try {
+              plain.setAutoload(program, false);
+            } catch (LibBpfException absent) {
+              // an object built without the session programs
+            }
           }
           plain.load();
         } catch (RuntimeException e) {
