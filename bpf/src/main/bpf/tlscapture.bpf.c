@@ -1223,8 +1223,10 @@ static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, c
 SEC("uprobe")
 int BPF_KPROBE(ssl_write_session, void *ssl, const void *buf, int num)
 {
+	/* the return value is an int: rax's upper half is not part of it (-1 in eax is often
+	 * 0x00000000ffffffff in rax, which as a long would be a 4 GiB write) */
 	if (bpf_session_is_return())
-		return return_call(PT_REGS_RC(ctx));
+		return return_call((int)PT_REGS_RC(ctx));
 	return write_session_entry(ctx, ssl, buf, num < 0 ? 0 : (__u64)num, NULL, FN_SSL_WRITE);
 }
 
@@ -1232,7 +1234,7 @@ SEC("uprobe")
 int BPF_KPROBE(ssl_write_ex_session, void *ssl, const void *buf, size_t num, size_t *written)
 {
 	if (bpf_session_is_return())
-		return return_call(PT_REGS_RC(ctx));
+		return return_call((int)PT_REGS_RC(ctx)); /* an int, as above */
 	return write_session_entry(ctx, ssl, buf, num, written, FN_SSL_WRITE_EX);
 }
 
