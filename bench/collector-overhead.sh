@@ -34,19 +34,28 @@ stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; }
 sleep 1000 & unrelated=$!
 pids+=("$unrelated")
 
-# prints "req_per_s us_per_req cpu_us_per_req" (cpu = client + server)
+# steal ticks of the whole machine so far (a shared VM: other guests take CPU from this one)
+steal() { awk '/^cpu / { print $9 }' /proc/stat; }
+# prints "req_per_s us_per_req cpu_us_per_req steal_ticks" (cpu = client + server)
 run() {
   start_server
-  python3 bench/collector/https_client.py "$port" "$REQUESTS" | awk '{ printf "%s %s %.2f\n", $1, $2, $3 + $4 }'
+  local s0; s0=$(steal)
+  python3 bench/collector/https_client.py "$port" "$REQUESTS" | awk -v s="$(( $(steal) - s0 ))" '{ printf "%s %s %.2f %s\n", $1, $2, $3 + $4, s }'
   stop_server
 }
 start_bare() {
-  coproc BARE { "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps 2>"$work/bare.err"; }
+  # exec: BARE_PID must be the JVM itself, or killing it leaves the JVM (and its probes) behind
+  coproc BARE { exec "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps 2>"$work/bare.err"; }
   bare=$BARE_PID
   read -r line <&"${BARE[0]}"
   [[ "$line" == attached* ]] || { echo "bare traps did not attach: $line" >&2; cat "$work/bare.err" >&2; exit 1; }
 }
-stop_bare() { kill "$bare"; wait "$bare" 2>/dev/null || true; }
+stop_bare() {
+  kill "$bare"; wait "$bare" 2>/dev/null || true
+  # the next run must not see its probes (a leaked BareTraps JVM made the no-probe baseline drift)
+  for _ in $(seq 100); do bpftool prog show | grep -q bare_entry || return 0; sleep 0.1; done
+  echo "bare-trap programs still loaded after stopping them" >&2; exit 1
+}
 mode() {
   case "$1" in
     a) run ;;
@@ -57,32 +66,40 @@ mode() {
 
 echo "keep-alive HTTPS, $REQUESTS requests over one connection per run, $ROUNDS rounds"
 ratios=()
+declare -A all=()
 orders=(aeb eba bae)
 for round in $(seq "$ROUNDS"); do
   order=${orders[$(( (round - 1) % 3 ))]}
-  declare -A cpu=() rate=()
+  declare -A cpu=() rate=() st=()
   for m in $(grep -o . <<<"$order"); do
-    read -r r _ c <<<"$(mode "$m")"
-    cpu[$m]=$c; rate[$m]=$r
+    read -r r _ c s <<<"$(mode "$m")"
+    cpu[$m]=$c; rate[$m]=$r; st[$m]=$s
+    all[$m]+="$c "
   done
   ratio=$(awk -v a="${cpu[a]}" -v e="${cpu[e]}" -v b="${cpu[b]}" 'BEGIN { printf "%.3f", (b - a) / (e - a) }')
   ratios+=("$ratio")
-  printf '  round %d (%s): cpu us/req  a %6.2f  e %6.2f (+%.2f)  b %6.2f (+%.2f)   (b-a)/(e-a) %s   req/s a %s e %s b %s\n' \
+  printf '  round %d (%s): cpu us/req  a %6.2f  e %6.2f (+%.2f)  b %6.2f (+%.2f)   (b-a)/(e-a) %s   req/s a %s e %s b %s  steal ticks a %s e %s b %s\n' \
     "$round" "$order" "${cpu[a]}" "${cpu[e]}" "$(awk -v x="${cpu[e]}" -v y="${cpu[a]}" 'BEGIN{print x-y}')" \
-    "${cpu[b]}" "$(awk -v x="${cpu[b]}" -v y="${cpu[a]}" 'BEGIN{print x-y}')" "$ratio" "${rate[a]}" "${rate[e]}" "${rate[b]}"
-  unset cpu rate
+    "${cpu[b]}" "$(awk -v x="${cpu[b]}" -v y="${cpu[a]}" 'BEGIN{print x-y}')" "$ratio" "${rate[a]}" "${rate[e]}" "${rate[b]}" \
+    "${st[a]}" "${st[e]}" "${st[b]}"
+  unset cpu rate st
 done
 printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
   printf "\nadded CPU per request, collector over bare traps (b-a)/(e-a): median %.3f  min %.3f  max %.3f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
+med() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ma=$(med <<<"${all[a]}"); me=$(med <<<"${all[e]}"); mb=$(med <<<"${all[b]}")
+awk -v a="$ma" -v e="$me" -v b="$mb" 'BEGIN { printf "per-mode medians: a %.2f  e %.2f  b %.2f us/req; (med b - med a)/(med e - med a) %.3f\n", a, e, b, (b - a) / (e - a) }'
 status_b=$(cat "$work/status_b")
 calls=$(field sslCalls <<<"$status_b"); hits=$(field uprobeHits <<<"$status_b")
 echo "(b, last round) SSL calls seen $calls, uprobe hits $hits, captured $(field captured <<<"$status_b")," \
-  "dropped in kernel $(field droppedInKernel <<<"$status_b")"
+  "dropped in kernel $(field droppedInKernel <<<"$status_b"), socket from the BIO $(field bioSocketCalls <<<"$status_b")," \
+  "writes captured at entry $(field entryOnlyWrites <<<"$status_b")"
 
+[ -n "${OVERHEAD_ONLY:-}" ] && exit 0
 echo
-read -r a_rate _ a_cpu <<<"$(run)"
-start_collector --pid "$unrelated"; read -r c_rate _ c_cpu <<<"$(run)"; stop_collector
-start_collector --comm no-such-comm; read -r d_rate _ d_cpu <<<"$(run)"; stop_collector
+read -r a_rate _ a_cpu _ <<<"$(run)"
+start_collector --pid "$unrelated"; read -r c_rate _ c_cpu _ <<<"$(run)"; stop_collector
+start_collector --comm no-such-comm; read -r d_rate _ d_cpu _ <<<"$(run)"; stop_collector
 printf '%-44s cpu %6.2f us/req  %s req/s\n' "(a) no probes" "$a_cpu" "$a_rate"
 printf '%-44s cpu %6.2f us/req  %s req/s\n' "(c) attached, other pid (--pid)" "$c_cpu" "$c_rate"
 printf '%-44s cpu %6.2f us/req  %s req/s\n' "(d) attached, filtered in kernel (--comm)" "$d_cpu" "$d_rate"

@@ -10,7 +10,11 @@ bench_java() {
   ./mvnw -B -q -pl "$module" -Pbench test-compile
   ./mvnw -B -q -pl "$module" -Pbench dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/bench.classpath >/dev/null
-  local cp="$module/target/bench-test-classes:$module/target/classes:$(cat "$module/target/bench.classpath")"
+  # this checkout's sibling modules first: ~/.m2 is shared, and another checkout may install a
+  # different snapshot of them (e.g. another BPF object) between the install above and the run
+  local siblings
+  siblings=$(ls -d */target/classes 2>/dev/null | grep -v "^$module/" | tr '\n' ':')
+  local cp="$module/target/bench-test-classes:$module/target/classes:$siblings$(cat "$module/target/bench.classpath")"
   JAVA=("$JAVA_HOME/bin/java" "-Xmx$heap" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
     "-Dlog4j2.configurationFile=$module/src/test/resources/log4j2-test.xml" -cp "$cp")
 }

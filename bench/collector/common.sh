@@ -20,7 +20,8 @@ openssl req -x509 -newkey rsa:2048 -nodes -keyout "$work/key.pem" -out "$work/ce
 
 # A real broker in a child JVM; sets $bootstrap.
 start_broker() {
-  coproc BROKER { "${JAVA[@]}" io.ecapture.kafka.collector.bench.BenchBroker "$work/kafka" 2>"$work/broker.err"; }
+  # exec: BROKER_PID must be the JVM itself, or the cleanup leaves it running
+  coproc BROKER { exec "${JAVA[@]}" io.ecapture.kafka.collector.bench.BenchBroker "$work/kafka" 2>"$work/broker.err"; }
   pids+=("$BROKER_PID")
   read -r bootstrap <&"${BROKER[0]}"
 }

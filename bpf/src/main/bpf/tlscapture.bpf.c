@@ -25,14 +25,21 @@
 #define AF_INET6 10
 #define TCP_CLOSE 7
 
+/* active_call.function of an SSL_do_handshake call (not a tls_function: never in an event) */
+#define FN_HANDSHAKE 5
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* An SSL call between its entry and return uprobes, per thread. */
+/* An SSL call between its entry and return uprobes, per thread. The entry is kept once the call
+ * returns (ssl = 0: no call in progress) and rewritten in place by the thread's next call: a lookup
+ * and a store instead of an update and a delete, which take the map's bucket lock. */
 struct active_call {
-	__u64 ssl;
+	__u64 ssl;           /* 0: the thread is in no SSL call */
 	__u64 buf;
 	__u64 out_len_ptr;   /* size_t* of the _ex variants, 0 otherwise */
-	__u64 sk;            /* struct sock * of a socket I/O made during the call, 0 until then */
+	__u64 sk;            /* struct sock *: from the SSL object's socket BIO (fd >= 0), else of a
+			      * socket I/O made during the call, 0 until then */
+	__s32 fd;            /* the socket's fd when the BIO named it (bio-fd), -1 otherwise */
 	__u8 function;
 	__u8 direction;
 	__u16 library;       /* bpf_cookie of the uprobe: which libssl file */
@@ -72,6 +79,8 @@ struct conn_info {
 			        * created: lifecycle events fired from TCP tracepoints run in whatever
 			        * context the stack is in (softirq, another task), so every event is
 			        * stamped from here, never from bpf_get_current_cgroup_id() at emit time */
+	__u64 keys_head;       /* first 8 bytes of the client random whose keys were sent for this
+			        * connection: later calls skip the keys_sent lookup */
 };
 
 struct {
@@ -101,6 +110,15 @@ struct {
 	__type(key, __u32);
 	__type(value, struct ssl_offsets);
 } ssl_offsets SEC(".maps");
+
+/* Socket BIO layout per probed library (index = bpf_cookie), learned by the collector; see
+ * struct bio_layout. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_LIBRARIES);
+	__type(key, __u32);
+	__type(value, struct bio_layout);
+} bio_layouts SEC(".maps");
 
 /* TLS sessions whose keys were sent: (SSL*, tgid) -> first 8 bytes of the client random, so a
  * reused SSL object (new handshake, new random) is sent again. */
@@ -252,19 +270,23 @@ struct {
 
 /*
  * Waking the consumer for every record costs more than capturing it (an irq_work and an epoll
- * wake-up per SSL call): while it drains on its own short poll timeout (busy), wake it only once
- * the ring is 1/8 full; while it sleeps (idle), wake it for the first record.
+ * wake-up per SSL call): while it drains on its own short poll timeout (busy), wake it only when
+ * this record takes the ring past 1/8 full (once per crossing, not for every record while it stays
+ * above: measured, forcing a wake-up per record above the mark cost ~1.3 us per SSL call once the
+ * consumer fell behind); while it sleeps (idle), wake it for the first record. `bytes` is what
+ * this record added to the ring.
  */
-static __always_inline __u64 wakeup_flags(void)
+static __always_inline __u64 wakeup_flags(__u64 bytes)
 {
 	__u32 zero = 0;
 	__u32 *sleeping = bpf_map_lookup_elem(&consumer_sleeping, &zero);
-	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
-	__u64 size = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE);
+	__u64 avail, mark;
 
 	if (sleeping && *sleeping)
 		return BPF_RB_FORCE_WAKEUP;
-	return avail >= size / 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	mark = bpf_ringbuf_query(&events, BPF_RB_RING_SIZE) / 8;
+	return avail >= mark && avail < mark + bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void count_drop(__u32 index, __u64 amount)
@@ -277,7 +299,8 @@ static __always_inline void count_drop(__u32 index, __u64 amount)
 
 /* ---- socket lookup (CO-RE) ---- */
 
-static __always_inline struct sock *sock_of_fd(int fd)
+/* The struct sock of the current process's fd; f_flags (when not NULL) gets the file's flags. */
+static __always_inline struct sock *sock_of_fd_flags(int fd, __u32 *f_flags)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -294,7 +317,56 @@ static __always_inline struct sock *sock_of_fd(int fd)
 	/* private_data is a struct socket only for socket files, whose socket points back. */
 	if (!socket || BPF_CORE_READ(socket, file) != file)
 		return NULL;
+	if (f_flags)
+		*f_flags = BPF_CORE_READ(file, f_flags);
 	return BPF_CORE_READ(socket, sk);
+}
+
+static __always_inline struct sock *sock_of_fd(int fd)
+{
+	return sock_of_fd_flags(fd, NULL);
+}
+
+/*
+ * bio-fd: the socket of an SSL call read from the SSL object itself, for libraries whose layout
+ * the collector learned: the read (rbio) or write (wbio) BIO, past a buffering BIO (OpenSSL
+ * pushes one in front of the socket BIO during handshakes), must be a descriptor BIO (socket,
+ * connect, accept, fd, datagram: num is an fd); the fd must be a socket of the calling process.
+ * 0 otherwise (memory BIO, an application's own BIO, unknown layout): the socket tracepoints and
+ * memory-BIO binding find the socket instead.
+ */
+static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction, __s32 *fd_out, __u32 *f_flags)
+{
+	__u32 index = library;
+	struct bio_layout *l = bpf_map_lookup_elem(&bio_layouts, &index);
+	__u64 bio = 0, method = 0;
+	__s32 type = 0, fd = -1;
+	struct sock *sk;
+
+	if (!l || !l->supported || !ssl)
+		return 0;
+	if (l->ssl_type != SSL_NO_TYPE &&
+	    (bpf_probe_read_user(&type, sizeof(type), (void *)(ssl + l->ssl_type)) || type != SSL_TYPE_SSL_CONNECTION))
+		return 0;
+	if (bpf_probe_read_user(&bio, sizeof(bio), (void *)(ssl + (direction == DIR_WRITE ? l->ssl_wbio : l->ssl_rbio))) ||
+	    !bio)
+		return 0;
+	if (bpf_probe_read_user(&method, sizeof(method), (void *)(bio + l->bio_method)) || !method ||
+	    bpf_probe_read_user(&type, sizeof(type), (void *)(method + l->method_type)))
+		return 0;
+	if (type == BIO_TYPE_BUFFER) {
+		if (bpf_probe_read_user(&bio, sizeof(bio), (void *)(bio + l->bio_next)) || !bio ||
+		    bpf_probe_read_user(&method, sizeof(method), (void *)(bio + l->bio_method)) || !method ||
+		    bpf_probe_read_user(&type, sizeof(type), (void *)(method + l->method_type)))
+			return 0;
+	}
+	if (!(type & BIO_TYPE_DESCRIPTOR) || bpf_probe_read_user(&fd, sizeof(fd), (void *)(bio + l->bio_num)))
+		return 0;
+	sk = sock_of_fd_flags(fd, f_flags);
+	if (!sk)
+		return 0;
+	*fd_out = fd;
+	return (__u64)sk;
 }
 
 /* Highest fd the reverse lookup below examines: a connection whose fd is above it reports -1. */
@@ -401,7 +473,7 @@ static __always_inline void emit_lifecycle(__u32 kind, const struct conn_info *c
 		return;
 	}
 	fill_header(ev, kind, conn, tid);
-	bpf_ringbuf_submit(ev, wakeup_flags());
+	bpf_ringbuf_submit(ev, wakeup_flags(sizeof(*ev) + 8));
 }
 
 /*
@@ -584,7 +656,7 @@ static __always_inline long emit_chunk_sized(struct chunk_ctx *c, __u32 done, __
 		len = 0;
 	}
 	ev->data_len = len;
-	bpf_ringbuf_submit(ev, wakeup_flags());
+	bpf_ringbuf_submit(ev, wakeup_flags(sizeof(*ev) + room + 8));
 	return 0;
 }
 
@@ -609,23 +681,31 @@ static long emit_chunk(__u32 index, struct chunk_ctx *c)
  * After a successful read/write the handshake is complete: read the session's secrets from the
  * SSL object (offsets of this library's OpenSSL version) once per session and send them.
  */
-static __always_inline void emit_keys(__u64 ssl, struct ssl_key *skey, const struct conn_info *conn,
+static __always_inline void emit_keys(__u64 ssl, struct ssl_key *skey, struct conn_info *conn,
 				      __u16 library, __u32 tid)
 {
-	struct ssl_offsets *off = layout_of(ssl, library);
+	struct ssl_offsets *off;
 	struct tls_event *ev;
 	struct tls_keys *keys;
 	__u64 random_head = 0, *sent, session = 0, cipher = 0;
 	__u64 master_key_length = 0, random_addr;
 
+	/* TLS 1.3 has no renegotiation: once a connection's keys went out, its client random stays */
+	if (conn->keys_head && conn->tls_minor == 4)
+		return;
+	off = layout_of(ssl, library);
 	if (!off)
 		return;
 	random_addr = client_random_addr(ssl, off);
 	if (!random_addr || bpf_probe_read_user(&random_head, sizeof(random_head), (void *)random_addr))
 		return;
+	if (random_head && conn->keys_head == random_head)
+		return; /* sent for this connection: no map lookup */
 	sent = bpf_map_lookup_elem(&keys_sent, skey);
-	if (sent && *sent == random_head)
+	if (sent && *sent == random_head) {
+		conn->keys_head = random_head;
 		return;
+	}
 	ev = bpf_ringbuf_reserve(&events, sizeof(*ev) + sizeof(*keys), 0);
 	if (!ev) {
 		count_drop(DROP_RECORDS, 1);
@@ -650,8 +730,9 @@ static __always_inline void emit_keys(__u64 ssl, struct ssl_key *skey, const str
 		if (!bpf_probe_read_user(&cipher, sizeof(cipher), (void *)(session + off->session_cipher)) && cipher)
 			bpf_probe_read_user(&keys->cipher_id, sizeof(keys->cipher_id), (void *)(cipher + off->cipher_id));
 	}
-	bpf_ringbuf_submit(ev, wakeup_flags());
+	bpf_ringbuf_submit(ev, wakeup_flags(sizeof(*ev) + sizeof(*keys) + 8));
 	bpf_map_update_elem(&keys_sent, skey, &random_head, BPF_ANY);
+	conn->keys_head = random_head;
 }
 
 /* ---- SSL call tracking ---- */
@@ -757,9 +838,9 @@ static __always_inline int bindable(struct sock *sk, const struct ssl_key *skey)
 }
 
 /* Makes sk the SSL object's socket (its fd still unknown) and returns its record. */
-static __always_inline struct ssl_sock *remember_sock(struct ssl_key *skey, __u64 sk)
+static __always_inline struct ssl_sock *remember_sock(struct ssl_key *skey, __u64 sk, __s32 fd)
 {
-	struct ssl_sock fresh = { .sk = sk, .fd = -1 };
+	struct ssl_sock fresh = { .sk = sk, .fd = fd };
 
 	bpf_map_update_elem(&ssl_socks, skey, &fresh, BPF_ANY);
 	return bpf_map_lookup_elem(&ssl_socks, skey);
@@ -777,7 +858,7 @@ static __always_inline struct ssl_sock *bind_last_read(struct ssl_key *skey, __u
 	sk = last->sk;
 	if (bindable((struct sock *)sk, skey) != 1)
 		return NULL;
-	return remember_sock(skey, sk);
+	return remember_sock(skey, sk, -1);
 }
 
 /*
@@ -794,7 +875,7 @@ static __always_inline struct ssl_sock *resolve_sock(__u64 sk, struct ssl_key *s
 	__u32 one = 1;
 
 	if (sk)
-		return known && known->sk == sk ? known : remember_sock(skey, sk);
+		return known && known->sk == sk ? known : remember_sock(skey, sk, -1);
 	/* SSL_read served from OpenSSL's buffer does no socket I/O: use the socket seen last. */
 	if (known)
 		return known;
@@ -828,30 +909,84 @@ static __always_inline void note_unfinished_handshake(__u64 ssl, __u64 pid_tgid,
 	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST);
 }
 
+/* Makes call the thread's call in progress: its kept entry is rewritten in place (no lock), or
+ * created for the thread's first call. */
+static __always_inline void store_call(__u64 pid_tgid, const struct active_call *call)
+{
+	struct active_call *kept = bpf_map_lookup_elem(&active_calls, &pid_tgid);
+
+	if (kept) {
+		*kept = *call;
+		return;
+	}
+	bpf_map_update_elem(&active_calls, &pid_tgid, call, BPF_ANY);
+}
+
+/* Takes the thread's call in progress (a handshake's only when handshake is set, which a read or
+ * write return never takes either): copied out and marked done. False when there is none. */
+static __always_inline bool take_call(__u64 pid_tgid, struct active_call *out, bool handshake)
+{
+	struct active_call *active = bpf_map_lookup_elem(&active_calls, &pid_tgid);
+
+	if (!active || !active->ssl || (active->function == FN_HANDSHAKE) != handshake)
+		return false;
+	*out = *active;
+	active->ssl = 0;
+	return true;
+}
+
+/* A call's socket: the one its BIO named (bio-fd; nothing to remember per SSL object, the next call
+ * reads it again), else resolved as resolve_sock says. */
+static __always_inline struct ssl_sock *call_sock(const struct active_call *call, struct ssl_key *skey,
+						  __u64 pid_tgid, int mode, struct ssl_sock *scratch)
+{
+	if (call->fd >= 0) {
+		scratch->sk = call->sk;
+		scratch->fd = call->fd;
+		return scratch;
+	}
+	return resolve_sock(call->sk, skey, pid_tgid, mode);
+}
+
+/* A new SSL read/write/handshake call of the thread, its socket read from the BIO where the
+ * library's layout is known. */
+static __always_inline void begin_call(struct pt_regs *ctx, __u64 pid_tgid, void *ssl, const void *buf,
+				       void *out_len_ptr, __u8 function, __u8 direction)
+{
+	struct active_call call = {
+		.ssl = (__u64)ssl,
+		.buf = (__u64)buf,
+		.out_len_ptr = (__u64)out_len_ptr,
+		.fd = -1,
+		.function = function,
+		.direction = direction,
+		.library = (__u16)bpf_get_attach_cookie(ctx),
+	};
+
+	/* a handshake reads first: its rbio is the socket BIO (wbio is a buffer in front of it) */
+	call.sk = bio_socket(call.ssl, call.library, direction, &call.fd, NULL);
+	if (!call.sk)
+		/* a bio-fd call does its socket I/O inside the call, where it binds nothing: only others
+		 * can carry another object's ciphertext */
+		drop_other_pending(pid_tgid, call.ssl);
+	else if (function != FN_HANDSHAKE)
+		count_drop(COUNT_BIO_SOCKETS, 1);
+	store_call(pid_tgid, &call);
+	if (function != FN_HANDSHAKE)
+		note_unfinished_handshake(call.ssl, pid_tgid, call.library);
+}
+
 static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void *buf, void *out_len_ptr,
 				      __u8 function, __u8 direction)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct active_call call;
 
 	count_drop(COUNT_ENTRY_HITS, 1);
 	if (!wanted_task(pid_tgid)) {
 		count_drop(DROP_FILTERED, 1);
 		return 0;
 	}
-	drop_other_pending(pid_tgid, (__u64)ssl);
-	call = (struct active_call){
-		.ssl = (__u64)ssl,
-		.buf = (__u64)buf,
-		.out_len_ptr = (__u64)out_len_ptr,
-		.sk = 0,
-		.function = function,
-		.direction = direction,
-		.library = (__u16)bpf_get_attach_cookie(ctx),
-	};
-
-	bpf_map_update_elem(&active_calls, &pid_tgid, &call, BPF_ANY);
-	note_unfinished_handshake(call.ssl, pid_tgid, call.library);
+	begin_call(ctx, pid_tgid, ssl, buf, out_len_ptr, function, direction);
 	return 0;
 }
 
@@ -890,7 +1025,7 @@ static __always_inline void emit_handshake(struct conn_info *conn, __u64 ssl, __
 	if (hs->version)
 		hs->version |= 0x0300;
 	hs->flags = flags | resumption_flags(ssl, library);
-	bpf_ringbuf_submit(ev, wakeup_flags());
+	bpf_ringbuf_submit(ev, wakeup_flags(sizeof(*ev) + sizeof(*hs) + 8));
 }
 
 /* Data moved on a connection without a handshake event, and a call on this SSL object found its
@@ -905,21 +1040,46 @@ static __always_inline void emit_implicit_handshake(struct conn_info *conn, stru
 		emit_handshake(conn, skey->ssl, library, tid, started, HS_IMPLICIT);
 }
 
+/* A call that moved `moved` bytes: its connection (OPEN when new), a pending implicit handshake,
+ * the session's keys once, then its plaintext in chunks. */
+static __always_inline void capture_call(const struct active_call *call, struct ssl_sock *sock, struct ssl_key *skey,
+					 __u64 moved, __u64 pid_tgid)
+{
+	struct chunk_ctx c = {};
+
+	c.conn = connection_of(call->ssl, sock, pid_tgid, call->library);
+	if (!c.conn)
+		return;
+	if (!c.conn->handshake_sent)
+		emit_implicit_handshake(c.conn, skey, call->library, (__u32)pid_tgid);
+	emit_keys(call->ssl, skey, c.conn, call->library, (__u32)pid_tgid);
+	c.offset = __sync_fetch_and_add(&c.conn->bytes[call->direction == DIR_READ ? 0 : 1], moved);
+	c.buf = call->buf;
+	c.call_len = (__u32)moved;
+	c.capture_len = c.call_len;
+	c.flags = c.conn->flags;
+	if (c.capture_len > MAX_CAPTURE_LEN) {
+		c.capture_len = MAX_CAPTURE_LEN;
+		c.flags |= FLAG_TRUNCATED;
+		count_drop(DROP_TRUNCATED, 1);
+	}
+	c.tid = (__u32)pid_tgid;
+	c.direction = call->direction;
+	c.function = call->function;
+	bpf_loop(MAX_CHUNKS, emit_chunk, &c, 0);
+}
+
 static __always_inline int return_call(long ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct active_call *active = bpf_map_lookup_elem(&active_calls, &pid_tgid);
 	struct active_call call;
 	struct ssl_key skey = {};
-	struct chunk_ctx c = {};
-	struct ssl_sock *sock;
+	struct ssl_sock *sock, scratch;
 	__u64 moved = 0;
 
 	count_drop(COUNT_RETURN_HITS, 1);
-	if (!active)
+	if (!take_call(pid_tgid, &call, false))
 		return 0;
-	call = *active;
-	bpf_map_delete_elem(&active_calls, &pid_tgid);
 	skey.ssl = call.ssl;
 	skey.tgid = pid_tgid >> 32;
 
@@ -932,34 +1092,14 @@ static __always_inline int return_call(long ret)
 	}
 	/* also for failed calls: a read returning WANT_READ (node's handshake steps) still produced
 	 * ciphertext that the next socket write flushes */
-	sock = resolve_sock(call.sk, &skey, pid_tgid,
-			    call.direction == DIR_WRITE ? BIND_ALWAYS : moved == 0 ? BIND_IN_HANDSHAKE : BIND_NEVER);
+	sock = call_sock(&call, &skey, pid_tgid,
+			 call.direction == DIR_WRITE ? BIND_ALWAYS : moved == 0 ? BIND_IN_HANDSHAKE : BIND_NEVER, &scratch);
 	/* its ciphertext belonged to this call; look first: a lookup takes no lock, a delete does */
-	if (call.direction == DIR_READ && bpf_map_lookup_elem(&last_socket_reads, &pid_tgid))
+	if (call.direction == DIR_READ && call.fd < 0 && bpf_map_lookup_elem(&last_socket_reads, &pid_tgid))
 		bpf_map_delete_elem(&last_socket_reads, &pid_tgid);
 	if (moved == 0 || moved > 0xffffffffULL)
 		return 0;
-
-	c.conn = connection_of(call.ssl, sock, pid_tgid, call.library);
-	if (!c.conn)
-		return 0;
-	if (!c.conn->handshake_sent)
-		emit_implicit_handshake(c.conn, &skey, call.library, (__u32)pid_tgid);
-	emit_keys(call.ssl, &skey, c.conn, call.library, (__u32)pid_tgid);
-	c.offset = __sync_fetch_and_add(&c.conn->bytes[call.direction == DIR_READ ? 0 : 1], moved);
-	c.buf = call.buf;
-	c.call_len = (__u32)moved;
-	c.capture_len = c.call_len;
-	c.flags = c.conn->flags;
-	if (c.capture_len > MAX_CAPTURE_LEN) {
-		c.capture_len = MAX_CAPTURE_LEN;
-		c.flags |= FLAG_TRUNCATED;
-		count_drop(DROP_TRUNCATED, 1);
-	}
-	c.tid = (__u32)pid_tgid;
-	c.direction = call.direction;
-	c.function = call.function;
-	bpf_loop(MAX_CHUNKS, emit_chunk, &c, 0);
+	capture_call(&call, sock, &skey, moved, pid_tgid);
 	return 0;
 }
 
@@ -1011,34 +1151,111 @@ int BPF_KRETPROBE(ssl_read_ex_return, int ret)
 	return return_call(ret);
 }
 
+/* ---- writes with their return probe only when needed (uprobe sessions, Linux >= 6.13) ----
+ * One program serves entry and return; its entry returns 1 to skip the return probe (no return
+ * trap). A write is captured at its entry, with the length it asked for, only when that is what it
+ * will report: its socket BIO's fd names a blocking socket (a blocking socket BIO writes all or
+ * fails: no WANT_WRITE retry, which would continue the same data in a second call), it fits in one
+ * TLS record (SSL_MODE_ENABLE_PARTIAL_WRITE returns after a record: a write of at most
+ * MAX_ENTRY_WRITE bytes is never partial) and the handshake is finished (a write that runs the
+ * handshake may return WANT_* before writing anything). Every other write (non-blocking sockets
+ * such as curl's, longer writes, memory BIOs, unknown layouts) keeps its return probe and is
+ * captured with its real length. The collector attaches these programs instead of the
+ * ssl_write(_ex) entry/return pairs where the kernel and the library allow (bio-fd layout known). */
+
+#define MAX_ENTRY_WRITE 16384
+#define O_NONBLOCK 04000
+
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+static __always_inline bool handshake_finished(__u64 ssl, __u16 library)
+{
+	struct ssl_offsets *off = layout_of(ssl, library);
+	__s32 in_init = 1;
+
+	if (!off || bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)))
+		return false;
+	return in_init == 0;
+}
+
+/* 1: captured here or filtered out, skip the return probe; 0: run it. */
+static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, const void *buf, __u64 num,
+					       void *out_len_ptr, __u8 function)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct ssl_key skey = { .ssl = (__u64)ssl, .tgid = pid_tgid >> 32 };
+	struct active_call call = {
+		.ssl = (__u64)ssl,
+		.buf = (__u64)buf,
+		.out_len_ptr = (__u64)out_len_ptr,
+		.fd = -1,
+		.function = function,
+		.direction = DIR_WRITE,
+		.library = (__u16)bpf_get_attach_cookie(ctx),
+	};
+	struct ssl_sock scratch;
+	__u32 f_flags = O_NONBLOCK;
+
+	count_drop(COUNT_ENTRY_HITS, 1);
+	if (!wanted_task(pid_tgid)) {
+		count_drop(DROP_FILTERED, 1);
+		return 1;
+	}
+	call.sk = bio_socket(call.ssl, call.library, DIR_WRITE, &call.fd, &f_flags);
+	if (!call.sk)
+		drop_other_pending(pid_tgid, call.ssl);
+	if (call.sk) {
+		count_drop(COUNT_BIO_SOCKETS, 1);
+		if (!(f_flags & O_NONBLOCK) && num > 0 && num <= MAX_ENTRY_WRITE &&
+		    handshake_finished(call.ssl, call.library)) {
+			count_drop(COUNT_ENTRY_WRITES, 1);
+			scratch.sk = call.sk;
+			scratch.fd = call.fd;
+			capture_call(&call, &scratch, &skey, num, pid_tgid);
+			return 1;
+		}
+	}
+	store_call(pid_tgid, &call);
+	note_unfinished_handshake(call.ssl, pid_tgid, call.library);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_session, void *ssl, const void *buf, int num)
+{
+	/* the return value is an int: rax's upper half is not part of it (-1 in eax is often
+	 * 0x00000000ffffffff in rax, which as a long would be a 4 GiB write) */
+	if (bpf_session_is_return())
+		return return_call((int)PT_REGS_RC(ctx));
+	return write_session_entry(ctx, ssl, buf, num < 0 ? 0 : (__u64)num, NULL, FN_SSL_WRITE);
+}
+
+SEC("uprobe")
+int BPF_KPROBE(ssl_write_ex_session, void *ssl, const void *buf, size_t num, size_t *written)
+{
+	if (bpf_session_is_return())
+		return return_call((int)PT_REGS_RC(ctx)); /* an int, as above */
+	return write_session_entry(ctx, ssl, buf, num, written, FN_SSL_WRITE_EX);
+}
+
 /* ---- handshake: TLS version and duration ----
  * SSL_connect and SSL_accept end in SSL_do_handshake (OpenSSL 3.0 tail-calls it), so one hook
  * covers clients calling any of the three. The call is registered in active_calls like a
  * read/write so the socket hooks learn its socket. Not counted in COUNT_ENTRY/RETURN_HITS: those
  * stay exactly 2 per SSL read/write call. */
 
-#define FN_HANDSHAKE 5
-
 SEC("uprobe")
 int BPF_KPROBE(ssl_handshake_entry, void *ssl)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct ssl_key skey = { .ssl = (__u64)ssl, .tgid = pid_tgid >> 32 };
-	struct active_call call;
 	__u64 now;
 
 	if (!ssl || !wanted_task(pid_tgid))
 		return 0;
-	drop_other_pending(pid_tgid, (__u64)ssl);
 	now = bpf_ktime_get_ns();
 	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST); /* keep the first entry */
-	call = (struct active_call){
-		.ssl = (__u64)ssl,
-		.sk = 0,
-		.function = FN_HANDSHAKE,
-		.library = (__u16)bpf_get_attach_cookie(ctx),
-	};
-	bpf_map_update_elem(&active_calls, &pid_tgid, &call, BPF_ANY);
+	begin_call(ctx, pid_tgid, ssl, NULL, NULL, FN_HANDSHAKE, DIR_READ);
 	return 0;
 }
 
@@ -1046,20 +1263,17 @@ SEC("uretprobe")
 int BPF_KRETPROBE(ssl_handshake_return, int ret)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct active_call *active = bpf_map_lookup_elem(&active_calls, &pid_tgid);
 	struct ssl_key skey = {};
 	struct active_call call;
 	struct conn_info *conn;
-	struct ssl_sock *sock;
+	struct ssl_sock *sock, scratch;
 	__u64 started;
 
-	if (!active || active->function != FN_HANDSHAKE)
+	if (!take_call(pid_tgid, &call, true))
 		return 0;
-	call = *active;
-	bpf_map_delete_elem(&active_calls, &pid_tgid);
 	skey.ssl = call.ssl;
 	skey.tgid = pid_tgid >> 32;
-	sock = resolve_sock(call.sk, &skey, pid_tgid, BIND_ALWAYS);
+	sock = call_sock(&call, &skey, pid_tgid, BIND_ALWAYS, &scratch);
 	if (ret != 1) {
 		/* 0: the handshake failed for good; < 0: WANT_READ/WRITE (or an error): keep the start */
 		if (ret == 0)
@@ -1140,8 +1354,9 @@ static __always_inline void on_socket_io(struct sock *sk, bool send)
 	if (!sk)
 		return;
 	call = bpf_map_lookup_elem(&active_calls, &pid_tgid);
-	if (call) {
-		call->sk = (__u64)sk;
+	if (call && call->ssl) {
+		if (call->fd < 0) /* not named by its BIO: the last socket it used */
+			call->sk = (__u64)sk;
 		return;
 	}
 	if (send)

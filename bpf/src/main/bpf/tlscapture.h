@@ -85,7 +85,9 @@ enum drop_counter {
 	COUNT_ENTRY_HITS = 5,  /* entry uprobe hits (every SSL read/write call seen, filtered or not) */
 	COUNT_RETURN_HITS = 6, /* return uprobe hits */
 	COUNT_HANDSHAKES = 7,  /* successful SSL_do_handshake returns (handshake probes, not in 5/6) */
-	DROP_COUNTERS = 8,
+	COUNT_BIO_SOCKETS = 8, /* SSL read/write calls whose socket came from the SSL object's BIO (bio-fd) */
+	COUNT_ENTRY_WRITES = 9, /* writes captured at their entry, their return probe skipped (uprobe session) */
+	DROP_COUNTERS = 10,
 };
 
 /* Header of every record; DATA records carry data_len payload bytes right after it. */
@@ -174,6 +176,30 @@ struct ssl_offsets {
 };
 
 _Static_assert(sizeof(struct ssl_offsets) == 68, "ssl_offsets size");
+
+/*
+ * Where one library keeps the fd of an SSL object's socket BIO (bio-fd socket discovery), written by
+ * the collector per library (index = bpf_cookie) from the machine code of its accessors
+ * (SSL_get_rbio, SSL_get_wbio, BIO_method_type, BIO_next, BIO_test_flags / BIO_get_data).
+ * supported = 0: the library's layout was not learned; its calls find their socket through the
+ * socket tracepoints.
+ */
+struct bio_layout {
+	__u32 supported;
+	__u32 ssl_rbio;       /* BIO *rbio in the SSL object */
+	__u32 ssl_wbio;       /* BIO *wbio (a buffering BIO in front of the socket BIO during handshakes) */
+	__u32 bio_method;     /* const BIO_METHOD *method in struct bio_st */
+	__u32 method_type;    /* int type in BIO_METHOD */
+	__u32 bio_num;        /* int num in struct bio_st: the fd of a descriptor BIO */
+	__u32 bio_next;       /* struct bio_st *next_bio */
+	__u32 ssl_type;       /* int type of the SSL object (3.2+: 0 = TLS connection), or SSL_NO_TYPE */
+};
+
+_Static_assert(sizeof(struct bio_layout) == 32, "bio_layout size");
+
+/* BIO_METHOD type bits and values (OpenSSL and BoringSSL agree): a descriptor BIO's num is an fd. */
+#define BIO_TYPE_DESCRIPTOR 0x0100
+#define BIO_TYPE_BUFFER 0x0209
 
 #define SECRET_LEN 64
 #define RANDOM_LEN 32

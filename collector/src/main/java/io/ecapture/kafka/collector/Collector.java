@@ -341,6 +341,11 @@ public final class Collector implements AutoCloseable {
     return registry.libraries();
   }
 
+  /** Whether writes of bio-fd libraries use uprobe sessions (their return probe only when needed). */
+  public boolean sessionWrites() {
+    return probes.sessionWrites();
+  }
+
   /**
    * Scans /proc once for OpenSSL copies not probed yet and attaches to them (see {@link
    * LibraryRegistry#rescan}); runs by itself every {@code discoveryInterval}.

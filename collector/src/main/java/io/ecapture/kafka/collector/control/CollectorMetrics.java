@@ -52,6 +52,10 @@ public final class CollectorMetrics {
     counter("kernel_filtered_calls_total", "SSL calls skipped by the process filter.", CollectorStats.Snapshot::filteredInKernel);
     counter("ssl_calls_total", "SSL read/write calls seen by the entry uprobes.", CollectorStats.Snapshot::sslCalls);
     counter("uprobe_hits_total", "Entry and return uprobe hits.", CollectorStats.Snapshot::uprobeHits);
+    counter("bio_socket_calls_total", "SSL read/write calls whose socket was read from the SSL object's socket BIO.",
+        CollectorStats.Snapshot::bioSocketCalls);
+    counter("entry_only_writes_total", "SSL writes captured at their entry probe, their return probe skipped.",
+        CollectorStats.Snapshot::entryOnlyWrites);
     counter("tls_handshakes_total", "Completed TLS handshakes seen (once per connection).", CollectorStats.Snapshot::handshakes);
     counter("spooled_records_total",
         "Records appended to the on-disk spool, once each: capture events plus key-log lines (retries not counted).",

@@ -70,6 +70,10 @@ public final class CollectorStats {
     RETURN_HITS,
     /** Completed handshakes. */
     HANDSHAKES,
+    /** SSL read/write calls whose socket the SSL object's BIO named (bio-fd). */
+    BIO_SOCKET_CALLS,
+    /** Writes captured at their entry, their return probe skipped (uprobe session). */
+    ENTRY_ONLY_WRITES,
     /** Connections tracked right now (a gauge: the size of the connection map). */
     TRACKED_CONNECTIONS
   }
@@ -199,6 +203,9 @@ public final class CollectorStats {
    *     send failed); capture events and key-log lines are counted elsewhere
    * @param controlRefused requests to change capture the status endpoint refused (foreign Origin
    *     or Host, missing or wrong token, not JSON)
+   * @param bioSocketCalls SSL read/write calls whose socket was read from the SSL object's socket
+   *     BIO (bio-fd socket discovery)
+   * @param entryOnlyWrites writes captured at their entry probe, their return probe skipped
    */
   public record Snapshot(
       long captured,
@@ -223,7 +230,20 @@ public final class CollectorStats {
       long handshakes,
       long ringBufferHandlerFailures,
       long processLogsDropped,
-      long controlRefused) {
+      long controlRefused,
+      long bioSocketCalls,
+      long entryOnlyWrites) {
+
+    /** Without the socket-discovery counters (0). */
+    public Snapshot(long captured, long capturedBytes, long droppedInKernel, long droppedBytesInKernel, long readFaults,
+        long truncatedCalls, long malformed, long sent, long sendErrors, long trackedConnections, long filteredInKernel,
+        long spooled, long spoolDropped, long spoolBytes, long resent, long sendRejected, long sslCalls, long uprobeHits,
+        long keyLogLines, long handshakes, long ringBufferHandlerFailures, long processLogsDropped, long controlRefused) {
+      this(captured, capturedBytes, droppedInKernel, droppedBytesInKernel, readFaults, truncatedCalls, malformed, sent,
+          sendErrors, trackedConnections, filteredInKernel, spooled, spoolDropped, spoolBytes, resent, sendRejected,
+          sslCalls, uprobeHits, keyLogLines, handshakes, ringBufferHandlerFailures, processLogsDropped, controlRefused,
+          0, 0);
+    }
 
     /** One summary line for the periodic log. */
     public String summary() {
@@ -235,7 +255,8 @@ public final class CollectorStats {
           + " spool_bytes=" + spoolBytes + " resent=" + resent + " rejected=" + sendRejected
           + " ssl_calls=" + sslCalls + " uprobe_hits=" + uprobeHits + " keylog_lines=" + keyLogLines
           + " handshakes=" + handshakes + " handler_failures=" + ringBufferHandlerFailures
-          + " logs_dropped=" + processLogsDropped + " control_refused=" + controlRefused;
+          + " logs_dropped=" + processLogsDropped + " control_refused=" + controlRefused
+          + " bio_socket_calls=" + bioSocketCalls + " entry_only_writes=" + entryOnlyWrites;
     }
   }
 
@@ -265,7 +286,9 @@ public final class CollectorStats {
         safeRead(k, KernelCounter.HANDSHAKES),
         ringBufferHandlerFailures.getAsLong(),
         processLogsDropped.sum(),
-        controlRefused.sum());
+        controlRefused.sum(),
+        safeRead(k, KernelCounter.BIO_SOCKET_CALLS),
+        safeRead(k, KernelCounter.ENTRY_ONLY_WRITES));
   }
 
   /** One kernel counter, -1 when unreadable. */

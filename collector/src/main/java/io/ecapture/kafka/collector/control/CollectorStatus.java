@@ -86,6 +86,8 @@ public final class CollectorStatus {
     doc.put("ringBufferHandlerFailures", s.ringBufferHandlerFailures());
     doc.put("processLogsDropped", s.processLogsDropped());
     doc.put("controlRefused", s.controlRefused());
+    doc.put("bioSocketCalls", s.bioSocketCalls());
+    doc.put("entryOnlyWrites", s.entryOnlyWrites());
     doc.put("filter", filter.current().view());
     doc.put("socketHooks", socketHooks);
     doc.put("libraries", libraries.get());

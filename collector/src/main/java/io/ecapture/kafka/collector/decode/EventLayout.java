@@ -86,8 +86,12 @@ public final class EventLayout {
   public static final int COUNT_RETURN_HITS = 6;
   /** Handshakes reported (once per connection): SSL_do_handshake successes and implicit ones. */
   public static final int COUNT_HANDSHAKES = 7;
+  /** SSL read/write calls whose socket the SSL object's BIO named (bio-fd). */
+  public static final int COUNT_BIO_SOCKETS = 8;
+  /** Writes captured at their entry, their return probe skipped. */
+  public static final int COUNT_ENTRY_WRITES = 9;
   /** Entries of {@code drop_counts} (DROP_COUNTERS). */
-  public static final int KERNEL_COUNTERS = 8;
+  public static final int KERNEL_COUNTERS = 10;
 
   private EventLayout() {}
 }

@@ -52,6 +52,56 @@ public final class BpfObject implements AutoCloseable {
     }
   }
 
+  /** Whether {@code programName} is loaded by {@link #load} (before load; default yes). */
+  public void setAutoload(String programName, boolean autoload) {
+    int rc = LibBpf.programSetAutoload(program(programName), autoload);
+    if (rc < 0) {
+      throw new LibBpfException("bpf_program__set_autoload(" + programName + ")", -rc);
+    }
+  }
+
+  /** Sets the attach type the kernel verifies {@code programName} for (before load). */
+  public void setExpectedAttachType(String programName, int attachType) {
+    int rc = LibBpf.programSetExpectedAttachType(program(programName), attachType);
+    if (rc < 0) {
+      throw new LibBpfException("bpf_program__set_expected_attach_type(" + programName + ")", -rc);
+    }
+  }
+
+  /** BPF_TRACE_UPROBE_SESSION of enum bpf_attach_type (Linux 6.13). */
+  public static final int TRACE_UPROBE_SESSION = 57;
+  private static final int BPF_LINK_CREATE = 28;
+
+  /**
+   * Attaches a program loaded for {@link #TRACE_UPROBE_SESSION} at file offset {@code offset} of
+   * {@code binary} (one uprobe_multi link of one function; pid -1: every process). libbpf 1.1
+   * predates uprobe_multi links, so the link is made with the bpf syscall directly.
+   */
+  public BpfLink attachUprobeSession(String programName, Path binary, long offset, long cookie, int pid) {
+    int progFd = LibBpf.programFd(program(programName));
+    if (progFd < 0) {
+      throw new LibBpfException("bpf_program__fd(" + programName + ")", -progFd);
+    }
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment path = call.allocateFrom(binary.toString());
+      MemorySegment offsets = call.allocate(JAVA_LONG);
+      offsets.set(JAVA_LONG, 0, offset);
+      MemorySegment cookies = call.allocate(JAVA_LONG);
+      cookies.set(JAVA_LONG, 0, cookie);
+      MemorySegment attr = call.allocate(64, 8); // union bpf_attr, link_create.uprobe_multi
+      attr.set(JAVA_INT, 0, progFd);
+      attr.set(JAVA_INT, 8, TRACE_UPROBE_SESSION);
+      attr.set(JAVA_LONG, 16, path.address());
+      attr.set(JAVA_LONG, 24, offsets.address());
+      attr.set(JAVA_LONG, 40, cookies.address());
+      attr.set(JAVA_INT, 48, 1);
+      attr.set(JAVA_INT, 56, Math.max(pid, 0));
+      String what = "uprobe session " + programName + " -> " + binary + "+0x" + Long.toHexString(offset)
+          + (pid < 0 ? "" : " pid " + pid);
+      return BpfLink.ofFd(LibBpf.bpfSyscall(BPF_LINK_CREATE, attr, what));
+    }
+  }
+
   /** Loads programs and maps into the kernel; a rejection carries the verifier log. */
   public void load() {
     int rc = LibBpf.objectLoad(handle);

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.collector.libbpf;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -72,6 +73,18 @@ public final class LibBpf {
       downcall("bpf_map_get_fd_by_id", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
   private static final MethodHandle SET_PRINT =
       downcall("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
+  private static final MethodHandle PROGRAM_SET_AUTOLOAD =
+      downcall("bpf_program__set_autoload", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_BYTE));
+  private static final MethodHandle PROGRAM_SET_EXPECTED_ATTACH_TYPE =
+      downcall("bpf_program__set_expected_attach_type", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+  /** libc {@code syscall(SYS_bpf, cmd, attr, size)}: link types libbpf 1.1 cannot make. */
+  private static final MethodHandle SYSCALL_BPF = LINKER.downcallHandle(
+      LINKER.defaultLookup().find("syscall").orElseThrow(),
+      FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT),
+      Linker.Option.firstVariadicArg(1), Linker.Option.captureCallState("errno"));
+  private static final MethodHandle CLOSE = LINKER.downcallHandle(
+      LINKER.defaultLookup().find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+  private static final long SYS_BPF_X86_64 = 321;
   private static final MethodHandle NUM_POSSIBLE_CPUS =
       downcall("libbpf_num_possible_cpus", FunctionDescriptor.of(JAVA_INT));
 
@@ -353,6 +366,46 @@ public final class LibBpf {
   public static int numPossibleCpus() {
     try {
       return (int) NUM_POSSIBLE_CPUS.invokeExact();
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  public static int programSetAutoload(MemorySegment program, boolean autoload) {
+    try {
+      return (int) PROGRAM_SET_AUTOLOAD.invokeExact(program, (byte) (autoload ? 1 : 0));
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  public static int programSetExpectedAttachType(MemorySegment program, int type) {
+    try {
+      return (int) PROGRAM_SET_EXPECTED_ATTACH_TYPE.invokeExact(program, type);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code bpf(cmd, attr, size)}; returns the result or throws with errno. */
+  public static int bpfSyscall(int cmd, MemorySegment attr, String what) {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment state = arena.allocate(CALL_STATE);
+      long rc = (long) SYSCALL_BPF.invokeExact(state, SYS_BPF_X86_64, cmd, attr, (int) attr.byteSize());
+      if (rc < 0) {
+        throw new LibBpfException(what, errno(state));
+      }
+      return (int) rc;
+    } catch (LibBpfException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  public static int close(int fd) {
+    try {
+      return (int) CLOSE.invokeExact(fd);
     } catch (Throwable t) {
       throw new AssertionError(t);
     }

@@ -8,7 +8,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -93,33 +95,77 @@ final class ElfSymbols {
     return found;
   }
 
+  /** A function's file offset (what a uprobe attaches at) and its first bytes of code (null: not read). */
+  record Function(long fileOffset, byte[] code) {}
+
   /**
-   * The file offsets (what a uprobe is attached at) of the functions of {@code wanted} the file
-   * defines: {@code st_value - sh_addr + sh_offset} of the symbol's section, as libbpf computes it
-   * for a function name. Resolving every function in one pass spares libbpf a parse of the whole
-   * ELF file per attached probe (a 100 MB executable such as node takes that parse 11 times).
-   * Global symbols win over local ones of the same name; empty for unreadable files.
+   * The file offsets of the functions of {@code wanted} the file defines (see {@link #functions}).
    */
-  static java.util.Map<String, Long> functionOffsets(Path file, Set<String> wanted) {
-    java.util.Map<String, Long> global = new java.util.HashMap<>();
-    java.util.Map<String, Long> local = new java.util.HashMap<>();
+  static Map<String, Long> functionOffsets(Path file, Set<String> wanted) {
+    return offsets(functions(file, wanted, Set.of(), 0));
+  }
+
+  /**
+   * The machine code of each of {@code wanted} the file defines as a function: its symbol's size,
+   * at most {@code maxBytes}. Missing names are absent; empty for unreadable files.
+   */
+  static Map<String, byte[]> functionCode(Path file, Set<String> wanted, int maxBytes) {
+    return code(functions(file, wanted, wanted, maxBytes));
+  }
+
+  /** The file offset and code (at most {@code maxBytes}) of each of {@code wanted} the file defines. */
+  static Map<String, Function> functions(Path file, Set<String> wanted, int maxBytes) {
+    return functions(file, wanted, wanted, maxBytes);
+  }
+
+  /** The file offsets of functions read by {@link #functions}. */
+  static Map<String, Long> offsets(Map<String, Function> functions) {
+    Map<String, Long> offsets = new HashMap<>();
+    functions.forEach((name, function) -> offsets.put(name, function.fileOffset()));
+    return offsets;
+  }
+
+  /** The code of functions read by {@link #functions}, where it was read. */
+  static Map<String, byte[]> code(Map<String, Function> functions) {
+    Map<String, byte[]> code = new HashMap<>();
+    functions.forEach((name, function) -> {
+      if (function.code() != null) {
+        code.put(name, function.code());
+      }
+    });
+    return code;
+  }
+
+  /**
+   * One pass over the file's symbol tables: the file offset (what a uprobe is attached at) of each
+   * function of {@code wanted} the file defines, {@code st_value - sh_addr + sh_offset} of the
+   * symbol's section as libbpf computes it for a function name, and for those also in {@code
+   * withCode} their first bytes of machine code (the symbol's size, at most {@code maxBytes}, not
+   * past the section). Resolving every function in one pass spares libbpf a parse of the whole ELF
+   * file per attached probe (a 100 MB executable such as node takes that parse 11 times), and
+   * learning the BIO layout ({@link BioLayout}) a parse of its own. Global symbols win over local
+   * ones of the same name; empty for unreadable files.
+   */
+  static Map<String, Function> functions(Path file, Set<String> wanted, Set<String> withCode, int maxBytes) {
+    Map<String, Function> global = new HashMap<>();
+    Map<String, Function> local = new HashMap<>();
     Set<Character> firsts = new HashSet<>();
     wanted.forEach(name -> firsts.add(name.isEmpty() ? 0 : name.charAt(0)));
     try (Arena arena = Arena.ofConfined();
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = channel.size();
       if (size < 64) {
-        return java.util.Map.of();
+        return Map.of();
       }
       MemorySegment elf = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
       if (elf.get(U32, 0) != 0x464c457f || elf.get(ValueLayout.JAVA_BYTE, 4) != 2 || elf.get(ValueLayout.JAVA_BYTE, 5) != 1) {
-        return java.util.Map.of();
+        return Map.of();
       }
       long sectionTable = elf.get(U64, 0x28);
       int entrySize = Short.toUnsignedInt(elf.get(U16, 0x3A));
       int sections = Short.toUnsignedInt(elf.get(U16, 0x3C));
       if (entrySize < 64 || sectionTable <= 0 || sectionTable + (long) sections * entrySize > size) {
-        return java.util.Map.of();
+        return Map.of();
       }
       // .dynsym first (small, and it has every exported function): .symtab only for what it lacks
       for (int pass = 0; pass < 2 * sections; pass++) {
@@ -159,15 +205,33 @@ final class ElfSymbols {
           if (name == null || !wanted.contains(name)) {
             continue;
           }
-          long value = elf.get(U64, symbol + 8);
-          long home = sectionTable + (long) section * entrySize;
-          long fileOffset = value - elf.get(U64, home + 0x10) + elf.get(U64, home + 0x18);
           boolean isGlobal = ((info & 0xff) >> 4) != 0; // STB_GLOBAL or STB_WEAK
-          (isGlobal ? global : local).putIfAbsent(name, fileOffset);
+          Map<String, Function> into = isGlobal ? global : local;
+          if (into.containsKey(name)) {
+            continue;
+          }
+          long home = sectionTable + (long) section * entrySize;
+          long address = elf.get(U64, symbol + 8);
+          long sectionAddress = elf.get(U64, home + 0x10);
+          long sectionOffset = elf.get(U64, home + 0x18);
+          long at = address - sectionAddress;
+          byte[] code = null;
+          if (withCode.contains(name)) {
+            long sectionSize = elf.get(U64, home + 0x20);
+            if (at >= 0 && at < sectionSize && sectionOffset >= 0 && sectionOffset + sectionSize <= size) {
+              long symbolSize = elf.get(U64, symbol + 16);
+              long take = Math.min(maxBytes, sectionSize - at);
+              if (symbolSize > 0) {
+                take = Math.min(take, symbolSize); // not into the next function
+              }
+              code = elf.asSlice(sectionOffset + at, take).toArray(ValueLayout.JAVA_BYTE);
+            }
+          }
+          into.put(name, new Function(sectionOffset + at, code));
         }
       }
     } catch (IOException | RuntimeException e) {
-      return java.util.Map.of();
+      return Map.of();
     }
     local.forEach(global::putIfAbsent);
     return global;

@@ -356,8 +356,9 @@ public final class ExecWatch implements AutoCloseable {
     // read through the file's own path when it has one here: it stays readable after the process exits
     Path path = probePath(event.pid(), exe);
     long t0 = System.nanoTime();
-    java.util.Map<String, Long> offsets = ElfSymbols.functionOffsets(path, TlsProbes.HOOK_FUNCTIONS);
-    if (!offsets.keySet().containsAll(LibraryDiscovery.REQUIRED)) {
+    // the hooks' offsets and the BIO accessors' code (socket discovery) in one pass
+    java.util.Map<String, ElfSymbols.Function> functions = BioLayout.read(path, TlsProbes.HOOK_FUNCTIONS);
+    if (!functions.keySet().containsAll(LibraryDiscovery.REQUIRED)) {
       // unreadable because the process is gone (its /proc path with it)? then no verdict
       return fileKey.equals(LibraryDiscovery.fileKey(path)) ? ExecVerdicts.NO_TLS : ExecVerdicts.UNKNOWN;
     }
@@ -365,7 +366,7 @@ public final class ExecWatch implements AutoCloseable {
     ElfStrings.Found found = ElfStrings.of(path);
     long t2 = System.nanoTime();
     LibraryRegistry.ProbeOutcome outcome =
-        registry.probe(fileKey, path, Set.of(event.pid()), Library.ORIGIN_EXEC, found, offsets);
+        registry.probe(fileKey, path, Set.of(event.pid()), Library.ORIGIN_EXEC, found, functions);
     LOG.debug("{}: symbols {} ms, strings {} ms, attach {} ms", path, (t1 - t0) / 1_000_000, (t2 - t1) / 1_000_000,
         (System.nanoTime() - t2) / 1_000_000);
     switch (outcome) {
@@ -500,8 +501,8 @@ public final class ExecWatch implements AutoCloseable {
       verdict = ExecVerdicts.PROBED;
     } else {
       scanExamined.incrementAndGet();
-      java.util.Map<String, Long> offsets = ElfSymbols.functionOffsets(file, TlsProbes.HOOK_FUNCTIONS);
-      if (offsets.keySet().containsAll(LibraryDiscovery.REQUIRED)) {
+      java.util.Map<String, ElfSymbols.Function> functions = BioLayout.read(file, TlsProbes.HOOK_FUNCTIONS);
+      if (functions.keySet().containsAll(LibraryDiscovery.REQUIRED)) {
         scanWithTls.incrementAndGet();
         Path real;
         try {
@@ -511,7 +512,7 @@ public final class ExecWatch implements AutoCloseable {
         }
         scanFound.add(real.toString());
         LibraryRegistry.ProbeOutcome outcome =
-            registry.probe(fileKey, real, Set.of(), Library.ORIGIN_INSTALLED, ElfStrings.of(real), offsets);
+            registry.probe(fileKey, real, Set.of(), Library.ORIGIN_INSTALLED, ElfStrings.of(real), functions);
         if (outcome == LibraryRegistry.ProbeOutcome.ATTACHED) {
           scanProbed.incrementAndGet();
         }

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.collector.probe;
 
 import io.ecapture.kafka.collector.control.LibraryStatus;
+import io.ecapture.kafka.collector.control.SocketDiscoveryStatus;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -18,16 +19,16 @@ import java.util.TreeSet;
  * @param kind "openssl" or "boringssl" (key capture is always off for BoringSSL: other structs)
  * @param origin how it was found: "configured", "discovered" (the /proc scan), "installed" (the
  *     start-time scan of installed executables) or "exec" (examined when a process executed it)
+ * @param socketDiscovery how the socket of its SSL calls is found (null: not decided)
  */
 public record Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind,
-    String origin) {
+    String origin, SocketDiscoveryStatus socketDiscovery) {
   public Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids) {
-    this(path, version, keyCapture, discovered, pids, TlsLibraryKind.OPENSSL.label(),
-        discovered ? ORIGIN_DISCOVERED : ORIGIN_CONFIGURED);
+    this(path, version, keyCapture, discovered, pids, TlsLibraryKind.OPENSSL.label());
   }
 
   public Library(Path path, String version, boolean keyCapture, boolean discovered, Set<Integer> pids, String kind) {
-    this(path, version, keyCapture, discovered, pids, kind, discovered ? ORIGIN_DISCOVERED : ORIGIN_CONFIGURED);
+    this(path, version, keyCapture, discovered, pids, kind, discovered ? ORIGIN_DISCOVERED : ORIGIN_CONFIGURED, null);
   }
 
   public static final String ORIGIN_CONFIGURED = "configured";
@@ -38,7 +39,11 @@ public record Library(Path path, String version, boolean keyCapture, boolean dis
   /** How {@code /status} lists it. */
   public LibraryStatus status() {
     return new LibraryStatus(path.toString(), kind, version, keyCaptureText(),
-        origin, List.copyOf(new TreeSet<>(pids)));
+        origin, List.copyOf(new TreeSet<>(pids)), socketDiscovery);
+  }
+
+  Library withSocketDiscovery(SocketDiscoveryStatus value) {
+    return new Library(path, version, keyCapture, discovered, pids, kind, origin, value);
   }
 
   private String keyCaptureText() {
@@ -51,6 +56,6 @@ public record Library(Path path, String version, boolean keyCapture, boolean dis
   }
 
   Library withPids(Set<Integer> value) {
-    return new Library(path, version, keyCapture, discovered, Set.copyOf(value), kind, origin);
+    return new Library(path, version, keyCapture, discovered, Set.copyOf(value), kind, origin, socketDiscovery);
   }
 }

@@ -1,5 +1,6 @@
 package io.ecapture.kafka.collector.probe;
 
+import io.ecapture.kafka.collector.control.SocketDiscoveryStatus;
 import io.ecapture.kafka.collector.sink.ProcessLogger;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -76,7 +77,9 @@ public final class LibraryRegistry implements AutoCloseable {
       String version = OpenSslVersion.of(path).orElse("unknown");
       Optional<OpenSslOffsets> offsets = OpenSslOffsets.forVersion(version);
       probes.configureKeyCapture(index, offsets);
-      found.add(new Library(path, version, offsets.isPresent(), false, Set.of()));
+      SocketDiscoveryStatus sockets = probes.configureSocketDiscovery(index, BioLayout.learn(path));
+      log.info("socket discovery for " + path + ": " + describe(sockets));
+      found.add(new Library(path, version, offsets.isPresent(), false, Set.of()).withSocketDiscovery(sockets));
       if (offsets.isPresent()) {
         log.info("TLS key capture on for " + path + " (OpenSSL " + version + ")");
       } else {
@@ -168,10 +171,11 @@ public final class LibraryRegistry implements AutoCloseable {
    * @param pids processes known to map it (shown in {@code /status} until the next rescan)
    * @param origin {@link Library#ORIGIN_INSTALLED} or {@link Library#ORIGIN_EXEC}
    * @param found its kind and version, read before (outside this object's lock)
-   * @param offsets the hooked functions' file offsets ({@link ElfSymbols#functionOffsets})
+   * @param functions the hooked functions' file offsets and the BIO accessors' code, read in one
+   *     pass ({@link BioLayout#read})
    */
   synchronized ProbeOutcome probe(Object fileKey, Path path, Set<Integer> pids, String origin, ElfStrings.Found found,
-      java.util.Map<String, Long> offsets) {
+      Map<String, ElfSymbols.Function> functions) {
     if (closed) {
       return ProbeOutcome.CLOSED;
     }
@@ -188,7 +192,7 @@ public final class LibraryRegistry implements AutoCloseable {
     }
     discovery.markProbeable(fileKey);
     int attached = attachNew(new LibraryDiscovery.Found(fileKey, path, false, new java.util.TreeSet<>(pids)), origin, updated,
-        found, offsets);
+        found, functions);
     libraries = List.copyOf(updated);
     return attached > 0 ? ProbeOutcome.ATTACHED : ProbeOutcome.FAILED;
   }
@@ -233,12 +237,16 @@ public final class LibraryRegistry implements AutoCloseable {
    *     probed already (then nothing changed)
    */
   private int attachNew(LibraryDiscovery.Found found, String origin, List<Library> updated) {
-    return attachNew(found, origin, updated, null, java.util.Map.of());
+    return attachNew(found, origin, updated, null, Map.of());
   }
 
-  /** As above with the kind, version and offsets already read ({@code examined} null: read them now). */
+  /**
+   * As above with the kind, version and functions already read ({@code examined} null, {@code
+   * known} empty: read them now). Every new file has its BIO layout learned (bio-fd socket
+   * discovery) before its uprobes are attached: its writes use uprobe sessions only then.
+   */
   private int attachNew(LibraryDiscovery.Found found, String origin, List<Library> updated, ElfStrings.Found examined,
-      java.util.Map<String, Long> knownOffsets) {
+      Map<String, ElfSymbols.Function> known) {
     if (probedPaths.size() >= TlsProbes.MAX_LIBRARIES) {
       LOG.warn("not probing {}: {} libraries already probed", found.path(), TlsProbes.MAX_LIBRARIES);
       return -1;
@@ -251,8 +259,11 @@ public final class LibraryRegistry implements AutoCloseable {
     onDiscovered.accept(kind.label(), found.path());
     probedPaths.add(found.path());
     probes.configureKeyCapture(index, offsets);
+    // the hooks' offsets and the BIO accessors' code in one pass over the file
+    Map<String, ElfSymbols.Function> functions = known.isEmpty() ? BioLayout.read(found.path(), TlsProbes.HOOK_FUNCTIONS) : known;
+    SocketDiscoveryStatus sockets = probes.configureSocketDiscovery(index, BioLayout.learn(found.path(), functions));
     List<String> failures = new ArrayList<>();
-    List<String> report = probes.attachLibrary(found.path(), index, pids, failures, knownOffsets);
+    List<String> report = probes.attachLibrary(found.path(), index, pids, failures, ElfSymbols.offsets(functions));
     failures.forEach(failure -> log.warn("attach failed: " + failure));
     String how = switch (origin) {
       case Library.ORIGIN_INSTALLED -> "found installed ";
@@ -261,11 +272,17 @@ public final class LibraryRegistry implements AutoCloseable {
     };
     log.info(how + kind.label() + " " + version + " in " + found.path() + " (pids " + found.pids()
         + "): " + report.size() + " functions probed, key capture "
-        + (offsets.isPresent() ? "on" : kind == TlsLibraryKind.BORINGSSL ? "off (BoringSSL)" : "off"));
+        + (offsets.isPresent() ? "on" : kind == TlsLibraryKind.BORINGSSL ? "off (BoringSSL)" : "off")
+        + ", socket discovery " + describe(sockets));
     // the index is taken even when nothing attached: the decoder already names it
     discovered.put(found.fileKey(), index);
-    updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids(), kind.label(), origin));
+    updated.add(new Library(found.path(), version, offsets.isPresent(), true, found.pids(), kind.label(), origin, sockets));
     return report.size();
+  }
+
+  private static String describe(SocketDiscoveryStatus sockets) {
+    return sockets.method() + (sockets.offsets() == null ? "" : " " + new java.util.TreeMap<>(sockets.offsets()))
+        + " (" + sockets.why() + ")";
   }
 
   /** Rescans every {@code interval} from now on, on a daemon thread; zero: never by itself. */

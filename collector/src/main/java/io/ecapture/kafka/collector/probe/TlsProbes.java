@@ -3,6 +3,7 @@ package io.ecapture.kafka.collector.probe;
 import io.ecapture.kafka.bpf.BpfObjects;
 import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.control.CollectorStats;
+import io.ecapture.kafka.collector.control.SocketDiscoveryStatus;
 import io.ecapture.kafka.collector.decode.EventLayout;
 import io.ecapture.kafka.collector.identity.CgroupMount;
 import io.ecapture.kafka.collector.libbpf.BpfLink;
@@ -21,6 +22,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +42,8 @@ public final class TlsProbes implements AutoCloseable {
   static final int FILTER_NETNS = 0;
   /** Array of struct ssl_offsets by library index (tlscapture.h). */
   static final String SSL_OFFSETS_MAP = "ssl_offsets";
+  /** Array of struct bio_layout by library index (tlscapture.h): bio-fd socket discovery. */
+  static final String BIO_LAYOUTS_MAP = "bio_layouts";
   /** One flag: the consumer sleeps on the ring buffer, wake it for the next record. */
   static final String CONSUMER_SLEEPING_MAP = "consumer_sleeping";
   /** MAX_LIBRARIES of tlscapture.h: the most files that can be probed (bpf_cookie range). */
@@ -85,8 +89,15 @@ public final class TlsProbes implements AutoCloseable {
     }
   }
 
-  /** An OpenSSL function and the programs for its entry and return (null: entry only). */
-  record Hook(String function, String entryProgram, String returnProgram) {
+  /**
+   * An OpenSSL function and the programs for its entry and return (null: entry only), and a
+   * uprobe-session program serving both that may skip the return (null: none).
+   */
+  record Hook(String function, String entryProgram, String returnProgram, String sessionProgram) {
+    Hook(String function, String entryProgram, String returnProgram) {
+      this(function, entryProgram, returnProgram, null);
+    }
+
     /** uprobe links this hook makes per library (and per process with a pid filter). */
     int links() {
       return returnProgram == null ? 1 : 2;
@@ -95,19 +106,27 @@ public final class TlsProbes implements AutoCloseable {
 
   static final List<Hook> HOOKS =
       List.of(
-          new Hook("SSL_write", "ssl_write_entry", "ssl_write_return"),
+          new Hook("SSL_write", "ssl_write_entry", "ssl_write_return", "ssl_write_session"),
           new Hook("SSL_read", "ssl_read_entry", "ssl_read_return"),
-          new Hook("SSL_write_ex", "ssl_write_ex_entry", "ssl_write_ex_return"),
+          new Hook("SSL_write_ex", "ssl_write_ex_entry", "ssl_write_ex_return", "ssl_write_ex_session"),
           new Hook("SSL_read_ex", "ssl_read_ex_entry", "ssl_read_ex_return"),
           // SSL_connect / SSL_accept end in SSL_do_handshake: one hook sees every handshake
           new Hook("SSL_do_handshake", "ssl_handshake_entry", "ssl_handshake_return"),
           // forgets per-SSL kernel state before the address can be reused
           new Hook("SSL_free", "ssl_free_entry", null));
 
+  /** The session programs: loaded for BPF_TRACE_UPROBE_SESSION, or not at all (older kernels). */
+  static final List<String> SESSION_PROGRAMS =
+      HOOKS.stream().map(Hook::sessionProgram).filter(java.util.Objects::nonNull).toList();
+
   private static final Logger LOG = LoggerFactory.getLogger(TlsProbes.class);
 
   private final BpfObject object;
   private SocketHooks socketHooks;
+  /** Whether the kernel took the uprobe-session write programs (Linux 6.13+). */
+  private boolean sessionWrites;
+  /** Library indexes whose socket-BIO layout is known (bio-fd): their writes may use sessions. */
+  private final java.util.Set<Integer> bioLibraries = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Tracepoint links, then uprobe links: closed in reverse order. */
   private final List<BpfLink> links = new ArrayList<>();
   private final List<BpfLink> uprobeLinks = new ArrayList<>();
@@ -129,16 +148,44 @@ public final class TlsProbes implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
     Path file = BpfObjects.TLSCAPTURE.extract(dir);
-    BpfObject object;
+    TlsProbes probes;
+    boolean sessions = true;
     try {
-      object = BpfObject.open(file);
+      BpfObject first = BpfObject.open(file);
+      try {
+        first.setMaxEntries(EVENTS_MAP, ringBufferBytes);
+        for (String program : SESSION_PROGRAMS) {
+          first.setExpectedAttachType(program, BpfObject.TRACE_UPROBE_SESSION);
+        }
+        first.load();
+        probes = new TlsProbes(first);
+      } catch (LibBpfException noSessions) {
+        first.close();
+        LOG.info("uprobe sessions unavailable ({}): every write keeps its return probe", noSessions.getMessage());
+        sessions = false;
+        BpfObject plain = BpfObject.open(file);
+        try {
+          plain.setMaxEntries(EVENTS_MAP, ringBufferBytes);
+          for (String program : SESSION_PROGRAMS) {
+            try {
+              plain.setAutoload(program, false);
+            } catch (LibBpfException absent) {
+              // an object built without the session programs
+            }
+          }
+          plain.load();
+        } catch (RuntimeException e) {
+          plain.close();
+          throw e;
+        }
+        probes = new TlsProbes(plain);
+      }
     } finally {
       deleteQuietly(file, dir); // libbpf has read the file into memory
     }
-    TlsProbes probes = new TlsProbes(object);
+    probes.sessionWrites = sessions;
+    BpfObject object = probes.object;
     try {
-      object.setMaxEntries(EVENTS_MAP, ringBufferBytes);
-      object.load();
       for (String program : TCP_PROGRAMS) {
         probes.links.add(object.attach(program));
       }
@@ -170,6 +217,11 @@ public final class TlsProbes implements AutoCloseable {
     return SocketHooks.SYSCALL_FALLBACK;
   }
 
+  /** Whether writes of bio-fd libraries use uprobe sessions (return probe only when needed). */
+  public boolean sessionWrites() {
+    return sessionWrites;
+  }
+
   /** Which hooks find the socket of an SSL call on this kernel. */
   public SocketHooks socketHooks() {
     return socketHooks;
@@ -197,7 +249,20 @@ public final class TlsProbes implements AutoCloseable {
     // every hook's offset in one pass over the ELF file (by name, libbpf parses it per probe)
     java.util.Map<String, Long> offsets = known != null && !known.isEmpty() ? known
         : ElfSymbols.functionOffsets(libssl, HOOK_FUNCTIONS);
+    // writes of a library with a learned BIO layout: one uprobe-session link at the same offset
+    boolean sessions = sessionWrites && bioLibraries.contains(index);
     for (Hook hook : HOOKS) {
+      Long sessionAt = sessions && hook.sessionProgram() != null ? offsets.get(hook.function()) : null;
+      if (sessionAt != null) {
+        try {
+          into.add(object.attachUprobeSession(hook.sessionProgram(), libssl, sessionAt, index, pid));
+          report.add("attached " + target + ":" + hook.function() + " (session: return probe only when needed)");
+          continue;
+        } catch (LibBpfException e) {
+          LOG.info("uprobe session on {}:{} failed ({}): entry and return probes instead", target, hook.function(),
+              e.getMessage());
+        }
+      }
       try {
         BpfLink entry = attach(hook.entryProgram(), libssl, hook.function(), offsets, false, index, pid);
         if (hook.returnProgram() == null) {
@@ -295,17 +360,48 @@ public final class TlsProbes implements AutoCloseable {
    */
   void configureKeyCapture(int index, java.util.Optional<OpenSslOffsets> offsets) {
     int[] fields = offsets.map(OpenSslOffsets::asArray).orElse(new int[OpenSslOffsets.FIELDS]);
+    writeLibraryEntry(SSL_OFFSETS_MAP, index, offsets.isPresent(), fields);
+  }
+
+  /**
+   * Tells the kernel where library {@code index}'s SSL objects keep their socket BIO's fd
+   * (bio-fd), or that it does not know (its calls find their socket through the socket hooks).
+   *
+   * @return what {@code /status} says about the library's socket discovery
+   */
+  SocketDiscoveryStatus configureSocketDiscovery(int index, BioLayout.Learned learned) {
+    int[] fields = learned.layout().map(BioLayout::asArray).orElse(new int[BioLayout.FIELDS]);
+    writeLibraryEntry(BIO_LAYOUTS_MAP, index, learned.layout().isPresent(), fields);
+    if (learned.layout().isPresent()) {
+      bioLibraries.add(index);
+    } else {
+      bioLibraries.remove(index);
+    }
+    String hooks = socketHooks == SocketHooks.SYSCALL_FALLBACK ? "syscall-fallback" : "socket-tracepoint";
+    if (learned.layout().isPresent()) {
+      BioLayout layout = learned.layout().get();
+      return new SocketDiscoveryStatus("bio-fd", layout.offsets(), layout.learnedFrom(),
+          "the entry probe reads the fd of the SSL object's socket BIO and goes fd -> struct sock in the"
+              + " kernel; calls whose BIO is no descriptor BIO (a memory BIO, the application's own BIO) use "
+              + hooks);
+    }
+    return new SocketDiscoveryStatus(hooks, null, null, learned.reason()
+        + (socketHooks == SocketHooks.SYSCALL_FALLBACK
+            ? "; this kernel lacks sock_send_length/sock_recv_length (Linux 6.3)" : ""));
+  }
+
+  private void writeLibraryEntry(String map, int index, boolean supported, int[] fields) {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
       key.set(ValueLayout.JAVA_INT, 0, index);
       MemorySegment value = arena.allocate(ValueLayout.JAVA_INT, 1 + fields.length);
-      value.setAtIndex(ValueLayout.JAVA_INT, 0, offsets.isPresent() ? 1 : 0);
+      value.setAtIndex(ValueLayout.JAVA_INT, 0, supported ? 1 : 0);
       for (int i = 0; i < fields.length; i++) {
         value.setAtIndex(ValueLayout.JAVA_INT, i + 1, fields[i]);
       }
-      int rc = LibBpf.mapUpdateElem(object.mapFd(SSL_OFFSETS_MAP), key, value, 0);
+      int rc = LibBpf.mapUpdateElem(object.mapFd(map), key, value, 0);
       if (rc < 0) {
-        throw new LibBpfException("bpf_map_update_elem(" + SSL_OFFSETS_MAP + ")", -rc);
+        throw new LibBpfException("bpf_map_update_elem(" + map + ")", -rc);
       }
     }
   }
@@ -341,6 +437,8 @@ public final class TlsProbes implements AutoCloseable {
       case ENTRY_HITS -> counters.sum(EventLayout.COUNT_ENTRY_HITS);
       case RETURN_HITS -> counters.sum(EventLayout.COUNT_RETURN_HITS);
       case HANDSHAKES -> counters.sum(EventLayout.COUNT_HANDSHAKES);
+      case BIO_SOCKET_CALLS -> counters.sum(EventLayout.COUNT_BIO_SOCKETS);
+      case ENTRY_ONLY_WRITES -> counters.sum(EventLayout.COUNT_ENTRY_WRITES);
       case TRACKED_CONNECTIONS -> connections.count(MAX_TRACKED_CONNECTIONS);
     };
   }

@@ -101,9 +101,16 @@ class ExecAttachTest {
         assertTrue(status.held() >= 1 && status.attached() >= 1 && status.attachLatency().count() >= 1, status.toString());
         assertTrue(collector.libraries().stream().anyMatch(l -> l.path().equals(node) && l.origin().equals("exec")),
             "the copy was probed at exec: " + collector.libraries());
+        // the exec path learns the BIO layout as the /proc rescan does (node's static OpenSSL 3.0 decodes)
+        Library probed = collector.libraries().stream().filter(l -> l.path().equals(node)).findFirst().orElseThrow();
+        assertEquals("bio-fd", probed.socketDiscovery() == null ? null : probed.socketDiscovery().method(),
+            "socket discovery of the copy probed at exec: " + probed);
+        assertEquals(probed.socketDiscovery().offsets(), BioLayout.learn(installedNode).layout().orElseThrow().offsets(),
+            "the same offsets as learned from the installed node");
         String document = get(collector.statusPort(), "/status");
         assertTrue(document.contains("\"execWatch\":{\"enabled\":true,\"hold\":\"on:"), document);
         assertTrue(document.contains("\"origin\":\"exec\""), document);
+        assertTrue(document.contains("\"socketDiscovery\":{\"method\":\"bio-fd\""), document);
         String metrics = get(collector.statusPort(), "/metrics");
         assertTrue(metrics.contains("ecapture_collector_exec_attached_total{host=\"exec-host\"}"), metrics);
         assertTrue(metrics.contains("ecapture_collector_exec_attach_latency_seconds{host=\"exec-host\",quantile=\"0.99\"}"), metrics);

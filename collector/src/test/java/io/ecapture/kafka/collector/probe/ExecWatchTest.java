@@ -147,15 +147,19 @@ class ExecWatchTest {
     try (Rig rig = rig(Duration.ofMillis(200))) {
       rig.watch().listener(event -> events.put((long) event.pid(), event));
       Process process;
+      long timeoutsBefore = rig.watch().status().holdTimeouts();
       // the examination needs the registry: while the test holds it, only the timeout can resume
       synchronized (rig.registry()) {
         process = run(tool);
         assertExits(process);
       }
       assertTrue(await(events, process.pid()).held(), "it was held");
-      // it exited (assertExits) while its examination could not run: the hold timeout resumed it,
-      // or, when a loaded machine delayed the collector's sweep past timeout + 1 s, the guard's
-      // backstop did (which the collector's counters cannot see)
+      // the sweep counts a timeout after its SIGCONT: the process may have exited before that
+      long deadline = System.nanoTime() + WAIT.toNanos();
+      while (rig.watch().status().holdTimeouts() <= timeoutsBefore && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertTrue(rig.watch().status().holdTimeouts() > timeoutsBefore, rig.watch().status().toString());
     }
   }
 

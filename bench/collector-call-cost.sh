@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Per-call capture cost against the bare-trap floor, in one run (not part of the build; figures in
+# collector/README.md). Needs root, gcc and libssl-dev.
+#   bench/collector-call-cost.sh [ROUNDS] [BATCHES] [BATCH]
+# Load: bench/collector/ssl_pingpong.c, one C process with a TLS client and server thread on one
+# loopback connection (system libssl, blocking socket BIOs): 64-byte request, 64-byte answer, four
+# SSL calls per request, both ends probed. Its CPU time (both threads, user + system: uprobe traps
+# and BPF programs run there) is taken per batch of BATCH requests, BATCHES batches per run; a
+# batch on a shared machine only gets slower, so the 10th percentile of the batches is the run's
+# figure (the median is printed too). Each round runs, in a rotating order, a fresh process under
+#   (a) no probes   (e) bare traps: count-only uprobe+uretprobe on SSL_write/_read(_ex)
+#   (b) the collector (its defaults), publishing to a real broker (child JVM)
+# and prints (b-a)/(e-a): what a captured call adds over what the bare traps of the same probe
+# points add. With kernel.bpf_stats_enabled (set for the run, restored after) it also prints the
+# BPF programs' own run time per SSL call of the uprobe programs each mode loaded, read from the
+# kernel (run_time_ns of the program ids in the JVM's fdinfo): independent of scheduling noise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS="${1:-9}"
+BATCHES="${2:-150}"
+BATCH="${3:-400}"
+STATUS_PORT=28398
+WORK_PREFIX=collector-callcost
+source bench/collector/common.sh
+gcc -O2 -o "$work/ssl_pingpong" bench/collector/ssl_pingpong.c -lssl -lcrypto -lpthread
+old_stats=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+trap 'sysctl -qw kernel.bpf_stats_enabled="$old_stats"; cleanup' EXIT
+start_broker
+echo "broker at $bootstrap; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# "run_time_ns run_cnt" summed over the uprobe programs (ssl_* / bare_*) process $1 holds
+bpf_time() {
+  local ids
+  ids=$(grep -h '^prog_id:' /proc/"$1"/fdinfo/* 2>/dev/null | awk '{ print $2 }' | sort -u)
+  local t=0 c=0
+  for id in $ids; do
+    read -r name rt rc <<<"$(bpftool prog show id "$id" -j | python3 -c '
+import json, sys
+p = json.load(sys.stdin)
+print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))')"
+    case "$name" in ssl_*|bare_*) t=$((t + rt)); c=$((c + rc)) ;; esac
+  done
+  echo "$t $c"
+}
+# perf-event uprobes held by processes other than $1 (other collectors on this shared machine: the
+# load's SSL calls would trap into them too, in every mode)
+foreign_uprobes() { bpftool perf show 2>/dev/null | grep -E "uprobe|uretprobe" | grep -v "^pid ${1:-0} " | wc -l; }
+wait_quiet() { for _ in $(seq 90); do [ "$(foreign_uprobes "$1")" -eq 0 ] && return 0; sleep 1; done; return 0; }
+pingpong() { "$work/ssl_pingpong" "$work/cert.pem" "$work/key.pem" "$BATCHES" "$BATCH" 64; }
+start_bare() {
+  # exec: BARE_PID must be the JVM itself, or killing it leaves the JVM (and its probes) behind
+  coproc BARE { exec "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps 2>"$work/bare.err"; }
+  bare=$BARE_PID
+  read -r line <&"${BARE[0]}"
+  [[ "$line" == attached* ]] || { echo "bare traps did not attach: $line" >&2; cat "$work/bare.err" >&2; exit 1; }
+}
+stop_bare() {
+  kill "$bare"; wait "$bare" 2>/dev/null || true
+  for _ in $(seq 100); do bpftool prog show | grep -q bare_entry || return 0; sleep 0.1; done
+  echo "bare-trap programs still loaded after stopping them" >&2; exit 1
+}
+# prints "p10 p25 median min bpf_ns_per_call foreign_uprobes" (waits up to 90 s for other
+# processes' uprobes to go first)
+mode() {
+  local holder="" before after out
+  case "$1" in
+    e) start_bare; holder=$bare ;;
+    b) start_collector; holder=$collector; sleep 1 ;;
+  esac
+  [ -n "$holder" ] && before=$(bpf_time "$holder")
+  wait_quiet "$holder"
+  local foreign; foreign=$(foreign_uprobes "$holder")
+  out=$(pingpong)
+  foreign=$(( foreign + $(foreign_uprobes "$holder") ))
+  if [ -n "$holder" ]; then
+    after=$(bpf_time "$holder")
+    per_call=$(awk -v b="$before" -v a="$after" -v n="$(awk '{ print $5 }' <<<"$out")" 'BEGIN {
+      split(b, x, " "); split(a, y, " "); printf "%.0f", (y[1] - x[1]) / (n * 4) }')
+  else
+    per_call=0
+  fi
+  case "$1" in
+    e) stop_bare ;;
+    b) status >"$work/status_b"; stop_collector ;;
+  esac
+  awk -v p="$per_call" -v f="$foreign" '{ print $1, $2, $3, $4, p, f }' <<<"$out"
+}
+
+echo "$ROUNDS rounds; per run $BATCHES batches of $BATCH requests (4 SSL calls each); CPU us per request"
+orders=(aeb eba bae)
+ratios=(); mratios=(); ebpf=(); bbpf=()
+for round in $(seq "$ROUNDS"); do
+  order=${orders[$(( (round - 1) % 3 ))]}
+  declare -A p10=() med=()
+  dirty=0
+  for m in $(grep -o . <<<"$order"); do
+    read -r q1 _ q2 _ ns foreign <<<"$(mode "$m")"
+    p10[$m]=$q1; med[$m]=$q2
+    [ "$foreign" -gt 0 ] && dirty=1
+    [ "$m" = e ] && ebpf+=("$ns")
+    [ "$m" = b ] && bbpf+=("$ns")
+  done
+  r=$(awk -v a="${p10[a]}" -v e="${p10[e]}" -v b="${p10[b]}" 'BEGIN { printf "%.3f", (b - a) / (e - a) }')
+  rm=$(awk -v a="${med[a]}" -v e="${med[e]}" -v b="${med[b]}" 'BEGIN { printf "%.3f", (b - a) / (e - a) }')
+  if [ "$dirty" -eq 0 ]; then ratios+=("$r"); mratios+=("$rm"); fi
+  printf '  round %d (%s): p10 a %7.2f  e %7.2f  b %7.2f  (b-a)/(e-a) %s | median a %7.2f e %7.2f b %7.2f ratio %s | load %s%s\n' \
+    "$round" "$order" "${p10[a]}" "${p10[e]}" "${p10[b]}" "$r" "${med[a]}" "${med[e]}" "${med[b]}" "$rm" \
+    "$(cut -d' ' -f1 /proc/loadavg)" "$([ "$dirty" -eq 1 ] && echo '  (other uprobes were attached: not counted)')"
+  unset p10 med
+done
+summary() { sort -n | awk -v what="$1" '{ v[NR] = $1 } END {
+  printf "%s: median %.3f  min %.3f  max %.3f  (%d rounds)\n", what, v[int((NR + 1) / 2)], v[1], v[NR], NR }'; }
+echo
+printf '%s\n' "${ratios[@]}" | summary "added CPU per request, collector / bare traps (b-a)/(e-a), p10 of batches"
+printf '%s\n' "${mratios[@]}" | summary "the same from the batches' medians"
+printf '%s\n' "${ebpf[@]}" | summary "BPF run time per SSL call, bare-trap programs (ns)"
+printf '%s\n' "${bbpf[@]}" | summary "BPF run time per SSL call, collector uprobe programs (ns)"
+s=$(cat "$work/status_b")
+echo "(b, last round) SSL calls $(field sslCalls <<<"$s"), uprobe hits $(field uprobeHits <<<"$s")," \
+  "socket from the BIO $(field bioSocketCalls <<<"$s"), writes captured at entry $(field entryOnlyWrites <<<"$s")," \
+  "captured $(field captured <<<"$s"), dropped in kernel $(field droppedInKernel <<<"$s")"
