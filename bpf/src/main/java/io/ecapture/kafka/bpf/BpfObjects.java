@@ -18,7 +18,9 @@ public enum BpfObjects {
   /** Count-only entry/return probes: the uprobe-trap floor of the overhead benchmark. */
   BARETRAPS("baretraps.bpf.o"),
   /** TC clsact classifiers copying frames of TLS flows; see packets.h. */
-  PACKETS("packets.bpf.o");
+  PACKETS("packets.bpf.o"),
+  /** uprobes of the capture modules beyond OpenSSL (GnuTLS, NSS, bash, zsh, MySQL, PostgreSQL); see modules.h. */
+  MODULES("modules.bpf.o");
 
   private final String fileName;
 
