@@ -70,6 +70,8 @@ import java.util.Objects;
  *     (default) = suited to the replication factor
  * @param collectorPackets the collector's packets module ({@code --packets-iface} ...); default
  *     {@link PacketsConfig#disabled()}
+ * @param collectorModules the collector's capture modules ({@code --modules} ...); default every
+ *     module whose target exists on the host
  */
 public record FleetConfig(
     Path dataDir,
@@ -97,7 +99,8 @@ public record FleetConfig(
     Map<String, String> kafkaProperties,
     short replicationFactor,
     int minInsyncReplicas,
-    PacketsConfig collectorPackets) {
+    PacketsConfig collectorPackets,
+    io.ecapture.kafka.collector.probe.ModulesConfig collectorModules) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -129,6 +132,7 @@ public record FleetConfig(
     Objects.requireNonNull(podLogRoot, "podLogRoot");
     Objects.requireNonNull(processorLimits, "processorLimits");
     Objects.requireNonNull(collectorPackets, "collectorPackets (PacketsConfig.disabled() for none)");
+    Objects.requireNonNull(collectorModules, "collectorModules (ModulesConfig.defaults())");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     if (brokerRestartBackoff.isNegative() || brokerRestartBackoff.isZero()
         || brokerRestartMaxBackoff.compareTo(brokerRestartBackoff) < 0) {
@@ -184,7 +188,7 @@ public record FleetConfig(
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
         + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
-        + ", collectorPackets=" + collectorPackets + "]";
+        + ", collectorPackets=" + collectorPackets + ", collectorModules=" + collectorModules + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -215,6 +219,8 @@ public record FleetConfig(
     private short replicationFactor = TopicLayout.AUTO;
     private int minInsyncReplicas = TopicLayout.AUTO;
     private PacketsConfig collectorPackets = PacketsConfig.disabled();
+    private io.ecapture.kafka.collector.probe.ModulesConfig collectorModules =
+        io.ecapture.kafka.collector.probe.ModulesConfig.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -247,6 +253,7 @@ public record FleetConfig(
       replicationFactor = c.replicationFactor;
       minInsyncReplicas = c.minInsyncReplicas;
       collectorPackets = c.collectorPackets;
+      collectorModules = c.collectorModules;
     }
 
     /** Kafka client settings of every component (an external cluster's security). */
@@ -265,6 +272,12 @@ public record FleetConfig(
     /** The collector's packets module. */
     public Builder collectorPackets(PacketsConfig value) {
       collectorPackets = value;
+      return this;
+    }
+
+    /** The collector's capture modules. */
+    public Builder collectorModules(io.ecapture.kafka.collector.probe.ModulesConfig value) {
+      collectorModules = value;
       return this;
     }
 
@@ -385,7 +398,7 @@ public record FleetConfig(
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
           gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
-          collectorPackets);
+          collectorPackets, collectorModules);
     }
   }
 }

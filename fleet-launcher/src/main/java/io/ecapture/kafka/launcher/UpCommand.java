@@ -117,6 +117,10 @@ public final class UpCommand implements Callable<Integer> {
   @Mixin
   io.ecapture.kafka.collector.PacketsOptions packets = new io.ecapture.kafka.collector.PacketsOptions();
 
+  /** The collector's capture modules ({@code --modules} ...), as {@code collector} takes them. */
+  @Mixin
+  io.ecapture.kafka.collector.ModulesOptions modules = new io.ecapture.kafka.collector.ModulesOptions();
+
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
 
@@ -128,8 +132,10 @@ public final class UpCommand implements Callable<Integer> {
     String unsafe;
     java.util.Map<String, String> kafkaProperties;
     io.ecapture.kafka.collector.packets.PacketsConfig packetsConfig;
+    io.ecapture.kafka.collector.probe.ModulesConfig modulesConfig;
     try {
       packetsConfig = packets.config();
+      modulesConfig = modules.config();
       kafkaProperties = kafka.properties(System.err);
       if (bootstrap == null && !kafkaProperties.isEmpty()) {
         throw new IllegalArgumentException("--command-config and --kafka-property need --bootstrap (or $"
@@ -168,7 +174,8 @@ public final class UpCommand implements Callable<Integer> {
         .gatewayInsecureListen(insecureListen)
         .kafkaProperties(kafkaProperties)
         .replication(replicationFactor, minInsyncReplicas)
-        .collectorPackets(packetsConfig);
+        .collectorPackets(packetsConfig)
+        .collectorModules(modulesConfig);
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
         : builder.externalBroker(bootstrap)).build();
