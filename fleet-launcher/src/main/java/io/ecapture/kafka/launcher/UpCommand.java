@@ -229,6 +229,8 @@ public final class UpCommand implements Callable<Integer> {
       fleet.collector().packets().ifPresent(p -> System.out.println("  packets            "
           + p.interfaces().stream().map(h -> h.name() + " " + h.hook()).toList() + " ports " + p.ports()
           + " -> ecapture.packets (write a PCAPNG file: ecapture-kafka pcap --out FILE.pcapng)"));
+      System.out.println("  capture modules    " + fleet.collector().modules().stream()
+          .filter(m -> m.attached()).map(m -> m.name()).toList() + " attached (where, or why not: /status modules)");
       fleet.collector().controlTokenFile().ifPresent(token -> System.out.println(
           "  capture control    POST http://127.0.0.1:" + fleet.collector().statusPort() + "/config (or eCapture's"
               + " /tls) with Authorization: Bearer <token in " + token + ">"));
