@@ -118,7 +118,8 @@ public final class Collector implements AutoCloseable {
     }
     List<String> where = registry.libraries().stream().map(l -> l.path().toString()).toList();
     return new io.ecapture.kafka.collector.probe.ModuleStatus("tls", true, !where.isEmpty(), where,
-        where.isEmpty() ? "no OpenSSL library probed" : "", stats.snapshot().captured());
+        where.isEmpty() ? "no OpenSSL library probed" : "",
+        Math.max(0, stats.snapshot().captured() - modules.moduleEvents()));
   }
 
   /**

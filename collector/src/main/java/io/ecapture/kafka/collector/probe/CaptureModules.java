@@ -123,6 +123,11 @@ public final class CaptureModules implements AutoCloseable {
     return out;
   }
 
+  /** Events the modules (not tls) delivered so far. */
+  public long moduleEvents() {
+    return modules.stream().mapToLong(m -> m.status().events()).sum();
+  }
+
   /** The module called {@code name}, if any (not tls). */
   public java.util.Optional<CaptureModule> module(String name) {
     return modules.stream().filter(m -> m.name().equals(name)).findFirst();
