@@ -20,7 +20,9 @@ public enum BpfObjects {
   /** TC clsact classifiers copying frames of TLS flows; see packets.h. */
   PACKETS("packets.bpf.o"),
   /** sched_process_exec: reports (and holds) executables not examined yet; see exec_watch.h. */
-  EXEC_WATCH("exec_watch.bpf.o");
+  EXEC_WATCH("exec_watch.bpf.o"),
+  /** uprobes of the capture modules beyond OpenSSL (GnuTLS, NSS, bash, zsh, MySQL, PostgreSQL); see modules.h. */
+  MODULES("modules.bpf.o");
 
   private final String fileName;
 

@@ -76,6 +76,9 @@ public final class Collector implements AutoCloseable {
   /** The packets module, or null when no interface was chosen. */
   private final PacketCapture packets;
   private final PacketPublisher packetPublisher;
+  /** The capture modules beyond OpenSSL ({@code --modules}) and their status. */
+  private final io.ecapture.kafka.collector.probe.CaptureModules modules;
+  private final boolean tlsEnabled;
   private volatile StatusServer statusServer;
   /** Exec-time attach; null when off or when it could not start (then {@link #execWatchOff} says why). */
   private volatile ExecWatch execWatch;
@@ -110,6 +113,19 @@ public final class Collector implements AutoCloseable {
     this.filter = new ProcessFilter(probes, registry, config.filter(), processLog, workloads.mount());
     this.reporter = new StatsReporter(stats::snapshot, config.statsInterval(), LOG, processLog::warn);
     this.pollThread = Thread.ofPlatform().name("collector-ringbuf").daemon().unstarted(this::pollLoop);
+    this.tlsEnabled = io.ecapture.kafka.collector.probe.CaptureModules.tlsWanted(config.modules());
+    this.modules = io.ecapture.kafka.collector.probe.CaptureModules.create(config.modules(), this::tlsStatus, List.of());
+  }
+
+  /** The OpenSSL path as a module in {@code /status}. */
+  private io.ecapture.kafka.collector.probe.ModuleStatus tlsStatus() {
+    if (!tlsEnabled) {
+      return io.ecapture.kafka.collector.probe.ModuleStatus.disabled("tls", "not selected by --modules");
+    }
+    List<String> where = registry.libraries().stream().map(l -> l.path().toString()).toList();
+    return new io.ecapture.kafka.collector.probe.ModuleStatus("tls", true, !where.isEmpty(), where,
+        where.isEmpty() ? "no OpenSSL library probed" : "",
+        Math.max(0, stats.snapshot().captured() - modules.moduleEvents()));
   }
 
   /**
@@ -167,6 +183,7 @@ public final class Collector implements AutoCloseable {
         if (collector.execWatch != null) {
           collector.execWatch.close();
         }
+        collector.modules.close();
         collector.registry.close();
         collector.ringBuffer.close(); // before the object that owns its map
       }
@@ -237,12 +254,24 @@ public final class Collector implements AutoCloseable {
         .map(m -> "workload identity: cgroup2 at " + m.path() + " (" + workloads.status().knownCgroups()
             + " cgroups), pod names from " + config.identity().podLogRoot())
         .orElse("workload identity: no cgroup2 mount in /proc/mounts, events carry only their cgroup id"));
-    int attached = registry.attachConfigured(config.filter().pids());
+    int attached = 0;
+    if (tlsEnabled) {
+      attached = registry.attachConfigured(config.filter().pids());
+    } else {
+      processLog.info("module tls (OpenSSL) not selected by --modules: no OpenSSL probes");
+    }
+    modules.start(new io.ecapture.kafka.collector.probe.ModuleContext(config.hostId(), MonotonicClock.measure(),
+        workloads, event -> {
+          stats.onCaptured(event.hasData() ? event.getData().getPayload().size() : 0);
+          sink.event(event);
+        }, processLog::info, processLog::warn, config.modules()));
     processLog.info("collector started: host " + config.hostId() + ", " + attached
         + " OpenSSL functions probed, ring buffer " + config.ringBufferBytes() + " bytes, filter "
         + filter.current().toJson());
-    startExecWatch();
-    registry.startRescans(config.discoveryInterval());
+    if (tlsEnabled) {
+      startExecWatch(); // it probes OpenSSL copies: part of the tls module
+      registry.startRescans(config.discoveryInterval());
+    }
     startStatusServer();
     pollThread.start();
   }
@@ -285,6 +314,7 @@ public final class Collector implements AutoCloseable {
     if (packets != null) {
       status.packets(packets::status);
     }
+    status.modules(modules::statuses);
     status.onControlRefused(stats::onControlRefused);
     try {
       statusServer = StatusServer.start(config.statusPort(), status, token);
@@ -384,6 +414,11 @@ public final class Collector implements AutoCloseable {
     return server == null ? -1 : server.port();
   }
 
+  /** Every capture module's state ({@code --modules}), as {@code /status} shows it. */
+  public List<io.ecapture.kafka.collector.probe.ModuleStatus> modules() {
+    return modules.statuses();
+  }
+
   /** The packets module's state, or empty when it is off. */
   public java.util.Optional<io.ecapture.kafka.collector.packets.PacketsStatus> packets() {
     return packets == null ? java.util.Optional.empty() : java.util.Optional.of(packets.status());
@@ -477,6 +512,7 @@ public final class Collector implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    modules.close(); // detaches and drains the modules' own ring buffer
     probes.detach();
     try {
       ringBuffer.consume(); // what the kernel wrote before the probes went away

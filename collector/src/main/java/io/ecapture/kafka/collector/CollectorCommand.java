@@ -127,6 +127,10 @@ public final class CollectorCommand implements Callable<Integer> {
       + " the background; 0: no scan (default: ${DEFAULT-VALUE}).")
   long execScanBudgetSeconds = ExecWatchConfig.DEFAULT_SCAN_BUDGET.toSeconds();
 
+  /** The capture modules' options, shared with {@code up}. */
+  @picocli.CommandLine.Mixin
+  ModulesOptions modules = new ModulesOptions();
+
   /** The configuration the options describe. */
   CollectorConfig config() {
     SpoolConfig.Builder spool = SpoolConfig.builder()
@@ -156,7 +160,8 @@ public final class CollectorCommand implements Callable<Integer> {
             .holdTimeout(Duration.ofMillis(execHoldMs))
             .scanDirs(execScanDirs == null || execScanDirs.isEmpty() ? null : execScanDirs)
             .scanBudget(Duration.ofSeconds(execScanBudgetSeconds))
-            .build());
+            .build())
+        .modules(modules.config());
     if (libssl != null && !libssl.isEmpty()) {
       config.libsslPaths(libssl);
     }

@@ -65,6 +65,8 @@ import java.util.Optional;
  *     Default {@link ExecWatchConfig#defaults()} (on, hold up to 1 s).
  * @param topics names of the topics produced to ({@code --topic-prefix}). Default {@link
  *     TopicNames#DEFAULT}.
+ * @param modules the capture modules ({@code --modules}: tls, gnutls, nss, bash, zsh, mysql,
+ *     postgres, ...). Default: every module whose target exists on the host.
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -84,7 +86,8 @@ public record CollectorConfig(
     Optional<Path> tokenFile,
     PacketsConfig packets,
     ExecWatchConfig execWatch,
-    TopicNames topics) {
+    TopicNames topics,
+    io.ecapture.kafka.collector.probe.ModulesConfig modules) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -120,6 +123,7 @@ public record CollectorConfig(
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(drainInterval, "drainInterval");
     Objects.requireNonNull(packets, "packets (PacketsConfig.disabled() for none)");
+    Objects.requireNonNull(modules, "modules (ModulesConfig.defaults())");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
     }
@@ -182,7 +186,7 @@ public record CollectorConfig(
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
         + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets
-        + ", execWatch=" + execWatch + ", topics=" + topics + "]";
+        + ", execWatch=" + execWatch + ", topics=" + topics + ", modules=" + modules + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -220,6 +224,8 @@ public record CollectorConfig(
     /** Null: {@link ExecWatchConfig#defaults()} at build time. */
     private ExecWatchConfig execWatch;
     private TopicNames topics = TopicNames.DEFAULT;
+    private io.ecapture.kafka.collector.probe.ModulesConfig modules =
+        io.ecapture.kafka.collector.probe.ModulesConfig.defaults();
 
     private Builder() {}
 
@@ -242,6 +248,7 @@ public record CollectorConfig(
       packets = c.packets;
       execWatch = c.execWatch;
       topics = c.topics;
+      modules = c.modules;
     }
 
     public Builder bootstrapServers(String v) {
@@ -340,6 +347,11 @@ public record CollectorConfig(
       return this;
     }
 
+    public Builder modules(io.ecapture.kafka.collector.probe.ModulesConfig v) {
+      modules = v;
+      return this;
+    }
+
     public CollectorConfig build() {
       List<Path> paths = libsslPaths;
       if (paths == null) {
@@ -364,7 +376,8 @@ public record CollectorConfig(
           tokenFile,
           packets,
           execWatch == null ? ExecWatchConfig.defaults() : execWatch,
-          topics);
+          topics,
+          modules);
     }
   }
 }

@@ -75,6 +75,8 @@ import java.util.Objects;
  *     TopicNames#DEFAULT}
  * @param forwarder a forwarder to run as well ({@code up --eventaddr/--logaddr}), its bootstrap
  *     servers replaced by the fleet's; null (default) = none
+ * @param collectorModules the collector's capture modules ({@code --modules} ...); default every
+ *     module whose target exists on the host
  */
 public record FleetConfig(
     Path dataDir,
@@ -104,7 +106,8 @@ public record FleetConfig(
     int minInsyncReplicas,
     PacketsConfig collectorPackets,
     TopicNames topics,
-    io.ecapture.kafka.forwarder.ForwarderConfig forwarder) {
+    io.ecapture.kafka.forwarder.ForwarderConfig forwarder,
+    io.ecapture.kafka.collector.probe.ModulesConfig collectorModules) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -137,6 +140,7 @@ public record FleetConfig(
     Objects.requireNonNull(podLogRoot, "podLogRoot");
     Objects.requireNonNull(processorLimits, "processorLimits");
     Objects.requireNonNull(collectorPackets, "collectorPackets (PacketsConfig.disabled() for none)");
+    Objects.requireNonNull(collectorModules, "collectorModules (ModulesConfig.defaults())");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     if (brokerRestartBackoff.isNegative() || brokerRestartBackoff.isZero()
         || brokerRestartMaxBackoff.compareTo(brokerRestartBackoff) < 0) {
@@ -192,7 +196,7 @@ public record FleetConfig(
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
         + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
-        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + ", forwarder=" + forwarder + "]";
+        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + ", forwarder=" + forwarder + ", collectorModules=" + collectorModules + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -225,6 +229,8 @@ public record FleetConfig(
     private PacketsConfig collectorPackets = PacketsConfig.disabled();
     private TopicNames topics = TopicNames.DEFAULT;
     private io.ecapture.kafka.forwarder.ForwarderConfig forwarder;
+    private io.ecapture.kafka.collector.probe.ModulesConfig collectorModules =
+        io.ecapture.kafka.collector.probe.ModulesConfig.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -259,6 +265,7 @@ public record FleetConfig(
       collectorPackets = c.collectorPackets;
       topics = c.topics;
       forwarder = c.forwarder;
+      collectorModules = c.collectorModules;
     }
 
     /** The pipeline's topic names (a prefix: {@link TopicNames#withPrefix}). */
@@ -283,6 +290,12 @@ public record FleetConfig(
     /** The collector's packets module. */
     public Builder collectorPackets(PacketsConfig value) {
       collectorPackets = value;
+      return this;
+    }
+
+    /** The collector's capture modules. */
+    public Builder collectorModules(io.ecapture.kafka.collector.probe.ModulesConfig value) {
+      collectorModules = value;
       return this;
     }
 
@@ -409,7 +422,8 @@ public record FleetConfig(
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
           gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
-          collectorPackets, topics, forwarder);
+          collectorPackets, topics, forwarder,
+          collectorModules);
     }
   }
 }

@@ -140,6 +140,10 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--eventroratetime", paramLabel = "SECONDS", description = "File targets also rotate after this many seconds.")
   long rotateSeconds;
 
+  /** The collector's capture modules ({@code --modules} ...), as {@code collector} takes them. */
+  @Mixin
+  io.ecapture.kafka.collector.ModulesOptions modules = new io.ecapture.kafka.collector.ModulesOptions();
+
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
 
@@ -152,8 +156,10 @@ public final class UpCommand implements Callable<Integer> {
     java.util.Map<String, String> kafkaProperties;
     io.ecapture.kafka.collector.packets.PacketsConfig packetsConfig;
     io.ecapture.kafka.forwarder.ForwarderConfig forwarder;
+    io.ecapture.kafka.collector.probe.ModulesConfig modulesConfig;
     try {
       packetsConfig = packets.config();
+      modulesConfig = modules.config();
       kafkaProperties = kafka.properties(System.err);
       if (bootstrap == null && !kafkaProperties.isEmpty()) {
         throw new IllegalArgumentException("--command-config and --kafka-property need --bootstrap (or $"
@@ -196,7 +202,8 @@ public final class UpCommand implements Callable<Integer> {
         .topics(kafka.topics())
         .replication(replicationFactor, minInsyncReplicas)
         .collectorPackets(packetsConfig)
-        .forwarder(forwarder);
+        .forwarder(forwarder)
+        .collectorModules(modulesConfig);
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
         : builder.externalBroker(bootstrap)).build();
@@ -270,6 +277,8 @@ public final class UpCommand implements Callable<Integer> {
       fleet.collector().packets().ifPresent(p -> System.out.println("  packets            "
           + p.interfaces().stream().map(h -> h.name() + " " + h.hook()).toList() + " ports " + p.ports()
           + " -> ecapture.packets (write a PCAPNG file: ecapture-kafka pcap --out FILE.pcapng)"));
+      System.out.println("  capture modules    " + fleet.collector().modules().stream()
+          .filter(m -> m.attached()).map(m -> m.name()).toList() + " attached (where, or why not: /status modules)");
       fleet.collector().controlTokenFile().ifPresent(token -> System.out.println(
           "  capture control    POST http://127.0.0.1:" + fleet.collector().statusPort() + "/config (or eCapture's"
               + " /tls) with Authorization: Bearer <token in " + token + ">"));

@@ -66,7 +66,10 @@ class CollectorCrashTest {
         "--bootstrap", "127.0.0.1:" + freePort(), "--host-id", "crash-host",
         "--status-port", Integer.toString(statusPort), "--spool-dir", dir.resolve("spool").toString(),
         "--data-dir", dir.resolve("data").toString(),
-        "--discover-interval-s", "0"));
+        "--discover-interval-s", "0",
+        // the OpenSSL object only: the lists below are its programs (the capture modules' object
+        // is held the same way, as file descriptors of the process)
+        "--modules", "tls"));
     Process child = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try (TlsTestServer server = TlsTestServer.start(dir, false); HttpClient http = HttpClient.newHttpClient()) {
       // a write hook is one uprobe-session link where the kernel has them, else an entry + return pair
