@@ -18,7 +18,9 @@ public enum BpfObjects {
   /** Count-only entry/return probes: the uprobe-trap floor of the overhead benchmark. */
   BARETRAPS("baretraps.bpf.o"),
   /** TC clsact classifiers copying frames of TLS flows; see packets.h. */
-  PACKETS("packets.bpf.o");
+  PACKETS("packets.bpf.o"),
+  /** uprobes on Go crypto/tls (register ABI, RET probes); records into TLSCAPTURE's ring; see gotls.h. */
+  GOTLS("gotls.bpf.o");
 
   private final String fileName;
 

@@ -52,6 +52,17 @@ public final class BpfObject implements AutoCloseable {
     }
   }
 
+  /**
+   * Before {@link #load}: the map {@code mapName} becomes the already loaded map {@code fd} (of
+   * another object), so two objects share it (a ring buffer, filter maps).
+   */
+  public void reuseMap(String mapName, int fd) {
+    int rc = LibBpf.mapReuseFd(map(mapName), fd);
+    if (rc < 0) {
+      throw new LibBpfException("bpf_map__reuse_fd(" + mapName + ")", -rc);
+    }
+  }
+
   /** Loads programs and maps into the kernel; a rejection carries the verifier log. */
   public void load() {
     int rc = LibBpf.objectLoad(handle);
@@ -88,6 +99,22 @@ public final class BpfObject implements AutoCloseable {
       String what = programName + " -> " + binary + ":" + function + (pid < 0 ? "" : " pid " + pid);
       return new BpfLink(
           LibBpf.programAttachUprobeOpts(program(programName), pid, binary.toString(), 0, opts, what));
+    }
+  }
+
+  /**
+   * Attaches a program as a uprobe at file offset {@code fileOffset} of {@code binary} (any
+   * instruction, not only a symbol's entry), for every process. The program reads {@code cookie}
+   * with bpf_get_attach_cookie.
+   */
+  public BpfLink attachUprobeAt(String programName, Path binary, long fileOffset, long cookie) {
+    try (Arena call = Arena.ofConfined()) {
+      MemorySegment opts = call.allocate(NativeStructs.UPROBE_OPTS);
+      opts.set(JAVA_LONG, 0, NativeStructs.UPROBE_OPTS.byteSize());
+      opts.set(JAVA_LONG, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "bpf_cookie"), cookie);
+      String what = programName + " -> " + binary + "+0x" + Long.toHexString(fileOffset);
+      return new BpfLink(
+          LibBpf.programAttachUprobeOpts(program(programName), -1, binary.toString(), fileOffset, opts, what));
     }
   }
 
