@@ -153,6 +153,7 @@ struct {
 
 const struct go_offsets *unused_go_offsets __attribute__((unused));
 const struct go_keylog *unused_go_keylog __attribute__((unused));
+const struct tls_event *unused_go_tls_event __attribute__((unused));
 
 /* ---- helpers ---- */
 

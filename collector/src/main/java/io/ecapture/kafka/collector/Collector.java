@@ -22,6 +22,7 @@ import io.ecapture.kafka.collector.probe.Library;
 import io.ecapture.kafka.collector.probe.LibraryRegistry;
 import io.ecapture.kafka.collector.probe.ProcessFilter;
 import io.ecapture.kafka.collector.probe.TlsProbes;
+import io.ecapture.kafka.collector.probe.gotls.GoTlsModule;
 import io.ecapture.kafka.collector.sink.CaptureSink;
 import io.ecapture.kafka.collector.sink.KafkaCaptureSink;
 import io.ecapture.kafka.collector.sink.ProcessLogger;
@@ -73,6 +74,9 @@ public final class Collector implements AutoCloseable {
   /** The packets module, or null when no interface was chosen. */
   private final PacketCapture packets;
   private final PacketPublisher packetPublisher;
+  private final RawEventDecoder decoder;
+  /** The Go crypto/tls module, or null when off or when it could not load. */
+  private volatile GoTlsModule gotls;
   private volatile StatusServer statusServer;
   /** What a request changing capture must present; null when the status endpoint is off. */
   private final ControlToken token;
@@ -93,6 +97,7 @@ public final class Collector implements AutoCloseable {
     this.workloads = new WorkloadResolver(CgroupMount.detect(), config.identity());
     RawEventDecoder decoder =
         new RawEventDecoder(config.hostId(), MonotonicClock.measure(), config.libsslPaths(), workloads);
+    this.decoder = decoder;
     // with the packets module, the connections the probes decode also steer the TC capture
     RecordProcessor processor = new RecordProcessor(
         decoder, stats, packets == null ? sink : new LearningSink(sink, packets), processLog::warn);
@@ -233,8 +238,44 @@ public final class Collector implements AutoCloseable {
         + " OpenSSL functions probed, ring buffer " + config.ringBufferBytes() + " bytes, filter "
         + filter.current().toJson());
     registry.startRescans(config.discoveryInterval());
+    startGoTls();
     startStatusServer();
     pollThread.start();
+  }
+
+  /**
+   * The Go crypto/tls module: the given binaries now, running Go programs at each discovery scan.
+   * A module that cannot load is reported, not fatal: OpenSSL capture goes on.
+   */
+  private void startGoTls() {
+    if (!config.gotls().enabled()) {
+      processLog.info("Go crypto/tls module off");
+      return;
+    }
+    try {
+      GoTlsModule module = GoTlsModule.start(probes, config.gotls().binaries(), decoder::nameGoBinary,
+          processLog::info, processLog::warn);
+      gotls = module;
+      if (config.discoveryInterval().isZero()) {
+        module.rescan();
+      } else {
+        module.startRescans(config.discoveryInterval());
+      }
+    } catch (LibBpfException | java.io.UncheckedIOException e) {
+      processLog.warn("Go crypto/tls module not started: " + e.getMessage());
+    }
+  }
+
+  /** The Go crypto/tls module's state: which Go binaries were found and what attached. */
+  public GoTlsModule.Status goTls() {
+    GoTlsModule module = gotls;
+    return module == null ? new GoTlsModule.Status(false, java.util.List.of()) : module.status();
+  }
+
+  /** Scans running processes once for Go binaries to probe; the number newly probed. */
+  public int rescanGoBinaries() {
+    GoTlsModule module = gotls;
+    return module == null ? 0 : module.rescan();
   }
 
   // The endpoint is a convenience: a port in use must not stop the capture.
@@ -249,6 +290,7 @@ public final class Collector implements AutoCloseable {
     if (packets != null) {
       status.packets(packets::status);
     }
+    status.gotls(this::goTls);
     status.onControlRefused(stats::onControlRefused);
     try {
       statusServer = StatusServer.start(config.statusPort(), status, token);
@@ -432,6 +474,10 @@ public final class Collector implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    GoTlsModule module = gotls;
+    if (module != null) {
+      module.detach();
+    }
     probes.detach();
     try {
       ringBuffer.consume(); // what the kernel wrote before the probes went away
@@ -441,6 +487,9 @@ public final class Collector implements AutoCloseable {
     CollectorStats.Snapshot last = stats.snapshot();
     stats.freezeKernelCounters(); // the maps go away with the object: keep their last values readable
     ringBuffer.close();
+    if (module != null) {
+      module.close();
+    }
     probes.close();
     if (packets != null) {
       packets.close(); // detaches its TC filters: they would outlive the process

@@ -111,6 +111,10 @@ public final class CollectorCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin
   PacketsOptions packets = new PacketsOptions();
 
+  /** The Go crypto/tls module's options. */
+  @picocli.CommandLine.Mixin
+  GoTlsOptions gotls = new GoTlsOptions();
+
   /** The configuration the options describe. */
   CollectorConfig config() {
     SpoolConfig.Builder spool = SpoolConfig.builder()
@@ -133,7 +137,8 @@ public final class CollectorCommand implements Callable<Integer> {
         .identity(IdentityConfig.builder().podLogRoot(podLogRoot).build())
         .discoveryInterval(Duration.ofSeconds(discoverIntervalSeconds))
         .drainInterval(Duration.ofMillis(drainIntervalMs))
-        .packets(packets.config());
+        .packets(packets.config())
+        .gotls(gotls.config());
     if (libssl != null && !libssl.isEmpty()) {
       config.libsslPaths(libssl);
     }

@@ -3,6 +3,7 @@ package io.ecapture.kafka.collector;
 import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.collector.packets.PacketsConfig;
+import io.ecapture.kafka.collector.probe.gotls.GoTlsConfig;
 import io.ecapture.kafka.collector.probe.LibSslLocator;
 import io.ecapture.kafka.collector.sink.ProducerSettings;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
@@ -58,6 +59,7 @@ import java.util.Optional;
  *     #generatedTokenFile()}. Never the token itself: configs are logged. Default empty.
  * @param packets the packets module (frames of TLS flows from TC hooks to {@code
  *     ecapture.packets}). Default {@link PacketsConfig#disabled()}.
+ * @param gotls the Go crypto/tls module. Default {@link GoTlsConfig#defaults()} (on, discovery only).
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -75,7 +77,8 @@ public record CollectorConfig(
     IdentityConfig identity,
     Path dataDir,
     Optional<Path> tokenFile,
-    PacketsConfig packets) {
+    PacketsConfig packets,
+    GoTlsConfig gotls) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -109,6 +112,7 @@ public record CollectorConfig(
     Objects.requireNonNull(tokenFile, "tokenFile (Optional.empty() to generate one)");
     Objects.requireNonNull(drainInterval, "drainInterval");
     Objects.requireNonNull(packets, "packets (PacketsConfig.disabled() for none)");
+    Objects.requireNonNull(gotls, "gotls (GoTlsConfig.disabled() for none)");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
     }
@@ -170,7 +174,7 @@ public record CollectorConfig(
         + ", producerOverrides=" + ProducerSettings.redacted(producerOverrides)
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
-        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets + "]";
+        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets + ", gotls=" + gotls + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -205,6 +209,7 @@ public record CollectorConfig(
     private Path dataDir = DEFAULT_DATA_DIR;
     private Optional<Path> tokenFile = Optional.empty();
     private PacketsConfig packets = PacketsConfig.disabled();
+    private GoTlsConfig gotls = GoTlsConfig.defaults();
 
     private Builder() {}
 
@@ -225,6 +230,7 @@ public record CollectorConfig(
       dataDir = c.dataDir;
       tokenFile = c.tokenFile;
       packets = c.packets;
+      gotls = c.gotls;
     }
 
     public Builder bootstrapServers(String v) {
@@ -312,6 +318,11 @@ public record CollectorConfig(
       return this;
     }
 
+    public Builder gotls(GoTlsConfig v) {
+      gotls = v;
+      return this;
+    }
+
     public CollectorConfig build() {
       List<Path> paths = libsslPaths;
       if (paths == null) {
@@ -334,7 +345,8 @@ public record CollectorConfig(
           identity,
           dataDir,
           tokenFile,
-          packets);
+          packets,
+          gotls);
     }
   }
 }

@@ -31,6 +31,7 @@ public final class CollectorStatus {
   private volatile Runnable onControlRefused = () -> {};
   private volatile Supplier<IdentityStatus> identity;
   private volatile Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> packets;
+  private volatile Supplier<?> gotls;
 
   /**
    * @param stats the counters, read once per request
@@ -95,6 +96,10 @@ public final class CollectorStatus {
     if (frames != null) {
       doc.put("packets", frames.get());
     }
+    Supplier<?> go = gotls;
+    if (go != null) {
+      doc.put("gotls", go.get());
+    }
     return doc;
   }
 
@@ -102,6 +107,12 @@ public final class CollectorStatus {
   public CollectorStatus identity(Supplier<IdentityStatus> source) {
     identity = source;
     metrics.identity(source);
+    return this;
+  }
+
+  /** Adds the Go crypto/tls module (binaries found, Go version, offsets' origin, what attached) to {@code /status}. */
+  public CollectorStatus gotls(Supplier<?> source) {
+    gotls = source;
     return this;
   }
 

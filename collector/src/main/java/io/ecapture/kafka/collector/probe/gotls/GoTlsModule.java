@@ -50,6 +50,13 @@ public final class GoTlsModule implements AutoCloseable {
   public static final int GO_LIBRARY_BASE = 0x8000;
   public static final int MAX_GO_BINARIES = 256;
   static final String OFFSETS_MAP = "go_offsets";
+  /** gotls.h struct go_offsets: size and member offsets (GoTlsLayoutTest checks them against BTF). */
+  static final int OFFSETS_SIZE = 24;
+  static final int OFF_SUPPORTED = 0;
+  static final int OFF_CONN_CONN_DATA = 4;
+  static final int OFF_CONN_IS_CLIENT = 8;
+  static final int OFF_TCPCONN_FD = 12;
+  static final int OFF_NETFD_SYSFD = 16;
   /** Maps of tlscapture.bpf.o this object uses as its own (same definitions in gotls.bpf.c). */
   static final List<String> SHARED_MAPS = List.of("events", "drop_counts", "capture_filter", "filter_pids",
       "filter_uids", "filter_comms", "filter_cgroups", "consumer_sleeping");
@@ -335,12 +342,12 @@ public final class GoTlsModule implements AutoCloseable {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment key = arena.allocate(ValueLayout.JAVA_INT);
       key.set(ValueLayout.JAVA_INT, 0, index);
-      MemorySegment value = arena.allocate(24);
-      value.set(ValueLayout.JAVA_INT, 0, 1);
-      value.set(ValueLayout.JAVA_INT, 4, offsets.connConnData());
-      value.set(ValueLayout.JAVA_INT, 8, offsets.connIsClient());
-      value.set(ValueLayout.JAVA_INT, 12, offsets.tcpConnFd());
-      value.set(ValueLayout.JAVA_INT, 16, offsets.netFdSysfd());
+      MemorySegment value = arena.allocate(OFFSETS_SIZE);
+      value.set(ValueLayout.JAVA_INT, OFF_SUPPORTED, 1);
+      value.set(ValueLayout.JAVA_INT, OFF_CONN_CONN_DATA, offsets.connConnData());
+      value.set(ValueLayout.JAVA_INT, OFF_CONN_IS_CLIENT, offsets.connIsClient());
+      value.set(ValueLayout.JAVA_INT, OFF_TCPCONN_FD, offsets.tcpConnFd());
+      value.set(ValueLayout.JAVA_INT, OFF_NETFD_SYSFD, offsets.netFdSysfd());
       int rc = LibBpf.mapUpdateElem(object.mapFd(OFFSETS_MAP), key, value, 0);
       if (rc < 0) {
         throw new LibBpfException("bpf_map_update_elem(" + OFFSETS_MAP + ")", -rc);
