@@ -223,6 +223,7 @@ public final class Fleet implements AutoCloseable {
             .filter(new CaptureFilter(Set.of(), Set.of(), Set.of(), Set.copyOf(config.collectorCgroups())))
             .identity(IdentityConfig.builder().podLogRoot(config.podLogRoot()).build())
             .packets(config.collectorPackets())
+            .gotls(config.collectorGoTls())
             .spool(SpoolConfig.builder()
                 .directory(spoolDirectory(config, config.hostId())).build());
     return (config.libsslPaths().isEmpty() ? c : c.libsslPaths(config.libsslPaths())).build();

@@ -5,6 +5,7 @@ import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.common.KafkaSecrets;
 import io.ecapture.kafka.common.TopicLayout;
 import io.ecapture.kafka.collector.packets.PacketsConfig;
+import io.ecapture.kafka.collector.probe.gotls.GoTlsConfig;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
@@ -70,6 +71,8 @@ import java.util.Objects;
  *     (default) = suited to the replication factor
  * @param collectorPackets the collector's packets module ({@code --packets-iface} ...); default
  *     {@link PacketsConfig#disabled()}
+ * @param collectorGoTls the collector's Go crypto/tls module ({@code --gotls-binary}, {@code
+ *     --no-gotls}); default {@link GoTlsConfig#defaults()} (on, running Go programs discovered)
  */
 public record FleetConfig(
     Path dataDir,
@@ -97,7 +100,8 @@ public record FleetConfig(
     Map<String, String> kafkaProperties,
     short replicationFactor,
     int minInsyncReplicas,
-    PacketsConfig collectorPackets) {
+    PacketsConfig collectorPackets,
+    GoTlsConfig collectorGoTls) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -129,6 +133,7 @@ public record FleetConfig(
     Objects.requireNonNull(podLogRoot, "podLogRoot");
     Objects.requireNonNull(processorLimits, "processorLimits");
     Objects.requireNonNull(collectorPackets, "collectorPackets (PacketsConfig.disabled() for none)");
+    Objects.requireNonNull(collectorGoTls, "collectorGoTls (GoTlsConfig.disabled() for none)");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     if (brokerRestartBackoff.isNegative() || brokerRestartBackoff.isZero()
         || brokerRestartMaxBackoff.compareTo(brokerRestartBackoff) < 0) {
@@ -184,7 +189,7 @@ public record FleetConfig(
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
         + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
-        + ", collectorPackets=" + collectorPackets + "]";
+        + ", collectorPackets=" + collectorPackets + ", collectorGoTls=" + collectorGoTls + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -215,6 +220,7 @@ public record FleetConfig(
     private short replicationFactor = TopicLayout.AUTO;
     private int minInsyncReplicas = TopicLayout.AUTO;
     private PacketsConfig collectorPackets = PacketsConfig.disabled();
+    private GoTlsConfig collectorGoTls = GoTlsConfig.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -247,6 +253,7 @@ public record FleetConfig(
       replicationFactor = c.replicationFactor;
       minInsyncReplicas = c.minInsyncReplicas;
       collectorPackets = c.collectorPackets;
+      collectorGoTls = c.collectorGoTls;
     }
 
     /** Kafka client settings of every component (an external cluster's security). */
@@ -265,6 +272,12 @@ public record FleetConfig(
     /** The collector's packets module. */
     public Builder collectorPackets(PacketsConfig value) {
       collectorPackets = value;
+      return this;
+    }
+
+    /** The collector's Go crypto/tls module. */
+    public Builder collectorGoTls(GoTlsConfig value) {
+      collectorGoTls = value;
       return this;
     }
 
@@ -385,7 +398,7 @@ public record FleetConfig(
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
           gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
-          collectorPackets);
+          collectorPackets, collectorGoTls);
     }
   }
 }

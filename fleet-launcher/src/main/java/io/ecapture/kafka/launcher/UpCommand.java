@@ -117,6 +117,10 @@ public final class UpCommand implements Callable<Integer> {
   @Mixin
   io.ecapture.kafka.collector.PacketsOptions packets = new io.ecapture.kafka.collector.PacketsOptions();
 
+  /** The collector's Go crypto/tls module, as {@code collector} takes it. */
+  @Mixin
+  io.ecapture.kafka.collector.GoTlsOptions gotls = new io.ecapture.kafka.collector.GoTlsOptions();
+
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
 
@@ -168,7 +172,8 @@ public final class UpCommand implements Callable<Integer> {
         .gatewayInsecureListen(insecureListen)
         .kafkaProperties(kafkaProperties)
         .replication(replicationFactor, minInsyncReplicas)
-        .collectorPackets(packetsConfig);
+        .collectorPackets(packetsConfig)
+        .collectorGoTls(gotls.config());
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
         : builder.externalBroker(bootstrap)).build();
