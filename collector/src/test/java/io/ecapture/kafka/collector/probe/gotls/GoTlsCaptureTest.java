@@ -153,21 +153,30 @@ class GoTlsCaptureTest {
     server.destroy();
   }
 
-  @Test
-  void keyLogLinesMatchGoKeyLogWriter() throws Exception {
-    Process server = startServer(builds.stripped(), "port-keylog");
-    int port = awaitPort(dir.resolve("port-keylog"));
-    Path keyLog = dir.resolve("go-keylog.txt");
+  @ParameterizedTest
+  @ValueSource(booleans = {false, true})
+  void keyLogLinesMatchGoKeyLogWriter(boolean tls12) throws Exception {
+    Process server = startServer(builds.stripped(), "port-keylog-" + tls12);
+    int port = awaitPort(dir.resolve("port-keylog-" + tls12));
+    Path keyLog = dir.resolve("go-keylog-" + tls12 + ".txt");
     ProcessBuilder builder = new ProcessBuilder(builds.unstripped().toString(), "client",
         "https://127.0.0.1:" + port + "/", "keylog").redirectErrorStream(true)
         .redirectOutput(dir.resolve("client-keylog.out").toFile());
     builder.environment().put("SSLKEYLOGFILE", keyLog.toString());
+    if (tls12) {
+      builder.environment().put("GOTLS_MAX_TLS12", "1");
+    }
     Process client = builder.start();
     assertTrue(client.waitFor(60, TimeUnit.SECONDS));
     assertEquals(0, client.exitValue(), Files.readString(dir.resolve("client-keylog.out")));
     Set<String> written = new HashSet<>(Files.readAllLines(keyLog));
     written.removeIf(String::isBlank);
-    assertEquals(4, written.size(), "TLS 1.3: two handshake and two application traffic secrets: " + written);
+    if (tls12) {
+      assertEquals(1, written.size(), "TLS 1.2: one CLIENT_RANDOM line: " + written);
+      assertTrue(written.iterator().next().startsWith("CLIENT_RANDOM "), written.toString());
+    } else {
+      assertEquals(4, written.size(), "TLS 1.3: two handshake and two application traffic secrets: " + written);
+    }
     Set<String> published = readKeyLog(written);
     assertTrue(published.containsAll(written), "missing from ecapture.keylog: " + diff(written, published));
     server.destroy();
