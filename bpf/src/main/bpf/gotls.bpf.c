@@ -138,7 +138,8 @@ struct go_conn {
 	__u16 library;
 	__u8 accepted;
 	__u8 closed;
-	__u8 pad[6];
+	__u8 tls_minor;
+	__u8 pad[5];
 	__u8 saddr[ADDR_LEN];
 	__u8 daddr[ADDR_LEN];
 	char comm[TASK_COMM_LEN];
@@ -310,7 +311,7 @@ static __always_inline void fill_header(struct tls_event *ev, __u32 kind, const 
 	ev->chunk_offset = 0;
 	ev->library = conn->library;
 	ev->accepted = conn->accepted;
-	ev->tls_minor = 0;
+	ev->tls_minor = conn->tls_minor;
 	ev->cgroup_id = conn->cgroup_id;
 }
 
@@ -335,6 +336,7 @@ static __always_inline struct go_conn *connection_of(__u64 conn, __u32 binary, _
 	struct go_conn *found;
 	struct sock *sk = NULL;
 	__u8 is_client = 1;
+	__u16 vers = 0;
 	__u64 key;
 	int fd = -1;
 
@@ -366,6 +368,10 @@ static __always_inline struct go_conn *connection_of(__u64 conn, __u32 binary, _
 	bpf_get_current_comm(fresh.comm, sizeof(fresh.comm));
 	if (off->supported && !bpf_probe_read_user(&is_client, sizeof(is_client), (void *)(conn + off->conn_is_client)))
 		fresh.accepted = is_client ? 0 : 1;
+	/* application data flows only after the handshake: the version is negotiated by now */
+	if (off->supported && off->conn_vers &&
+	    !bpf_probe_read_user(&vers, sizeof(vers), (void *)(conn + off->conn_vers)) && (vers >> 8) == 0x03)
+		fresh.tls_minor = (__u8)vers;
 	if (sk)
 		read_tuple(sk, &fresh);
 	if (bpf_map_update_elem(&go_conns, &key, &fresh, BPF_NOEXIST) == 0)

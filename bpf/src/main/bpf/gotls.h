@@ -28,7 +28,7 @@ struct go_offsets {
 	__u32 conn_is_client;   /* tls.Conn.isClient (bool) */
 	__u32 tcpconn_fd;       /* net.TCPConn (net.conn).fd (*netFD) */
 	__u32 netfd_sysfd;      /* netFD.pfd (poll.FD).Sysfd (int) */
-	__u32 pad;
+	__u32 conn_vers;        /* tls.Conn.vers (uint16, the negotiated TLS version); 0 = unknown */
 };
 
 _Static_assert(sizeof(struct go_offsets) == 24, "go_offsets size");

@@ -47,11 +47,12 @@ public final class GoDwarf {
       Long fd = member(members, "net.conn", "fd");
       Long pfd = member(members, "net.netFD", "pfd");
       Long sysfd = member(members, "internal/poll.FD", "Sysfd");
+      Long vers = member(members, "crypto/tls.Conn", "vers");
       if (conn == null || isClient == null || embedded == null || fd == null || pfd == null || sysfd == null) {
         return Optional.empty();
       }
       return Optional.of(new GoTlsOffsets((int) (conn + 8), isClient.intValue(), (int) (embedded + fd),
-          (int) (pfd + sysfd), "dwarf"));
+          (int) (pfd + sysfd), vers == null ? 0 : vers.intValue(), "dwarf"));
     } catch (IOException | RuntimeException e) {
       return Optional.empty();
     }

@@ -57,6 +57,7 @@ public final class GoTlsModule implements AutoCloseable {
   static final int OFF_CONN_IS_CLIENT = 8;
   static final int OFF_TCPCONN_FD = 12;
   static final int OFF_NETFD_SYSFD = 16;
+  static final int OFF_CONN_VERS = 20;
   /** Maps of tlscapture.bpf.o this object uses as its own (same definitions in gotls.bpf.c). */
   static final List<String> SHARED_MAPS = List.of("events", "drop_counts", "capture_filter", "filter_pids",
       "filter_uids", "filter_comms", "filter_cgroups", "consumer_sleeping");
@@ -348,6 +349,7 @@ public final class GoTlsModule implements AutoCloseable {
       value.set(ValueLayout.JAVA_INT, OFF_CONN_IS_CLIENT, offsets.connIsClient());
       value.set(ValueLayout.JAVA_INT, OFF_TCPCONN_FD, offsets.tcpConnFd());
       value.set(ValueLayout.JAVA_INT, OFF_NETFD_SYSFD, offsets.netFdSysfd());
+      value.set(ValueLayout.JAVA_INT, OFF_CONN_VERS, offsets.connVers());
       int rc = LibBpf.mapUpdateElem(object.mapFd(OFFSETS_MAP), key, value, 0);
       if (rc < 0) {
         throw new LibBpfException("bpf_map_update_elem(" + OFFSETS_MAP + ")", -rc);

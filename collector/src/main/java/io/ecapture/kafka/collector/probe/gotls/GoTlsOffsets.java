@@ -19,9 +19,13 @@ import java.util.Optional;
  * @param connIsClient offset of tls.Conn.isClient
  * @param tcpConnFd offset of net.conn.fd inside net.TCPConn
  * @param netFdSysfd offset of netFD.pfd.Sysfd
+ * @param connVers offset of tls.Conn.vers (the negotiated version), 0 when unknown: from DWARF,
+ *     or from the table only for Go 1.19 (64, where DWARF confirmed it; later releases added
+ *     fields before it)
  * @param source {@code dwarf} or {@code go-version table (goX.Y)}
  */
-public record GoTlsOffsets(int connConnData, int connIsClient, int tcpConnFd, int netFdSysfd, String source) {
+public record GoTlsOffsets(int connConnData, int connIsClient, int tcpConnFd, int netFdSysfd, int connVers,
+    String source) {
   /** Oldest release with the register-based calling convention the probes read (amd64). */
   public static final int MIN_MINOR = 17;
   /** Newest release the table was checked against. */
@@ -32,7 +36,7 @@ public record GoTlsOffsets(int connConnData, int connIsClient, int tcpConnFd, in
     if (major != 1 || minor < MIN_MINOR) {
       return Optional.empty();
     }
-    return Optional.of(new GoTlsOffsets(8, 16, 0, 16, "go-version table (go1." + minor
+    return Optional.of(new GoTlsOffsets(8, 16, 0, 16, minor == 19 ? 64 : 0, "go-version table (go1." + minor
         + (minor > MAX_CHECKED_MINOR ? ", newer than the table's go1." + MAX_CHECKED_MINOR + ": assumed unchanged" : "")
         + ")"));
   }

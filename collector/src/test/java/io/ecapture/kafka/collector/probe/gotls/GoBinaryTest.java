@@ -129,8 +129,9 @@ class GoBinaryTest {
     GoTlsOffsets table = GoTlsOffsets.forVersion(v[0], v[1]).orElseThrow();
     GoTlsOffsets dwarf = GoDwarf.offsets(builds.unstripped()).orElseThrow(() -> new AssertionError("no DWARF offsets"));
     assertEquals("dwarf", dwarf.source());
-    assertEquals(List.of(table.connConnData(), table.connIsClient(), table.tcpConnFd(), table.netFdSysfd()),
-        List.of(dwarf.connConnData(), dwarf.connIsClient(), dwarf.tcpConnFd(), dwarf.netFdSysfd()));
+    assertEquals(List.of(table.connConnData(), table.connIsClient(), table.tcpConnFd(), table.netFdSysfd(),
+            table.connVers()),
+        List.of(dwarf.connConnData(), dwarf.connIsClient(), dwarf.tcpConnFd(), dwarf.netFdSysfd(), dwarf.connVers()));
     assertTrue(GoDwarf.offsets(builds.stripped()).isEmpty(), "a stripped binary has no DWARF");
   }
 
@@ -139,5 +140,6 @@ class GoBinaryTest {
     assertTrue(GoTlsOffsets.forVersion(1, 16).isEmpty(), "stack ABI");
     assertEquals(16, GoTlsOffsets.forVersion(1, 19).orElseThrow().netFdSysfd());
     assertTrue(GoTlsOffsets.forVersion(1, 30).orElseThrow().source().contains("assumed"));
+    assertEquals(0, GoTlsOffsets.forVersion(1, 21).orElseThrow().connVers(), "vers unknown where not checked");
   }
 }

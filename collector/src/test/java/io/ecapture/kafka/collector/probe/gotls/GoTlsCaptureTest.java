@@ -133,7 +133,7 @@ class GoTlsCaptureTest {
     assertTrue(events.stream().anyMatch(e -> e.hasOpen() && e.getConnectionId().equals(served.getConnectionId())
         && e.getOpen().getIsAccept()));
     assertTrue(events.stream().anyMatch(e -> e.hasOpen() && e.getConnectionId().equals(request.getConnectionId())
-        && !e.getOpen().getIsAccept()));
+        && !e.getOpen().getIsAccept() && e.getOpen().getTlsVersion() == 0x0304), "client OPEN, TLS 1.3 (tls.Conn.vers)");
     // stream offsets count the plaintext of each direction from 0
     assertEquals(0, request.getData().getOffset());
     assertEquals(0, response.getData().getOffset());

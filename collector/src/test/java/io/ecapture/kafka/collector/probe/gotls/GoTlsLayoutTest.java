@@ -22,7 +22,7 @@ class GoTlsLayoutTest {
     assertEquals(GoTlsModule.OFFSETS_SIZE, offsets.size());
     assertEquals(Map.of("supported", GoTlsModule.OFF_SUPPORTED, "conn_conn_data", GoTlsModule.OFF_CONN_CONN_DATA,
         "conn_is_client", GoTlsModule.OFF_CONN_IS_CLIENT, "tcpconn_fd", GoTlsModule.OFF_TCPCONN_FD,
-        "netfd_sysfd", GoTlsModule.OFF_NETFD_SYSFD, "pad", 20), offsets.offsets());
+        "netfd_sysfd", GoTlsModule.OFF_NETFD_SYSFD, "conn_vers", GoTlsModule.OFF_CONN_VERS), offsets.offsets());
   }
 
   @Test
