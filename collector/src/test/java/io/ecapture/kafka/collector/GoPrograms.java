@@ -10,13 +10,13 @@ import java.util.Map;
 
 /**
  * The Go HTTPS server and client of {@code gotls/main.go} (test resource), built from source with
- * the Go toolchain on PATH (Debian's golang-go), standard library only, offline: once unstripped
- * and once stripped ({@code -ldflags=-s -w}). Built once per JVM into a temporary directory; the
+ * the Go toolchain on PATH (Debian's golang-go), standard library only, offline: unstripped,
+ * stripped ({@code -ldflags=-s -w}) and stripped as a PIE. Built once per JVM into a temporary directory; the
  * build cache and GOPATH are temporary too. Published in the test-jar for fleet-launcher.
  */
 public final class GoPrograms {
-  /** The two builds. */
-  public record Builds(Path unstripped, Path stripped) {}
+  /** The builds: plain, stripped, and stripped position-independent ({@code -buildmode=pie}). */
+  public record Builds(Path unstripped, Path stripped, Path strippedPie) {}
 
   private static Builds builds;
 
@@ -30,6 +30,8 @@ public final class GoPrograms {
     EbpfEnvironment.requireTool("go");
     try {
       Path dir = Files.createTempDirectory("gotls-build");
+      // the build cache alone is tens of MB: gone with the JVM
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
       try (InputStream source = GoPrograms.class.getResourceAsStream("/gotls/main.go")) {
         if (source == null) {
           throw new IOException("test resource /gotls/main.go missing");
@@ -39,9 +41,11 @@ public final class GoPrograms {
       Files.writeString(dir.resolve("go.mod"), "module gotlstest\n\ngo 1.19\n");
       Path unstripped = dir.resolve("gotls-test");
       Path stripped = dir.resolve("gotls-test-stripped");
+      Path pie = dir.resolve("gotls-test-pie");
       go(dir, List.of("go", "build", "-o", unstripped.toString(), "."));
       go(dir, List.of("go", "build", "-ldflags=-s -w", "-o", stripped.toString(), "."));
-      builds = new Builds(unstripped, stripped);
+      go(dir, List.of("go", "build", "-buildmode=pie", "-ldflags=-s -w", "-o", pie.toString(), "."));
+      builds = new Builds(unstripped, stripped, pie);
       return builds;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -55,6 +59,14 @@ public final class GoPrograms {
   public static String goVersionLine() throws IOException, InterruptedException {
     Path dir = Files.createTempDirectory("gotls-version");
     return ExternalCommand.run(dir, List.of("go", "version")).trim();
+  }
+
+  private static void deleteTree(Path dir) {
+    try (java.util.stream.Stream<Path> files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException | RuntimeException e) {
+      // a leftover temp directory is harmless
+    }
   }
 
   private static void go(Path dir, List<String> command) throws IOException, InterruptedException {

@@ -110,6 +110,9 @@ public final class GoBinary {
       Map<String, Section> sections = sections(elf);
       Section text = sections.get(".text");
       Section pclntab = sections.get(".gopclntab");
+      if (pclntab == null) {
+        pclntab = sections.get(".data.rel.ro.gopclntab"); // -buildmode=pie
+      }
       if (text == null) {
         throw new IOException(file + ": no .text section");
       }

@@ -123,6 +123,25 @@ class GoBinaryTest {
   }
 
   @Test
+  void positionIndependentBuildToo() throws Exception {
+    GoBinary pie = GoBinary.read(builds.strippedPie(), GoTlsModule.FUNCTIONS);
+    assertTrue(pie.stripped());
+    GoBinary.Function read = pie.function(GoTlsModule.READ).orElseThrow();
+    String listing = ExternalCommand.run(builds.strippedPie().getParent(), List.of("objdump", "-d",
+        "--no-show-raw-insn", "--start-address=0x" + Long.toHexString(read.address()),
+        "--stop-address=0x" + Long.toHexString(read.end()), builds.strippedPie().toString()));
+    List<Long> expected = new ArrayList<>();
+    Matcher m = Pattern.compile("(?m)^\\s+([0-9a-f]+):\\s+ret").matcher(listing);
+    while (m.find()) {
+      expected.add(Long.parseLong(m.group(1), 16));
+    }
+    assertFalse(expected.isEmpty(), listing);
+    assertEquals(expected, X86Instructions.returns(read.code()).stream().map(o -> read.address() + o).toList());
+    // the entry is a function start: objdump shows the stack-bound check Go puts first
+    assertTrue(listing.contains("%r14"), listing);
+  }
+
+  @Test
   void dwarfOffsetsAgreeWithTheVersionTable() throws Exception {
     GoBinary binary = GoBinary.read(builds.unstripped(), GoTlsModule.FUNCTIONS);
     int[] v = binary.versionNumbers();

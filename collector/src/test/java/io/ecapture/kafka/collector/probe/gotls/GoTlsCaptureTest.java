@@ -72,7 +72,7 @@ class GoTlsCaptureTest {
         .statusPort(0)
         .dataDir(dir.resolve("data"))
         .discoveryInterval(Duration.ZERO)
-        .gotls(new GoTlsConfig(true, List.of(builds.unstripped(), builds.stripped())))
+        .gotls(new GoTlsConfig(true, List.of(builds.unstripped(), builds.stripped(), builds.strippedPie())))
         .spool(SpoolConfig.builder().maxBytes(64L << 20).directory(dir.resolve("spool")).build())
         .build());
   }
@@ -91,16 +91,21 @@ class GoTlsCaptureTest {
   }
 
   @ParameterizedTest
-  @ValueSource(booleans = {false, true})
-  void requestAndResponseOfGoClientAndServerWithTupleAndDirection(boolean stripped) throws Exception {
-    Path binary = stripped ? builds.stripped() : builds.unstripped();
-    Process server = startServer(binary, "port-" + stripped);
-    int port = awaitPort(dir.resolve("port-" + stripped));
+  @ValueSource(strings = {"unstripped", "stripped", "pie"})
+  void requestAndResponseOfGoClientAndServerWithTupleAndDirection(String build) throws Exception {
+    boolean stripped = !build.equals("unstripped");
+    Path binary = switch (build) {
+      case "stripped" -> builds.stripped();
+      case "pie" -> builds.strippedPie();
+      default -> builds.unstripped();
+    };
+    Process server = startServer(binary, "port-" + build);
+    int port = awaitPort(dir.resolve("port-" + build));
     String marker = UUID.randomUUID().toString();
     Process client = new ProcessBuilder(binary.toString(), "client", "https://127.0.0.1:" + port + "/", marker)
-        .redirectErrorStream(true).redirectOutput(dir.resolve("client-" + stripped + ".out").toFile()).start();
+        .redirectErrorStream(true).redirectOutput(dir.resolve("client-" + build + ".out").toFile()).start();
     assertTrue(client.waitFor(60, TimeUnit.SECONDS), "Go client did not finish");
-    String printed = Files.readString(dir.resolve("client-" + stripped + ".out"));
+    String printed = Files.readString(dir.resolve("client-" + build + ".out"));
     assertEquals(0, client.exitValue(), printed);
     assertTrue(printed.contains("go-server-reply to " + marker), printed);
 
