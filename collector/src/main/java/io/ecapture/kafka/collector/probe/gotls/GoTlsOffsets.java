@@ -13,7 +13,9 @@ import java.util.Optional;
  * starts with {@code fdmu fdMutex} (uint64 + 2 × uint32 = 16 bytes) followed by {@code Sysfd int}
  * (offset 16). Checked against the go1.19.8 sources Debian ships (/usr/lib/go-1.19/src) and the
  * DWARF of binaries built with them ({@link GoDwarf}); the same fields lead these structs in
- * later releases' crypto/tls/conn.go, net/net.go, net/fd_posix.go and internal/poll/fd_unix.go.
+ * later releases' crypto/tls/conn.go (1.21 added {@code quic *quicState} after handshakeFn,
+ * behind conn and isClient, which moved vers), net/net.go, net/fd_posix.go and
+ * internal/poll/fd_unix.go (public source snapshots read for the facts).
  *
  * @param connConnData offset of tls.Conn.conn's data word
  * @param connIsClient offset of tls.Conn.isClient
