@@ -188,6 +188,38 @@ class GoTlsCaptureTest {
   }
 
   @Test
+  void keepAliveRequestsAreContiguousPerDirection() throws Exception {
+    Process server = startServer(builds.stripped(), "port-many");
+    int port = awaitPort(dir.resolve("port-many"));
+    String marker = UUID.randomUUID().toString();
+    int requests = 50;
+    Process client = new ProcessBuilder(builds.stripped().toString(), "client", "https://127.0.0.1:" + port + "/",
+        marker, String.valueOf(requests)).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("client-many.out").toFile()).start();
+    assertTrue(client.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, client.exitValue(), Files.readString(dir.resolve("client-many.out")));
+    String reply = "go-server-reply to " + marker;
+    Predicate<RawEvent> clientData = e -> e.hasData() && e.getProcess().getPid() == client.pid();
+    List<RawEvent> events = readRaw(all -> all.stream().filter(clientData)
+        .filter(e -> e.getData().getPayload().toString(StandardCharsets.UTF_8).contains(reply)).count() >= requests);
+    for (Direction direction : List.of(Direction.WRITE, Direction.READ)) {
+      List<RawEvent> stream = events.stream().filter(clientData)
+          .filter(e -> e.getData().getDirection() == direction).toList();
+      assertEquals(1, stream.stream().map(RawEvent::getConnectionId).distinct().count(), "one keep-alive connection");
+      long next = 0;
+      StringBuilder text = new StringBuilder();
+      for (RawEvent e : stream) {
+        assertEquals(next, e.getData().getOffset(), direction + " offsets contiguous");
+        next += e.getData().getPayload().size();
+        text.append(e.getData().getPayload().toString(StandardCharsets.UTF_8));
+      }
+      String needle = direction == Direction.WRITE ? "X-Marker: " + marker : reply;
+      assertEquals(requests, text.toString().split(java.util.regex.Pattern.quote(needle), -1).length - 1, direction.name());
+    }
+    server.destroy();
+  }
+
+  @Test
   void runningGoProgramIsDiscovered() throws Exception {
     Path copy = dir.resolve("discovered-go-server");
     Files.copy(builds.stripped(), copy, StandardCopyOption.REPLACE_EXISTING);
