@@ -20,7 +20,9 @@ public enum BpfObjects {
   /** TC clsact classifiers copying frames of TLS flows; see packets.h. */
   PACKETS("packets.bpf.o"),
   /** uprobes on Go crypto/tls (register ABI, RET probes); records into TLSCAPTURE's ring; see gotls.h. */
-  GOTLS("gotls.bpf.o");
+  GOTLS("gotls.bpf.o"),
+  /** uprobes of the capture modules beyond OpenSSL (GnuTLS, NSS, bash, zsh, MySQL, PostgreSQL); see modules.h. */
+  MODULES("modules.bpf.o");
 
   private final String fileName;
 

@@ -22,6 +22,7 @@ import io.ecapture.kafka.collector.probe.Library;
 import io.ecapture.kafka.collector.probe.LibraryRegistry;
 import io.ecapture.kafka.collector.probe.ProcessFilter;
 import io.ecapture.kafka.collector.probe.TlsProbes;
+import io.ecapture.kafka.collector.probe.gotls.GoTlsCaptureModule;
 import io.ecapture.kafka.collector.probe.gotls.GoTlsModule;
 import io.ecapture.kafka.collector.sink.CaptureSink;
 import io.ecapture.kafka.collector.sink.KafkaCaptureSink;
@@ -75,8 +76,11 @@ public final class Collector implements AutoCloseable {
   private final PacketCapture packets;
   private final PacketPublisher packetPublisher;
   private final RawEventDecoder decoder;
-  /** The Go crypto/tls module, or null when off or when it could not load. */
-  private volatile GoTlsModule gotls;
+  /** The Go crypto/tls module ({@code gotls} of {@code --modules}). */
+  private final GoTlsCaptureModule gotls;
+  /** The capture modules beyond OpenSSL ({@code --modules}) and their status. */
+  private final io.ecapture.kafka.collector.probe.CaptureModules modules;
+  private final boolean tlsEnabled;
   private volatile StatusServer statusServer;
   /** What a request changing capture must present; null when the status endpoint is off. */
   private final ControlToken token;
@@ -109,6 +113,21 @@ public final class Collector implements AutoCloseable {
     this.filter = new ProcessFilter(probes, registry, config.filter(), processLog, workloads.mount());
     this.reporter = new StatsReporter(stats::snapshot, config.statsInterval(), LOG, processLog::warn);
     this.pollThread = Thread.ofPlatform().name("collector-ringbuf").daemon().unstarted(this::pollLoop);
+    this.tlsEnabled = io.ecapture.kafka.collector.probe.CaptureModules.tlsWanted(config.modules());
+    this.gotls = new GoTlsCaptureModule(probes, config.gotls(), decoder::nameGoBinary, config.discoveryInterval(),
+        decoder::goDataEvents);
+    this.modules = io.ecapture.kafka.collector.probe.CaptureModules.create(config.modules(), this::tlsStatus,
+        List.of(gotls));
+  }
+
+  /** The OpenSSL path as a module in {@code /status}. */
+  private io.ecapture.kafka.collector.probe.ModuleStatus tlsStatus() {
+    if (!tlsEnabled) {
+      return io.ecapture.kafka.collector.probe.ModuleStatus.disabled("tls", "not selected by --modules");
+    }
+    List<String> where = registry.libraries().stream().map(l -> l.path().toString()).toList();
+    return new io.ecapture.kafka.collector.probe.ModuleStatus("tls", true, !where.isEmpty(), where,
+        where.isEmpty() ? "no OpenSSL library probed" : "", stats.snapshot().captured());
   }
 
   /**
@@ -163,6 +182,7 @@ public final class Collector implements AutoCloseable {
       return collector;
     } catch (RuntimeException e) {
       if (collector != null) {
+        collector.modules.close();
         collector.registry.close();
         collector.ringBuffer.close(); // before the object that owns its map
       }
@@ -233,49 +253,35 @@ public final class Collector implements AutoCloseable {
         .map(m -> "workload identity: cgroup2 at " + m.path() + " (" + workloads.status().knownCgroups()
             + " cgroups), pod names from " + config.identity().podLogRoot())
         .orElse("workload identity: no cgroup2 mount in /proc/mounts, events carry only their cgroup id"));
-    int attached = registry.attachConfigured(config.filter().pids());
+    int attached = 0;
+    if (tlsEnabled) {
+      attached = registry.attachConfigured(config.filter().pids());
+    } else {
+      processLog.info("module tls (OpenSSL) not selected by --modules: no OpenSSL probes");
+    }
+    modules.start(new io.ecapture.kafka.collector.probe.ModuleContext(config.hostId(), MonotonicClock.measure(),
+        workloads, event -> {
+          stats.onCaptured(event.hasData() ? event.getData().getPayload().size() : 0);
+          sink.event(event);
+        }, processLog::info, processLog::warn, config.modules()));
     processLog.info("collector started: host " + config.hostId() + ", " + attached
         + " OpenSSL functions probed, ring buffer " + config.ringBufferBytes() + " bytes, filter "
         + filter.current().toJson());
-    registry.startRescans(config.discoveryInterval());
-    startGoTls();
+    if (tlsEnabled) {
+      registry.startRescans(config.discoveryInterval());
+    }
     startStatusServer();
     pollThread.start();
   }
 
-  /**
-   * The Go crypto/tls module: the given binaries now, running Go programs at each discovery scan.
-   * A module that cannot load is reported, not fatal: OpenSSL capture goes on.
-   */
-  private void startGoTls() {
-    if (!config.gotls().enabled()) {
-      processLog.info("Go crypto/tls module off");
-      return;
-    }
-    try {
-      GoTlsModule module = GoTlsModule.start(probes, config.gotls().binaries(), decoder::nameGoBinary,
-          processLog::info, processLog::warn);
-      gotls = module;
-      if (config.discoveryInterval().isZero()) {
-        module.rescan();
-      } else {
-        module.startRescans(config.discoveryInterval());
-      }
-    } catch (LibBpfException | java.io.UncheckedIOException e) {
-      processLog.warn("Go crypto/tls module not started: " + e.getMessage());
-    }
-  }
-
   /** The Go crypto/tls module's state: which Go binaries were found and what attached. */
   public GoTlsModule.Status goTls() {
-    GoTlsModule module = gotls;
-    return module == null ? new GoTlsModule.Status(false, java.util.List.of()) : module.status();
+    return gotls.details();
   }
 
   /** Scans running processes once for Go binaries to probe; the number newly probed. */
   public int rescanGoBinaries() {
-    GoTlsModule module = gotls;
-    return module == null ? 0 : module.rescan();
+    return gotls.rescan();
   }
 
   // The endpoint is a convenience: a port in use must not stop the capture.
@@ -291,6 +297,7 @@ public final class Collector implements AutoCloseable {
       status.packets(packets::status);
     }
     status.gotls(this::goTls);
+    status.modules(modules::statuses);
     status.onControlRefused(stats::onControlRefused);
     try {
       statusServer = StatusServer.start(config.statusPort(), status, token);
@@ -385,6 +392,11 @@ public final class Collector implements AutoCloseable {
     return server == null ? -1 : server.port();
   }
 
+  /** Every capture module's state ({@code --modules}), as {@code /status} shows it. */
+  public List<io.ecapture.kafka.collector.probe.ModuleStatus> modules() {
+    return modules.statuses();
+  }
+
   /** The packets module's state, or empty when it is off. */
   public java.util.Optional<io.ecapture.kafka.collector.packets.PacketsStatus> packets() {
     return packets == null ? java.util.Optional.empty() : java.util.Optional.of(packets.status());
@@ -474,10 +486,7 @@ public final class Collector implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    GoTlsModule module = gotls;
-    if (module != null) {
-      module.detach();
-    }
+    modules.close(); // detaches and drains the modules' own ring buffer
     probes.detach();
     try {
       ringBuffer.consume(); // what the kernel wrote before the probes went away
@@ -487,9 +496,6 @@ public final class Collector implements AutoCloseable {
     CollectorStats.Snapshot last = stats.snapshot();
     stats.freezeKernelCounters(); // the maps go away with the object: keep their last values readable
     ringBuffer.close();
-    if (module != null) {
-      module.close();
-    }
     probes.close();
     if (packets != null) {
       packets.close(); // detaches its TC filters: they would outlive the process

@@ -114,6 +114,9 @@ public final class CollectorCommand implements Callable<Integer> {
   /** The Go crypto/tls module's options. */
   @picocli.CommandLine.Mixin
   GoTlsOptions gotls = new GoTlsOptions();
+  /** The capture modules' options, shared with {@code up}. */
+  @picocli.CommandLine.Mixin
+  ModulesOptions modules = new ModulesOptions();
 
   /** The configuration the options describe. */
   CollectorConfig config() {
@@ -138,7 +141,8 @@ public final class CollectorCommand implements Callable<Integer> {
         .discoveryInterval(Duration.ofSeconds(discoverIntervalSeconds))
         .drainInterval(Duration.ofMillis(drainIntervalMs))
         .packets(packets.config())
-        .gotls(gotls.config());
+        .gotls(gotls.config())
+        .modules(modules.config());
     if (libssl != null && !libssl.isEmpty()) {
       config.libsslPaths(libssl);
     }

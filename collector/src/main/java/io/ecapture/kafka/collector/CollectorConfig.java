@@ -60,6 +60,8 @@ import java.util.Optional;
  * @param packets the packets module (frames of TLS flows from TC hooks to {@code
  *     ecapture.packets}). Default {@link PacketsConfig#disabled()}.
  * @param gotls the Go crypto/tls module. Default {@link GoTlsConfig#defaults()} (on, discovery only).
+ * @param modules the capture modules ({@code --modules}: tls, gnutls, nss, bash, zsh, mysql,
+ *     postgres, ...). Default: every module whose target exists on the host.
  */
 public record CollectorConfig(
     String bootstrapServers,
@@ -78,7 +80,8 @@ public record CollectorConfig(
     Path dataDir,
     Optional<Path> tokenFile,
     PacketsConfig packets,
-    GoTlsConfig gotls) {
+    GoTlsConfig gotls,
+    io.ecapture.kafka.collector.probe.ModulesConfig modules) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final int DEFAULT_RING_BUFFER_BYTES = 16 * 1024 * 1024;
@@ -113,6 +116,7 @@ public record CollectorConfig(
     Objects.requireNonNull(drainInterval, "drainInterval");
     Objects.requireNonNull(packets, "packets (PacketsConfig.disabled() for none)");
     Objects.requireNonNull(gotls, "gotls (GoTlsConfig.disabled() for none)");
+    Objects.requireNonNull(modules, "modules (ModulesConfig.defaults())");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
     }
@@ -174,7 +178,7 @@ public record CollectorConfig(
         + ", producerOverrides=" + ProducerSettings.redacted(producerOverrides)
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
-        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets + ", gotls=" + gotls + "]";
+        + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets + ", gotls=" + gotls + ", modules=" + modules + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -210,6 +214,8 @@ public record CollectorConfig(
     private Optional<Path> tokenFile = Optional.empty();
     private PacketsConfig packets = PacketsConfig.disabled();
     private GoTlsConfig gotls = GoTlsConfig.defaults();
+    private io.ecapture.kafka.collector.probe.ModulesConfig modules =
+        io.ecapture.kafka.collector.probe.ModulesConfig.defaults();
 
     private Builder() {}
 
@@ -231,6 +237,7 @@ public record CollectorConfig(
       tokenFile = c.tokenFile;
       packets = c.packets;
       gotls = c.gotls;
+      modules = c.modules;
     }
 
     public Builder bootstrapServers(String v) {
@@ -323,6 +330,11 @@ public record CollectorConfig(
       return this;
     }
 
+    public Builder modules(io.ecapture.kafka.collector.probe.ModulesConfig v) {
+      modules = v;
+      return this;
+    }
+
     public CollectorConfig build() {
       List<Path> paths = libsslPaths;
       if (paths == null) {
@@ -346,7 +358,8 @@ public record CollectorConfig(
           dataDir,
           tokenFile,
           packets,
-          gotls);
+          gotls,
+          modules);
     }
   }
 }

@@ -224,6 +224,7 @@ public final class Fleet implements AutoCloseable {
             .identity(IdentityConfig.builder().podLogRoot(config.podLogRoot()).build())
             .packets(config.collectorPackets())
             .gotls(config.collectorGoTls())
+            .modules(config.collectorModules())
             .spool(SpoolConfig.builder()
                 .directory(spoolDirectory(config, config.hostId())).build());
     return (config.libsslPaths().isEmpty() ? c : c.libsslPaths(config.libsslPaths())).build();

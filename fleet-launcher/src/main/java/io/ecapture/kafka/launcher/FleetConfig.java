@@ -73,6 +73,8 @@ import java.util.Objects;
  *     {@link PacketsConfig#disabled()}
  * @param collectorGoTls the collector's Go crypto/tls module ({@code --gotls-binary}, {@code
  *     --no-gotls}); default {@link GoTlsConfig#defaults()} (on, running Go programs discovered)
+ * @param collectorModules the collector's capture modules ({@code --modules} ...); default every
+ *     module whose target exists on the host
  */
 public record FleetConfig(
     Path dataDir,
@@ -101,7 +103,8 @@ public record FleetConfig(
     short replicationFactor,
     int minInsyncReplicas,
     PacketsConfig collectorPackets,
-    GoTlsConfig collectorGoTls) {
+    GoTlsConfig collectorGoTls,
+    io.ecapture.kafka.collector.probe.ModulesConfig collectorModules) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -134,6 +137,7 @@ public record FleetConfig(
     Objects.requireNonNull(processorLimits, "processorLimits");
     Objects.requireNonNull(collectorPackets, "collectorPackets (PacketsConfig.disabled() for none)");
     Objects.requireNonNull(collectorGoTls, "collectorGoTls (GoTlsConfig.disabled() for none)");
+    Objects.requireNonNull(collectorModules, "collectorModules (ModulesConfig.defaults())");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     if (brokerRestartBackoff.isNegative() || brokerRestartBackoff.isZero()
         || brokerRestartMaxBackoff.compareTo(brokerRestartBackoff) < 0) {
@@ -189,7 +193,7 @@ public record FleetConfig(
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
         + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
-        + ", collectorPackets=" + collectorPackets + ", collectorGoTls=" + collectorGoTls + "]";
+        + ", collectorPackets=" + collectorPackets + ", collectorGoTls=" + collectorGoTls + ", collectorModules=" + collectorModules + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -221,6 +225,8 @@ public record FleetConfig(
     private int minInsyncReplicas = TopicLayout.AUTO;
     private PacketsConfig collectorPackets = PacketsConfig.disabled();
     private GoTlsConfig collectorGoTls = GoTlsConfig.defaults();
+    private io.ecapture.kafka.collector.probe.ModulesConfig collectorModules =
+        io.ecapture.kafka.collector.probe.ModulesConfig.defaults();
 
     private Builder(Path dataDir) {
       this.dataDir = dataDir;
@@ -254,6 +260,7 @@ public record FleetConfig(
       minInsyncReplicas = c.minInsyncReplicas;
       collectorPackets = c.collectorPackets;
       collectorGoTls = c.collectorGoTls;
+      collectorModules = c.collectorModules;
     }
 
     /** Kafka client settings of every component (an external cluster's security). */
@@ -278,6 +285,12 @@ public record FleetConfig(
     /** The collector's Go crypto/tls module. */
     public Builder collectorGoTls(GoTlsConfig value) {
       collectorGoTls = value;
+      return this;
+    }
+
+    /** The collector's capture modules. */
+    public Builder collectorModules(io.ecapture.kafka.collector.probe.ModulesConfig value) {
+      collectorModules = value;
       return this;
     }
 
@@ -398,7 +411,7 @@ public record FleetConfig(
           processingGuarantee, collectorDrainInterval, processorStreamsOverrides, collectorCgroups, podLogRoot,
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
           gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
-          collectorPackets, collectorGoTls);
+          collectorPackets, collectorGoTls, collectorModules);
     }
   }
 }

@@ -120,6 +120,9 @@ public final class UpCommand implements Callable<Integer> {
   /** The collector's Go crypto/tls module, as {@code collector} takes it. */
   @Mixin
   io.ecapture.kafka.collector.GoTlsOptions gotls = new io.ecapture.kafka.collector.GoTlsOptions();
+  /** The collector's capture modules ({@code --modules} ...), as {@code collector} takes them. */
+  @Mixin
+  io.ecapture.kafka.collector.ModulesOptions modules = new io.ecapture.kafka.collector.ModulesOptions();
 
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
@@ -132,8 +135,10 @@ public final class UpCommand implements Callable<Integer> {
     String unsafe;
     java.util.Map<String, String> kafkaProperties;
     io.ecapture.kafka.collector.packets.PacketsConfig packetsConfig;
+    io.ecapture.kafka.collector.probe.ModulesConfig modulesConfig;
     try {
       packetsConfig = packets.config();
+      modulesConfig = modules.config();
       kafkaProperties = kafka.properties(System.err);
       if (bootstrap == null && !kafkaProperties.isEmpty()) {
         throw new IllegalArgumentException("--command-config and --kafka-property need --bootstrap (or $"
@@ -173,7 +178,8 @@ public final class UpCommand implements Callable<Integer> {
         .kafkaProperties(kafkaProperties)
         .replication(replicationFactor, minInsyncReplicas)
         .collectorPackets(packetsConfig)
-        .collectorGoTls(gotls.config());
+        .collectorGoTls(gotls.config())
+        .collectorModules(modulesConfig);
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)
         : builder.externalBroker(bootstrap)).build();

@@ -32,6 +32,7 @@ public final class CollectorStatus {
   private volatile Supplier<IdentityStatus> identity;
   private volatile Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> packets;
   private volatile Supplier<?> gotls;
+  private volatile Supplier<List<io.ecapture.kafka.collector.probe.ModuleStatus>> modules;
 
   /**
    * @param stats the counters, read once per request
@@ -100,7 +101,17 @@ public final class CollectorStatus {
     if (go != null) {
       doc.put("gotls", go.get());
     }
+    Supplier<List<io.ecapture.kafka.collector.probe.ModuleStatus>> capture = modules;
+    if (capture != null) {
+      doc.put("modules", capture.get());
+    }
     return doc;
+  }
+
+  /** Adds the capture modules (enabled, attached where, or why not) to {@code /status}. */
+  public CollectorStatus modules(Supplier<List<io.ecapture.kafka.collector.probe.ModuleStatus>> source) {
+    modules = source;
+    return this;
   }
 
   /** Adds the workload identity's state to {@code /status} and its counters to {@code /metrics}. */

@@ -43,6 +43,8 @@ public final class RawEventDecoder {
   private final List<String> libraryNames;
   /** Go binaries' names by library index (GO_LIBRARY_BASE + n). */
   private final java.util.Map<Integer, String> goNames = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Data events of Go binaries decoded (the gotls module's event count in /status). */
+  private final java.util.concurrent.atomic.LongAdder goDataEvents = new java.util.concurrent.atomic.LongAdder();
   private final WorkloadSource workloads;
 
   /**
@@ -72,6 +74,11 @@ public final class RawEventDecoder {
    */
   public void nameGoBinary(int libraryIndex, String name) {
     goNames.put(libraryIndex, name);
+  }
+
+  /** Data events of Go binaries decoded so far. */
+  public long goDataEvents() {
+    return goDataEvents.sum();
   }
 
   /**
@@ -168,6 +175,7 @@ public final class RawEventDecoder {
       if (go == null) {
         throw new MalformedEventException("Go binary index " + (index - EventLayout.GO_LIBRARY_BASE) + " not probed");
       }
+      goDataEvents.increment();
       return go;
     }
     if (index >= libraryNames.size()) {

@@ -103,18 +103,17 @@ public final class BpfObject implements AutoCloseable {
   }
 
   /**
-   * Attaches a program as a uprobe at file offset {@code fileOffset} of {@code binary} (any
-   * instruction, not only a symbol's entry), for every process. The program reads {@code cookie}
-   * with bpf_get_attach_cookie.
+   * Attaches a program as uprobe or uretprobe at {@code fileOffset} of {@code binary} (no symbol:
+   * for functions located by offset, e.g. an explicit {@code --mysql-offset}), for every process.
    */
-  public BpfLink attachUprobeAt(String programName, Path binary, long fileOffset, long cookie) {
+  public BpfLink attachUprobeAt(String programName, Path binary, long fileOffset, boolean retprobe, long cookie) {
     try (Arena call = Arena.ofConfined()) {
       MemorySegment opts = call.allocate(NativeStructs.UPROBE_OPTS);
       opts.set(JAVA_LONG, 0, NativeStructs.UPROBE_OPTS.byteSize());
       opts.set(JAVA_LONG, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "bpf_cookie"), cookie);
+      opts.set(JAVA_BYTE, NativeStructs.offsetOf(NativeStructs.UPROBE_OPTS, "retprobe"), (byte) (retprobe ? 1 : 0));
       String what = programName + " -> " + binary + "+0x" + Long.toHexString(fileOffset);
-      return new BpfLink(
-          LibBpf.programAttachUprobeOpts(program(programName), -1, binary.toString(), fileOffset, opts, what));
+      return new BpfLink(LibBpf.programAttachUprobeOpts(program(programName), -1, binary.toString(), fileOffset, opts, what));
     }
   }
 

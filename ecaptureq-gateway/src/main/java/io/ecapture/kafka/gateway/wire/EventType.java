@@ -43,6 +43,7 @@ public enum EventType {
           : kind == MessageKind.RESPONSE ? HTTP2_RESPONSE : UNKNOWN;
       case WEBSOCKET -> WEBSOCKET;
       case POSTGRES, MYSQL, REDIS -> UNKNOWN; // text: eCaptureQ shows type 0 as it is
+      case SHELL, SERVER_QUERY -> UNKNOWN; // capture-module events: their rendered text, type 0
       default -> UNKNOWN;
     };
   }

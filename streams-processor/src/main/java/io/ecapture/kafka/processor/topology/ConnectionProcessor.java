@@ -157,6 +157,12 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       deadLetter(record, problem, IllegalArgumentException.class);
       return;
     }
+    if (ModuleEvents.isModuleEvent(event)) {
+      // a shell command or server-side query: a message of its own, no connection state
+      emitTimestamp = record.timestamp();
+      forwardParsed(key, ModuleEvents.toParsed(event));
+      return;
+    }
     int maxAttempts = config.failures().maxRecordAttempts();
     for (int attempt = 1; ; attempt++) {
       // what the attempt emits waits here: a failed attempt must not leave half its output

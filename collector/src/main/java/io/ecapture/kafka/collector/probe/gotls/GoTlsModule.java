@@ -291,17 +291,17 @@ public final class GoTlsModule implements AutoCloseable {
       naming.name(GO_LIBRARY_BASE + index, "go " + binary.goVersion() + " " + path);
       GoBinary.Function write = binary.function(WRITE_RECORD).get();
       GoBinary.Function read = binary.function(READ).get();
-      made.add(object.attachUprobeAt("go_write_record", path, write.fileOffset(), index));
+      made.add(object.attachUprobeAt("go_write_record", path, write.fileOffset(), false, index));
       attached.add(WRITE_RECORD);
-      made.add(object.attachUprobeAt("go_read_entry", path, read.fileOffset(), index));
+      made.add(object.attachUprobeAt("go_read_entry", path, read.fileOffset(), false, index));
       attached.add(READ);
       for (int ret : rets) {
-        made.add(object.attachUprobeAt("go_read_return", path, read.fileOffset() + ret, index));
+        made.add(object.attachUprobeAt("go_read_return", path, read.fileOffset() + ret, false, index));
       }
       attached.add(READ + " " + rets.size() + " RET");
       java.util.Optional<GoBinary.Function> keylog = binary.function(WRITE_KEYLOG);
       if (keylog.isPresent()) {
-        made.add(object.attachUprobeAt("go_write_keylog", path, keylog.get().fileOffset(), index));
+        made.add(object.attachUprobeAt("go_write_keylog", path, keylog.get().fileOffset(), false, index));
         attached.add(WRITE_KEYLOG);
       } else {
         error = "no " + WRITE_KEYLOG + ": no key log";

@@ -9,6 +9,9 @@ import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
 import io.ecapture.kafka.collector.EbpfEnvironment;
 import io.ecapture.kafka.collector.GoPrograms;
+import io.ecapture.kafka.collector.probe.ModuleStatus;
+import io.ecapture.kafka.collector.probe.ModulesConfig;
+import io.ecapture.kafka.collector.sink.RecordingSink;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
@@ -151,10 +154,14 @@ class GoTlsCaptureTest {
     assertTrue(status.attached().stream().anyMatch(a -> a.matches("crypto/tls\\.\\(\\*Conn\\)\\.Read \\d+ RET")),
         status.attached().toString());
     assertEquals("", status.error());
+    ModuleStatus module = collector.modules().stream().filter(m -> m.name().equals("gotls")).findFirst().orElseThrow();
+    assertTrue(module.enabled() && module.attached() && module.events() > 0, module.toString());
+    assertTrue(module.attachments().contains(binary + ":crypto/tls.(*Conn).writeRecordLocked"), module.toString());
     String json = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
             URI.create("http://127.0.0.1:" + collector.statusPort() + "/status")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     assertTrue(json.contains("\"gotls\"") && json.contains(binary.toString()), json);
+    assertTrue(json.contains("\"name\":\"gotls\""), json);
     server.destroy();
   }
 
@@ -185,6 +192,19 @@ class GoTlsCaptureTest {
     Set<String> published = readKeyLog(written);
     assertTrue(published.containsAll(written), "missing from ecapture.keylog: " + diff(written, published));
     server.destroy();
+  }
+
+  @Test
+  void notSelectedByModulesProbesNoGoBinary() throws Exception {
+    try (Collector other = Collector.start(CollectorConfig.builder().hostId(HOST).statusPort(-1)
+        .dataDir(dir.resolve("data-other")).discoveryInterval(Duration.ZERO)
+        .gotls(new GoTlsConfig(true, List.of(builds.stripped())))
+        .modules(ModulesConfig.only(List.of("tls"))).build(), stats -> new RecordingSink())) {
+      ModuleStatus module = other.modules().stream().filter(m -> m.name().equals("gotls")).findFirst().orElseThrow();
+      assertFalse(module.enabled(), module.toString());
+      assertEquals("not selected by --modules", module.reason());
+      assertTrue(other.goTls().binaries().isEmpty());
+    }
   }
 
   @Test
