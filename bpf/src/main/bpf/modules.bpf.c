@@ -212,6 +212,90 @@ int BPF_KRETPROBE(shell_line_return, const char *line)
 	return 0;
 }
 
+/*
+ * bash with its exit status: the line readline returned waits here, per thread, for the return of
+ * the execute_command that runs it (its value is the command's exit status), or for exit_shell
+ * (the `exit` line: its argument is the shell's exit status); a line that runs nothing (empty, a
+ * comment) is sent without status when the next line is read.
+ */
+#define SHELL_MAX_PENDING 256
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, SHELL_MAX_PENDING);
+	__type(key, __u64);
+	__type(value, struct module_scratch);
+} shell_pending SEC(".maps");
+
+static __always_inline void send_pending(struct module_scratch *s, long status, bool known)
+{
+	__u32 len = bounded(s->event.data_len);
+
+	if (known) {
+		s->event.retval = status;
+		s->event.flags |= MOD_FLAG_HAS_RESULT;
+	}
+	s->event.duration_ns = bpf_ktime_get_ns() - s->event.ktime_ns;
+	if (bpf_ringbuf_output(&module_events, s, sizeof(s->event) + len, 0))
+		mod_count(0);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(bash_line_return, const char *line)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct module_scratch *s = bpf_map_lookup_elem(&shell_pending, &id);
+	long n;
+
+	if (s) {
+		send_pending(s, 0, false);
+		bpf_map_delete_elem(&shell_pending, &id);
+	}
+	if (!line)
+		return 0;
+	s = begin(MOD_EVENT_SHELL, (__u16)bpf_get_attach_cookie(ctx));
+	if (!s)
+		return 0;
+	n = bpf_probe_read_user_str(s->data, MOD_CAP + 1, line);
+	if (n <= 0) {
+		s->event.flags |= MOD_FLAG_READ_FAULT;
+		n = 1;
+	}
+	n -= 1;
+	s->event.call_len = n;
+	if (n >= MOD_CAP)
+		s->event.flags |= MOD_FLAG_TRUNCATED;
+	s->event.data_len = bounded(n);
+	bpf_map_update_elem(&shell_pending, &id, s, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(bash_exec_return, int status)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct module_scratch *s = bpf_map_lookup_elem(&shell_pending, &id);
+
+	if (!s)
+		return 0;
+	send_pending(s, status, true);
+	bpf_map_delete_elem(&shell_pending, &id);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(bash_exit_entry, int status)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct module_scratch *s = bpf_map_lookup_elem(&shell_pending, &id);
+
+	if (!s)
+		return 0;
+	send_pending(s, status, true);
+	bpf_map_delete_elem(&shell_pending, &id);
+	return 0;
+}
+
 /* ---- PostgreSQL ---- */
 
 SEC("uprobe")

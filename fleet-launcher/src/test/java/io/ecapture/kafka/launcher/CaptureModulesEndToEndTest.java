@@ -117,6 +117,7 @@ class CaptureModulesEndToEndTest {
     Event event = awaitEvent(e -> e.getPid() == pid && payload(e).contains("$ echo " + marker), "bash command");
     assertEquals(0, event.getType());
     assertTrue(payload(event).startsWith("bash (pid " + pid + ", uid 0, tty pts"), payload(event));
+    assertTrue(payload(event).contains(", exit 0)\n$ echo " + marker), payload(event));
   }
 
   @Test

@@ -94,13 +94,17 @@ public final class ModuleEventDecoder {
     boolean truncated = (flags & (FLAG_TRUNCATED | FLAG_READ_FAULT)) != 0;
     switch (kind) {
       case SHELL -> {
-        event.setConnectionId(hostId + "/" + Integer.toUnsignedLong(pid) + "/-1/0").setFd(-1)
-            .setShell(ShellCommand.newBuilder()
-                .setShell(target.kind())
-                .setLine(stripNewline(new String(payload, StandardCharsets.UTF_8)))
-                .setTty(cString(record, ModuleEventLayout.TTY, 32))
-                .setTruncated(truncated)
-                .setBinary(target.binary()));
+        ShellCommand.Builder shell = ShellCommand.newBuilder()
+            .setShell(target.kind())
+            .setLine(stripNewline(new String(payload, StandardCharsets.UTF_8)))
+            .setTty(cString(record, ModuleEventLayout.TTY, 32))
+            .setTruncated(truncated)
+            .setBinary(target.binary())
+            .setDurationNs(record.get(ModuleEventLayout.U64, ModuleEventLayout.DURATION));
+        if ((flags & FLAG_HAS_RESULT) != 0) {
+          shell.setReturnCode((int) record.get(ModuleEventLayout.U64, ModuleEventLayout.RETVAL));
+        }
+        event.setConnectionId(hostId + "/" + Integer.toUnsignedLong(pid) + "/-1/0").setFd(-1).setShell(shell);
       }
       case QUERY -> {
         DatabaseQuery.Builder query = DatabaseQuery.newBuilder()

@@ -61,7 +61,10 @@ public final class CaptureModules implements AutoCloseable {
             new UprobeModule.Hook(List.of("PR_Recv"), "nspr_read_entry", "nspr_return")),
         CaptureModules::nsprOffsets, none, shared));
     list.add(new UprobeModule("bash", MOD_BASH, List.of("/usr/bin/bash", "/bin/bash"),
-        List.of(new UprobeModule.Hook(List.of("readline"), null, "shell_line_return")),
+        List.of(new UprobeModule.Hook(List.of("readline"), null, "bash_line_return"),
+            // the exit status: the command's execute_command return, or exit_shell for `exit`
+            new UprobeModule.Hook(List.of("execute_command"), null, "bash_exec_return"),
+            new UprobeModule.Hook(List.of("exit_shell"), "bash_exit_entry", null)),
         f -> UprobeModule.Offsets.NONE, none, shared));
     list.add(new UprobeModule("zsh", MOD_ZSH, List.of("/usr/lib/x86_64-linux-gnu/zsh/*/zsh/zle.so",
         "/usr/lib64/zsh/*/zsh/zle.so", "/usr/lib/aarch64-linux-gnu/zsh/*/zsh/zle.so"),

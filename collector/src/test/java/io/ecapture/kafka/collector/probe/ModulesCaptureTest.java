@@ -118,16 +118,25 @@ class ModulesCaptureTest {
   }
 
   @Test
-  void bashCommandsAreSeenWithPidUidAndTty() throws Exception {
-    shellSession("bash", List.of("bash", "--norc", "--noprofile", "-i"));
+  void bashCommandsAreSeenWithPidUidTtyAndExitStatus() throws Exception {
+    long pid = shellSession("bash", List.of("bash", "--norc", "--noprofile", "-i"));
+    RawEvent ok = await(e -> e.hasShell() && e.getProcess().getPid() == pid && e.getShell().getLine().startsWith("echo "));
+    assertTrue(ok.getShell().hasReturnCode());
+    assertEquals(0, ok.getShell().getReturnCode());
+    RawEvent failed = await(e -> e.hasShell() && e.getProcess().getPid() == pid && e.getShell().getLine().equals("false"));
+    assertEquals(1, failed.getShell().getReturnCode());
+    RawEvent exit = await(e -> e.hasShell() && e.getProcess().getPid() == pid && e.getShell().getLine().equals("exit"));
+    assertEquals(1, exit.getShell().getReturnCode()); // exit with the last status, false's
   }
 
   @Test
   void zshCommandsAreSeenWithPidUidAndTty() throws Exception {
-    shellSession("zsh", List.of("zsh", "-f", "-i"));
+    long pid = shellSession("zsh", List.of("zsh", "-f", "-i"));
+    RawEvent line = await(e -> e.hasShell() && e.getProcess().getPid() == pid && e.getShell().getLine().equals("false"));
+    assertFalse(line.getShell().hasReturnCode()); // zsh: not captured
   }
 
-  private void shellSession(String shell, List<String> command) throws Exception {
+  private long shellSession(String shell, List<String> command) throws Exception {
     String marker = shell + "-" + UUID.randomUUID();
     Path script = dir.resolve("pty_session.py");
     try (InputStream in = ModulesCaptureTest.class.getResourceAsStream("/pty_session.py")) {
@@ -149,6 +158,7 @@ class ModulesCaptureTest {
     assertTrue(event.getShell().getTty().startsWith("pts"), event.getShell().getTty());
     assertEquals("modules-host/" + pid + "/-1/0", event.getConnectionId());
     await(e -> e.hasShell() && e.getProcess().getPid() == pid && e.getShell().getLine().equals("exit"));
+    return pid;
   }
 
   private static void assertTuple(RawEvent event) {

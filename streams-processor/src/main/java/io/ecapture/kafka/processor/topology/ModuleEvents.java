@@ -41,11 +41,16 @@ final class ModuleEvents {
     String text;
     if (event.hasShell()) {
       ShellCommand shell = event.getShell();
-      m.setProtocol(Protocol.SHELL).setShell(ShellFields.newBuilder()
+      ShellFields.Builder fields = ShellFields.newBuilder()
           .setShell(shell.getShell()).setLine(shell.getLine()).setTty(shell.getTty())
-          .setUid(event.getProcess().getUid()).setTruncated(shell.getTruncated()));
+          .setUid(event.getProcess().getUid()).setTruncated(shell.getTruncated()).setDurationNs(shell.getDurationNs());
+      if (shell.hasReturnCode()) {
+        fields.setHasReturnCode(true).setReturnCode(shell.getReturnCode());
+      }
+      m.setProtocol(Protocol.SHELL).setShell(fields);
       text = shell.getShell() + " (pid " + event.getProcess().getPid() + ", uid " + event.getProcess().getUid()
-          + (shell.getTty().isEmpty() ? "" : ", tty " + shell.getTty()) + ")\n$ " + shell.getLine()
+          + (shell.getTty().isEmpty() ? "" : ", tty " + shell.getTty())
+          + (shell.hasReturnCode() ? ", exit " + shell.getReturnCode() : "") + ")\n$ " + shell.getLine()
           + (shell.getTruncated() ? "\n[line cut at the capture limit]" : "") + "\n";
     } else {
       DatabaseQuery query = event.getQuery();

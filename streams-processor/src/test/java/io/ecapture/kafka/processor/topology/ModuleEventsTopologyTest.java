@@ -29,7 +29,7 @@ class ModuleEventsTopologyTest extends HarnessTopologyTest {
     harness.send(base(42, "bash").setShell(ShellCommand.newBuilder().setShell("bash").setLine("ls -l /etc")
         .setTty("pts/3").setBinary("/usr/bin/bash")).build());
     harness.send(base(42, "bash").setShell(ShellCommand.newBuilder().setShell("bash").setLine("whoami")
-        .setTty("pts/3")).build());
+        .setTty("pts/3").setReturnCode(1)).build());
     harness.send(base(77, "mariadbd").setQuery(DatabaseQuery.newBuilder().setServer("mysql")
         .setQuery("SELECT 1").setCommand(3).setResult(0).setDurationNs(310_000).setFunction("dispatch_command")).build());
     List<ParsedMessage> out = harness.parsed().readValuesToList();
@@ -42,6 +42,9 @@ class ModuleEventsTopologyTest extends HarnessTopologyTest {
     assertEquals(1000, shell.getShell().getUid());
     assertEquals("bash (pid 42, uid 1000, tty pts/3)\n$ ls -l /etc\n", shell.getRendered().toStringUtf8());
     assertEquals("whoami", out.get(1).getShell().getLine());
+    assertTrue(out.get(1).getShell().getHasReturnCode());
+    assertEquals(1, out.get(1).getShell().getReturnCode());
+    assertEquals("bash (pid 42, uid 1000, tty pts/3, exit 1)\n$ whoami\n", out.get(1).getRendered().toStringUtf8());
     ParsedMessage query = out.get(2);
     assertEquals(Protocol.SERVER_QUERY, query.getProtocol());
     assertEquals("SELECT 1", query.getServerQuery().getQuery());
