@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Collector overhead benchmark (not part of the build; figures in collector/README.md). Needs root.
 #   bench/collector-overhead.sh [REQUESTS] [ROUNDS]
+#   bench/collector-overhead.sh --go-client [REQUESTS] [ROUNDS]   (Go crypto/tls client, see below)
 # A keep-alive HTTPS client/server pair on loopback (CPython, system libssl: both sides probed),
 # REQUESTS GET /small over one connection per run. Each round runs, in a rotating order:
 #   (a) no probes   (e) bare traps: count-only uprobe+uretprobe on the same four SSL functions
@@ -12,6 +13,8 @@
 # out in the kernel by --comm (every call still traps), and a ramp of parallel clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+GO_CLIENT=
+if [ "${1:-}" = "--go-client" ]; then GO_CLIENT=1; shift; fi
 REQUESTS="${1:-30000}"
 ROUNDS="${2:-5}"
 STATUS_PORT=28399
@@ -63,6 +66,47 @@ mode() {
     b) start_collector; sleep 1; run; status >"$work/status_b"; stop_collector ;;
   esac
 }
+
+# --go-client: the client is Go (bench/collector/go_https_client.go, built here with the Go
+# toolchain on PATH), probed by the Go crypto/tls module (--gotls-binary); the server stays the
+# CPython one (OpenSSL probes). Per round, in a rotating order: (a) no probes, (b) the collector
+# attached; reported: the Go client's CPU per request (it pays its own uprobe traps and BPF
+# programs) and the server's, and the added cost b-a. There is no bare-trap mode for Go: the
+# bare-trap object probes the OpenSSL functions only.
+if [ -n "$GO_CLIENT" ]; then
+  command -v go >/dev/null || { echo "--go-client needs the Go toolchain (Debian: golang-go)" >&2; exit 1; }
+  mkdir -p "$work/go"
+  cp bench/collector/go_https_client.go "$work/go/main.go"
+  printf 'module gobench\n\ngo 1.19\n' >"$work/go/go.mod"
+  (cd "$work/go" && GOCACHE="$work/go/cache" GOPATH="$work/go/path" GOFLAGS=-mod=mod GOPROXY=off CGO_ENABLED=0 \
+    go build -o "$work/go-client" .)
+  go_run() {
+    start_server
+    "$work/go-client" "$port" "$REQUESTS"
+    stop_server
+  }
+  echo "keep-alive HTTPS, Go client, $REQUESTS requests over one connection per run, $ROUNDS rounds"
+  adds=()
+  for round in $(seq "$ROUNDS"); do
+    declare -A cl=() sv=() rate=()
+    for m in $( ((round % 2)) && echo "a b" || echo "b a"); do
+      if [ "$m" = b ]; then start_collector --gotls-binary "$work/go-client"; sleep 1; fi
+      read -r r _ c s <<<"$(go_run)"
+      if [ "$m" = b ]; then status >"$work/status_go"; stop_collector; fi
+      cl[$m]=$c; sv[$m]=$s; rate[$m]=$r
+    done
+    add=$(awk -v a="${cl[a]}" -v b="${cl[b]}" 'BEGIN { printf "%.2f", b - a }')
+    adds+=("$add")
+    printf '  round %d: Go client cpu us/req  a %6.2f  b %6.2f (+%s)   server a %6.2f  b %6.2f   req/s a %s b %s\n' \
+      "$round" "${cl[a]}" "${cl[b]}" "$add" "${sv[a]}" "${sv[b]}" "${rate[a]}" "${rate[b]}"
+    unset cl sv rate
+  done
+  printf '%s\n' "${adds[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+    printf "\nadded Go client CPU per request with the collector (b-a): median %.2f us  min %.2f  max %.2f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
+  grep -o '"gotls":{[^]]*]' "$work/status_go" | head -c 600; echo
+  echo "(b, last round) captured $(field captured <"$work/status_go"), dropped in kernel $(field droppedInKernel <"$work/status_go")"
+  exit 0
+fi
 
 echo "keep-alive HTTPS, $REQUESTS requests over one connection per run, $ROUNDS rounds"
 ratios=()

@@ -21,6 +21,8 @@ public enum BpfObjects {
   PACKETS("packets.bpf.o"),
   /** sched_process_exec: reports (and holds) executables not examined yet; see exec_watch.h. */
   EXEC_WATCH("exec_watch.bpf.o"),
+  /** uprobes on Go crypto/tls (register ABI, RET probes); records into TLSCAPTURE's ring; see gotls.h. */
+  GOTLS("gotls.bpf.o"),
   /** uprobes of the capture modules beyond OpenSSL (GnuTLS, NSS, bash, zsh, MySQL, PostgreSQL); see modules.h. */
   MODULES("modules.bpf.o");
 

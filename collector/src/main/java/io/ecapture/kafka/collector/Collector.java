@@ -24,6 +24,8 @@ import io.ecapture.kafka.collector.probe.Library;
 import io.ecapture.kafka.collector.probe.LibraryRegistry;
 import io.ecapture.kafka.collector.probe.ProcessFilter;
 import io.ecapture.kafka.collector.probe.TlsProbes;
+import io.ecapture.kafka.collector.probe.gotls.GoTlsCaptureModule;
+import io.ecapture.kafka.collector.probe.gotls.GoTlsModule;
 import io.ecapture.kafka.collector.sink.CaptureSink;
 import io.ecapture.kafka.collector.sink.KafkaCaptureSink;
 import io.ecapture.kafka.collector.sink.ProcessLogger;
@@ -76,6 +78,9 @@ public final class Collector implements AutoCloseable {
   /** The packets module, or null when no interface was chosen. */
   private final PacketCapture packets;
   private final PacketPublisher packetPublisher;
+  private final RawEventDecoder decoder;
+  /** The Go crypto/tls module ({@code gotls} of {@code --modules}). */
+  private final GoTlsCaptureModule gotls;
   /** The capture modules beyond OpenSSL ({@code --modules}) and their status. */
   private final io.ecapture.kafka.collector.probe.CaptureModules modules;
   private final boolean tlsEnabled;
@@ -102,6 +107,7 @@ public final class Collector implements AutoCloseable {
     this.workloads = new WorkloadResolver(CgroupMount.detect(), config.identity());
     RawEventDecoder decoder =
         new RawEventDecoder(config.hostId(), MonotonicClock.measure(), config.libsslPaths(), workloads);
+    this.decoder = decoder;
     // with the packets module, the connections the probes decode also steer the TC capture
     RecordProcessor processor = new RecordProcessor(
         decoder, stats, packets == null ? sink : new LearningSink(sink, packets), processLog::warn);
@@ -114,7 +120,10 @@ public final class Collector implements AutoCloseable {
     this.reporter = new StatsReporter(stats::snapshot, config.statsInterval(), LOG, processLog::warn);
     this.pollThread = Thread.ofPlatform().name("collector-ringbuf").daemon().unstarted(this::pollLoop);
     this.tlsEnabled = io.ecapture.kafka.collector.probe.CaptureModules.tlsWanted(config.modules());
-    this.modules = io.ecapture.kafka.collector.probe.CaptureModules.create(config.modules(), this::tlsStatus, List.of());
+    this.gotls = new GoTlsCaptureModule(probes, config.gotls(), decoder::nameGoBinary, config.discoveryInterval(),
+        decoder::goDataEvents);
+    this.modules = io.ecapture.kafka.collector.probe.CaptureModules.create(config.modules(), this::tlsStatus,
+        List.of(gotls));
   }
 
   /** The OpenSSL path as a module in {@code /status}. */
@@ -301,6 +310,16 @@ public final class Collector implements AutoCloseable {
     return watch == null ? ExecWatchStatus.off(execWatchOff) : watch.status();
   }
 
+  /** The Go crypto/tls module's state: which Go binaries were found and what attached. */
+  public GoTlsModule.Status goTls() {
+    return gotls.details();
+  }
+
+  /** Scans running processes once for Go binaries to probe; the number newly probed. */
+  public int rescanGoBinaries() {
+    return gotls.rescan();
+  }
+
   // The endpoint is a convenience: a port in use must not stop the capture.
   private void startStatusServer() {
     if (config.statusPort() == CollectorConfig.STATUS_DISABLED) {
@@ -314,6 +333,7 @@ public final class Collector implements AutoCloseable {
     if (packets != null) {
       status.packets(packets::status);
     }
+    status.gotls(this::goTls);
     status.modules(modules::statuses);
     status.onControlRefused(stats::onControlRefused);
     try {

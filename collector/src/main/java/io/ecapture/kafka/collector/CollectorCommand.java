@@ -127,6 +127,9 @@ public final class CollectorCommand implements Callable<Integer> {
       + " the background; 0: no scan (default: ${DEFAULT-VALUE}).")
   long execScanBudgetSeconds = ExecWatchConfig.DEFAULT_SCAN_BUDGET.toSeconds();
 
+  /** The Go crypto/tls module's options. */
+  @picocli.CommandLine.Mixin
+  GoTlsOptions gotls = new GoTlsOptions();
   /** The capture modules' options, shared with {@code up}. */
   @picocli.CommandLine.Mixin
   ModulesOptions modules = new ModulesOptions();
@@ -161,6 +164,7 @@ public final class CollectorCommand implements Callable<Integer> {
             .scanDirs(execScanDirs == null || execScanDirs.isEmpty() ? null : execScanDirs)
             .scanBudget(Duration.ofSeconds(execScanBudgetSeconds))
             .build())
+        .gotls(gotls.config())
         .modules(modules.config());
     if (libssl != null && !libssl.isEmpty()) {
       config.libsslPaths(libssl);

@@ -4,6 +4,7 @@ import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.identity.IdentityConfig;
 import io.ecapture.kafka.collector.packets.PacketsConfig;
 import io.ecapture.kafka.collector.probe.ExecWatchConfig;
+import io.ecapture.kafka.collector.probe.gotls.GoTlsConfig;
 import io.ecapture.kafka.collector.probe.LibSslLocator;
 import io.ecapture.kafka.collector.sink.ProducerSettings;
 import io.ecapture.kafka.collector.sink.SpoolConfig;
@@ -65,6 +66,7 @@ import java.util.Optional;
  *     Default {@link ExecWatchConfig#defaults()} (on, hold up to 1 s).
  * @param topics names of the topics produced to ({@code --topic-prefix}). Default {@link
  *     TopicNames#DEFAULT}.
+ * @param gotls the Go crypto/tls module. Default {@link GoTlsConfig#defaults()} (on, discovery only).
  * @param modules the capture modules ({@code --modules}: tls, gnutls, nss, bash, zsh, mysql,
  *     postgres, ...). Default: every module whose target exists on the host.
  */
@@ -87,6 +89,7 @@ public record CollectorConfig(
     PacketsConfig packets,
     ExecWatchConfig execWatch,
     TopicNames topics,
+    GoTlsConfig gotls,
     io.ecapture.kafka.collector.probe.ModulesConfig modules) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
@@ -123,6 +126,7 @@ public record CollectorConfig(
     Objects.requireNonNull(topics, "topics");
     Objects.requireNonNull(drainInterval, "drainInterval");
     Objects.requireNonNull(packets, "packets (PacketsConfig.disabled() for none)");
+    Objects.requireNonNull(gotls, "gotls (GoTlsConfig.disabled() for none)");
     Objects.requireNonNull(modules, "modules (ModulesConfig.defaults())");
     if (drainInterval.toMillis() < MIN_DRAIN_INTERVAL.toMillis() || drainInterval.toMillis() > MAX_DRAIN_INTERVAL.toMillis()) {
       throw new IllegalArgumentException("drainInterval must be 1 ms to 1 s: " + drainInterval);
@@ -186,7 +190,7 @@ public record CollectorConfig(
         + ", statusPort=" + statusPort + ", netns=" + netns + ", spool=" + spool + ", filter=" + filter
         + ", discoveryInterval=" + discoveryInterval + ", drainInterval=" + drainInterval
         + ", identity=" + identity + ", dataDir=" + dataDir + ", tokenFile=" + tokenFile + ", packets=" + packets
-        + ", execWatch=" + execWatch + ", topics=" + topics + ", modules=" + modules + "]";
+        + ", execWatch=" + execWatch + ", topics=" + topics + ", gotls=" + gotls + ", modules=" + modules + "]";
   }
 
   /** The hostname, or "localhost" when it cannot be resolved; '/' replaced (it separates ids). */
@@ -224,6 +228,7 @@ public record CollectorConfig(
     /** Null: {@link ExecWatchConfig#defaults()} at build time. */
     private ExecWatchConfig execWatch;
     private TopicNames topics = TopicNames.DEFAULT;
+    private GoTlsConfig gotls = GoTlsConfig.defaults();
     private io.ecapture.kafka.collector.probe.ModulesConfig modules =
         io.ecapture.kafka.collector.probe.ModulesConfig.defaults();
 
@@ -248,6 +253,7 @@ public record CollectorConfig(
       packets = c.packets;
       execWatch = c.execWatch;
       topics = c.topics;
+      gotls = c.gotls;
       modules = c.modules;
     }
 
@@ -347,6 +353,11 @@ public record CollectorConfig(
       return this;
     }
 
+    public Builder gotls(GoTlsConfig v) {
+      gotls = v;
+      return this;
+    }
+
     public Builder modules(io.ecapture.kafka.collector.probe.ModulesConfig v) {
       modules = v;
       return this;
@@ -377,6 +388,7 @@ public record CollectorConfig(
           packets,
           execWatch == null ? ExecWatchConfig.defaults() : execWatch,
           topics,
+          gotls,
           modules);
     }
   }

@@ -234,6 +234,7 @@ public final class Fleet implements AutoCloseable {
             .filter(new CaptureFilter(Set.of(), Set.of(), Set.of(), Set.copyOf(config.collectorCgroups())))
             .identity(IdentityConfig.builder().podLogRoot(config.podLogRoot()).build())
             .packets(config.collectorPackets())
+            .gotls(config.collectorGoTls())
             .modules(config.collectorModules())
             .spool(SpoolConfig.builder()
                 .directory(spoolDirectory(config, config.hostId())).build());

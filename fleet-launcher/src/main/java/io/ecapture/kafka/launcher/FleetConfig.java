@@ -6,6 +6,7 @@ import io.ecapture.kafka.common.KafkaSecrets;
 import io.ecapture.kafka.common.TopicLayout;
 import io.ecapture.kafka.collector.packets.PacketsConfig;
 import io.ecapture.kafka.common.TopicNames;
+import io.ecapture.kafka.collector.probe.gotls.GoTlsConfig;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import io.ecapture.kafka.processor.ProcessorConfig;
@@ -75,6 +76,8 @@ import java.util.Objects;
  *     TopicNames#DEFAULT}
  * @param forwarder a forwarder to run as well ({@code up --eventaddr/--logaddr}), its bootstrap
  *     servers replaced by the fleet's; null (default) = none
+ * @param collectorGoTls the collector's Go crypto/tls module ({@code --gotls-binary}, {@code
+ *     --no-gotls}); default {@link GoTlsConfig#defaults()} (on, running Go programs discovered)
  * @param collectorModules the collector's capture modules ({@code --modules} ...); default every
  *     module whose target exists on the host
  */
@@ -107,6 +110,7 @@ public record FleetConfig(
     PacketsConfig collectorPackets,
     TopicNames topics,
     io.ecapture.kafka.forwarder.ForwarderConfig forwarder,
+    GoTlsConfig collectorGoTls,
     io.ecapture.kafka.collector.probe.ModulesConfig collectorModules) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
@@ -140,6 +144,7 @@ public record FleetConfig(
     Objects.requireNonNull(podLogRoot, "podLogRoot");
     Objects.requireNonNull(processorLimits, "processorLimits");
     Objects.requireNonNull(collectorPackets, "collectorPackets (PacketsConfig.disabled() for none)");
+    Objects.requireNonNull(collectorGoTls, "collectorGoTls (GoTlsConfig.disabled() for none)");
     Objects.requireNonNull(collectorModules, "collectorModules (ModulesConfig.defaults())");
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     if (brokerRestartBackoff.isNegative() || brokerRestartBackoff.isZero()
@@ -196,7 +201,7 @@ public record FleetConfig(
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
         + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
-        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + ", forwarder=" + forwarder + ", collectorModules=" + collectorModules + "]";
+        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + ", forwarder=" + forwarder + ", collectorGoTls=" + collectorGoTls + ", collectorModules=" + collectorModules + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -229,6 +234,7 @@ public record FleetConfig(
     private PacketsConfig collectorPackets = PacketsConfig.disabled();
     private TopicNames topics = TopicNames.DEFAULT;
     private io.ecapture.kafka.forwarder.ForwarderConfig forwarder;
+    private GoTlsConfig collectorGoTls = GoTlsConfig.defaults();
     private io.ecapture.kafka.collector.probe.ModulesConfig collectorModules =
         io.ecapture.kafka.collector.probe.ModulesConfig.defaults();
 
@@ -265,6 +271,7 @@ public record FleetConfig(
       collectorPackets = c.collectorPackets;
       topics = c.topics;
       forwarder = c.forwarder;
+      collectorGoTls = c.collectorGoTls;
       collectorModules = c.collectorModules;
     }
 
@@ -290,6 +297,12 @@ public record FleetConfig(
     /** The collector's packets module. */
     public Builder collectorPackets(PacketsConfig value) {
       collectorPackets = value;
+      return this;
+    }
+
+    /** The collector's Go crypto/tls module. */
+    public Builder collectorGoTls(GoTlsConfig value) {
+      collectorGoTls = value;
       return this;
     }
 
@@ -423,7 +436,7 @@ public record FleetConfig(
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
           gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
           collectorPackets, topics, forwarder,
-          collectorModules);
+          collectorGoTls, collectorModules);
     }
   }
 }

@@ -140,6 +140,9 @@ public final class UpCommand implements Callable<Integer> {
   @Option(names = "--eventroratetime", paramLabel = "SECONDS", description = "File targets also rotate after this many seconds.")
   long rotateSeconds;
 
+  /** The collector's Go crypto/tls module, as {@code collector} takes it. */
+  @Mixin
+  io.ecapture.kafka.collector.GoTlsOptions gotls = new io.ecapture.kafka.collector.GoTlsOptions();
   /** The collector's capture modules ({@code --modules} ...), as {@code collector} takes them. */
   @Mixin
   io.ecapture.kafka.collector.ModulesOptions modules = new io.ecapture.kafka.collector.ModulesOptions();
@@ -203,6 +206,7 @@ public final class UpCommand implements Callable<Integer> {
         .replication(replicationFactor, minInsyncReplicas)
         .collectorPackets(packetsConfig)
         .forwarder(forwarder)
+        .collectorGoTls(gotls.config())
         .collectorModules(modulesConfig);
     FleetConfig config = (bootstrap == null
         ? builder.embeddedBroker(FleetConfig.BrokerMode.CHILD_PROCESS, kafkaPort)

@@ -33,6 +33,7 @@ public final class CollectorStatus {
   private volatile Supplier<IdentityStatus> identity;
   private volatile Supplier<io.ecapture.kafka.collector.packets.PacketsStatus> packets;
   private volatile Supplier<ExecWatchStatus> execWatch;
+  private volatile Supplier<?> gotls;
   private volatile Supplier<List<io.ecapture.kafka.collector.probe.ModuleStatus>> modules;
 
   /**
@@ -104,6 +105,10 @@ public final class CollectorStatus {
     if (exec != null) {
       doc.put("execWatch", exec.get());
     }
+    Supplier<?> go = gotls;
+    if (go != null) {
+      doc.put("gotls", go.get());
+    }
     Supplier<List<io.ecapture.kafka.collector.probe.ModuleStatus>> capture = modules;
     if (capture != null) {
       doc.put("modules", capture.get());
@@ -121,6 +126,12 @@ public final class CollectorStatus {
   public CollectorStatus identity(Supplier<IdentityStatus> source) {
     identity = source;
     metrics.identity(source);
+    return this;
+  }
+
+  /** Adds the Go crypto/tls module (binaries found, Go version, offsets' origin, what attached) to {@code /status}. */
+  public CollectorStatus gotls(Supplier<?> source) {
+    gotls = source;
     return this;
   }
 

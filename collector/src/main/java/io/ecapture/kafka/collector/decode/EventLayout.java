@@ -52,6 +52,10 @@ public final class EventLayout {
   public static final int KIND_KEYS = 4;
   /** A completed handshake: struct tls_handshake ({@link #HANDSHAKE_SIZE} bytes) follows the header. */
   public static final int KIND_HANDSHAKE = 5;
+  /** gotls.h EVENT_GO_KEYLOG: struct go_keylog (one NSS key-log line of Go crypto/tls) follows. */
+  public static final int KIND_GO_KEYLOG = 16;
+  /** gotls.h GO_LIBRARY_BASE: {@link #LIBRARY} values from here on name Go binaries. */
+  public static final int GO_LIBRARY_BASE = 0x8000;
   /** struct tls_handshake: u64 duration_ns, u32 version, u32 flags. */
   public static final int HANDSHAKE_DURATION_NS = 0;
   public static final int HANDSHAKE_VERSION = 8;

@@ -41,6 +41,10 @@ public final class RawEventDecoder {
   private final String hostId;
   private final MonotonicClock clock;
   private final List<String> libraryNames;
+  /** Go binaries' names by library index (GO_LIBRARY_BASE + n). */
+  private final java.util.Map<Integer, String> goNames = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Data events of Go binaries decoded (the gotls module's event count in /status). */
+  private final java.util.concurrent.atomic.LongAdder goDataEvents = new java.util.concurrent.atomic.LongAdder();
   private final WorkloadSource workloads;
 
   /**
@@ -62,6 +66,19 @@ public final class RawEventDecoder {
     this.workloads = workloads;
     this.libraryNames = new java.util.concurrent.CopyOnWriteArrayList<>(
         libraries.stream().map(path -> TLS_LIBRARY + " " + path).toList());
+  }
+
+  /**
+   * Names the events of Go binary {@code libraryIndex} (at least {@link EventLayout#GO_LIBRARY_BASE}):
+   * e.g. "go go1.19.8 /usr/local/bin/app". Call before attaching its uprobes.
+   */
+  public void nameGoBinary(int libraryIndex, String name) {
+    goNames.put(libraryIndex, name);
+  }
+
+  /** Data events of Go binaries decoded so far. */
+  public long goDataEvents() {
+    return goDataEvents.sum();
   }
 
   /**
@@ -153,6 +170,14 @@ public final class RawEventDecoder {
 
   private String library(MemorySegment record) throws MalformedEventException {
     int index = Short.toUnsignedInt(record.get(U16, EventLayout.LIBRARY));
+    if (index >= EventLayout.GO_LIBRARY_BASE) {
+      String go = goNames.get(index);
+      if (go == null) {
+        throw new MalformedEventException("Go binary index " + (index - EventLayout.GO_LIBRARY_BASE) + " not probed");
+      }
+      goDataEvents.increment();
+      return go;
+    }
     if (index >= libraryNames.size()) {
       throw new MalformedEventException("library index " + index + " of " + libraryNames.size() + " probed");
     }

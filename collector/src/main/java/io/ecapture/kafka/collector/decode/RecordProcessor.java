@@ -36,6 +36,11 @@ public final class RecordProcessor {
       onKeys(record);
       return;
     }
+    if (record.byteSize() >= EventLayout.HEADER_SIZE
+        && record.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, EventLayout.KIND) == EventLayout.KIND_GO_KEYLOG) {
+      onGoKeyLog(record);
+      return;
+    }
     RawEvent event;
     try {
       event = decoder.decode(record);
@@ -66,6 +71,16 @@ public final class RecordProcessor {
     } catch (MalformedEventException e) {
       stats.onMalformed();
       warnRateLimited("key record skipped (further ones counted): " + e.getMessage());
+    }
+  }
+
+  private void onGoKeyLog(MemorySegment record) {
+    try {
+      sink.keyLog(GoKeyLog.line(record));
+      stats.onKeyLogLines(1);
+    } catch (MalformedEventException e) {
+      stats.onMalformed();
+      warnRateLimited("Go key-log record skipped (further ones counted): " + e.getMessage());
     }
   }
 

@@ -102,6 +102,17 @@ public final class BpfObject implements AutoCloseable {
     }
   }
 
+  /**
+   * Before {@link #load}: the map {@code mapName} becomes the already loaded map {@code fd} (of
+   * another object), so two objects share it (a ring buffer, filter maps).
+   */
+  public void reuseMap(String mapName, int fd) {
+    int rc = LibBpf.mapReuseFd(map(mapName), fd);
+    if (rc < 0) {
+      throw new LibBpfException("bpf_map__reuse_fd(" + mapName + ")", -rc);
+    }
+  }
+
   /** Loads programs and maps into the kernel; a rejection carries the verifier log. */
   public void load() {
     int rc = LibBpf.objectLoad(handle);

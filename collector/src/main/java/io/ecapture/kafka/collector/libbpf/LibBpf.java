@@ -43,6 +43,8 @@ public final class LibBpf {
       downcall("bpf_map__set_max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle MAP_FD =
       downcall("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+  private static final MethodHandle MAP_REUSE_FD =
+      downcall("bpf_map__reuse_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
   private static final MethodHandle PROGRAM_ATTACH =
       downcallWithErrno("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
   private static final MethodHandle PROGRAM_ATTACH_UPROBE_OPTS =
@@ -211,6 +213,15 @@ public final class LibBpf {
   public static int mapFd(MemorySegment map) {
     try {
       return (int) MAP_FD.invokeExact(map);
+    } catch (Throwable t) {
+      throw new AssertionError(t);
+    }
+  }
+
+  /** {@code bpf_map__reuse_fd}: before load, the map becomes the existing map {@code fd}; 0 or -errno. */
+  public static int mapReuseFd(MemorySegment map, int fd) {
+    try {
+      return (int) MAP_REUSE_FD.invokeExact(map, fd);
     } catch (Throwable t) {
       throw new AssertionError(t);
     }

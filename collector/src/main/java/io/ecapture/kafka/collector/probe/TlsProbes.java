@@ -491,6 +491,14 @@ public final class TlsProbes implements AutoCloseable {
     }
   }
 
+  /**
+   * The fd of one of the object's maps, for another module's BPF object that shares it (the Go
+   * module writes into "events" and reads the filter maps).
+   */
+  public int sharedMapFd(String mapName) {
+    return object.mapFd(mapName);
+  }
+
   int connectionsMapFd() {
     return object.mapFd(CONNECTIONS_MAP);
   }
