@@ -23,6 +23,8 @@ public final class CollectorStats {
   private final LongAdder keyLogLines = new LongAdder();
   private final LongAdder processLogsDropped = new LongAdder();
   private final LongAdder controlRefused = new LongAdder();
+  private final LongAdder progressMarks = new LongAdder();
+  private final LongAdder progressMarksSent = new LongAdder();
   private volatile java.util.function.LongSupplier ringBufferHandlerFailures = () -> 0;
   private volatile KernelCounters kernel = KernelCounters.NONE;
   private volatile SpoolGauges spool = SpoolGauges.NONE;
@@ -160,6 +162,16 @@ public final class CollectorStats {
     controlRefused.increment();
   }
 
+  /** A progress mark was appended to the spool (not counted in {@code spooled}). */
+  public void onProgressMark() {
+    progressMarks.increment();
+  }
+
+  /** The broker acknowledged a progress mark (not counted in {@code sent}). */
+  public void onProgressMarkSent() {
+    progressMarksSent.increment();
+  }
+
   /** Records acknowledged so far (what {@link Snapshot#sent()} reports, without a snapshot). */
   public long sent() {
     return sent.sum();
@@ -199,6 +211,9 @@ public final class CollectorStats {
    *     send failed); capture events and key-log lines are counted elsewhere
    * @param controlRefused requests to change capture the status endpoint refused (foreign Origin
    *     or Host, missing or wrong token, not JSON)
+   * @param progressMarks progress marks appended to the spool (see {@code ProgressMark} in
+   *     capture.proto); not part of {@code spooled}
+   * @param progressMarksSent progress marks the broker acknowledged; not part of {@code sent}
    */
   public record Snapshot(
       long captured,
@@ -223,7 +238,9 @@ public final class CollectorStats {
       long handshakes,
       long ringBufferHandlerFailures,
       long processLogsDropped,
-      long controlRefused) {
+      long controlRefused,
+      long progressMarks,
+      long progressMarksSent) {
 
     /** One summary line for the periodic log. */
     public String summary() {
@@ -235,7 +252,8 @@ public final class CollectorStats {
           + " spool_bytes=" + spoolBytes + " resent=" + resent + " rejected=" + sendRejected
           + " ssl_calls=" + sslCalls + " uprobe_hits=" + uprobeHits + " keylog_lines=" + keyLogLines
           + " handshakes=" + handshakes + " handler_failures=" + ringBufferHandlerFailures
-          + " logs_dropped=" + processLogsDropped + " control_refused=" + controlRefused;
+          + " logs_dropped=" + processLogsDropped + " control_refused=" + controlRefused
+          + " progress_marks=" + progressMarks + " progress_marks_sent=" + progressMarksSent;
     }
   }
 
@@ -265,7 +283,9 @@ public final class CollectorStats {
         safeRead(k, KernelCounter.HANDSHAKES),
         ringBufferHandlerFailures.getAsLong(),
         processLogsDropped.sum(),
-        controlRefused.sum());
+        controlRefused.sum(),
+        progressMarks.sum(),
+        progressMarksSent.sum());
   }
 
   /** One kernel counter, -1 when unreadable. */

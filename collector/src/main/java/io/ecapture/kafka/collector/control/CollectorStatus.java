@@ -86,6 +86,8 @@ public final class CollectorStatus {
     doc.put("ringBufferHandlerFailures", s.ringBufferHandlerFailures());
     doc.put("processLogsDropped", s.processLogsDropped());
     doc.put("controlRefused", s.controlRefused());
+    doc.put("progressMarks", s.progressMarks());
+    doc.put("progressMarksSent", s.progressMarksSent());
     doc.put("filter", filter.current().view());
     doc.put("socketHooks", socketHooks);
     doc.put("libraries", libraries.get());
