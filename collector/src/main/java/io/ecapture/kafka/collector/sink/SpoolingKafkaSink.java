@@ -134,6 +134,13 @@ public final class SpoolingKafkaSink implements CaptureSink {
   }
 
   private final Thread marker;
+  /** See {@link #drainedUpTo}; 0 until the ring-buffer thread reports (then marks use the clock). */
+  private volatile long drainedUpToNs;
+
+  @Override
+  public void drainedUpTo(long wallTimeNs) {
+    drainedUpToNs = wallTimeNs;
+  }
 
   @Override
   public void event(RawEvent event) {
@@ -211,10 +218,13 @@ public final class SpoolingKafkaSink implements CaptureSink {
         LOG.debug("no partition count for {}: {}", topics.raw(), e.toString());
       }
       long now = System.nanoTime();
+      // read before the appends below: every event captured before it is already in the spool
+      long drained = drainedUpToNs;
+      long markTime = drained != 0 ? Math.min(drained, wallTimeNs()) : wallTimeNs();
       for (int partition : marks.active(now, ACTIVE_WINDOW_NS)) {
         RawEvent mark = RawEvent.newBuilder()
             .setHostId(new String(hostKey, StandardCharsets.UTF_8))
-            .setWallTimeNs(wallTimeNs())
+            .setWallTimeNs(markTime)
             .setProgress(io.ecapture.kafka.proto.capture.ProgressMark.newBuilder().setSequence(sequence++))
             .build();
         if (spool.append(tagged(MARK_TAG, marks.keyFor(partition)), mark.toByteArray())) {
