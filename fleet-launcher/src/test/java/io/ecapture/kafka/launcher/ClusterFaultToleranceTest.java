@@ -284,6 +284,17 @@ class ClusterFaultToleranceTest {
       verify(w);
     }
     assertEquals(0, collectorStatus(hosts.get(0)).get("droppedInKernel"));
+    // the idle flush ran with its default (1 s) and held messages in progress on progress marks
+    long marksSent = 0;
+    for (NetnsHost host : hosts) {
+      marksSent += collectorStatus(host).get("progressMarksSent");
+    }
+    long marksRead = processorCounter(processorPorts, "progress_marks");
+    assertTrue(marksSent > 0 && marksRead > 0, "progress marks sent " + marksSent + ", read " + marksRead);
+    figure("progress marks", "sent by the collectors / read by the processors (since their start)",
+        "", marksSent + " sent, " + marksRead + " read; idle flushes held "
+            + processorCounter(processorPorts, "idle_flushes_held") + ", stalled flushes "
+            + processorCounter(processorPorts, "stalled_flushes"), "");
     Map<String, Long> records = endOffsets(List.of(Topics.RAW, Topics.PARSED));
     int markers = batches.stream().mapToInt(b -> b.markers().size()).sum();
     figure("total", "markers sent / records in ecapture.raw / ecapture.parsed",
@@ -397,6 +408,19 @@ class ClusterFaultToleranceTest {
       fields.putIfAbsent(m.group(1), Long.parseLong(m.group(2)));
     }
     return fields;
+  }
+
+  /** One of the processors' own counters ({@code ecapture_processor_<name>_total}), summed over them. */
+  private long processorCounter(int[] ports, String name) {
+    Pattern line = Pattern.compile("(?m)^ecapture_processor_" + name + "_total(?:\\{[^}]*\\})? ([0-9.Ee+]+)$");
+    long sum = 0;
+    for (int port : ports) {
+      Matcher m = line.matcher(httpGet(port, "/metrics"));
+      while (m.find()) {
+        sum += (long) Double.parseDouble(m.group(1));
+      }
+    }
+    return sum;
   }
 
   private String httpGet(int port, String path) {

@@ -56,6 +56,8 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private static final Deserializer<RawEvent> RAW = Topics.RAW.valueSerde().deserializer();
   /** Longest wait between checks for connections past their TTL. */
   static final long MAX_EVICTION_CHECK_MS = 60_000;
+  /** Longest capture-clock margin a progress mark must have past a held message's last data. */
+  static final long MAX_MARK_MARGIN_MS = 3_000;
 
   private final ProcessorConfig config;
   private final ProcessorMetrics metrics;
@@ -311,9 +313,21 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   }
 
   /**
+   * How far past a direction's last data a mark must reach: the idle time, counted on the
+   * collector's capture clock, at most {@link #MAX_MARK_MARGIN_MS}. A mark only just newer than the
+   * data does not do: the rest may have been captured a moment after the mark and be the record
+   * a failover holds back (seen in ClusterFaultToleranceTest). The cap stays inside the 5 s the
+   * collector keeps marking a partition after writing to it.
+   */
+  private long markMarginNs() {
+    return Math.min(config.idleFlush().toMillis(), MAX_MARK_MARGIN_MS) * 1_000_000L;
+  }
+
+  /**
    * Whether an idle direction may be flushed now. A message in progress of a detected protocol
    * (not plain unknown bytes) of a host that sends progress marks waits until a mark of that host
-   * newer than the direction's last data arrived (its rest is then known not to be in flight:
+   * newer than the direction's last data by {@link #markMarginNs} arrived (its rest is then known
+   * not to be in flight:
    * the collector's spool delivers a mark after everything appended before it), or
    * {@link ProcessorConfig#stalledFlush()} passed since the direction's last data. A host without
    * marks (an older collector) and a closed connection flush as before.
@@ -324,7 +338,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       return true;
     }
     Long mark = progress.get(state.getIdentity().getHostId());
-    if (mark == null || mark > dir.getLastDataWallNs()) {
+    if (mark == null || mark >= dir.getLastDataWallNs() + markMarginNs()) {
       return true;
     }
     if (now - dir.getLastActivityMs() >= config.stalledFlush().toMillis()) {
