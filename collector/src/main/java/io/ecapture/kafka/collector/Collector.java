@@ -474,10 +474,13 @@ public final class Collector implements AutoCloseable {
           probes.consumerSleeping(true);
           sleeping = true;
         }
+        java.time.Instant before = java.time.Instant.now();
         int drained = ringBuffer.poll(sleeping ? SLEEP_POLL_MS : drainMs);
         // the kernel side wakes us only when the ring fills up (see wakeup_flags in
         // tlscapture.bpf.c), and poll only drains rings that signalled: drain the rest here
         drained += ringBuffer.consume();
+        // what was in the ring before this drain began has reached the sink (progress marks)
+        sink.drainedUpTo(before.getEpochSecond() * 1_000_000_000L + before.getNano());
         if (drained == 0) {
           emptyDrains++;
         } else {

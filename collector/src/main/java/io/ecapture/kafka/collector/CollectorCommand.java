@@ -78,6 +78,11 @@ public final class CollectorCommand implements Callable<Integer> {
   @Option(names = "--spool-full-policy", description = "When the spool is full: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).")
   SpoolFullPolicy spoolFullPolicy = SpoolConfig.DEFAULT_FULL_POLICY;
 
+  @Option(names = "--progress-mark-ms", description = "How often progress marks go through the spool to the"
+      + " ecapture.raw partitions this collector wrote to in the last seconds, so the processor knows a half-arrived"
+      + " message's rest is not in flight; 0: none (default: ${DEFAULT-VALUE}).")
+  long progressMarkMs = SpoolConfig.DEFAULT_PROGRESS_MARK.toMillis();
+
   @Option(names = "--no-spool", description = "Send straight to Kafka: events are lost (counted) while the brokers are unreachable.")
   boolean noSpool;
 
@@ -140,7 +145,8 @@ public final class CollectorCommand implements Callable<Integer> {
         .enabled(!noSpool)
         .directory(spoolDir)
         .maxBytes(spoolMaxMb << 20)
-        .fullPolicy(spoolFullPolicy);
+        .fullPolicy(spoolFullPolicy)
+        .progressMark(Duration.ofMillis(progressMarkMs));
     CollectorConfig.Builder config = CollectorConfig.builder()
         .bootstrapServers(bootstrap)
         .producerOverrides(new java.util.LinkedHashMap<String, Object>(kafka.properties(System.err)))

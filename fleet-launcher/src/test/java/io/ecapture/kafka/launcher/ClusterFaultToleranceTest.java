@@ -71,16 +71,6 @@ class ClusterFaultToleranceTest {
   private static final int COLLECTOR_STATUS_PORT = 28258;
   private static final Duration DELIVERY = Duration.ofSeconds(120);
   private static final Duration READY = Duration.ofSeconds(150);
-  /**
-   * The processors' idle flush. It must outlast the longest stall of the input, or a message whose
-   * raw records straddle the stall leaves in two pieces: the processor's idle flush runs on its
-   * own wall clock, so when a broker dies the part of a response the cluster already made visible
-   * is flushed as a truncated message and the rest arrives later as an unknown one. Seen here with
-   * 500 ms (the records were in order and complete in ecapture.raw, one apart, while the
-   * partition's high watermark waited for the dead broker to be fenced).
-   */
-  private static final Duration PROCESSOR_IDLE_FLUSH = Duration.ofSeconds(20);
-
   private final String run = UUID.randomUUID().toString().replace("-", "").substring(0, 6);
   private final int net = 100 + ThreadLocalRandom.current().nextInt(120);
   private final String kafkaAddress = "10." + net + ".0.1";
@@ -178,7 +168,6 @@ class ClusterFaultToleranceTest {
           "processor", "--bootstrap", bootstrap, "--application-id", appId,
           "--state-dir", dir.resolve("processor-" + (i + 1)).toString(),
           "--status-port", Integer.toString(processorPorts[i]),
-          "--idle-flush-ms", Long.toString(PROCESSOR_IDLE_FLUSH.toMillis()),
           // a crashed member's partitions move after 10 s, not Kafka's 45 s
           "--streams-property", "consumer.session.timeout.ms=10000",
           "--streams-property", "consumer.heartbeat.interval.ms=2000",
@@ -295,6 +284,17 @@ class ClusterFaultToleranceTest {
       verify(w);
     }
     assertEquals(0, collectorStatus(hosts.get(0)).get("droppedInKernel"));
+    // the idle flush ran with its default (1 s) and held messages in progress on progress marks
+    long marksSent = 0;
+    for (NetnsHost host : hosts) {
+      marksSent += collectorStatus(host).get("progressMarksSent");
+    }
+    long marksRead = processorCounter(processorPorts, "progress_marks");
+    assertTrue(marksSent > 0 && marksRead > 0, "progress marks sent " + marksSent + ", read " + marksRead);
+    figure("progress marks", "sent by the collectors / read by the processors (since their start)",
+        "", marksSent + " sent, " + marksRead + " read; idle flushes held "
+            + processorCounter(processorPorts, "idle_flushes_held") + ", stalled flushes "
+            + processorCounter(processorPorts, "stalled_flushes"), "");
     Map<String, Long> records = endOffsets(List.of(Topics.RAW, Topics.PARSED));
     int markers = batches.stream().mapToInt(b -> b.markers().size()).sum();
     figure("total", "markers sent / records in ecapture.raw / ecapture.parsed",
@@ -408,6 +408,19 @@ class ClusterFaultToleranceTest {
       fields.putIfAbsent(m.group(1), Long.parseLong(m.group(2)));
     }
     return fields;
+  }
+
+  /** One of the processors' own counters ({@code ecapture_processor_<name>_total}), summed over them. */
+  private long processorCounter(int[] ports, String name) {
+    Pattern line = Pattern.compile("(?m)^ecapture_processor_" + name + "_total(?:\\{[^}]*\\})? ([0-9.Ee+]+)$");
+    long sum = 0;
+    for (int port : ports) {
+      Matcher m = line.matcher(httpGet(port, "/metrics"));
+      while (m.find()) {
+        sum += (long) Double.parseDouble(m.group(1));
+      }
+    }
+    return sum;
   }
 
   private String httpGet(int port, String path) {

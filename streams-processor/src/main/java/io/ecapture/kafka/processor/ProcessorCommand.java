@@ -43,6 +43,12 @@ public final class ProcessorCommand implements Callable<Integer> {
       description = "flush a direction after this many idle milliseconds (default: ${DEFAULT-VALUE})")
   long idleFlushMs = ProcessorConfig.DEFAULT_IDLE_FLUSH.toMillis();
 
+  @Option(names = "--stalled-flush-ms",
+      description = "longest a message in progress of a host that sends progress marks waits for its rest when "
+          + "no newer mark of that host arrived (a broker failover), before the idle flush emits it cut "
+          + "(default: ${DEFAULT-VALUE})")
+  long stalledFlushMs = ProcessorConfig.DEFAULT_STALLED_FLUSH.toMillis();
+
   @Option(names = "--finished-memory-s",
       description = "keep a finished connection's stream positions this many seconds, so records the "
           + "collector sends again after a broker failover are dropped as repeats; 0 = forget at once "
@@ -94,6 +100,7 @@ public final class ProcessorCommand implements Callable<Integer> {
         .applicationId(applicationId)
         .idleFlush(Duration.ofMillis(idleFlushMs))
         .finishedMemory(Duration.ofSeconds(finishedMemoryS))
+        .stalledFlush(Duration.ofMillis(stalledFlushMs))
         .processingGuarantee(processingGuarantee)
         .stateDir(stateDir)
         .statusPort(statusPort)

@@ -57,6 +57,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *     processor}). Default the hostname.
  * @param topics names of the topics read and written ({@code --topic-prefix}). Default {@link
  *     TopicNames#DEFAULT}.
+ * @param stalledFlush the longest the idle flush holds a message in progress (a detected
+ *     protocol's message whose head arrived) of a host that sends progress marks while no mark
+ *     of that host newer than the message's last data arrived ({@code --stalled-flush-ms}). Default
+ *     {@link #DEFAULT_STALLED_FLUSH}.
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -75,7 +79,8 @@ public record ProcessorConfig(
     FailurePolicy failures,
     Duration finishedMemory,
     String hostId,
-    TopicNames topics) {
+    TopicNames topics,
+    Duration stalledFlush) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final String DEFAULT_APPLICATION_ID = "ecapture-processor";
@@ -89,6 +94,11 @@ public record ProcessorConfig(
    * sends again after a backoff of seconds.
    */
   public static final Duration DEFAULT_FINISHED_MEMORY = Duration.ofMinutes(2);
+  /**
+   * Covers a broker failover: the collector's producer gives up on a request after 12 s, its
+   * spool sends again after a backoff of seconds.
+   */
+  public static final Duration DEFAULT_STALLED_FLUSH = Duration.ofSeconds(30);
   public static final Duration DEFAULT_STATS_INTERVAL = Duration.ofSeconds(30);
   public static final int DEFAULT_STREAM_THREADS = 1;
   public static final Duration DEFAULT_START_TIMEOUT = Duration.ofSeconds(60);
@@ -134,6 +144,9 @@ public record ProcessorConfig(
     if (finishedMemory == null || finishedMemory.isNegative()) {
       throw new IllegalArgumentException("finishedMemory must be >= 0");
     }
+    if (stalledFlush == null || stalledFlush.isNegative()) {
+      throw new IllegalArgumentException("stalledFlush must be >= 0");
+    }
     Objects.requireNonNull(startTimeout, "startTimeout");
     if (streamThreads < 1) {
       throw new IllegalArgumentException("streamThreads must be >= 1");
@@ -168,7 +181,8 @@ public record ProcessorConfig(
         + ", streamThreads=" + streamThreads + ", startTimeout=" + startTimeout
         + ", limits=" + limits + ", streamsOverrides=" + KafkaSecrets.masked(streamsOverrides)
         + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures
-        + ", finishedMemory=" + finishedMemory + ", hostId=" + hostId + ", topics=" + topics + "]";
+        + ", finishedMemory=" + finishedMemory + ", hostId=" + hostId + ", topics=" + topics
+        + ", stalledFlush=" + stalledFlush + "]";
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -237,6 +251,7 @@ public record ProcessorConfig(
     private Redaction redaction = Redaction.DEFAULT;
     private FailurePolicy failures = FailurePolicy.DEFAULTS;
     private Duration finishedMemory = DEFAULT_FINISHED_MEMORY;
+    private Duration stalledFlush = DEFAULT_STALLED_FLUSH;
     private String hostId;
     private TopicNames topics = TopicNames.DEFAULT;
 
@@ -258,6 +273,7 @@ public record ProcessorConfig(
       redaction = c.redaction;
       failures = c.failures;
       finishedMemory = c.finishedMemory;
+      stalledFlush = c.stalledFlush;
       hostId = c.hostId;
       topics = c.topics;
     }
@@ -349,6 +365,11 @@ public record ProcessorConfig(
       return this;
     }
 
+    public Builder stalledFlush(Duration v) {
+      stalledFlush = v;
+      return this;
+    }
+
     public Builder finishedMemory(Duration v) {
       finishedMemory = v;
       return this;
@@ -377,7 +398,8 @@ public record ProcessorConfig(
           failures,
           finishedMemory,
           hostId,
-          topics);
+          topics,
+          stalledFlush);
     }
   }
 }

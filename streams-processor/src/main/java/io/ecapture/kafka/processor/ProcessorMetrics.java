@@ -31,6 +31,12 @@ public final class ProcessorMetrics {
       "Messages of unknown protocol (raw bytes).");
   private final LongAdder truncatedMessages = counter("truncated_messages",
       "Messages emitted cut (limit, idle flush, close, gap).");
+  private final LongAdder progressMarks = counter("progress_marks",
+      "Collector progress marks read from the raw topic (no output, no state).");
+  private final LongAdder heldForProgress = counter("idle_flushes_held",
+      "Idle flushes of a message in progress put off because no newer progress mark of its host arrived.");
+  private final LongAdder stalledFlushes = counter("stalled_flushes",
+      "Messages in progress flushed cut after --stalled-flush-ms without a newer progress mark of their host.");
   private final LongAdder evictedConnections = counter("evicted_connections",
       "Connection states dropped after the connection TTL.");
   private final LongAdder resyncs = counter("resyncs",
@@ -158,6 +164,30 @@ public final class ProcessorMetrics {
 
   public void truncatedMessage() {
     truncatedMessages.increment();
+  }
+
+  public void progressMark() {
+    progressMarks.increment();
+  }
+
+  public long progressMarks() {
+    return progressMarks.sum();
+  }
+
+  public void idleFlushHeld() {
+    heldForProgress.increment();
+  }
+
+  public long idleFlushesHeld() {
+    return heldForProgress.sum();
+  }
+
+  public void stalledFlush() {
+    stalledFlushes.increment();
+  }
+
+  public long stalledFlushes() {
+    return stalledFlushes.sum();
   }
 
   public void evictedConnection() {

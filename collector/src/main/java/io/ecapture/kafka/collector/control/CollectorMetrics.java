@@ -75,6 +75,11 @@ public final class CollectorMetrics {
     counter("control_requests_refused_total",
         "Requests to change capture refused (foreign Origin or Host, no or wrong token, not JSON).",
         CollectorStats.Snapshot::controlRefused);
+    counter("progress_marks_total",
+        "Progress marks appended to the spool for ecapture.raw (not in spooled_records_total).",
+        CollectorStats.Snapshot::progressMarks);
+    counter("progress_marks_sent_total", "Progress marks Kafka acknowledged (not in sent_records_total).",
+        CollectorStats.Snapshot::progressMarksSent);
   }
 
   /** Also exposes a Kafka client's metrics ({@code producer::metrics}), read at each scrape. */

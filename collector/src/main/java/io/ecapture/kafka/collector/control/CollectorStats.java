@@ -23,6 +23,8 @@ public final class CollectorStats {
   private final LongAdder keyLogLines = new LongAdder();
   private final LongAdder processLogsDropped = new LongAdder();
   private final LongAdder controlRefused = new LongAdder();
+  private final LongAdder progressMarks = new LongAdder();
+  private final LongAdder progressMarksSent = new LongAdder();
   private volatile java.util.function.LongSupplier ringBufferHandlerFailures = () -> 0;
   private volatile KernelCounters kernel = KernelCounters.NONE;
   private volatile SpoolGauges spool = SpoolGauges.NONE;
@@ -164,6 +166,16 @@ public final class CollectorStats {
     controlRefused.increment();
   }
 
+  /** A progress mark was appended to the spool (not counted in {@code spooled}). */
+  public void onProgressMark() {
+    progressMarks.increment();
+  }
+
+  /** The broker acknowledged a progress mark (not counted in {@code sent}). */
+  public void onProgressMarkSent() {
+    progressMarksSent.increment();
+  }
+
   /** Records acknowledged so far (what {@link Snapshot#sent()} reports, without a snapshot). */
   public long sent() {
     return sent.sum();
@@ -206,6 +218,9 @@ public final class CollectorStats {
    * @param bioSocketCalls SSL read/write calls whose socket was read from the SSL object's socket
    *     BIO (bio-fd socket discovery)
    * @param entryOnlyWrites writes captured at their entry probe, their return probe skipped
+   * @param progressMarks progress marks appended to the spool (see {@code ProgressMark} in
+   *     capture.proto); not part of {@code spooled}
+   * @param progressMarksSent progress marks the broker acknowledged; not part of {@code sent}
    */
   public record Snapshot(
       long captured,
@@ -232,9 +247,11 @@ public final class CollectorStats {
       long processLogsDropped,
       long controlRefused,
       long bioSocketCalls,
-      long entryOnlyWrites) {
+      long entryOnlyWrites,
+      long progressMarks,
+      long progressMarksSent) {
 
-    /** Without the socket-discovery counters (0). */
+    /** Without the socket-discovery and progress-mark counters (0). */
     public Snapshot(long captured, long capturedBytes, long droppedInKernel, long droppedBytesInKernel, long readFaults,
         long truncatedCalls, long malformed, long sent, long sendErrors, long trackedConnections, long filteredInKernel,
         long spooled, long spoolDropped, long spoolBytes, long resent, long sendRejected, long sslCalls, long uprobeHits,
@@ -242,7 +259,7 @@ public final class CollectorStats {
       this(captured, capturedBytes, droppedInKernel, droppedBytesInKernel, readFaults, truncatedCalls, malformed, sent,
           sendErrors, trackedConnections, filteredInKernel, spooled, spoolDropped, spoolBytes, resent, sendRejected,
           sslCalls, uprobeHits, keyLogLines, handshakes, ringBufferHandlerFailures, processLogsDropped, controlRefused,
-          0, 0);
+          0, 0, 0, 0);
     }
 
     /** One summary line for the periodic log. */
@@ -256,7 +273,8 @@ public final class CollectorStats {
           + " ssl_calls=" + sslCalls + " uprobe_hits=" + uprobeHits + " keylog_lines=" + keyLogLines
           + " handshakes=" + handshakes + " handler_failures=" + ringBufferHandlerFailures
           + " logs_dropped=" + processLogsDropped + " control_refused=" + controlRefused
-          + " bio_socket_calls=" + bioSocketCalls + " entry_only_writes=" + entryOnlyWrites;
+          + " bio_socket_calls=" + bioSocketCalls + " entry_only_writes=" + entryOnlyWrites
+          + " progress_marks=" + progressMarks + " progress_marks_sent=" + progressMarksSent;
     }
   }
 
@@ -288,7 +306,9 @@ public final class CollectorStats {
         processLogsDropped.sum(),
         controlRefused.sum(),
         safeRead(k, KernelCounter.BIO_SOCKET_CALLS),
-        safeRead(k, KernelCounter.ENTRY_ONLY_WRITES));
+        safeRead(k, KernelCounter.ENTRY_ONLY_WRITES),
+        progressMarks.sum(),
+        progressMarksSent.sum());
   }
 
   /** One kernel counter, -1 when unreadable. */

@@ -90,6 +90,8 @@ public final class CollectorStatus {
     doc.put("controlRefused", s.controlRefused());
     doc.put("bioSocketCalls", s.bioSocketCalls());
     doc.put("entryOnlyWrites", s.entryOnlyWrites());
+    doc.put("progressMarks", s.progressMarks());
+    doc.put("progressMarksSent", s.progressMarksSent());
     doc.put("filter", filter.current().view());
     doc.put("socketHooks", socketHooks);
     doc.put("libraries", libraries.get());

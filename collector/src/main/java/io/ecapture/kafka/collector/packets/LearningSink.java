@@ -54,6 +54,11 @@ public final class LearningSink implements CaptureSink {
   }
 
   @Override
+  public void drainedUpTo(long wallTimeNs) {
+    delegate.drainedUpTo(wallTimeNs);
+  }
+
+  @Override
   public void log(ProcessLog line) {
     delegate.log(line);
   }

@@ -24,6 +24,14 @@ public interface CaptureSink extends AutoCloseable {
    */
   default void keyLog(String line) {}
 
+  /**
+   * Every event the kernel captured before {@code wallTimeNs} (Unix ns) has been handed to {@link
+   * #event}: called by the ring-buffer thread after each drain with the wall time taken before
+   * it. Progress marks carry this time (never a later one), so a mark never claims events still
+   * waiting in the ring buffer. Default: ignored.
+   */
+  default void drainedUpTo(long wallTimeNs) {}
+
   /** Delivers one process-log line. */
   void log(ProcessLog line);
 

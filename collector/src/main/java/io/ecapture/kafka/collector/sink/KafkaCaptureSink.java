@@ -161,6 +161,16 @@ public final class KafkaCaptureSink implements CaptureSink {
     producer.send(new ProducerRecord<>(topic, key, value), callback);
   }
 
+  /**
+   * Partitions of {@code topic} in the producer's metadata (fetched when missing, waiting up to
+   * max.block.ms).
+   *
+   * @throws RuntimeException when the metadata cannot be had in time, or the producer is closed
+   */
+  int partitionsFor(String topic) {
+    return producer.partitionsFor(topic).size();
+  }
+
   void logSendError(Exception error) {
     long now = System.nanoTime();
     if (now - lastErrorLogNs > ERROR_LOG_INTERVAL.toNanos()) {

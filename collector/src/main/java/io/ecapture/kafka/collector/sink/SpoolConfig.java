@@ -22,6 +22,9 @@ import java.util.Optional;
  *     producer's memory. Default 20,000.
  * @param drainOnClose how long closing keeps sending what is spooled (less when sends are failing)
  *     before leaving the rest for the next start. Default 10 s.
+ * @param progressMark how often a progress mark ({@code ProgressMark} in capture.proto) is
+ *     appended for each partition of ecapture.raw this collector wrote data to in the last
+ *     {@code SpoolingKafkaSink.ACTIVE_WINDOW}; zero: none. Default 500 ms.
  */
 public record SpoolConfig(
     boolean enabled,
@@ -30,7 +33,8 @@ public record SpoolConfig(
     int segmentBytes,
     SpoolFullPolicy fullPolicy,
     int maxInFlight,
-    Duration drainOnClose) {
+    Duration drainOnClose,
+    Duration progressMark) {
 
   /** As text for command-line help: the parent of the default spool directories. */
   public static final String DEFAULT_PARENT_NAME = "/var/lib/ecapture-kafka/spool";
@@ -43,6 +47,8 @@ public record SpoolConfig(
   public static final SpoolFullPolicy DEFAULT_FULL_POLICY = SpoolFullPolicy.DROP_OLDEST;
   public static final int DEFAULT_MAX_IN_FLIGHT = 20_000;
   public static final Duration DEFAULT_DRAIN_ON_CLOSE = Duration.ofSeconds(10);
+  /** How often progress marks go to the partitions recently written to (--progress-mark-ms). */
+  public static final Duration DEFAULT_PROGRESS_MARK = Duration.ofMillis(500);
 
   public SpoolConfig {
     Objects.requireNonNull(directory, "directory");
@@ -60,6 +66,10 @@ public record SpoolConfig(
     Objects.requireNonNull(drainOnClose, "drainOnClose");
     if (drainOnClose.isNegative()) {
       throw new IllegalArgumentException("drainOnClose must be >= 0: " + drainOnClose);
+    }
+    Objects.requireNonNull(progressMark, "progressMark");
+    if (progressMark.isNegative()) {
+      throw new IllegalArgumentException("progressMark must be >= 0 (0: off): " + progressMark);
     }
   }
 
@@ -97,6 +107,7 @@ public record SpoolConfig(
     private SpoolFullPolicy fullPolicy = DEFAULT_FULL_POLICY;
     private int maxInFlight = DEFAULT_MAX_IN_FLIGHT;
     private Duration drainOnClose = DEFAULT_DRAIN_ON_CLOSE;
+    private Duration progressMark = DEFAULT_PROGRESS_MARK;
 
     private Builder() {}
 
@@ -108,6 +119,7 @@ public record SpoolConfig(
       fullPolicy = c.fullPolicy;
       maxInFlight = c.maxInFlight;
       drainOnClose = c.drainOnClose;
+      progressMark = c.progressMark;
     }
 
     public Builder enabled(boolean v) {
@@ -147,9 +159,15 @@ public record SpoolConfig(
       return this;
     }
 
+    /** Zero: no progress marks. */
+    public Builder progressMark(Duration v) {
+      progressMark = v;
+      return this;
+    }
+
     public SpoolConfig build() {
       return new SpoolConfig(enabled, directory, maxBytes, segmentBytes != null ? segmentBytes : segmentBytesFor(maxBytes),
-          fullPolicy, maxInFlight, drainOnClose);
+          fullPolicy, maxInFlight, drainOnClose, progressMark);
     }
   }
 }

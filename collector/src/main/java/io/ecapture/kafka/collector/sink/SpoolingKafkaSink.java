@@ -57,6 +57,10 @@ public final class SpoolingKafkaSink implements CaptureSink {
   /** First byte of a spool record's key: which topic it goes to (the rest is the Kafka key). */
   static final byte RAW_TAG = 'R';
   static final byte KEYLOG_TAG = 'K';
+  /** A progress mark for ecapture.raw; the key routes it to its partition. */
+  static final byte MARK_TAG = 'M';
+  /** A partition gets progress marks while data was appended or acknowledged for it this recently. */
+  static final long ACTIVE_WINDOW_NS = TimeUnit.SECONDS.toNanos(5);
 
   private final DiskSpool spool;
   private final byte[] hostKey;
@@ -66,6 +70,7 @@ public final class SpoolingKafkaSink implements CaptureSink {
   private final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
   private final ConcurrentSkipListSet<Long> failed = new ConcurrentSkipListSet<>();
   private final Thread sender;
+  private final ProgressMarks marks;
   private volatile boolean failure;
   private volatile boolean succeededSinceFailure;
   private volatile boolean running = true;
@@ -121,12 +126,27 @@ public final class SpoolingKafkaSink implements CaptureSink {
             return disk.droppedRecords();
           }
         });
+    this.marks = new ProgressMarks(producer.hostId());
     this.sender = Thread.ofPlatform().name("collector-spool-sender").daemon().start(this::sendLoop);
+    this.marker = config.progressMark().isZero() ? null
+        : Thread.ofPlatform().name("collector-progress-marks").daemon()
+            .start(() -> markLoop(config.progressMark().toNanos()));
+  }
+
+  private final Thread marker;
+  /** See {@link #drainedUpTo}; 0 until the ring-buffer thread reports (then marks use the clock). */
+  private volatile long drainedUpToNs;
+
+  @Override
+  public void drainedUpTo(long wallTimeNs) {
+    drainedUpToNs = wallTimeNs;
   }
 
   @Override
   public void event(RawEvent event) {
-    byte[] key = tagged(RAW_TAG, event.getConnectionId().getBytes(StandardCharsets.UTF_8));
+    byte[] connection = event.getConnectionId().getBytes(StandardCharsets.UTF_8);
+    byte[] key = tagged(RAW_TAG, connection);
+    marks.wroteKey(connection, System.nanoTime());
     if (spool.append(key, event.toByteArray())) {
       stats.onSpooled();
       wakeForAppend();
@@ -179,6 +199,47 @@ public final class SpoolingKafkaSink implements CaptureSink {
     }
   }
 
+  /**
+   * The progress-mark thread: every {@code intervalNs} appends one mark through the spool for each
+   * partition of ecapture.raw data went to within {@link #ACTIVE_WINDOW_NS} (appended or
+   * acknowledged), so the mark follows that data in the partition. Idle: no marks.
+   */
+  private void markLoop(long intervalNs) {
+    long sequence = 0;
+    while (running) {
+      LockSupport.parkNanos(this, intervalNs);
+      if (!running) {
+        return;
+      }
+      try {
+        marks.partitions(kafka.partitionsFor(topics.raw()));
+      } catch (RuntimeException e) {
+        // no metadata yet (broker away): the last known count stays in use
+        LOG.debug("no partition count for {}: {}", topics.raw(), e.toString());
+      }
+      long now = System.nanoTime();
+      // read before the appends below: every event captured before it is already in the spool
+      long drained = drainedUpToNs;
+      long markTime = drained != 0 ? Math.min(drained, wallTimeNs()) : wallTimeNs();
+      for (int partition : marks.active(now, ACTIVE_WINDOW_NS)) {
+        RawEvent mark = RawEvent.newBuilder()
+            .setHostId(new String(hostKey, StandardCharsets.UTF_8))
+            .setWallTimeNs(markTime)
+            .setProgress(io.ecapture.kafka.proto.capture.ProgressMark.newBuilder().setSequence(sequence++))
+            .build();
+        if (spool.append(tagged(MARK_TAG, marks.keyFor(partition)), mark.toByteArray())) {
+          stats.onProgressMark();
+          wakeForAppend();
+        }
+      }
+    }
+  }
+
+  private static long wallTimeNs() {
+    java.time.Instant now = java.time.Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
   private static byte[] tagged(byte tag, byte[] key) {
     byte[] tagged = new byte[key.length + 1];
     tagged[0] = tag;
@@ -228,8 +289,9 @@ public final class SpoolingKafkaSink implements CaptureSink {
   private void send(DiskSpool.Entry entry) {
     long position = entry.position();
     byte[] tagged = entry.key();
-    String topic = switch (tagged.length == 0 ? 0 : tagged[0]) {
-      case RAW_TAG -> topics.raw();
+    byte tag = tagged.length == 0 ? 0 : tagged[0];
+    String topic = switch (tag) {
+      case RAW_TAG, MARK_TAG -> topics.raw();
       case KEYLOG_TAG -> topics.keylog();
       default -> null;
     };
@@ -240,15 +302,26 @@ public final class SpoolingKafkaSink implements CaptureSink {
     byte[] key = java.util.Arrays.copyOfRange(tagged, 1, tagged.length);
     inFlight.add(position);
     try {
-      kafka.send(topic, key, entry.value(), (metadata, error) -> onOutcome(position, error));
+      kafka.send(topic, key, entry.value(), (metadata, error) -> {
+        if (error == null && metadata != null) {
+          if (tag == RAW_TAG) {
+            marks.wrote(metadata.partition(), System.nanoTime()); // delivered data: marks follow it
+          } else if (tag == MARK_TAG) {
+            stats.onProgressMarkSent();
+          }
+        }
+        onOutcome(position, error, tag == MARK_TAG);
+      });
     } catch (RuntimeException e) {
-      onOutcome(position, e);
+      onOutcome(position, e, tag == MARK_TAG);
     }
   }
 
-  private void onOutcome(long position, Exception error) {
+  private void onOutcome(long position, Exception error, boolean mark) {
     if (error == null) {
-      stats.onSent();
+      if (!mark) {
+        stats.onSent();
+      }
       succeededSinceFailure = true;
     } else if (error instanceof RecordTooLargeException || error instanceof InvalidTopicException) {
       stats.onSendRejected(); // retrying cannot help: counted and skipped
@@ -370,6 +443,14 @@ public final class SpoolingKafkaSink implements CaptureSink {
     closed = true;
     closeDeadlineNs = System.nanoTime() + settings.drainOnClose().toNanos();
     running = false;
+    if (marker != null) {
+      LockSupport.unpark(marker);
+      try {
+        marker.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     LockSupport.unpark(sender);
     try {
       sender.join();

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class StatusServerTest {
-  private static final CollectorStats.Snapshot SNAPSHOT = new CollectorStats.Snapshot(12, 3400, 5, 600, 1, 2, 3, 11, 4, 7, 9, 13, 1, 4096, 2, 0, 30, 60, 5, 8, 6, 2, 3);
+  private static final CollectorStats.Snapshot SNAPSHOT = new CollectorStats.Snapshot(12, 3400, 5, 600, 1, 2, 3, 11, 4, 7, 9, 13, 1, 4096, 2, 0, 30, 60, 5, 8, 6, 2, 3, 0, 0, 0, 0);
 
   @Test
   void servesStatusJsonAndPrometheusMetricsOnLoopback() throws Exception {

@@ -21,7 +21,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 final class RawTopic {
   private RawTopic() {}
 
-  /** Every record of ecapture.raw from the start, until {@code expected} distinct events arrived or 60 s passed. */
+  /** Every capture event of ecapture.raw (progress marks skipped) from the start, until {@code expected} distinct events arrived or 60 s passed. */
   static List<ConsumerRecord<String, RawEvent>> readAll(String bootstrap, Set<RawEvent> expected) {
     Map<String, Object> props =
         Map.of(
@@ -36,6 +36,9 @@ final class RawTopic {
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
       while (!missing.isEmpty() && System.nanoTime() < deadline) {
         for (ConsumerRecord<String, RawEvent> record : consumer.poll(Duration.ofMillis(200))) {
+          if (record.value().hasProgress()) {
+            continue; // a collector's progress mark, not a capture event: consumers skip them
+          }
           seen.add(record);
           missing.remove(record.value());
         }

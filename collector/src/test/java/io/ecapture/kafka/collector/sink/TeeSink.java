@@ -28,6 +28,11 @@ final class TeeSink implements CaptureSink {
   }
 
   @Override
+  public void drainedUpTo(long wallTimeNs) {
+    target.drainedUpTo(wallTimeNs);
+  }
+
+  @Override
   public void log(ProcessLog line) {
     target.log(line);
   }

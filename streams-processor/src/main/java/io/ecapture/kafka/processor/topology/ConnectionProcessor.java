@@ -56,11 +56,19 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private static final Deserializer<RawEvent> RAW = Topics.RAW.valueSerde().deserializer();
   /** Longest wait between checks for connections past their TTL. */
   static final long MAX_EVICTION_CHECK_MS = 60_000;
+  /** Longest capture-clock margin a progress mark must have past a held message's last data. */
+  static final long MAX_MARK_MARGIN_MS = 3_000;
 
   private final ProcessorConfig config;
   private final ProcessorMetrics metrics;
   private final DirectionAssembler assembler;
   private final IdleIndex index = new IdleIndex();
+  /**
+   * Per host: the collector wall time (Unix ns) of the newest progress mark this task read, i.e.
+   * that host delivered everything up to then to this partition. In memory only: after a restart
+   * a host counts as marking again once its next mark (every 500 ms by default) arrives.
+   */
+  private final java.util.Map<String, Long> progress = new java.util.HashMap<>();
   private final StateCache cache;
   private final HeaderRedactor redactor;
   /** Parsed messages of the record being processed, until its attempt succeeded; null otherwise. */
@@ -148,6 +156,12 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       event = RAW.deserialize(Topics.RAW.name(), record.value());
     } catch (SerializationException e) {
       deadLetter(record, e.getMessage(), e.getClass());
+      return;
+    }
+    if (event.getBodyCase() == RawEvent.BodyCase.PROGRESS) {
+      // not a connection: no state, no output; only what the idle flush may assume of its host
+      metrics.progressMark();
+      progress.merge(event.getHostId(), event.getWallTimeNs(), Math::max);
       return;
     }
     String key = record.key() != null && record.key().length > 0
@@ -292,7 +306,8 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     ConnectionSession session = session(key, state);
     for (Direction direction : List.of(Direction.WRITE, Direction.READ)) {
       ProcessorDirectionState.Builder dir = session.direction(direction);
-      if (assembler.hasUnflushedBytes(dir) && now - dir.getLastActivityMs() >= idleMs) {
+      if (assembler.hasUnflushedBytes(dir) && now - dir.getLastActivityMs() >= idleMs
+          && mayFlush(state, dir, now)) {
         assembler.flush(session, direction);
       }
     }
@@ -301,6 +316,43 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     } else {
       save(key, state, now);
     }
+  }
+
+  /**
+   * How far past a direction's last data a mark must reach: the idle time, counted on the
+   * collector's capture clock, at most {@link #MAX_MARK_MARGIN_MS}. A mark only just newer than the
+   * data does not do: the rest may have been captured a moment after the mark and be the record
+   * a failover holds back (seen in ClusterFaultToleranceTest). The cap stays inside the 5 s the
+   * collector keeps marking a partition after writing to it.
+   */
+  private long markMarginNs() {
+    return Math.min(config.idleFlush().toMillis(), MAX_MARK_MARGIN_MS) * 1_000_000L;
+  }
+
+  /**
+   * Whether an idle direction may be flushed now. A message in progress of a detected protocol
+   * (not plain unknown bytes) of a host that sends progress marks waits until a mark of that host
+   * newer than the direction's last data by {@link #markMarginNs} arrived (its rest is then known
+   * not to be in flight:
+   * the collector's spool delivers a mark after everything appended before it), or
+   * {@link ProcessorConfig#stalledFlush()} passed since the direction's last data. A host without
+   * marks (an older collector) and a closed connection flush as before.
+   */
+  private boolean mayFlush(ProcessorConnectionState.Builder state, ProcessorDirectionState.Builder dir,
+      long now) {
+    if (state.getClosed() || !assembler.holdsMessageInProgress(dir)) {
+      return true;
+    }
+    Long mark = progress.get(state.getIdentity().getHostId());
+    if (mark == null || mark >= dir.getLastDataWallNs() + markMarginNs()) {
+      return true;
+    }
+    if (now - dir.getLastActivityMs() >= config.stalledFlush().toMillis()) {
+      metrics.stalledFlush();
+      return true;
+    }
+    metrics.idleFlushHeld();
+    return false;
   }
 
   /**

@@ -38,6 +38,9 @@ final class DirectionAssembler {
   void onChunk(ConnectionSession session, Direction direction, ProcessorChunk chunk, long nowMs) {
     ProcessorDirectionState.Builder dir = session.direction(direction);
     dir.setLastActivityMs(nowMs);
+    if (chunk.getWallTimeNs() > dir.getLastDataWallNs()) {
+      dir.setLastDataWallNs(chunk.getWallTimeNs());
+    }
     long end = chunk.getOffset() + chunk.getPayload().size();
     if (!chunk.getPayload().isEmpty() && end <= dir.getNextOffset()) {
       metrics.duplicateChunk();
@@ -70,6 +73,15 @@ final class DirectionAssembler {
   boolean hasUnflushedBytes(ProcessorDirectionState.Builder dir) {
     return !dir.getBuffer().isEmpty() || dir.getOutOfOrderCount() > 0
         || extractor.holdsPartialMessage(dir);
+  }
+
+  /**
+   * Whether an idle flush would cut a message in progress of a detected protocol (not plain
+   * unknown bytes), see {@link MessageExtractor#messageInProgress}. Bytes waiting behind a hole
+   * count too when the buffer before the hole holds such a message.
+   */
+  boolean holdsMessageInProgress(ProcessorDirectionState.Builder dir) {
+    return extractor.messageInProgress(dir);
   }
 
   /** The connection is gone: drop its in-memory parser state (HPACK tables, inflaters). */

@@ -32,6 +32,8 @@ import java.util.Arrays;
  * {@link DirectionAssembler} flushes the buffer and tells the protocol ({@link #onGap}).
  */
 final class MessageExtractor {
+  /** What a parse at the head returns while no protocol is selected yet (not a message in progress). */
+  private static final ParseResult<?> UNDETECTED = ParseResult.needsMoreData();
   private final ProtocolRegistry registry;
   private final ProtocolSelection selection;
   private final ProcessorLimits limits;
@@ -59,6 +61,7 @@ final class MessageExtractor {
       return; // nothing to do, or the message at the head is known to need more bytes
     }
     dir.setParseNeedsBytes(0);
+    dir.setMessageInProgress(false);
     long knownUnknown = dir.getUnknownPrefixBytes();
     dir.setUnknownPrefixBytes(0);
     byte[] buf = dir.getBuffer().toByteArray();
@@ -85,6 +88,7 @@ final class MessageExtractor {
         }
         if (result.status() == ParseStatus.NEEDS_MORE_DATA) {
           dir.setParseNeedsBytes(result.bytesNeeded());
+          dir.setMessageInProgress(result != UNDETECTED);
           break;
         }
         metrics.resync();
@@ -136,6 +140,15 @@ final class MessageExtractor {
     return false;
   }
 
+  /**
+   * Whether the direction's head is a message in progress of a detected protocol: a parse that
+   * needs more bytes, or a protocol's partial message kept in the state (HTTP/2 streams, a
+   * WebSocket message); plain unknown bytes are not.
+   */
+  boolean messageInProgress(ProcessorDirectionState.Builder dir) {
+    return (!dir.getBuffer().isEmpty() && dir.getMessageInProgress()) || holdsPartialMessage(dir);
+  }
+
   /** The direction ends: every protocol emits the partial messages it keeps in the state. */
   private void endOfStream(ConnectionSession session, Direction direction) {
     registry.all().forEach(handler -> handler.endOfStream(session, direction));
@@ -146,7 +159,7 @@ final class MessageExtractor {
       int pos, boolean atEnd, boolean full) {
     boolean end = atEnd || full;
     ProtocolHandler<?> handler = selection.select(session.direction(direction), buf, pos, end);
-    return handler == null ? ParseResult.needsMoreData()
+    return handler == null ? UNDETECTED
         : parseAndEmit(handler, session, direction, buf, pos, end, full);
   }
 
