@@ -3,6 +3,7 @@ package io.ecapture.kafka.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -49,6 +50,8 @@ class DeploymentConsistencyTest {
   static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
   static final Path MANIFESTS = ROOT.resolve("deploy/kubernetes");
   static final Path DOCKERFILE = ROOT.resolve("Dockerfile");
+  /** Environment variables the JVM itself reads (not a command's options). */
+  static final Set<String> JVM_ENV = Set.of("JAVA_TOOL_OPTIONS");
   static final String PROBE = "/opt/ecapture-kafka/bin/status-probe";
   /** The image's user for everything but the collector. */
   static final long APP_UID = 10001;
@@ -155,7 +158,7 @@ class DeploymentConsistencyTest {
         }
       }
       for (String name : c.env().keySet()) {
-        assertTrue(read.contains(name) || expanded.contains(name),
+        assertTrue(read.contains(name) || expanded.contains(name) || JVM_ENV.contains(name),
             c.where() + " sets " + name + ", which `" + subcommand(c).qualifiedName()
                 + "` does not read (it names " + read + ")");
       }
@@ -307,6 +310,22 @@ class DeploymentConsistencyTest {
       Container processor = only(cs, "processor");
       assertTrue(processor.replicas() >= 2 && processor.replicas() <= partitions,
           where + ": " + processor.replicas() + " processors for " + partitions + " partitions");
+    }
+  }
+
+  @Test
+  void collectorsRunWithTheAgentJvmFlagsOfTheLauncherScript() throws IOException {
+    Matcher m = Pattern.compile("(?m)^COLLECTOR_JAVA_OPTS=\"([^\"]+)\"$").matcher(Files.readString(ROOT.resolve("ecapture-kafka")));
+    assertTrue(m.find(), "./ecapture-kafka names the collector's JVM flags");
+    String agentFlags = m.group(1);
+    assertTrue(agentFlags.contains("-Xmx"), "a bounded heap: " + agentFlags);
+    for (Container c : allContainers()) {
+      String flags = c.env().get("JAVA_TOOL_OPTIONS");
+      if (subcommand(c).name().equals("collector")) {
+        assertEquals(agentFlags, flags, c.where() + ": the agent flags `./ecapture-kafka collector` uses");
+      } else {
+        assertNull(flags, c.where() + ": only the collector gets the agent's small heap");
+      }
     }
   }
 

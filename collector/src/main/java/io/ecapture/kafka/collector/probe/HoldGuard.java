@@ -91,7 +91,12 @@ public final class HoldGuard {
         "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
         "-cp", System.getProperty("java.class.path"), HoldGuard.class.getName(),
         Integer.toString(heldMapId), Long.toString(holdTimeout.toMillis())));
-    Process guard = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+    // the collector's JVM flags (the deploy files set them here) are not the guard's: its own
+    // flags above size it, and an inherited -Xms above its -Xmx would stop it from starting
+    builder.environment().remove("JAVA_TOOL_OPTIONS");
+    builder.environment().remove("JDK_JAVA_OPTIONS");
+    Process guard = builder.start();
     BufferedReader out = new BufferedReader(new InputStreamReader(guard.getInputStream(), StandardCharsets.UTF_8));
     String[] first = new String[1];
     Thread reader = Thread.ofPlatform().daemon().start(() -> {
