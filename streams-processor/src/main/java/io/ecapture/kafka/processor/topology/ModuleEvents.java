@@ -54,8 +54,10 @@ final class ModuleEvents {
           + (shell.getTruncated() ? "\n[line cut at the capture limit]" : "") + "\n";
     } else {
       DatabaseQuery query = event.getQuery();
+      // password literals never leave, as for queries parsed from the wire (DbExchanges)
+      String sql = io.ecapture.kafka.processor.protocol.db.DbExchanges.redactSql(query.getQuery());
       QueryFields.Builder fields = QueryFields.newBuilder()
-          .setServer(query.getServer()).setQuery(query.getQuery()).setCommand(query.getCommand())
+          .setServer(query.getServer()).setQuery(sql).setCommand(query.getCommand())
           .setDurationNs(query.getDurationNs()).setTruncated(query.getTruncated()).setFunction(query.getFunction());
       if (query.hasResult()) {
         fields.setHasResult(true).setResult(query.getResult());
@@ -64,7 +66,7 @@ final class ModuleEvents {
       m.setLatencyNs(query.getDurationNs());
       text = query.getServer() + " server query (pid " + event.getProcess().getPid() + ", "
           + query.getFunction() + (query.hasResult() ? ", returned " + query.getResult() : "")
-          + (query.getDurationNs() > 0 ? ", " + query.getDurationNs() / 1000 + " us" : "") + ")\n" + query.getQuery()
+          + (query.getDurationNs() > 0 ? ", " + query.getDurationNs() / 1000 + " us" : "") + ")\n" + sql
           + (query.getTruncated() ? "\n[query cut at the capture limit]" : "") + "\n";
     }
     ByteString rendered = ByteString.copyFromUtf8(text);

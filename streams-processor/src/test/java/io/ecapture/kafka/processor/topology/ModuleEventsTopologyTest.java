@@ -54,4 +54,13 @@ class ModuleEventsTopologyTest extends HarnessTopologyTest {
         query.getRendered().toStringUtf8());
     assertEquals("h/77/-1/0", query.getConnectionId());
   }
+
+  @Test
+  void passwordLiteralsOfServerQueriesNeverLeave() {
+    harness.send(base(78, "postgres").setQuery(DatabaseQuery.newBuilder().setServer("postgres")
+        .setQuery("ALTER USER \"app\" WITH PASSWORD E'pgpw-secret';").setFunction("pg_parse_query")).build());
+    ParsedMessage query = harness.parsed().readValue();
+    assertEquals("ALTER USER \"app\" WITH PASSWORD '<redacted>';", query.getServerQuery().getQuery());
+    assertTrue(!query.toString().contains("pgpw-secret"), query.toString());
+  }
 }

@@ -52,7 +52,8 @@ public final class DbExchanges {
     session.direction(ConnectionSession.opposite(direction)).getDbBuilder().setServer(!server);
   }
 
-  private static final String QUOTED = "('(?:[^'\\\\]|''|\\\\.)*'|\"(?:[^\"\\\\]|\"\"|\\\\.)*\")";
+  // a string literal, with PostgreSQL's E'...' (escapes) and N'...' (national) prefixes
+  private static final String QUOTED = "([EeNn]?'(?:[^'\\\\]|''|\\\\.)*'|\"(?:[^\"\\\\]|\"\"|\\\\.)*\")";
   /**
    * Password literals in SQL text: {@code IDENTIFIED BY 'x'} / {@code IDENTIFIED WITH plugin AS
    * 'x'} (MySQL), {@code PASSWORD 'x'} (PostgreSQL CREATE/ALTER ROLE), {@code SET PASSWORD =

@@ -20,6 +20,9 @@ class DbExchangesTest {
     assertEquals("SET PASSWORD FOR 'u'@'h' = PASSWORD('<redacted>')",
         DbExchanges.redactSql("SET PASSWORD FOR 'u'@'h' = PASSWORD('x')"));
     assertEquals("SET PASSWORD = '<redacted>'", DbExchanges.redactSql("SET PASSWORD = \"x\""));
+    // PostgreSQL escape strings, as psql's \\password and drivers send them
+    assertEquals("ALTER USER \"postgres\" WITH PASSWORD '<redacted>';",
+        DbExchanges.redactSql("ALTER USER \"postgres\" WITH PASSWORD E'pw\\'s';"));
   }
 
   @Test
