@@ -150,11 +150,11 @@ public final class CaptureModules implements AutoCloseable {
    * gnutls_transport_get_int}, which is {@code mov disp32(%rdi),%eax; ret} on x86-64.
    */
   static UprobeModule.Offsets gnutlsOffsets(Path file) {
-    Long at = ElfFunctions.fileOffsets(file, Set.of("gnutls_transport_get_int")).get("gnutls_transport_get_int");
+    Long at = ElfSymbols.matchingOffsets(file, Set.of("gnutls_transport_get_int")).get("gnutls_transport_get_int");
     if (at == null) {
       return UprobeModule.Offsets.failed("gnutls_transport_get_int not in its symbol tables: fd offset unknown");
     }
-    int offset = gnutlsTransportOffset(ElfFunctions.bytesAt(file, at, 16));
+    int offset = gnutlsTransportOffset(ElfSymbols.bytesAt(file, at, 16));
     return offset < 0
         ? UprobeModule.Offsets.failed("gnutls_transport_get_int has unexpected machine code: fd offset unknown")
         : new UprobeModule.Offsets(offset, 0, 0, null);
@@ -177,11 +177,11 @@ public final class CaptureModules implements AutoCloseable {
    * secret(%rax),%rax; mov osfd(%rax),%eax} (48 8b 40 XX 8b 40 YY).
    */
   static UprobeModule.Offsets nsprOffsets(Path file) {
-    Long at = ElfFunctions.fileOffsets(file, Set.of("PR_FileDesc2NativeHandle")).get("PR_FileDesc2NativeHandle");
+    Long at = ElfSymbols.matchingOffsets(file, Set.of("PR_FileDesc2NativeHandle")).get("PR_FileDesc2NativeHandle");
     if (at == null) {
       return UprobeModule.Offsets.failed("PR_FileDesc2NativeHandle not in its symbol tables: osfd offset unknown");
     }
-    int[] found = nsprOsfdOffsets(ElfFunctions.bytesAt(file, at, 96));
+    int[] found = nsprOsfdOffsets(ElfSymbols.bytesAt(file, at, 96));
     return found == null
         ? UprobeModule.Offsets.failed("PR_FileDesc2NativeHandle has unexpected machine code: osfd offset unknown")
         : new UprobeModule.Offsets(0, found[0], found[1], null);

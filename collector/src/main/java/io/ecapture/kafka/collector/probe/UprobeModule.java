@@ -118,7 +118,7 @@ final class UprobeModule implements CaptureModule {
     if (explicit.function() != null) {
       wanted.add(explicit.function());
     }
-    Map<String, Long> found = ElfFunctions.fileOffsets(file, wanted);
+    Map<String, Long> found = ElfSymbols.matchingOffsets(file, wanted);
     Offsets learned = offsets.apply(file);
     if (learned.error() != null) {
       problems.add(file + ": " + learned.error());

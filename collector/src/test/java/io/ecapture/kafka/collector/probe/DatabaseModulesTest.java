@@ -150,7 +150,7 @@ class DatabaseModulesTest {
   @Test
   void explicitOffsetIsProbed() throws Exception {
     Path binary = postgresBin().resolve("postgres").toRealPath();
-    long offset = ElfFunctions.fileOffsets(binary, Set.of("pg_parse_query")).get("pg_parse_query");
+    long offset = ElfSymbols.matchingOffsets(binary, Set.of("pg_parse_query")).get("pg_parse_query");
     RecordingSink sink = new RecordingSink();
     try (Collector collector = Collector.start(CollectorConfig.builder().hostId("db-host").statusPort(-1)
         .discoveryInterval(Duration.ZERO).modules(ModulesConfig.only(List.of("postgres"))
