@@ -13,7 +13,7 @@ import io.ecapture.kafka.collector.decode.RecordProcessor;
 import io.ecapture.kafka.collector.identity.CgroupMount;
 import io.ecapture.kafka.collector.identity.WorkloadResolver;
 import io.ecapture.kafka.collector.libbpf.LibBpfException;
-import io.ecapture.kafka.collector.libbpf.RingBuffer;
+import io.ecapture.kafka.collector.libbpf.RingBufferReader;
 import io.ecapture.kafka.collector.packets.LearningSink;
 import io.ecapture.kafka.collector.packets.PacketCapture;
 import io.ecapture.kafka.collector.packets.PacketPublisher;
@@ -69,12 +69,11 @@ public final class Collector implements AutoCloseable {
   private final CaptureSink sink;
   private final ProcessLogger processLog;
   private final TlsProbes probes;
-  private final RingBuffer ringBuffer;
+  private final RingBufferReader ringBuffer;
   private final LibraryRegistry registry;
   private final ProcessFilter filter;
   private final WorkloadResolver workloads;
   private final StatsReporter reporter;
-  private final Thread pollThread;
   /** The packets module, or null when no interface was chosen. */
   private final PacketCapture packets;
   private final PacketPublisher packetPublisher;
@@ -91,7 +90,6 @@ public final class Collector implements AutoCloseable {
   /** What a request changing capture must present; null when the status endpoint is off. */
   private final ControlToken token;
   private long lastHandlerFailureLogNs = System.nanoTime() - HANDLER_FAILURE_LOG_NS;
-  private volatile boolean running = true;
   private boolean closed;
 
   private Collector(CollectorConfig config, CollectorStats stats, CaptureSink sink, TlsProbes probes,
@@ -112,13 +110,14 @@ public final class Collector implements AutoCloseable {
     RecordProcessor processor = new RecordProcessor(
         decoder, stats, packets == null ? sink : new LearningSink(sink, packets), processLog::warn);
     // an exception in the upcall is counted and skipped; the thread goes on draining
-    this.ringBuffer = new RingBuffer(probes.eventsMapFd(), processor::onRecord, this::onHandlerFailure);
+    this.ringBuffer = RingBufferReader.builder(probes.eventsMapFd(), processor::onRecord).thread("collector-ringbuf")
+        .drain(new Drainer()).retryMs(POLL_RETRY_MS).onHandlerFailure(this::onHandlerFailure)
+        .onPollFailure(e -> processLog.error("ring buffer poll failed: " + e.getMessage())).build();
     stats.attachRingBuffer(ringBuffer::handlerFailures);
     stats.attachKernelCounters(probes.kernelCounters());
     this.registry = new LibraryRegistry(probes, config.libsslPaths(), processLog, decoder::addLibrary);
     this.filter = new ProcessFilter(probes, registry, config.filter(), processLog, workloads.mount());
     this.reporter = new StatsReporter(stats::snapshot, config.statsInterval(), LOG, processLog::warn);
-    this.pollThread = Thread.ofPlatform().name("collector-ringbuf").daemon().unstarted(this::pollLoop);
     this.tlsEnabled = io.ecapture.kafka.collector.probe.CaptureModules.tlsWanted(config.modules());
     this.gotls = new GoTlsCaptureModule(probes, config.gotls(), decoder::nameGoBinary, config.discoveryInterval(),
         decoder::goDataEvents);
@@ -282,7 +281,7 @@ public final class Collector implements AutoCloseable {
       registry.startRescans(config.discoveryInterval());
     }
     startStatusServer();
-    pollThread.start();
+    ringBuffer.start();
   }
 
   // Exec-time attach improves coverage; capture works without it (then the /proc rescan finds
@@ -461,24 +460,27 @@ public final class Collector implements AutoCloseable {
    * programs so (they then wake it for the next record) and polls with {@link #SLEEP_POLL_MS}, so
    * an idle collector costs no periodic wake-ups and the first record after a quiet spell is
    * drained at once. The flag is set before the long poll, and a poll returns at once for records
-   * already waiting, so none waits for the long timeout.
+   * already waiting, so none waits for the long timeout. One round per call, on the ring-buffer
+   * thread; the stats reporter ticks after each, failed or not.
    */
-  private void pollLoop() {
-    int drainMs = (int) config.drainInterval().toMillis();
-    long emptyDrainsBeforeSleep = Math.max(1, SLEEP_AFTER_MS / Math.max(1, drainMs));
-    long emptyDrains = 0;
-    boolean sleeping = false;
-    while (running) {
+  private final class Drainer implements RingBufferReader.Drain {
+    private final int drainMs = (int) config.drainInterval().toMillis();
+    private final long emptyDrainsBeforeSleep = Math.max(1, SLEEP_AFTER_MS / Math.max(1, drainMs));
+    private long emptyDrains;
+    private boolean sleeping;
+
+    @Override
+    public void drain(io.ecapture.kafka.collector.libbpf.RingBuffer ring) {
       try {
         if (!sleeping && emptyDrains >= emptyDrainsBeforeSleep) {
           probes.consumerSleeping(true);
           sleeping = true;
         }
         java.time.Instant before = java.time.Instant.now();
-        int drained = ringBuffer.poll(sleeping ? SLEEP_POLL_MS : drainMs);
+        int drained = ring.poll(sleeping ? SLEEP_POLL_MS : drainMs);
         // the kernel side wakes us only when the ring fills up (see wakeup_flags in
         // tlscapture.bpf.c), and poll only drains rings that signalled: drain the rest here
-        drained += ringBuffer.consume();
+        drained += ring.consume();
         // what was in the ring before this drain began has reached the sink (progress marks)
         sink.drainedUpTo(before.getEpochSecond() * 1_000_000_000L + before.getNano());
         if (drained == 0) {
@@ -490,19 +492,9 @@ public final class Collector implements AutoCloseable {
             sleeping = false;
           }
         }
-      } catch (RuntimeException e) {
-        processLog.error("ring buffer poll failed: " + e.getMessage());
-        sleepQuietly();
+      } finally {
+        reporter.tick();
       }
-      reporter.tick();
-    }
-  }
-
-  private static void sleepQuietly() {
-    try {
-      Thread.sleep(POLL_RETRY_MS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 
@@ -518,7 +510,6 @@ public final class Collector implements AutoCloseable {
         return;
       }
       closed = true;
-      running = false;
     }
     filter.close(); // waits for a change in progress
     ExecWatch watch = execWatch;
@@ -530,21 +521,12 @@ public final class Collector implements AutoCloseable {
     if (server != null) {
       server.close();
     }
-    try {
-      pollThread.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    ringBuffer.stop(); // its thread ends
     modules.close(); // detaches and drains the modules' own ring buffer
     probes.detach();
-    try {
-      ringBuffer.consume(); // what the kernel wrote before the probes went away
-    } catch (RuntimeException e) {
-      LOG.warn("final ring buffer drain failed: {}", e.toString());
-    }
+    ringBuffer.close(); // drains what the kernel wrote before the probes went away, frees the ring
     CollectorStats.Snapshot last = stats.snapshot();
     stats.freezeKernelCounters(); // the maps go away with the object: keep their last values readable
-    ringBuffer.close();
     probes.close();
     if (packets != null) {
       packets.close(); // detaches its TC filters: they would outlive the process

@@ -10,7 +10,7 @@ import io.ecapture.kafka.collector.libbpf.BpfObject;
 import io.ecapture.kafka.collector.libbpf.LibBpf;
 import io.ecapture.kafka.collector.libbpf.LibBpfException;
 import io.ecapture.kafka.collector.libbpf.PerCpuCounters;
-import io.ecapture.kafka.collector.libbpf.RingBuffer;
+import io.ecapture.kafka.collector.libbpf.RingBufferReader;
 import io.ecapture.kafka.collector.libbpf.TcFilter;
 import io.ecapture.kafka.proto.capture.AddressFamily;
 import io.ecapture.kafka.proto.capture.PacketRecord;
@@ -93,11 +93,9 @@ public final class PacketCapture implements AutoCloseable {
   private final LongAdder learnedFlows = new LongAdder();
   private PerCpuCounters counters;
   private long[] frozenCounters;
-  private RingBuffer ringBuffer;
+  private RingBufferReader ringBuffer;
   private PacketDecoder decoder;
-  private Thread thread;
   private int leftoversRemoved;
-  private volatile boolean running = true;
   private long lastWarningNs = System.nanoTime() - WARN_EVERY_NS;
   private volatile boolean closed;
 
@@ -175,7 +173,10 @@ public final class PacketCapture implements AutoCloseable {
     }
     decoder = new PacketDecoder(hostId, clock, byIndex);
     // a record whose handling threw (the output refused it) is counted with the malformed ones
-    ringBuffer = new RingBuffer(object.mapFd(RING_MAP), this::onRecord, failure -> malformed.increment());
+    ringBuffer = RingBufferReader.builder(object.mapFd(RING_MAP), this::onRecord).thread("collector-packets")
+        .pollMs(POLL_MS).onHandlerFailure(failure -> malformed.increment())
+        .onPollFailure(failure -> warnings.accept("packets: ring buffer poll failed: " + failure.getMessage()))
+        .build();
     leftoversRemoved = removeLeftovers(info);
     int ingress = object.programFd(INGRESS_PROGRAM);
     int egress = object.programFd(EGRESS_PROGRAM);
@@ -193,7 +194,7 @@ public final class PacketCapture implements AutoCloseable {
         + ", ports " + new TreeSet<>(ports) + (config.learnPorts() ? " and learned server ports" : "")
         + (config.matchFlows() ? ", and the flows the TLS probes decode" : "")
         + ", snap length " + config.snapLength());
-    thread = Thread.ofPlatform().name("collector-packets").daemon().start(this::pollLoop);
+    ringBuffer.start();
   }
 
   /**
@@ -353,21 +354,6 @@ public final class PacketCapture implements AutoCloseable {
     output.publish(packet);
   }
 
-  private void pollLoop() {
-    while (running) {
-      try {
-        ringBuffer.poll(POLL_MS);
-      } catch (RuntimeException e) {
-        warnings.accept("packets: ring buffer poll failed: " + e.getMessage());
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException interrupted) {
-          return;
-        }
-      }
-    }
-  }
-
   /** The classifiers attached now. */
   public List<Attached> attached() {
     return List.copyOf(attached);
@@ -405,27 +391,15 @@ public final class PacketCapture implements AutoCloseable {
         return;
       }
       closed = true;
-      running = false;
     }
-    if (thread != null) {
-      try {
-        thread.join();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    if (ringBuffer != null) {
+      ringBuffer.stop();
     }
     for (Attached a : attached) {
       try {
         TcFilter.detach(a.index(), a.hook(), TC_HANDLE, TC_PRIORITY);
       } catch (RuntimeException e) {
         warnings.accept("packets: cannot detach from " + a.name() + " " + a.hook() + ": " + e.getMessage());
-      }
-    }
-    if (ringBuffer != null) {
-      try {
-        ringBuffer.consume();
-      } catch (RuntimeException e) {
-        // what remains is lost with the ring
       }
     }
     synchronized (this) {
@@ -438,7 +412,7 @@ public final class PacketCapture implements AutoCloseable {
       }
     }
     if (ringBuffer != null) {
-      ringBuffer.close();
+      ringBuffer.close(); // drains what the kernel still holds, then frees
     }
     object.close();
   }

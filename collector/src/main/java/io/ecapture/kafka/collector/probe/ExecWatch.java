@@ -7,7 +7,7 @@ import io.ecapture.kafka.collector.libbpf.BpfObject;
 import io.ecapture.kafka.collector.libbpf.LibBpf;
 import io.ecapture.kafka.collector.libbpf.LibBpfException;
 import io.ecapture.kafka.collector.libbpf.PerCpuCounters;
-import io.ecapture.kafka.collector.libbpf.RingBuffer;
+import io.ecapture.kafka.collector.libbpf.RingBufferReader;
 import io.ecapture.kafka.collector.sink.ProcessLogger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -79,9 +79,8 @@ public final class ExecWatch implements AutoCloseable {
   private final ExecVerdicts verdicts;
   private final HeldProcesses held;
   private final PerCpuCounters counts;
-  private final RingBuffer ring;
+  private final RingBufferReader ring;
   private final ScheduledExecutorService timer;
-  private final Thread pollThread;
   private final Thread scanThread;
   /** The hold guard once it runs (holding is on from then), else null. */
   private volatile Process guard;
@@ -120,10 +119,12 @@ public final class ExecWatch implements AutoCloseable {
     this.verdicts = new ExecVerdicts(object.mapFd(VERDICTS_MAP));
     this.held = new HeldProcesses(object.mapFd(HELD_MAP));
     this.counts = new PerCpuCounters(object.mapFd(COUNTS_MAP));
-    this.ring = new RingBuffer(object.mapFd(EVENTS_MAP), this::onRecord, this::onFailure);
+    // close() does not drain: no examining or attaching while it unloads
+    this.ring = RingBufferReader.builder(object.mapFd(EVENTS_MAP), this::onRecord).thread("collector-exec")
+        .pollMs(POLL_MS).onHandlerFailure(this::onFailure).onPollFailure(this::onFailure)
+        .joinMs(POLL_MS * 5L).drainOnClose(false).build();
     this.timer = Executors.newSingleThreadScheduledExecutor(
         Thread.ofPlatform().name("collector-exec-timer").daemon().factory());
-    this.pollThread = Thread.ofPlatform().name("collector-exec").daemon().unstarted(this::pollLoop);
     this.scanThread = Thread.ofPlatform().name("collector-installed-scan").daemon().unstarted(this::scanInstalled);
     if (config.holdTimeout().isZero()) {
       holdText = "off: hold timeout 0 (files are examined at exec without stopping the process)";
@@ -228,7 +229,7 @@ public final class ExecWatch implements AutoCloseable {
       throw e;
     }
     try {
-      watch.pollThread.start();
+      watch.ring.start();
       watch.link = object.attach(PROGRAM);
       watch.timer.scheduleWithFixedDelay(watch::sweepExpired, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
       if (config.scanBudget().isZero()) {
@@ -294,21 +295,6 @@ public final class ExecWatch implements AutoCloseable {
   }
 
   // ---- exec events -------------------------------------------------------------------------
-
-  private void pollLoop() {
-    while (running) {
-      try {
-        ring.poll(POLL_MS);
-      } catch (RuntimeException e) {
-        onFailure(e);
-        try {
-          Thread.sleep(50);
-        } catch (InterruptedException interrupted) {
-          return;
-        }
-      }
-    }
-  }
 
   private void onRecord(MemorySegment record) {
     ExecEvent event = ExecEvent.decode(record);
@@ -629,8 +615,8 @@ public final class ExecWatch implements AutoCloseable {
       link = null;
     }
     timer.shutdownNow();
+    ring.stop();
     try {
-      pollThread.join(POLL_MS * 5L);
       scanThread.join(5_000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -5,7 +5,7 @@ import io.ecapture.kafka.collector.decode.ModuleEventDecoder;
 import io.ecapture.kafka.collector.libbpf.BpfLink;
 import io.ecapture.kafka.collector.libbpf.BpfObject;
 import io.ecapture.kafka.collector.libbpf.LibBpf;
-import io.ecapture.kafka.collector.libbpf.RingBuffer;
+import io.ecapture.kafka.collector.libbpf.RingBufferReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
@@ -28,23 +28,24 @@ final class ModuleProbes implements AutoCloseable {
   private static final int POLL_MS = 200;
 
   private final BpfObject object;
-  private final RingBuffer ring;
+  private final RingBufferReader ring;
   private final ModuleEventDecoder decoder;
   private final List<BpfLink> links = new ArrayList<>();
-  private final Thread poller;
   private volatile boolean running = true;
   private int targets;
 
   private ModuleProbes(BpfObject object, ModuleContext context) {
     this.object = object;
     this.decoder = new ModuleEventDecoder(context.hostId(), context.clock(), context.workloads());
-    this.ring = new RingBuffer(object.mapFd(EVENTS_MAP), record -> {
+    this.ring = RingBufferReader.builder(object.mapFd(EVENTS_MAP), record -> {
       var event = decoder.decode(record);
       if (event != null) {
         context.events().accept(event);
       }
-    }, failure -> context.warn().accept("module event skipped: " + failure));
-    this.poller = Thread.ofPlatform().name("collector-modules").daemon().unstarted(this::pollLoop);
+    }).thread("collector-modules").pollMs(POLL_MS).retryMs(POLL_MS)
+        .onHandlerFailure(failure -> context.warn().accept("module event skipped: " + failure))
+        .onPollFailure(failure -> context.warn().accept("module ring buffer poll failed: " + failure.getMessage()))
+        .build();
   }
 
   /** Loads the object and starts draining its ring buffer. */
@@ -75,7 +76,7 @@ final class ModuleProbes implements AutoCloseable {
       throw e;
     }
     ModuleProbes probes = new ModuleProbes(object, context);
-    probes.poller.start();
+    probes.ring.start();
     return probes;
   }
 
@@ -120,20 +121,6 @@ final class ModuleProbes implements AutoCloseable {
     return decoder.events(kind);
   }
 
-  private void pollLoop() {
-    while (running) {
-      try {
-        ring.poll(POLL_MS);
-      } catch (RuntimeException e) {
-        try {
-          Thread.sleep(POLL_MS);
-        } catch (InterruptedException interrupted) {
-          return;
-        }
-      }
-    }
-  }
-
   @Override
   public synchronized void close() {
     if (!running) {
@@ -144,17 +131,7 @@ final class ModuleProbes implements AutoCloseable {
     }
     links.clear();
     running = false;
-    try {
-      poller.join();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    try {
-      ring.consume();
-    } catch (RuntimeException ignored) {
-      // closing
-    }
-    ring.close();
+    ring.close(); // ends its thread, drains what the kernel still holds
     object.close();
   }
 }

@@ -13,6 +13,7 @@ import io.ecapture.kafka.collector.EbpfEnvironment;
 import io.ecapture.kafka.collector.ExternalCommand;
 import io.ecapture.kafka.collector.TlsTestServer;
 import io.ecapture.kafka.collector.libbpf.RingBuffer;
+import io.ecapture.kafka.collector.libbpf.RingBufferReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,59 @@ class RingBufferUpcallTest {
         assertEquals(calls.get(), told.size(), "the listener hears of each failure");
         assertEquals("handler bug", told.getFirst().getMessage());
       }
+    }
+  }
+
+  /**
+   * A {@link RingBufferReader} drains on its own thread: records whose handler throws and rounds
+   * that fail are counted and reported, and the thread goes on delivering.
+   */
+  @Test
+  void aReaderCountsHandlerAndPollFailuresAndKeepsDraining() throws Exception {
+    EbpfEnvironment.requireEbpf();
+    EbpfEnvironment.requireTool("openssl");
+    EbpfEnvironment.requireTool("curl");
+    AtomicInteger calls = new AtomicInteger();
+    AtomicInteger rounds = new AtomicInteger();
+    try (TlsTestServer server = TlsTestServer.start(dir, false);
+        TlsProbes probes = TlsProbes.load(CollectorConfig.MIN_RING_BUFFER_BYTES)) {
+      List<String> failures = new ArrayList<>();
+      probes.attachLibssl(LibSslLocator.locate().getFirst(), 0, failures);
+      assertTrue(failures.isEmpty(), failures.toString());
+      List<Throwable> handlerTold = new java.util.concurrent.CopyOnWriteArrayList<>();
+      List<RuntimeException> pollTold = new java.util.concurrent.CopyOnWriteArrayList<>();
+      Thread[] handlerThread = new Thread[1];
+      RingBufferReader reader = RingBufferReader.builder(probes.eventsMapFd(), record -> {
+        handlerThread[0] = Thread.currentThread();
+        if (calls.incrementAndGet() % 2 == 0) {
+          throw new IllegalStateException("handler bug");
+        }
+      }).thread("test-reader").retryMs(10).drain(ring -> {
+        if (rounds.incrementAndGet() % 3 == 0) {
+          throw new IllegalStateException("poll failure " + rounds.get());
+        }
+        ring.poll(100);
+        ring.consume(); // records below the wake-up threshold do not signal
+      }).onHandlerFailure(handlerTold::add).onPollFailure(pollTold::add).start();
+      try {
+        ExternalCommand.run(dir, List.of("curl", "-sk", "https://127.0.0.1:" + server.port() + "/"));
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while ((calls.get() < 4 || reader.pollFailures() < 2) && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        assertTrue(calls.get() >= 4, "open, request, response, close delivered: " + calls.get());
+        assertEquals("test-reader", handlerThread[0].getName());
+        assertTrue(reader.pollFailures() >= 2, "failed rounds counted: " + reader.pollFailures());
+      } finally {
+        reader.close();
+      }
+      assertEquals(calls.get() / 2, reader.handlerFailures());
+      assertEquals(reader.handlerFailures(), handlerTold.size(), "the listener hears of each handler failure");
+      assertEquals(reader.pollFailures(), pollTold.size(), "and of each failed round");
+      assertTrue(pollTold.getFirst().getMessage().startsWith("poll failure"), pollTold.toString());
+      int delivered = calls.get();
+      reader.close(); // idempotent
+      assertEquals(delivered, calls.get());
     }
   }
 
