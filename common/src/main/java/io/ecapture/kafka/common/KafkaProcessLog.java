@@ -5,7 +5,6 @@ import io.ecapture.kafka.proto.capture.LogLevel;
 import io.ecapture.kafka.proto.capture.ProcessLog;
 import java.net.InetAddress;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -32,7 +31,7 @@ import org.slf4j.MarkerFactory;
  * local log at most every {@link #DROP_LOG_INTERVAL}. {@link #disabled} keeps lines local only
  * (no Kafka configured).
  */
-public final class KafkaProcessLog implements AutoCloseable {
+public final class KafkaProcessLog implements ProcessLogWriter, AutoCloseable {
   /** Lines waiting for the sender, at most; more are dropped and counted. */
   public static final int DEFAULT_QUEUE_LINES = 1024;
   /** How often dropped lines are reported in the local log, at most. */
@@ -128,19 +127,8 @@ public final class KafkaProcessLog implements AutoCloseable {
     return name;
   }
 
-  public void info(String message) {
-    log(LogLevel.INFO, message);
-  }
-
-  public void warn(String message) {
-    log(LogLevel.WARN, message);
-  }
-
-  public void error(String message) {
-    log(LogLevel.ERROR, message);
-  }
-
   /** Logs locally and queues the line for Kafka; never blocks. */
+  @Override
   public void log(LogLevel level, String message) {
     switch (level) {
       case WARN -> local.warn(ON_STREAM, message);
@@ -158,14 +146,7 @@ public final class KafkaProcessLog implements AutoCloseable {
     if (producer == null) {
       return;
     }
-    Instant now = Instant.now();
-    ProcessLog line = ProcessLog.newBuilder()
-        .setHostId(hostId)
-        .setComponent(component)
-        .setWallTimeNs(now.getEpochSecond() * 1_000_000_000L + now.getNano())
-        .setLevel(level)
-        .setMessage(message)
-        .build();
+    ProcessLog line = ProcessLogWriter.line(hostId, component, level, message);
     if (closed || !queue.offer(line)) {
       drop(closed ? "closed" : "queue full");
     }

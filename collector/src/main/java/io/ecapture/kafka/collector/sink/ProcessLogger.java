@@ -1,16 +1,17 @@
 package io.ecapture.kafka.collector.sink;
 
+import io.ecapture.kafka.common.ProcessLogWriter;
 import io.ecapture.kafka.proto.capture.LogLevel;
 import io.ecapture.kafka.proto.capture.ProcessLog;
-import java.time.Instant;
 import org.slf4j.Logger;
 
 /**
  * The collector's process log: each line goes to the local log and, as a {@link ProcessLog} of
  * component {@value #COMPONENT}, to the sink (topic ecapture.logs, best effort: a line the sink
- * refuses is only logged locally).
+ * refuses is only logged locally). The records are built as {@code KafkaProcessLog}'s ({@link
+ * ProcessLogWriter#line}); the sink spools them.
  */
-public final class ProcessLogger {
+public final class ProcessLogger implements ProcessLogWriter {
   /** Component name in process logs. */
   public static final String COMPONENT = "collector";
 
@@ -25,34 +26,15 @@ public final class ProcessLogger {
     this.sink = sink;
   }
 
-  public void info(String message) {
-    log(LogLevel.INFO, message);
-  }
-
-  public void warn(String message) {
-    log(LogLevel.WARN, message);
-  }
-
-  public void error(String message) {
-    log(LogLevel.ERROR, message);
-  }
-
+  @Override
   public void log(LogLevel level, String message) {
     switch (level) {
       case WARN -> local.warn(message);
       case ERROR -> local.error(message);
       default -> local.info(message);
     }
-    Instant now = Instant.now();
     try {
-      sink.log(
-          ProcessLog.newBuilder()
-              .setHostId(hostId)
-              .setComponent(COMPONENT)
-              .setWallTimeNs(now.getEpochSecond() * 1_000_000_000L + now.getNano())
-              .setLevel(level)
-              .setMessage(message)
-              .build());
+      sink.log(ProcessLogWriter.line(hostId, COMPONENT, level, message));
     } catch (RuntimeException e) {
       local.warn("process log not delivered: {}", e.toString());
     }
