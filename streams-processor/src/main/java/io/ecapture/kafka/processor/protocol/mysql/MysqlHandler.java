@@ -9,6 +9,7 @@ import io.ecapture.kafka.processor.protocol.ProtocolParser;
 import io.ecapture.kafka.processor.protocol.ProtocolParser.Detection;
 import io.ecapture.kafka.processor.protocol.Span;
 import io.ecapture.kafka.processor.protocol.db.DbExchanges;
+import io.ecapture.kafka.processor.protocol.db.DbHandler;
 import io.ecapture.kafka.processor.state.ProcessorDbDirection;
 import io.ecapture.kafka.processor.state.ProcessorDbResponse;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
@@ -37,7 +38,7 @@ import java.util.Locale;
  * compressed connections (CLIENT_COMPRESS) are not decoded; a connection whose handshake was
  * not captured is not detected.
  */
-public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
+public final class MysqlHandler extends DbHandler<MysqlPacket> {
   static final String NAME = "mysql";
   static final long CLIENT_CONNECT_WITH_DB = 0x8;
   static final long CLIENT_SECURE_CONNECTION = 0x8000;
@@ -59,23 +60,14 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
   static final int FIELDS = 8;
 
   private final MysqlParser parser;
-  private final ProcessorLimits limits;
-  private final ProcessorMetrics metrics;
 
   public MysqlHandler(ProcessorLimits limits, ProcessorMetrics metrics) {
-    this.parser = new MysqlParser(limits.maxBodyBytes());
-    this.limits = limits;
-    this.metrics = metrics;
+    this(new MysqlParser(limits.maxBodyBytes()), limits, metrics);
   }
 
-  @Override
-  public Protocol protocol() {
-    return Protocol.MYSQL;
-  }
-
-  @Override
-  public ProtocolParser<MysqlPacket> parser() {
-    return parser;
+  private MysqlHandler(MysqlParser parser, ProcessorLimits limits, ProcessorMetrics metrics) {
+    super(Protocol.MYSQL, NAME, parser, limits, metrics);
+    this.parser = parser;
   }
 
   @Override
@@ -86,13 +78,7 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
   @Override
   public void emit(ConnectionSession session, Direction direction, Span span,
       ParseResult<MysqlPacket> frame, boolean cutForSize) {
-    MysqlPacket packet = frame.message();
-    if (frame.bytesStillExpected() > 0) {
-      session.direction(direction).setDiscardRemaining(frame.bytesStillExpected());
-    }
-    if (packet.truncated()) {
-      metrics.truncatedMessage();
-    }
+    MysqlPacket packet = frame(session, direction, frame, frame.message().truncated());
     boolean greeting = packet.sequence() == 0 && packet.first() == 10
         && !session.direction(ConnectionSession.opposite(direction)).hasDb()
         && !session.direction(direction).hasDb();
@@ -233,10 +219,7 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
     if (sql.getRedacted()) {
       details.add("credentials: <redacted>");
     }
-    metrics.messageOut();
-    DbExchanges.emitRequest(session, DbExchanges.message(session, span, Protocol.MYSQL)
-        .setSql(sql), NAME, "CONNECT", summary.toString(), details, "", "",
-        limits.maxRenderedBytes());
+    emitRequest(session, span, sql, "CONNECT", summary.toString(), details, "", "");
   }
 
   private void query(ConnectionSession session, Span span, String operation, String sent,
@@ -251,25 +234,12 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
       summary += " statement " + id;
     }
     List<String> details = id.isEmpty() ? List.of() : List.of("statement: " + id);
-    metrics.messageOut();
-    DbExchanges.emitRequest(session, DbExchanges.message(session, span, Protocol.MYSQL)
-        .setSql(sql), NAME, operation, summary, details,
-        statement.length() > DbExchanges.SUMMARY_CHARS || statement.contains("\n") ? statement : "",
-        statement, limits.maxRenderedBytes());
+    emitRequest(session, span, sql, operation, summary, details, body(statement), statement);
   }
 
   private void request(ConnectionSession session, Span span, SqlFields.Builder sql,
       String summary, String body) {
-    metrics.messageOut();
-    DbExchanges.emitRequest(session, DbExchanges.message(session, span, Protocol.MYSQL)
-        .setSql(sql), NAME, sql.getOperation(), summary, List.of(), body, sql.getStatement(),
-        limits.maxRenderedBytes());
-  }
-
-  private void data(ConnectionSession session, Span span, String line) {
-    metrics.messageOut();
-    DbExchanges.emitData(session, DbExchanges.message(session, span, Protocol.MYSQL)
-        .setSql(SqlFields.newBuilder().setOperation(line.split(" ")[0])), NAME, line, List.of());
+    emitRequest(session, span, sql, sql.getOperation(), summary, List.of(), body, sql.getStatement());
   }
 
   private void server(ConnectionSession session, Direction direction, Span span, MysqlPacket p,
@@ -280,22 +250,15 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
         && p.first() == 10)) {
       MysqlReader r = new MysqlReader(p.payload(), 1);
       db.setServerVersion(r.cstring());
-      metrics.messageOut();
-      DbExchanges.emitData(session, DbExchanges.message(session, span, Protocol.MYSQL)
-          .setSql(SqlFields.newBuilder().setOperation("GREETING")
-              .setServerVersion(db.getServerVersion())), NAME,
-          "GREETING server " + db.getServerVersion(), List.of());
+      data(session, span, SqlFields.newBuilder().setOperation("GREETING")
+          .setServerVersion(db.getServerVersion()), "GREETING server " + db.getServerVersion());
       return;
     }
     // without a request (the capture began after it, or its response was emitted incomplete)
     // the packets are still summed up as one response, paired with nothing: never one message
     // per row
-    boolean redacted = db.getResponse().getFields().getRedacted();
-    ProcessorDbResponse.Builder response = DbExchanges.extend(db.getResponseBuilder(), span);
+    ProcessorDbResponse.Builder response = openResponse(db, span);
     SqlFields.Builder sql = response.getFieldsBuilder();
-    if (redacted) {
-      sql.setRedacted(true);
-    }
     String operation = request != null ? request.getMethod() : "";
     long caps = session.direction(ConnectionSession.opposite(direction)).getDb().getCapabilities();
     boolean deprecateEof = (caps & CLIENT_DEPRECATE_EOF) != 0;
@@ -472,16 +435,7 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
     if (!db.getServerVersion().isEmpty()) {
       sql.setServerVersion(db.getServerVersion());
     }
-    sql.setTruncated(truncated);
-    if (truncated) {
-      metrics.truncatedMessage();
-    }
-    Span span = DbExchanges.span(direction, response);
-    SqlFields fields = sql.build();
-    db.clearResponse();
-    metrics.messageOut();
-    ParsedMessage.Builder out = DbExchanges.message(session, span, Protocol.MYSQL).setSql(fields);
-    DbExchanges.emitResponse(session, out, NAME, result(fields), details(fields));
+    emitResponse(session, direction, truncated, MysqlHandler::result, MysqlHandler::details);
   }
 
   /** "OK, 1 row affected", "ERR 1146 (42S02) Table ... doesn't exist", "3 rows, 2 columns" */
@@ -513,19 +467,7 @@ public final class MysqlHandler implements ProtocolHandler<MysqlPacket> {
     if (sql.getWarnings() > 0) {
       details.add("warnings: " + sql.getWarnings());
     }
-    if (!sql.getAuthentication().isEmpty()) {
-      details.add("authentication: " + sql.getAuthentication());
-    }
-    if (!sql.getServerVersion().isEmpty()) {
-      details.add("server_version: " + sql.getServerVersion());
-    }
-    if (sql.getRedacted()) {
-      details.add("credentials: <redacted>");
-    }
-    if (sql.getTruncated()) {
-      details.add("[ecapture-kafka: response incomplete, its end was not captured]");
-    }
-    return details;
+    return commonDetails(sql, details);
   }
 
   /**

@@ -9,6 +9,7 @@ import io.ecapture.kafka.processor.protocol.ProtocolParser;
 import io.ecapture.kafka.processor.protocol.ProtocolParser.Detection;
 import io.ecapture.kafka.processor.protocol.Span;
 import io.ecapture.kafka.processor.protocol.db.DbExchanges;
+import io.ecapture.kafka.processor.protocol.db.DbHandler;
 import io.ecapture.kafka.processor.state.ProcessorDbDirection;
 import io.ecapture.kafka.processor.state.ProcessorDbRequest;
 import io.ecapture.kafka.processor.state.ProcessorDbResponse;
@@ -39,28 +40,19 @@ import java.util.List;
  * <p>Never emitted: PasswordMessage and SASL messages ('p': password, SCRAM proofs), the server's
  * SASL data and BackendKeyData (the cancel key); {@code redacted} says the exchange had some.
  */
-public final class PgHandler implements ProtocolHandler<PgMessage> {
+public final class PgHandler extends DbHandler<PgMessage> {
   static final String NAME = "postgres";
   /** CommandComplete tags kept per response (a long script's are counted in its rows only). */
   static final int MAX_TAGS = 64;
   private final PgParser parser;
-  private final ProcessorLimits limits;
-  private final ProcessorMetrics metrics;
 
   public PgHandler(ProcessorLimits limits, ProcessorMetrics metrics) {
-    this.parser = new PgParser(limits.maxBodyBytes());
-    this.limits = limits;
-    this.metrics = metrics;
+    this(new PgParser(limits.maxBodyBytes()), limits, metrics);
   }
 
-  @Override
-  public Protocol protocol() {
-    return Protocol.POSTGRES;
-  }
-
-  @Override
-  public ProtocolParser<PgMessage> parser() {
-    return parser;
+  private PgHandler(PgParser parser, ProcessorLimits limits, ProcessorMetrics metrics) {
+    super(Protocol.POSTGRES, NAME, parser, limits, metrics);
+    this.parser = parser;
   }
 
   @Override
@@ -71,13 +63,7 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
   @Override
   public void emit(ConnectionSession session, Direction direction, Span span,
       ParseResult<PgMessage> frame, boolean cutForSize) {
-    PgMessage message = frame.message();
-    if (frame.bytesStillExpected() > 0) {
-      session.direction(direction).setDiscardRemaining(frame.bytesStillExpected());
-    }
-    if (message.truncated()) {
-      metrics.truncatedMessage();
-    }
+    PgMessage message = frame(session, direction, frame, frame.message().truncated());
     DbExchanges.assignSides(session, direction, !message.startup());
     if (DbExchanges.server(session, direction)) {
       backend(session, direction, span, message);
@@ -194,10 +180,7 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
       }
       details.add(name + ": " + value);
     }
-    metrics.messageOut();
-    ParsedMessage.Builder out = DbExchanges.message(session, span, Protocol.POSTGRES).setSql(sql);
-    DbExchanges.emitRequest(session, out, NAME, "STARTUP", summary.toString(), details, "", "",
-        limits.maxRenderedBytes());
+    emitRequest(session, span, sql, "STARTUP", summary.toString(), details, "", "");
   }
 
   private void request(ConnectionSession session, Span span, String operation, String statement,
@@ -212,19 +195,9 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
     if (parameters > 0) {
       details.add("parameters: " + parameters);
     }
-    metrics.messageOut();
     String summary = statement.isEmpty() ? operation
         : operation + " " + DbExchanges.oneLine(statement, DbExchanges.SUMMARY_CHARS);
-    ParsedMessage.Builder out = DbExchanges.message(session, span, Protocol.POSTGRES).setSql(sql);
-    DbExchanges.emitRequest(session, out, NAME, operation, summary, details,
-        statement.length() > DbExchanges.SUMMARY_CHARS || statement.contains("\n") ? statement : "",
-        statement, limits.maxRenderedBytes());
-  }
-
-  private void data(ConnectionSession session, Span span, String line) {
-    metrics.messageOut();
-    DbExchanges.emitData(session, DbExchanges.message(session, span, Protocol.POSTGRES)
-        .setSql(SqlFields.newBuilder().setOperation(line.split(" ")[0])), NAME, line, List.of());
+    emitRequest(session, span, sql, operation, summary, details, body(statement), statement);
   }
 
   /** A password or SASL message went by: the exchange it belongs to says so, nothing else. */
@@ -245,12 +218,8 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
     }
     // anything else sums up until ReadyForQuery, even without a request (the capture began
     // after it, or its response was emitted incomplete): then it is paired with nothing
-    boolean redacted = db.getResponse().getFields().getRedacted();
-    ProcessorDbResponse.Builder response = DbExchanges.extend(db.getResponseBuilder(), span);
+    ProcessorDbResponse.Builder response = openResponse(db, span);
     SqlFields.Builder sql = response.getFieldsBuilder();
-    if (redacted) {
-      sql.setRedacted(true);
-    }
     PgReader r = new PgReader(m.body(), 0);
     switch (m.type()) {
       case 'R' -> {
@@ -359,17 +328,7 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
     if (request != null) {
       sql.setOperation(request.getMethod()).setStatement(request.getStatement());
     }
-    sql.setTruncated(truncated);
-    if (truncated) {
-      metrics.truncatedMessage();
-    }
-    Span span = DbExchanges.span(direction, response);
-    SqlFields fields = sql.build();
-    db.clearResponse();
-    metrics.messageOut();
-    DbExchanges.emitResponse(session,
-        DbExchanges.message(session, span, Protocol.POSTGRES).setSql(fields), NAME,
-        result(fields), details(fields));
+    emitResponse(session, direction, truncated, PgHandler::result, PgHandler::details);
   }
 
   /** "SELECT 3", "ERROR 42P01 relation ... does not exist", "ok" */
@@ -394,19 +353,7 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
     if (sql.getError() && sql.getCommandTagsCount() > 0) {
       details.add("completed before the error: " + String.join(", ", sql.getCommandTagsList()));
     }
-    if (!sql.getAuthentication().isEmpty()) {
-      details.add("authentication: " + sql.getAuthentication());
-    }
-    if (!sql.getServerVersion().isEmpty()) {
-      details.add("server_version: " + sql.getServerVersion());
-    }
-    if (sql.getRedacted()) {
-      details.add("credentials: <redacted>");
-    }
-    if (sql.getTruncated()) {
-      details.add("[ecapture-kafka: response incomplete, its end was not captured]");
-    }
-    return details;
+    return commonDetails(sql, details);
   }
 
   private void asynchronous(ConnectionSession session, Span span, PgMessage m) {
@@ -416,10 +363,8 @@ public final class PgHandler implements ProtocolHandler<PgMessage> {
         SqlFields.Builder sql = SqlFields.newBuilder();
         error(sql, r);
         sql.setError(m.type() == 'E').setOperation(m.type() == 'E' ? "ERROR" : "NOTICE");
-        metrics.messageOut();
-        DbExchanges.emitData(session, DbExchanges.message(session, span, Protocol.POSTGRES)
-            .setSql(sql), NAME, sql.getOperation() + " " + sql.getErrorSeverity() + " "
-            + sql.getSqlState() + " " + sql.getErrorMessage(), List.of());
+        data(session, span, sql, sql.getOperation() + " " + sql.getErrorSeverity() + " "
+            + sql.getSqlState() + " " + sql.getErrorMessage());
       }
       case 'A' -> {
         r.int32();
