@@ -8,13 +8,9 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * {@code http://} or {@code https://}: records POSTed in batches of up to {@code batchSize}, or
@@ -28,50 +24,32 @@ import org.slf4j.LoggerFactory;
  * failed retry drops the batch, counted (records) in {@code dropped} and logged with the status.
  * At most {@code maxPendingBatches} sealed batches wait: while the endpoint answers 2xx, a full
  * queue holds the consumer (back-pressure, at most 30 s); while it fails, records beyond count as
- * {@code overflow}. One request at a time, batches in order.
+ * {@code overflow}. One request at a time, batches in order. The buffer, the retries and the
+ * counting are {@link QueuedSink}'s (batched, one request a batch, no connection kept).
  */
-public final class HttpPushSink implements Sink {
-  private static final Logger log = LoggerFactory.getLogger(HttpPushSink.class);
+public final class HttpPushSink extends QueuedSink {
   public static final String JSON = "application/json";
   public static final String PROTOBUF = "application/x-protobuf";
+  /** The longest wait between two tries of a batch. */
+  static final Duration MAX_RETRY_BACKOFF = Duration.ofSeconds(30);
 
   private final URI uri;
   private final boolean protobuf;
   private final Map<String, String> headers;
-  private final int batchSize;
-  private final long batchTimeoutNs;
-  private final int retries;
-  private final Duration retryBackoff;
   private final Duration requestTimeout;
-  private final int maxPendingBatches;
   private final HttpClient client;
-  private final SinkCounters counters = new SinkCounters();
-  private final Object lock = new Object();
-  private final ArrayDeque<List<Item>> sealed = new ArrayDeque<>();
-  private List<Item> current = new ArrayList<>();
-  private long currentSinceNs;
-  private List<Item> inFlight;
-  private long lastAccepted;
-  private volatile boolean closed;
-  private long failures;
-  private final Thread worker;
 
   public HttpPushSink(URI uri, boolean protobuf, Map<String, String> headers, int batchSize, Duration batchTimeout,
       int retries, Duration retryBackoff, Duration requestTimeout, int maxPendingBatches) {
-    if (batchSize < 1) {
-      throw new IllegalArgumentException("batch size must be >= 1");
-    }
+    // no connection is kept (a request a batch), so the buffer is bounded in batches, not bytes
+    super(masked(uri), Long.MAX_VALUE, Duration.ZERO, retries + 1, retryBackoff, MAX_RETRY_BACKOFF);
+    batching(batchSize, batchTimeout, maxPendingBatches);
     this.uri = uri;
     this.protobuf = protobuf;
     this.headers = Map.copyOf(headers);
-    this.batchSize = batchSize;
-    this.batchTimeoutNs = Math.max(1, batchTimeout.toNanos());
-    this.retries = retries;
-    this.retryBackoff = retryBackoff;
     this.requestTimeout = requestTimeout;
-    this.maxPendingBatches = maxPendingBatches;
     this.client = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
-    this.worker = Thread.ofPlatform().daemon().name("forward-http").start(this::run);
+    startWorker();
   }
 
   /**
@@ -97,131 +75,47 @@ public final class HttpPushSink implements Sink {
   }
 
   @Override
-  public void accept(Item item) {
-    synchronized (lock) {
-      lastAccepted = item.seq();
-      if (closed) {
-        counters.dropped.increment();
-        return;
-      }
-      if (current.isEmpty()) {
-        currentSinceNs = System.nanoTime();
-      }
-      current.add(item);
-      if (current.size() >= batchSize) {
-        seal();
-      }
-      lock.notifyAll();
-    }
+  protected boolean perRecord() {
+    return true;
   }
 
-  /** Moves the current batch to the send queue (holding the lock). */
-  private void seal() {
-    if (current.isEmpty()) {
-      return;
-    }
-    if (sealed.size() >= maxPendingBatches && counters.connected() && Thread.currentThread() != worker) {
-      // the endpoint answers, only slower than Kafka delivers: hold the consumer (back-pressure)
-      long deadline = System.nanoTime() + QueuedSink.BACKPRESSURE_LIMIT.toNanos();
-      while (sealed.size() >= maxPendingBatches && counters.connected() && !closed) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          break;
-        }
-        try {
-          lock.wait(Math.max(1, left / 1_000_000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-      }
-    }
-    if (sealed.size() >= maxPendingBatches) {
-      counters.overflow.add(current.size());
-      log.warn("{}: {} batches already waiting: {} record(s) dropped ({} so far){}", masked(uri), sealed.size(),
-          current.size(), counters.overflow.sum(), counters.lastError() == null ? "" : "; last error: " + counters.lastError());
-    } else {
-      sealed.addLast(current);
-    }
-    current = new ArrayList<>();
-  }
+  @Override
+  protected void connect() {}
 
-  private void run() {
-    while (!closed) {
-      List<Item> batch;
-      synchronized (lock) {
-        while (sealed.isEmpty() && !closed) {
-          if (!current.isEmpty() && System.nanoTime() - currentSinceNs >= batchTimeoutNs) {
-            seal();
-            continue;
-          }
-          long waitNs = current.isEmpty() ? 200_000_000L : batchTimeoutNs - (System.nanoTime() - currentSinceNs);
-          try {
-            lock.wait(Math.max(1, waitNs / 1_000_000));
-          } catch (InterruptedException e) {
-            return;
-          }
-        }
-        if (closed) {
-          return;
-        }
-        batch = sealed.pollFirst();
-        inFlight = batch;
-      }
-      deliver(batch);
-      synchronized (lock) {
-        inFlight = null;
-        lock.notifyAll();
-      }
-    }
-  }
+  @Override
+  protected void disconnect() {}
 
-  private void deliver(List<Item> batch) {
+  /**
+   * One POST of {@code batch}: 2xx sends it; a connection error, a timeout, 408, 429 or 5xx is an
+   * {@link IOException} (tried again), another answer a {@link QueuedSink.Refused} (dropped).
+   */
+  @Override
+  protected long sendBatch(List<Item> batch) throws IOException {
     byte[] body = body(batch);
     HttpRequest.Builder request = HttpRequest.newBuilder(uri)
         .timeout(requestTimeout)
         .header("Content-Type", protobuf ? PROTOBUF : JSON)
         .POST(HttpRequest.BodyPublishers.ofByteArray(body));
     headers.forEach(request::header);
-    HttpRequest built = request.build();
-    long wait = Math.max(1, retryBackoff.toMillis());
-    String failure = null;
-    for (int attempt = 0; attempt <= retries && !closed; attempt++) {
-      if (attempt > 0) {
-        counters.retries.increment();
-        sleep(wait);
-        wait = Math.min(wait * 2, 30_000);
-      }
-      try {
-        HttpResponse<String> response = client.send(built, HttpResponse.BodyHandlers.ofString());
-        int status = response.statusCode();
-        if (status / 100 == 2) {
-          counters.sent.add(batch.size());
-          counters.sentBytes.add(body.length);
-          counters.connected(true);
-          return;
-        }
-        failure = "HTTP " + status + snippet(response.body());
-        if (!(status == 408 || status == 429 || status / 100 == 5)) {
-          break; // the server refuses this batch: retrying would not change its answer
-        }
-      } catch (IOException e) {
-        failure = e.toString();
-        counters.connected(false);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        failure = "interrupted";
-        break;
-      }
+    HttpResponse<String> response;
+    try {
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new IOException(e.toString(), e); // the exception's class says most (ConnectException)
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new Refused("interrupted");
     }
-    counters.dropped.add(batch.size());
-    counters.connected(false);
-    counters.error(failure);
-    failures++;
-    if (Long.bitCount(failures) == 1) {
-      log.error("{}: batch of {} record(s) not delivered: {} ({} batch(es) lost so far)", masked(uri), batch.size(),
-          failure, failures);
+    int status = response.statusCode();
+    if (status / 100 == 2) {
+      counters.connected(true);
+      return body.length;
     }
+    String failure = "HTTP " + status + snippet(response.body());
+    if (status == 408 || status == 429 || status / 100 == 5) {
+      throw new IOException(failure);
+    }
+    throw new Refused(failure); // the server refuses this batch: retrying would not change its answer
   }
 
   private static String snippet(String body) {
@@ -259,73 +153,13 @@ public final class HttpPushSink implements Sink {
   }
 
   @Override
-  public boolean flush(Duration timeout) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    synchronized (lock) {
-      seal();
-      lock.notifyAll();
-      while (!sealed.isEmpty() || inFlight != null) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0 || closed) {
-          return false;
-        }
-        try {
-          lock.wait(Math.max(1, left / 1_000_000));
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          return false;
-        }
-      }
-      return true;
-    }
-  }
-
-  @Override
-  public long doneThrough() {
-    synchronized (lock) {
-      List<Item> oldest = inFlight != null ? inFlight : !sealed.isEmpty() ? sealed.peekFirst()
-          : !current.isEmpty() ? current : null;
-      return oldest == null ? lastAccepted : oldest.get(0).seq() - 1;
-    }
-  }
-
-  private static void sleep(long ms) {
-    try {
-      Thread.sleep(ms);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  @Override
-  public SinkCounters counters() {
-    return counters;
-  }
-
-  @Override
   public String describe() {
     return masked(uri);
   }
 
   @Override
   public void close() {
-    synchronized (lock) {
-      closed = true;
-      int left = current.size();
-      for (List<Item> b : sealed) {
-        left += b.size();
-      }
-      counters.dropped.add(left);
-      current = new ArrayList<>();
-      sealed.clear();
-      lock.notifyAll();
-    }
-    worker.interrupt();
-    try {
-      worker.join(5_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    super.close();
     client.close();
   }
 }

@@ -3,7 +3,9 @@ package io.ecapture.kafka.forwarder.sink;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +22,13 @@ import org.slf4j.LoggerFactory;
  * kernel accepted them but they were lost with the connection), counted in {@code retries}. Loss
  * within the buffer bound is therefore not possible; a reconnect may repeat up to that window.
  * {@code maxAttempts} bounds the tries of one record (then {@code dropped}); 0 retries forever.
+ * A {@link Refused} record is dropped at once.
+ *
+ * <p>Batched ({@link #batching}, HTTP push): records gather into a batch of up to {@code
+ * batchSize}, sealed when full or once its oldest record waited {@code batchTimeout}; the queue
+ * holds at most {@code maxBatches} sealed batches (a batch that does not fit overflows, its
+ * records counted), and each batch is one {@link #sendBatch} with its own tries: the backoff
+ * starts afresh for each batch and a dropped batch is not waited after.
  */
 abstract class QueuedSink implements Sink {
   /**
@@ -39,6 +48,12 @@ abstract class QueuedSink implements Sink {
   private final Backoff backoff;
   private final Object lock = new Object();
   private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+  /** Batched: the batch records gather in (0: one record a unit), its timeout, the bound in batches. */
+  private int batchSize;
+  private long batchTimeoutNs;
+  private int maxBatches;
+  private List<Item> current = new ArrayList<>();
+  private long currentSinceNs;
   private final ArrayDeque<Pending> recent = new ArrayDeque<>();
   private long queuedBytes;
   private long lastAccepted;
@@ -52,13 +67,33 @@ abstract class QueuedSink implements Sink {
   private volatile boolean healthy;
   private final Thread worker;
 
+  /** A unit of the queue: one record, or a batch. */
   private static final class Pending {
-    final Item item;
+    final List<Item> items;
+    final long bytes;
+    /** The worker is trying it (under the lock). */
+    boolean taken;
     int attempts;
     long sentAtNs;
 
-    Pending(Item item) {
-      this.item = item;
+    Pending(List<Item> items) {
+      this.items = items;
+      long sum = 0;
+      for (Item item : items) {
+        sum += item.size();
+      }
+      this.bytes = sum;
+    }
+
+    long firstSeq() {
+      return items.getFirst().seq();
+    }
+  }
+
+  /** The peer refused a record: retrying would not change its answer, so it is dropped at once. */
+  protected static final class Refused extends IOException {
+    public Refused(String message) {
+      super(message);
     }
   }
 
@@ -72,6 +107,19 @@ abstract class QueuedSink implements Sink {
     this.worker = Thread.ofPlatform().daemon().name("forward-" + name).unstarted(this::run);
   }
 
+  /**
+   * Sends batches of up to {@code size} records (sealed early once the oldest waited {@code
+   * timeout}), at most {@code maxBatches} waiting; called before {@link #startWorker}.
+   */
+  protected final void batching(int size, Duration timeout, int maxBatches) {
+    if (size < 1) {
+      throw new IllegalArgumentException("batch size must be >= 1");
+    }
+    this.batchSize = size;
+    this.batchTimeoutNs = Math.max(1, timeout.toNanos());
+    this.maxBatches = maxBatches;
+  }
+
   /** Starts the worker; subclasses call it at the end of their constructor. */
   protected final void startWorker() {
     worker.start();
@@ -80,8 +128,28 @@ abstract class QueuedSink implements Sink {
   /** Opens the connection. */
   protected abstract void connect() throws IOException;
 
-  /** Sends one record over the open connection; an exception means the connection is broken. */
-  protected abstract void send(Item item) throws IOException;
+  /**
+   * Sends one record over the open connection; an exception means the connection is broken (a
+   * {@link Refused}: the record cannot be delivered). Batched sinks implement {@link #sendBatch}
+   * instead.
+   */
+  protected void send(Item item) throws IOException {
+    throw new UnsupportedOperationException(name + ": sends batches");
+  }
+
+  /**
+   * Sends one unit (batched: a batch; else one record, through {@link #send(Item)}).
+   *
+   * @return the bytes that went out (counted in {@code sentBytes})
+   */
+  protected long sendBatch(List<Item> items) throws IOException {
+    long bytes = 0;
+    for (Item item : items) {
+      send(item);
+      bytes += item.size();
+    }
+    return bytes;
+  }
 
   /** Closes the connection (idempotent). */
   protected abstract void disconnect();
@@ -104,42 +172,78 @@ abstract class QueuedSink implements Sink {
         counters.dropped.increment();
         return;
       }
-      if (!queue.isEmpty() && queuedBytes + item.size() > capacityBytes && healthy) {
-        // the peer is there but slower than Kafka: hold the consumer (back-pressure), bounded
-        long deadline = System.nanoTime() + BACKPRESSURE_LIMIT.toNanos();
-        while (healthy && !closed && !queue.isEmpty() && queuedBytes + item.size() > capacityBytes) {
-          long left = deadline - System.nanoTime();
-          if (left <= 0) {
-            break;
-          }
-          try {
-            lock.wait(Math.max(1, left / 1_000_000));
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            break;
-          }
+      if (batchSize > 0) {
+        if (current.isEmpty()) {
+          currentSinceNs = System.nanoTime();
         }
-      }
-      if (!queue.isEmpty() && queuedBytes + item.size() > capacityBytes) {
-        counters.overflow.increment();
-        long total = counters.overflow.sum();
-        if (Long.bitCount(total) == 1 && total > overflowLogged) {
-          overflowLogged = total;
-          log.warn("{}: buffer full ({} bytes waiting, bound {}): {} record(s) dropped so far{}", name, queuedBytes,
-              capacityBytes, total, counters.lastError() == null ? "" : " (peer: " + counters.lastError() + ")");
+        current.add(item);
+        if (current.size() >= batchSize) {
+          seal();
         }
+        lock.notifyAll();
         return;
       }
-      queue.addLast(new Pending(item));
-      queuedBytes += item.size();
-      lock.notifyAll();
+      enqueue(List.of(item));
     }
+  }
+
+  /** Moves the batch records gathered in to the queue (holding the lock). */
+  private void seal() {
+    if (!current.isEmpty()) {
+      List<Item> batch = current;
+      current = new ArrayList<>();
+      enqueue(batch);
+    }
+  }
+
+  /** Whether a unit of {@code bytes} finds no room (batched: {@code maxBatches} wait, besides the one being sent). */
+  private boolean full(long bytes) {
+    return batchSize > 0 ? queue.size() - (!queue.isEmpty() && queue.peekFirst().taken ? 1 : 0) >= maxBatches
+        : !queue.isEmpty() && queuedBytes + bytes > capacityBytes;
+  }
+
+  /** Queues a unit, or counts its records as overflow (holding the lock). */
+  private void enqueue(List<Item> items) {
+    Pending unit = new Pending(items);
+    if (full(unit.bytes) && healthy && Thread.currentThread() != worker) {
+      // the peer is there but slower than Kafka: hold the consumer (back-pressure), bounded
+      long deadline = System.nanoTime() + BACKPRESSURE_LIMIT.toNanos();
+      while (healthy && !closed && full(unit.bytes)) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          break;
+        }
+        try {
+          lock.wait(Math.max(1, left / 1_000_000));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+      }
+    }
+    if (full(unit.bytes)) {
+      counters.overflow.add(items.size());
+      long total = counters.overflow.sum();
+      if (Long.highestOneBit(total) > overflowLogged) { // at every power of two
+        overflowLogged = Long.highestOneBit(total);
+        log.warn("{}: buffer full ({} waiting, bound {}): {} record(s) dropped so far{}", name,
+            batchSize > 0 ? queue.size() + " batches" : queuedBytes + " bytes",
+            batchSize > 0 ? maxBatches + " batches" : capacityBytes + " bytes", total,
+            counters.lastError() == null ? "" : " (peer: " + counters.lastError() + ")");
+      }
+      return;
+    }
+    queue.addLast(unit);
+    queuedBytes += unit.bytes;
+    lock.notifyAll();
   }
 
   @Override
   public boolean flush(Duration timeout) {
     long deadline = System.nanoTime() + timeout.toNanos();
     synchronized (lock) {
+      seal();
+      lock.notifyAll();
       while (!queue.isEmpty() || inFlight) {
         long left = deadline - System.nanoTime();
         if (left <= 0 || closed) {
@@ -159,12 +263,12 @@ abstract class QueuedSink implements Sink {
   @Override
   public long doneThrough() {
     synchronized (lock) {
-      if (queue.isEmpty()) {
+      if (queue.isEmpty() && current.isEmpty()) {
         return lastAccepted;
       }
-      long head = queue.peekFirst().item.seq();
+      long head = current.isEmpty() ? Long.MAX_VALUE : current.getFirst().seq();
       for (Pending p : queue) {
-        head = Math.min(head, p.item.seq());
+        head = Math.min(head, p.firstSeq());
       }
       return head - 1;
     }
@@ -182,8 +286,13 @@ abstract class QueuedSink implements Sink {
       Pending next;
       synchronized (lock) {
         while (queue.isEmpty() && !closed) {
+          if (!current.isEmpty() && System.nanoTime() - currentSinceNs >= batchTimeoutNs) {
+            seal(); // the oldest record waited the batch timeout
+            continue;
+          }
+          long waitMs = current.isEmpty() ? 200 : (batchTimeoutNs - (System.nanoTime() - currentSinceNs)) / 1_000_000;
           try {
-            lock.wait(200);
+            lock.wait(Math.max(1, waitMs));
           } catch (InterruptedException e) {
             return;
           }
@@ -195,6 +304,7 @@ abstract class QueuedSink implements Sink {
           return;
         }
         next = queue.peekFirst();
+        next.taken = true;
         inFlight = true;
       }
       try {
@@ -209,27 +319,33 @@ abstract class QueuedSink implements Sink {
           throw new IOException("peer closed the connection");
         }
         next.attempts++;
-        send(next.item);
+        long bytes = sendBatch(next.items);
         healthy = true;
         backoff.reset();
         connectFailures = 0;
         synchronized (lock) {
-          queue.pollFirst();
-          queuedBytes -= next.item.size();
-          counters.sent.increment();
-          counters.sentBytes.add(next.item.size());
-          remember(next);
+          if (queue.peekFirst() == next) { // else close() took it (counted as dropped)
+            queue.pollFirst();
+            queuedBytes -= next.bytes;
+            counters.sent.add(next.items.size());
+            counters.sentBytes.add(bytes);
+            remember(next);
+          }
           inFlight = false;
           lock.notifyAll();
         }
       } catch (IOException | RuntimeException e) {
         healthy = false;
-        boolean giveUp = maxAttempts > 0 && next.attempts >= maxAttempts;
+        counters.error(message(e)); // before flush() can return on the unit's end
+        counters.connected(false);
+        boolean giveUp = e instanceof Refused || maxAttempts > 0 && next.attempts >= maxAttempts;
         synchronized (lock) {
-          if (giveUp) {
+          if (queue.peekFirst() != next) {
+            giveUp = false; // close() took it (counted as dropped)
+          } else if (giveUp) {
             queue.pollFirst();
-            queuedBytes -= next.item.size();
-            counters.dropped.increment();
+            queuedBytes -= next.bytes;
+            counters.dropped.add(next.items.size());
           } else if (next.attempts > 0) {
             counters.retries.increment();
           }
@@ -238,9 +354,14 @@ abstract class QueuedSink implements Sink {
         }
         lostConnection(e);
         if (giveUp) {
-          log.warn("{}: record dropped after {} attempts: {}", name, next.attempts, e.toString());
+          log.warn("{}: {} record(s) dropped after {} attempt(s): {}", name, next.items.size(), next.attempts,
+              e.toString());
         }
-        sleep(backoff.next());
+        if (giveUp && batchSize > 0) {
+          backoff.reset(); // batches are tried on their own: the next one starts afresh
+        } else {
+          sleep(backoff.next());
+        }
       }
     }
   }
@@ -252,16 +373,16 @@ abstract class QueuedSink implements Sink {
     long now = System.nanoTime();
     p.sentAtNs = now;
     recent.addLast(p);
-    recentBytes += p.item.size();
+    recentBytes += p.bytes;
     while (!recent.isEmpty() && (now - recent.peekFirst().sentAtNs > resendWindowNs || recentBytes > capacityBytes)) {
-      recentBytes -= recent.pollFirst().item.size();
+      recentBytes -= recent.pollFirst().bytes;
     }
   }
 
   /** The connection broke: close it and queue again what it may have lost. */
   private void lostConnection(Exception e) {
     healthy = false;
-    String message = e.getMessage() == null ? e.toString() : e.getMessage();
+    String message = message(e);
     counters.error(message);
     boolean was;
     synchronized (lock) {
@@ -274,7 +395,7 @@ abstract class QueuedSink implements Sink {
         Pending p = it.next();
         if (now - p.sentAtNs <= resendWindowNs) {
           queue.addFirst(p);
-          queuedBytes += p.item.size();
+          queuedBytes += p.bytes;
           counters.retries.increment();
         }
       }
@@ -290,6 +411,10 @@ abstract class QueuedSink implements Sink {
       log.warn("{}: cannot {} ({}, {} failure(s) in a row); retrying with backoff, buffering up to {} bytes", name,
           perRecord() ? "deliver" : "connect", message, connectFailures, capacityBytes);
     }
+  }
+
+  private static String message(Exception e) {
+    return e.getMessage() == null ? e.toString() : e.getMessage();
   }
 
   private static void sleep(long ms) {
@@ -310,7 +435,12 @@ abstract class QueuedSink implements Sink {
     synchronized (lock) {
       closed = true;
       // what never left is lost with this process: count it (the offsets were not committed)
-      counters.dropped.add(queue.size());
+      long left = current.size();
+      for (Pending p : queue) {
+        left += p.items.size();
+      }
+      counters.dropped.add(left);
+      current = new ArrayList<>();
       queue.clear();
       lock.notifyAll();
     }

@@ -153,6 +153,32 @@ class HttpPushSinkTest {
   }
 
   @Test
+  void whileTheEndpointFailsBatchesBeyondTheBoundOverflowAndCloseCountsTheRest() throws Exception {
+    URI uri = start();
+    for (int i = 0; i < 10_000; i++) {
+      answers.add(503);
+    }
+    HttpPushSink sink = sink(uri, false, 1, Duration.ofMinutes(5), 1_000);
+    try {
+      sink.accept(json(1));
+      await(() -> requests.get() >= 1, "the first batch is being tried");
+      for (int i = 2; i <= 30; i++) {
+        sink.accept(json(i));
+      }
+      // 16 batches wait besides the one being tried (never answered 2xx: no back-pressure)
+      assertEquals(13, sink.counters().overflow.sum());
+      assertEquals(0, sink.doneThrough(), "the first is not done");
+      assertTrue(!sink.flush(Duration.ofMillis(200)), "nothing can be delivered");
+    } finally {
+      sink.close();
+    }
+    assertEquals(17, sink.counters().dropped.sum(), "what waited and what was being tried, once each");
+    assertEquals(0, sink.counters().sent.sum());
+    assertTrue(sink.counters().retries.sum() >= 1, "the first batch was retried");
+    assertTrue(sink.counters().lastError().startsWith("HTTP 503"), sink.counters().lastError());
+  }
+
+  @Test
   void anUnreachableEndpointIsRetriedThenCounted() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {
