@@ -4,9 +4,6 @@ import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.protocol.ConnectionSession;
 import io.ecapture.kafka.processor.protocol.ParseResult;
-import io.ecapture.kafka.processor.protocol.ProtocolHandler;
-import io.ecapture.kafka.processor.protocol.ProtocolParser;
-import io.ecapture.kafka.processor.protocol.ProtocolParser.Detection;
 import io.ecapture.kafka.processor.protocol.Span;
 import io.ecapture.kafka.processor.protocol.db.DbExchanges;
 import io.ecapture.kafka.processor.protocol.db.DbHandler;
@@ -16,8 +13,6 @@ import io.ecapture.kafka.processor.state.ProcessorDbResponse;
 import io.ecapture.kafka.processor.state.ProcessorDirectionState;
 import io.ecapture.kafka.processor.state.ProcessorPendingRequest;
 import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.parsed.MessageKind;
-import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import io.ecapture.kafka.proto.parsed.Protocol;
 import io.ecapture.kafka.proto.parsed.SqlFields;
 import java.util.ArrayList;
@@ -44,20 +39,9 @@ public final class PgHandler extends DbHandler<PgMessage> {
   static final String NAME = "postgres";
   /** CommandComplete tags kept per response (a long script's are counted in its rows only). */
   static final int MAX_TAGS = 64;
-  private final PgParser parser;
 
   public PgHandler(ProcessorLimits limits, ProcessorMetrics metrics) {
-    this(new PgParser(limits.maxBodyBytes()), limits, metrics);
-  }
-
-  private PgHandler(PgParser parser, ProcessorLimits limits, ProcessorMetrics metrics) {
-    super(Protocol.POSTGRES, NAME, parser, limits, metrics);
-    this.parser = parser;
-  }
-
-  @Override
-  public Detection detect(byte[] data, int from, int to, boolean streamStart) {
-    return parser.detect(data, from, to);
+    super(Protocol.POSTGRES, NAME, new PgParser(limits.maxBodyBytes()), limits, metrics);
   }
 
   @Override
