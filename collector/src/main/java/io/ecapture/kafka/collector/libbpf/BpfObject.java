@@ -5,9 +5,13 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Function;
 
 /**
  * A BPF object file opened with libbpf: {@link #open}, adjust maps, {@link #load}, then attach
@@ -42,6 +46,31 @@ public final class BpfObject implements AutoCloseable {
   /** Opens (parses, does not load) a BPF object file. */
   public static BpfObject open(Path file) {
     return new BpfObject(file);
+  }
+
+  /**
+   * Opens (parses, does not load) the object file {@code extract} writes into a new temporary
+   * directory named after {@code tempPrefix} (an embedded {@code BpfObjects} entry's {@code
+   * extract}); the file and the directory are deleted once libbpf has read it.
+   */
+  public static BpfObject openExtracted(String tempPrefix, Function<Path, Path> extract) {
+    Path dir;
+    try {
+      dir = Files.createTempDirectory(tempPrefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    Path file = extract.apply(dir);
+    try {
+      return open(file);
+    } finally {
+      try {
+        Files.deleteIfExists(file);
+        Files.deleteIfExists(dir);
+      } catch (IOException e) {
+        // a stale temp file is harmless
+      }
+    }
   }
 
   /** Sets a map's max_entries (ring buffer: size in bytes, a power-of-2 multiple of the page size). */

@@ -15,12 +15,8 @@ import io.ecapture.kafka.collector.libbpf.TcFilter;
 import io.ecapture.kafka.proto.capture.AddressFamily;
 import io.ecapture.kafka.proto.capture.PacketRecord;
 import io.ecapture.kafka.proto.capture.Tuple;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,24 +117,7 @@ public final class PacketCapture implements AutoCloseable {
     if (interfaces.isEmpty()) {
       throw new IllegalArgumentException("no interface to capture packets on (" + config.interfaces() + ")");
     }
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("ecapture-bpf");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Path file = BpfObjects.PACKETS.extract(dir);
-    BpfObject object;
-    try {
-      object = BpfObject.open(file);
-    } finally {
-      try {
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(dir);
-      } catch (IOException e) {
-        // a stale temp file is harmless
-      }
-    }
+    BpfObject object = BpfObject.openExtracted("ecapture-bpf", BpfObjects.PACKETS::extract);
     PacketCapture capture = new PacketCapture(config, object, output, warnings);
     try {
       capture.load(interfaces, hostId, clock, info);

@@ -6,12 +6,9 @@ import io.ecapture.kafka.collector.libbpf.BpfLink;
 import io.ecapture.kafka.collector.libbpf.BpfObject;
 import io.ecapture.kafka.collector.libbpf.LibBpf;
 import io.ecapture.kafka.collector.libbpf.RingBufferReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -50,24 +47,7 @@ final class ModuleProbes implements AutoCloseable {
 
   /** Loads the object and starts draining its ring buffer. */
   static ModuleProbes load(ModuleContext context) {
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("ecapture-modules");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Path file = BpfObjects.MODULES.extract(dir);
-    BpfObject object;
-    try {
-      object = BpfObject.open(file);
-    } finally {
-      try {
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(dir);
-      } catch (IOException ignored) {
-        // a temp file left behind
-      }
-    }
+    BpfObject object = BpfObject.openExtracted("ecapture-modules", BpfObjects.MODULES::extract);
     try {
       object.setMaxEntries(EVENTS_MAP, context.config().ringBufferBytes());
       object.load();

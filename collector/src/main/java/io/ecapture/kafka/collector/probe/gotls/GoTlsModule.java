@@ -8,7 +8,6 @@ import io.ecapture.kafka.collector.libbpf.LibBpf;
 import io.ecapture.kafka.collector.libbpf.LibBpfException;
 import io.ecapture.kafka.collector.probe.TlsProbes;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -124,24 +123,7 @@ public final class GoTlsModule implements AutoCloseable {
 
   static GoTlsModule start(TlsProbes probes, List<Path> configured, Naming naming, Consumer<String> info,
       Consumer<String> warn, Path proc) {
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("ecapture-gotls");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Path file = BpfObjects.GOTLS.extract(dir);
-    BpfObject object;
-    try {
-      object = BpfObject.open(file);
-    } finally {
-      try {
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(dir);
-      } catch (IOException e) {
-        // harmless
-      }
-    }
+    BpfObject object = BpfObject.openExtracted("ecapture-gotls", BpfObjects.GOTLS::extract);
     try {
       for (String map : SHARED_MAPS) {
         object.reuseMap(map, probes.sharedMapFd(map));
