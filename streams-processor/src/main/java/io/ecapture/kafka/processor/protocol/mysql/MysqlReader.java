@@ -1,23 +1,12 @@
 package io.ecapture.kafka.processor.protocol.mysql;
 
+import io.ecapture.kafka.processor.protocol.db.FieldReader;
 import java.nio.charset.StandardCharsets;
 
 /** Little-endian integers, length-encoded integers and strings of a packet payload. */
-final class MysqlReader {
-  private final byte[] data;
-  private int pos;
-
+final class MysqlReader extends FieldReader {
   MysqlReader(byte[] data, int pos) {
-    this.data = data;
-    this.pos = pos;
-  }
-
-  boolean has(int bytes) {
-    return pos + bytes <= data.length;
-  }
-
-  int position() {
-    return pos;
+    super(data, pos);
   }
 
   void seek(int position) {
@@ -61,16 +50,6 @@ final class MysqlReader {
     };
   }
 
-  String cstring() {
-    int end = pos;
-    while (end < data.length && data[end] != 0) {
-      end++;
-    }
-    String s = new String(data, pos, end - pos, StandardCharsets.UTF_8);
-    pos = Math.min(data.length, end + 1);
-    return s;
-  }
-
   String fixedString(int length) {
     int n = Math.max(0, Math.min(length, data.length - pos));
     String s = new String(data, pos, n, StandardCharsets.UTF_8);
@@ -80,9 +59,5 @@ final class MysqlReader {
 
   String rest() {
     return fixedString(data.length - pos);
-  }
-
-  void skip(long bytes) {
-    pos = (int) Math.min(data.length, pos + Math.max(0, bytes));
   }
 }
