@@ -159,7 +159,7 @@ public final class ProcessorThroughputBench {
 
   /** One measured run: records processed in the window, its length, CPU of the stream thread and of all app threads. */
   record Run(String variant, long records, double seconds, long streamCpuNanos, long appCpuNanos,
-      boolean exhausted) {
+      boolean exhausted, double overallRate) {
     double recordsPerSecond() {
       return records / seconds;
     }
@@ -187,14 +187,15 @@ public final class ProcessorThroughputBench {
       }
       Loader loader = new Loader(bootstrap, connections, exchanges);
       loader.loadCopies(2);
-      // warm-up (discarded): JIT both variants; the pass-through's rate sizes the input
+      // warm-up (discarded): JIT both variants; the pass-through's rate sizes the input (every
+      // run reads it from its start, so it must outlast settle + window at the fastest rate)
       int run = 0;
       Run warmA = brokerRun(bootstrap, dir, "a", run++, loader, window / 2, settle);
-      long needed = (long) (warmA.recordsPerSecond() * (settle + window) * 1.5);
-      while (loader.records() < needed) {
-        loader.loadCopies(1);
+      loader.ensure(warmA, settle + window);
+      if (warmA.exhausted()) {
+        loader.ensure(brokerRun(bootstrap, dir, "a", run++, loader, window / 2, settle), settle + window);
       }
-      brokerRun(bootstrap, dir, "b", run++, loader, window / 2, settle);
+      loader.ensure(brokerRun(bootstrap, dir, "b", run++, loader, window / 2, settle), settle + window);
       System.out.printf("input: %d records, %.1f MB (%d copies of %d connections x %d exchanges, "
           + "interleaved; 90%% HTTP/1.1 gzip JSON, 10%% HTTP/2)%n", loader.records(),
           loader.bytes() / 1e6, loader.copies, connections, exchanges);
@@ -203,7 +204,13 @@ public final class ProcessorThroughputBench {
       for (int round = 0; round < rounds; round++) {
         for (String variant : round % 2 == 0 ? List.of("a", "b") : List.of("b", "a")) {
           Run r = brokerRun(bootstrap, dir, variant, run++, loader, window, settle);
+          for (int retry = 0; r.exhausted() && retry < 3; retry++) {
+            // ran out of input before its window ended: more input, the same run again
+            loader.ensure(r, settle + window);
+            r = brokerRun(bootstrap, dir, variant, run++, loader, window, settle);
+          }
           (variant.equals("a") ? as : bs).add(r);
+          loader.ensure(r, settle + window);
           System.out.printf("round %d (%s): %.0f records/s, %.2f us stream-thread CPU/record, "
               + "%.2f us app CPU/record (%d records in %.1f s)%s%n", round + 1,
               variant.equals("a") ? "a, pass-through" : "b, full parse", r.recordsPerSecond(),
@@ -280,6 +287,17 @@ public final class ProcessorThroughputBench {
       return bytes;
     }
 
+    /** Loads copies until the input outlasts {@code seconds} at 1.5 times the run's overall rate. */
+    void ensure(Run run, double seconds) throws Exception {
+      long needed = (long) (run.overallRate() * seconds * 1.5);
+      if (records < needed) {
+        int perCopy = (int) (records / Math.max(1, copies));
+        loadCopies((int) ((needed - records + perCopy - 1) / perCopy));
+        System.out.printf("input raised to %d records (%d copies) for %.0f records/s%n", records,
+            copies, run.overallRate());
+      }
+    }
+
     void loadCopies(int n) throws Exception {
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
           ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20,
@@ -330,6 +348,7 @@ public final class ProcessorThroughputBench {
     while (processed.getAsLong() == 0) {
       Thread.sleep(1);
     }
+    long first = System.nanoTime();
     long settleEnd = System.nanoTime() + (long) (settle * 1e9);
     while (System.nanoTime() < settleEnd && processed.getAsLong() < total) {
       Thread.sleep(5);
@@ -343,9 +362,10 @@ public final class ProcessorThroughputBench {
       Thread.sleep(5);
     }
     long n1 = processed.getAsLong();
-    double seconds = (System.nanoTime() - t0) / 1e9;
+    long now = System.nanoTime();
+    double seconds = (now - t0) / 1e9;
     return new Run(variant, n1 - n0, seconds, streamThreadCpu(app) - cpu0, appCpu(app) - app0,
-        n1 >= total);
+        n1 >= total, n1 / ((now - first) / 1e9));
   }
 
   /** CPU time of the app's stream threads (their names carry the application id). */
