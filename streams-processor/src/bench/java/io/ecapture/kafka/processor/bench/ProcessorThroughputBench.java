@@ -8,6 +8,7 @@ import io.ecapture.kafka.processor.StreamsProcessor;
 import io.ecapture.kafka.proto.Topics;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -269,6 +270,8 @@ public final class ProcessorThroughputBench {
     private final String bootstrap;
     private final int connections;
     private final int exchanges;
+    private static final String ID_PREFIX = "bench-host-";
+    private List<Workload.Item> base;
     int copies;
     private long records;
     private long bytes;
@@ -299,21 +302,42 @@ public final class ProcessorThroughputBench {
     }
 
     void loadCopies(int n) throws Exception {
+      if (base == null) {
+        base = Workload.build(connections, exchanges, 42, ID_PREFIX + "0000");
+      }
       try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
           ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20,
           ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
           new StringSerializer(), new ByteArraySerializer())) {
         for (int i = 0; i < n; i++) {
-          List<Workload.Item> items = Workload.build(connections, exchanges, 42 + copies,
-              "bench-host-" + copies);
-          for (Workload.Item item : items) {
-            producer.send(new ProducerRecord<>(Topics.RAW.name(), item.key(), item.value()));
+          // the same records under other connection ids (same length, so patched in place)
+          byte[] from = (ID_PREFIX + "0000/").getBytes(StandardCharsets.US_ASCII);
+          byte[] to = String.format(ID_PREFIX + "%04d/", copies).getBytes(StandardCharsets.US_ASCII);
+          for (Workload.Item item : base) {
+            producer.send(new ProducerRecord<>(Topics.RAW.name(),
+                item.key().replace(ID_PREFIX + "0000/", ID_PREFIX + String.format("%04d/", copies)),
+                replaceAll(item.value(), from, to)));
           }
-          records += items.size();
-          bytes += Workload.payloadBytes(items);
+          records += base.size();
+          bytes += Workload.payloadBytes(base);
           copies++;
         }
       }
+    }
+
+    private static byte[] replaceAll(byte[] data, byte[] from, byte[] to) {
+      byte[] out = data.clone();
+      outer:
+      for (int i = 0; i + from.length <= out.length; i++) {
+        for (int j = 0; j < from.length; j++) {
+          if (out[i + j] != from[j]) {
+            continue outer;
+          }
+        }
+        System.arraycopy(to, 0, out, i, to.length);
+        i += from.length - 1;
+      }
+      return out;
     }
   }
 
@@ -335,10 +359,35 @@ public final class ProcessorThroughputBench {
       try (KafkaStreams streams = new KafkaStreams(passThrough(counter), config.toStreamsProperties())) {
         streams.start();
         return measure(variant, app, counter::get, loader.records(), window, settle);
+      } finally {
+        dropOutput(bootstrap, app);
       }
     }
     try (StreamsProcessor.Handle handle = StreamsProcessor.start(config)) {
       return measure(variant, app, () -> handle.metrics().recordsIn(), loader.records(), window, settle);
+    } finally {
+      dropOutput(bootstrap, app);
+    }
+  }
+
+  /** Frees the disk the run's output and changelog took (gigabytes per run at these rates). */
+  private static void dropOutput(String bootstrap, String app) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      List<String> topics = new ArrayList<>(List.of(PASS_THROUGH_TOPIC, Topics.PARSED.name()));
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> all =
+          new java.util.HashMap<>();
+      for (String topic : topics) {
+        all.put(new org.apache.kafka.common.TopicPartition(topic, 0),
+            org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(-1));
+      }
+      admin.deleteRecords(all).all().get();
+      List<String> internal = admin.listTopics().names().get().stream()
+          .filter(t -> t.startsWith(app + "-")).toList();
+      if (!internal.isEmpty()) {
+        admin.deleteTopics(internal).all().get();
+      }
+    } catch (Exception e) {
+      System.out.println("could not free the output of " + app + ": " + e);
     }
   }
 
