@@ -55,7 +55,7 @@ public final class ConnectionStateStore
 
   private final KeyValueStore<String, ProcessorConnectionState> inner;
   private final StateCache clean;
-  /** Changed since the last flush, oldest first; a null value deletes the connection. */
+  /** Changed since the last flush, in the order of their first change; a null value deletes. */
   private final LinkedHashMap<String, ProcessorConnectionState.Builder> dirty = new LinkedHashMap<>();
   private final LinkedHashMap<String, Long> dirtyWeights = new LinkedHashMap<>();
   private final int maxEntries;
@@ -126,14 +126,13 @@ public final class ConnectionStateStore
   }
 
   private void markDirty(String key, ProcessorConnectionState.Builder state, long weight) {
-    clean.remove(key);
-    Long old = dirtyWeights.remove(key);
+    Long old = dirtyWeights.put(key, weight);
     if (old != null) {
-      dirtyBytes -= old;
+      dirtyBytes -= old; // already dirty, so not among the clean ones; keeps its place
+    } else {
+      clean.remove(key);
     }
-    dirty.remove(key); // re-inserted last: written in the order of the last change
     dirty.put(key, state);
-    dirtyWeights.put(key, weight);
     dirtyBytes += weight;
   }
 
