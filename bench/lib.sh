@@ -5,8 +5,8 @@ export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 
 bench_java() {
   local module="$1" heap="${2:-2g}"
-  # the module resolves its siblings from the local repository
-  ./mvnw -B -q -DskipTests install
+  # the module resolves its siblings from the local repository (only it and what it needs)
+  ./mvnw -B -q -pl "$module" -am -DskipTests install
   ./mvnw -B -q -pl "$module" -Pbench test-compile
   ./mvnw -B -q -pl "$module" -Pbench dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/bench.classpath >/dev/null

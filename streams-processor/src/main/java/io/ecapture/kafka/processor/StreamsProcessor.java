@@ -16,6 +16,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.Topology;
+import io.ecapture.kafka.processor.topology.ConnectionStateStore;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -52,14 +53,13 @@ public final class StreamsProcessor {
 
   /** The topology, counting into {@code metrics}. Serdes are explicit on every node. */
   public static Topology buildTopology(ProcessorConfig config, ProcessorMetrics metrics) {
-    StoreBuilder<KeyValueStore<String, ProcessorConnectionState>> store =
+    StoreBuilder<ConnectionStateStore> store = stateStore(config,
         Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TopologyNames.STATE_STORE),
                 Serdes.String(),
                 STATE_SERDE)
-            .withCachingEnabled()
             .withLoggingEnabled(java.util.Map.of(
-                "max.message.bytes", Integer.toString(config.maxRecordBytes())));
+                "max.message.bytes", Integer.toString(config.maxRecordBytes()))));
     Topology topology = new Topology();
     // raw bytes in: decoding happens in the processor so poison pills reach the DLQ with a reason
     topology.addSource(TopologyNames.SOURCE,
@@ -74,6 +74,17 @@ public final class StreamsProcessor {
         Topics.DLQ.keySerde().serializer(), Topics.DLQ.valueSerde().serializer(),
         TopologyNames.PROCESSOR);
     return topology;
+  }
+
+  /**
+   * The connection state store over {@code inner} (changelogged, without Kafka Streams' record
+   * cache: {@link ConnectionStateStore} caches the states itself and writes each changed one once
+   * per commit), bounded by the cached-state limits.
+   */
+  public static StoreBuilder<ConnectionStateStore> stateStore(ProcessorConfig config,
+      StoreBuilder<KeyValueStore<String, ProcessorConnectionState>> inner) {
+    return ConnectionStateStore.builder(inner, config.limits().maxCachedStates(),
+        config.limits().maxCachedStateBytes());
   }
 
   /**

@@ -188,9 +188,9 @@ class PoisonRecordIntegrationTest {
       parent = "poison-gate";
     }
     topology.addProcessor(TopologyNames.PROCESSOR, new ConnectionProcessorSupplier(config, metrics), parent);
-    // cached, as in production: a read of an unknown key still reaches the store
-    topology.addStateStore(Stores.keyValueStoreBuilder(store,
-        org.apache.kafka.common.serialization.Serdes.String(), StreamsProcessor.STATE_SERDE).withCachingEnabled(),
+    // as in production: a read of a key not cached by ConnectionStateStore reaches the store
+    topology.addStateStore(StreamsProcessor.stateStore(config, Stores.keyValueStoreBuilder(store,
+        org.apache.kafka.common.serialization.Serdes.String(), StreamsProcessor.STATE_SERDE)),
         TopologyNames.PROCESSOR);
     topology.addSink(TopologyNames.PARSED_SINK, Topics.PARSED.name(), Topics.PARSED.keySerde().serializer(),
         Topics.PARSED.valueSerde().serializer(), TopologyNames.PROCESSOR);

@@ -8,13 +8,14 @@ import io.ecapture.kafka.processor.StreamsProcessor;
 import io.ecapture.kafka.proto.Topics;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -37,56 +38,48 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Throughput of (a) a pass-through topology (raw bytes in, the same bytes out) and (b) the full
- * parse topology on the same input in the same run, plus CPU per record.
+ * parse topology on the same input in the same JVM, plus CPU per record.
+ *
+ * <p>Mode {@code broker} (the one issue 14's figures come from): an embedded single-node broker
+ * in this JVM, the input pre-loaded into {@code ecapture.raw} (1 partition, one stream thread),
+ * the processor's default settings (exactly_once_v2). Every run is a fresh application reading
+ * the topic from its start; it is measured over a fixed window (default 20 s) after a settling
+ * time (default 5 s from its first record), then closed. A warm-up round of (a) and (b) is
+ * discarded; then {@code rounds} rounds alternate the order (a b, b a, a b, ...). The input is
+ * sized from the warm-up's pass-through rate so that no measured run runs out of records (a run
+ * that does anyway is measured up to its last record and says so). Reported per variant: median
+ * and spread (min..max) of records/s, of the stream thread's CPU per record, and of the CPU per
+ * record of all the app's threads (stream thread, its producer's network thread, ...); and the
+ * b/a ratios per round.
  *
  * <p>Mode {@code driver}: TopologyTestDriver, one thread, no broker (the driver commits after
- * every record, so store writes are not batched: a pessimistic view of (b)). Mode
- * {@code broker}: an embedded single-node broker, the input pre-loaded, each app timed from its
- * first record to its last; CPU is the stream thread's. After a discarded warm-up of (b) it runs
- * (b), then (c): (b) with Kafka Streams' default producer linger (100 ms) instead of the
- * processor's shorter one, then (b) again, to show what the lower latency costs in throughput.
+ * every record, so store writes are not batched: a pessimistic view of (b)); short, one run each.
  *
- * <p>usage: {@code ProcessorThroughputBench driver|broker [connections [exchanges]]}
+ * <p>usage: {@code ProcessorThroughputBench broker [connections [exchanges [rounds [windowSeconds
+ * [settleSeconds]]]]]} or {@code driver [connections [exchanges]]}
  */
 public final class ProcessorThroughputBench {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   public static void main(String[] args) throws Exception {
-    String mode = args.length > 0 ? args[0] : "driver";
+    String mode = args.length > 0 ? args[0] : "broker";
     int connections = args.length > 1 ? Integer.parseInt(args[1]) : 2000;
     int exchanges = args.length > 2 ? Integer.parseInt(args[2]) : 10;
+    if (mode.equals("broker")) {
+      int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 3;
+      double window = args.length > 4 ? Double.parseDouble(args[4]) : 20;
+      double settle = args.length > 5 ? Double.parseDouble(args[5]) : 5;
+      broker(connections, exchanges, rounds, window, settle);
+      return;
+    }
     List<Workload.Item> items = Workload.build(connections, exchanges, 42);
     long bytes = Workload.payloadBytes(items);
     System.out.printf("workload: %d records, %.1f MB (%d connections x %d exchanges; 10%% HTTP/2)%n",
         items.size(), bytes / 1e6, connections, exchanges);
-    Result a;
-    Result b;
-    if (mode.equals("broker")) {
-      Path dir = Files.createTempDirectory("processor-bench");
-      try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("broker"))) {
-        TopicSetup.ensureTopics(kafka.bootstrapServers(), 1);
-        load(kafka.bootstrapServers(), items);
-        a = brokerPassThrough(kafka.bootstrapServers(), dir, items.size());
-        // warm the JIT on the full topology first: the first full run is otherwise ~1.7x slower
-        brokerFull(brokerConfig(kafka.bootstrapServers(), dir, "bench-full-warmup"), items.size());
-        b = brokerFull(kafka.bootstrapServers(), dir, items.size());
-        // the processor's producer lingers less (for latency) than Kafka Streams' default 100 ms:
-        // (c) and a second (b) alternate after it, so neither setting gets the warmer JIT
-        Result c = brokerFull(brokerConfig(kafka.bootstrapServers(), dir, "bench-full-linger100")
-            .toBuilder().streamsOverride("producer.linger.ms", "100").build(), items.size());
-        Result b2 = brokerFull(brokerConfig(kafka.bootstrapServers(), dir, "bench-full-2"), items.size());
-        report("(b') full parse again", b2, items.size(), bytes);
-        report("(c) full parse, producer linger 100 ms", c, items.size(), bytes);
-        System.out.printf("ratio mean(b, b')/c (records/s, linger %d ms vs 100 ms): %.3f; CPU per record: %.2fx%n",
-            ProcessorConfig.DEFAULT_PRODUCER_LINGER_MS, c.seconds() / ((b.seconds() + b2.seconds()) / 2),
-            (b.cpuNanos() + b2.cpuNanos()) / 2.0 / Math.max(1, c.cpuNanos()));
-      }
-    } else {
-      driverRun("full", items, true); // warm-up: JIT both paths before measuring
-      driverRun("pass-through", items, false);
-      a = driverRun("pass-through", items, false);
-      b = driverRun("full", items, true);
-    }
+    driverRun("full", items, true); // warm-up: JIT both paths before measuring
+    driverRun("pass-through", items, false);
+    Result a = driverRun("pass-through", items, false);
+    Result b = driverRun("full", items, true);
     report("(a) pass-through", a, items.size(), bytes);
     report("(b) full parse", b, items.size(), bytes);
     System.out.printf("ratio b/a (records/s): %.3f; CPU per record b/a: %.1fx%n",
@@ -165,17 +158,186 @@ public final class ProcessorThroughputBench {
 
   // --- real broker
 
-  private static void load(String bootstrap, List<Workload.Item> items) throws Exception {
-    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-      admin.createTopics(List.of(new NewTopic(PASS_THROUGH_TOPIC, 1, (short) 1))).all().get();
+  /** One measured run: records processed in the window, its length, CPU of the stream thread and of all app threads. */
+  record Run(String variant, long records, double seconds, long streamCpuNanos, long appCpuNanos,
+      boolean exhausted, double overallRate) {
+    double recordsPerSecond() {
+      return records / seconds;
     }
-    try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20,
-        ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
-        new StringSerializer(), new ByteArraySerializer())) {
-      for (Workload.Item item : items) {
-        producer.send(new ProducerRecord<>(Topics.RAW.name(), item.key(), item.value()));
+
+    double streamCpuMicros() {
+      return streamCpuNanos / 1e3 / Math.max(1, records);
+    }
+
+    double appCpuMicros() {
+      return appCpuNanos / 1e3 / Math.max(1, records);
+    }
+  }
+
+  private static void broker(int connections, int exchanges, int rounds, double window,
+      double settle) throws Exception {
+    Path dir = Files.createTempDirectory("processor-bench");
+    System.out.printf("processor throughput, broker mode: %d rounds of (a) pass-through and (b) full parse, "
+        + "each measured for %.0f s after %.0f s of settling; exactly_once_v2 (processor defaults)%n",
+        rounds, window, settle);
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir.resolve("broker"))) {
+      String bootstrap = kafka.bootstrapServers();
+      TopicSetup.ensureTopics(bootstrap, 1);
+      try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+        admin.createTopics(List.of(new NewTopic(PASS_THROUGH_TOPIC, 1, (short) 1))).all().get();
       }
+      Loader loader = new Loader(bootstrap, connections, exchanges);
+      loader.loadCopies(2);
+      // warm-up (discarded): JIT both variants; the pass-through's rate sizes the input (every
+      // run reads it from its start, so it must outlast settle + window at the fastest rate)
+      int run = 0;
+      Run warmA = brokerRun(bootstrap, dir, "a", run++, loader, window / 2, settle);
+      loader.ensure(warmA, settle + window);
+      if (warmA.exhausted()) {
+        loader.ensure(brokerRun(bootstrap, dir, "a", run++, loader, window / 2, settle), settle + window);
+      }
+      loader.ensure(brokerRun(bootstrap, dir, "b", run++, loader, window / 2, settle), settle + window);
+      System.out.printf("input: %d records, %.1f MB (%d copies of %d connections x %d exchanges, "
+          + "interleaved; 90%% HTTP/1.1 gzip JSON, 10%% HTTP/2)%n", loader.records(),
+          loader.bytes() / 1e6, loader.copies, connections, exchanges);
+      List<Run> as = new ArrayList<>();
+      List<Run> bs = new ArrayList<>();
+      for (int round = 0; round < rounds; round++) {
+        for (String variant : round % 2 == 0 ? List.of("a", "b") : List.of("b", "a")) {
+          Run r = brokerRun(bootstrap, dir, variant, run++, loader, window, settle);
+          for (int retry = 0; r.exhausted() && retry < 3; retry++) {
+            // ran out of input before its window ended: more input, the same run again
+            loader.ensure(r, settle + window);
+            r = brokerRun(bootstrap, dir, variant, run++, loader, window, settle);
+          }
+          (variant.equals("a") ? as : bs).add(r);
+          loader.ensure(r, settle + window);
+          System.out.printf("round %d (%s): %.0f records/s, %.2f us stream-thread CPU/record, "
+              + "%.2f us app CPU/record (%d records in %.1f s)%s%n", round + 1,
+              variant.equals("a") ? "a, pass-through" : "b, full parse", r.recordsPerSecond(),
+              r.streamCpuMicros(), r.appCpuMicros(), r.records(), r.seconds(),
+              r.exhausted() ? " INPUT EXHAUSTED: window cut short" : "");
+        }
+      }
+      summary("(a) pass-through", as);
+      summary("(b) full parse", bs);
+      List<Double> rate = new ArrayList<>();
+      List<Double> cpu = new ArrayList<>();
+      List<Double> appCpu = new ArrayList<>();
+      for (int i = 0; i < rounds; i++) {
+        rate.add(bs.get(i).recordsPerSecond() / as.get(i).recordsPerSecond());
+        cpu.add(bs.get(i).streamCpuMicros() / as.get(i).streamCpuMicros());
+        appCpu.add(bs.get(i).appCpuMicros() / as.get(i).appCpuMicros());
+      }
+      System.out.printf("b/a records/s: median %.3f [%s]  (ratio of medians %.3f)%n", median(rate),
+          spread(rate, "%.3f"), median(bs.stream().map(Run::recordsPerSecond).toList())
+              / median(as.stream().map(Run::recordsPerSecond).toList()));
+      System.out.printf("b/a stream-thread CPU/record: median %.2fx [%s]  (ratio of medians %.2fx)%n",
+          median(cpu), spread(cpu, "%.2f"), median(bs.stream().map(Run::streamCpuMicros).toList())
+              / median(as.stream().map(Run::streamCpuMicros).toList()));
+      System.out.printf("b/a app CPU/record: median %.2fx [%s]%n", median(appCpu), spread(appCpu, "%.2f"));
+    } finally {
+      deleteTree(dir);
+    }
+  }
+
+  private static void summary(String name, List<Run> runs) {
+    List<Double> rate = runs.stream().map(Run::recordsPerSecond).toList();
+    List<Double> cpu = runs.stream().map(Run::streamCpuMicros).toList();
+    List<Double> app = runs.stream().map(Run::appCpuMicros).toList();
+    System.out.printf("%s: records/s median %.0f [%s]; stream-thread CPU/record median %.2f us [%s]; "
+        + "app CPU/record median %.2f us [%s]%n", name, median(rate), spread(rate, "%.0f"),
+        median(cpu), spread(cpu, "%.2f"), median(app), spread(app, "%.2f"));
+  }
+
+  static double median(List<Double> values) {
+    List<Double> sorted = values.stream().sorted().toList();
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  /** "min..max, +-x% of the median" */
+  static String spread(List<Double> values, String format) {
+    double min = values.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+    double max = values.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    double median = median(values);
+    return String.format(format + ".." + format + ", spread %.0f%%", min, max,
+        median == 0 ? 0 : 100 * (max - min) / median);
+  }
+
+  /** Appends copies of the workload (other connection ids, other seeds) to {@code ecapture.raw}. */
+  private static final class Loader {
+    private final String bootstrap;
+    private final int connections;
+    private final int exchanges;
+    private static final String ID_PREFIX = "bench-host-";
+    private List<Workload.Item> base;
+    int copies;
+    private long records;
+    private long bytes;
+
+    Loader(String bootstrap, int connections, int exchanges) {
+      this.bootstrap = bootstrap;
+      this.connections = connections;
+      this.exchanges = exchanges;
+    }
+
+    long records() {
+      return records;
+    }
+
+    long bytes() {
+      return bytes;
+    }
+
+    /** Loads copies until the input outlasts {@code seconds} at 1.5 times the run's overall rate. */
+    void ensure(Run run, double seconds) throws Exception {
+      long needed = (long) (run.overallRate() * seconds * 1.5);
+      if (records < needed) {
+        int perCopy = (int) (records / Math.max(1, copies));
+        loadCopies((int) ((needed - records + perCopy - 1) / perCopy));
+        System.out.printf("input raised to %d records (%d copies) for %.0f records/s%n", records,
+            copies, run.overallRate());
+      }
+    }
+
+    void loadCopies(int n) throws Exception {
+      if (base == null) {
+        base = Workload.build(connections, exchanges, 42, ID_PREFIX + "0000");
+      }
+      try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+          ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.LINGER_MS_CONFIG, 20,
+          ProducerConfig.BATCH_SIZE_CONFIG, 1 << 20, ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"),
+          new StringSerializer(), new ByteArraySerializer())) {
+        for (int i = 0; i < n; i++) {
+          // the same records under other connection ids (same length, so patched in place)
+          byte[] from = (ID_PREFIX + "0000/").getBytes(StandardCharsets.US_ASCII);
+          byte[] to = String.format(ID_PREFIX + "%04d/", copies).getBytes(StandardCharsets.US_ASCII);
+          for (Workload.Item item : base) {
+            producer.send(new ProducerRecord<>(Topics.RAW.name(),
+                item.key().replace(ID_PREFIX + "0000/", ID_PREFIX + String.format("%04d/", copies)),
+                replaceAll(item.value(), from, to)));
+          }
+          records += base.size();
+          bytes += Workload.payloadBytes(base);
+          copies++;
+        }
+      }
+    }
+
+    private static byte[] replaceAll(byte[] data, byte[] from, byte[] to) {
+      byte[] out = data.clone();
+      outer:
+      for (int i = 0; i + from.length <= out.length; i++) {
+        for (int j = 0; j < from.length; j++) {
+          if (out[i + j] != from[j]) {
+            continue outer;
+          }
+        }
+        System.arraycopy(to, 0, out, i, to.length);
+        i += from.length - 1;
+      }
+      return out;
     }
   }
 
@@ -188,51 +350,98 @@ public final class ProcessorThroughputBench {
         .idleFlush(Duration.ofSeconds(60)).build();
   }
 
-  private static Result brokerPassThrough(String bootstrap, Path dir, int records) throws Exception {
-    AtomicLong counter = new AtomicLong();
-    ProcessorConfig config = brokerConfig(bootstrap, dir, "bench-pass");
-    Properties props = config.toStreamsProperties();
-    try (KafkaStreams streams = new KafkaStreams(passThrough(counter), props)) {
-      streams.start();
-      return timeUntil(counter::get, records, "bench-pass");
+  private static Run brokerRun(String bootstrap, Path dir, String variant, int run, Loader loader,
+      double window, double settle) throws Exception {
+    String app = "bench-" + variant + "-" + run;
+    ProcessorConfig config = brokerConfig(bootstrap, dir, app);
+    if (variant.equals("a")) {
+      AtomicLong counter = new AtomicLong();
+      try (KafkaStreams streams = new KafkaStreams(passThrough(counter), config.toStreamsProperties())) {
+        streams.start();
+        return measure(variant, app, counter::get, loader.records(), window, settle);
+      } finally {
+        dropOutput(bootstrap, app);
+      }
     }
-  }
-
-  private static Result brokerFull(String bootstrap, Path dir, int records) throws Exception {
-    return brokerFull(brokerConfig(bootstrap, dir, "bench-full"), records);
-  }
-
-  private static Result brokerFull(ProcessorConfig config, int records) throws Exception {
-    String app = config.applicationId();
     try (StreamsProcessor.Handle handle = StreamsProcessor.start(config)) {
-      Result r = timeUntil(() -> handle.metrics().recordsIn(), records, app);
-      Thread.sleep(500); // the last records' messages
-      return new Result(r.seconds(), r.cpuNanos(), handle.metrics().messagesOut());
+      return measure(variant, app, () -> handle.metrics().recordsIn(), loader.records(), window, settle);
+    } finally {
+      dropOutput(bootstrap, app);
     }
   }
 
-  private static Result timeUntil(java.util.function.LongSupplier processed, int records,
-      String app) throws InterruptedException {
+  /** Frees the disk the run's output and changelog took (gigabytes per run at these rates). */
+  private static void dropOutput(String bootstrap, String app) {
+    try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
+      List<String> topics = new ArrayList<>(List.of(PASS_THROUGH_TOPIC, Topics.PARSED.name()));
+      Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.RecordsToDelete> all =
+          new java.util.HashMap<>();
+      for (String topic : topics) {
+        all.put(new org.apache.kafka.common.TopicPartition(topic, 0),
+            org.apache.kafka.clients.admin.RecordsToDelete.beforeOffset(-1));
+      }
+      admin.deleteRecords(all).all().get();
+      List<String> internal = admin.listTopics().names().get().stream()
+          .filter(t -> t.startsWith(app + "-")).toList();
+      if (!internal.isEmpty()) {
+        admin.deleteTopics(internal).all().get();
+      }
+    } catch (Exception e) {
+      System.out.println("could not free the output of " + app + ": " + e);
+    }
+  }
+
+  /** Waits for the first record, then {@code settle} s, then measures for {@code window} s (or until the input ends). */
+  private static Run measure(String variant, String app, java.util.function.LongSupplier processed,
+      long total, double window, double settle) throws InterruptedException {
     while (processed.getAsLong() == 0) {
       Thread.sleep(1);
     }
-    long t0 = System.nanoTime();
-    long cpu0 = streamThreadCpu(app);
-    while (processed.getAsLong() < records) {
-      Thread.sleep(2);
+    long first = System.nanoTime();
+    long settleEnd = System.nanoTime() + (long) (settle * 1e9);
+    while (System.nanoTime() < settleEnd && processed.getAsLong() < total) {
+      Thread.sleep(5);
     }
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    return new Result(seconds, streamThreadCpu(app) - cpu0, processed.getAsLong());
+    long n0 = processed.getAsLong();
+    long cpu0 = streamThreadCpu(app);
+    long app0 = appCpu(app);
+    long t0 = System.nanoTime();
+    long end = t0 + (long) (window * 1e9);
+    while (System.nanoTime() < end && processed.getAsLong() < total) {
+      Thread.sleep(5);
+    }
+    long n1 = processed.getAsLong();
+    long now = System.nanoTime();
+    double seconds = (now - t0) / 1e9;
+    return new Run(variant, n1 - n0, seconds, streamThreadCpu(app) - cpu0, appCpu(app) - app0,
+        n1 >= total, n1 / ((now - first) / 1e9));
   }
 
   /** CPU time of the app's stream threads (their names carry the application id). */
   private static long streamThreadCpu(String app) {
     long total = 0;
     for (Thread thread : Thread.getAllStackTraces().keySet()) {
-      if (thread.getName().startsWith(app) && thread.getName().contains("StreamThread")) {
+      if (thread.getName().startsWith(app) && thread.getName().endsWith("StreamThread-1")) {
         total += Math.max(0, THREADS.getThreadCpuTime(thread.threadId()));
       }
     }
     return total;
+  }
+
+  /** CPU time of every thread whose name carries the application id (stream thread, producer, ...). */
+  private static long appCpu(String app) {
+    long total = 0;
+    for (Thread thread : Thread.getAllStackTraces().keySet()) {
+      if (thread.getName().contains(app)) {
+        total += Math.max(0, THREADS.getThreadCpuTime(thread.threadId()));
+      }
+    }
+    return total;
+  }
+
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (var paths = Files.walk(dir)) {
+      paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
   }
 }

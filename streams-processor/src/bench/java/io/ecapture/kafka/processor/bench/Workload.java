@@ -39,10 +39,19 @@ public final class Workload {
   private Workload() {}
 
   public static List<Item> build(int connections, int exchangesPerConnection, long seed) {
+    return build(connections, exchangesPerConnection, seed, "bench-host");
+  }
+
+  /**
+   * As {@link #build(int, int, long)}, connection ids starting with {@code idPrefix}: copies with
+   * other prefixes (and seeds) are other connections, so a topic can hold several.
+   */
+  public static List<Item> build(int connections, int exchangesPerConnection, long seed,
+      String idPrefix) {
     Random random = new Random(seed);
     List<List<Item>> perConnection = new ArrayList<>();
     for (int c = 0; c < connections; c++) {
-      String id = "bench-host/" + (1000 + c) + "/7/1";
+      String id = idPrefix + "/" + (1000 + c) + "/7/1";
       perConnection.add(c % 10 == 9 ? http2(id, exchangesPerConnection, random)
           : http1(id, exchangesPerConnection, random));
     }

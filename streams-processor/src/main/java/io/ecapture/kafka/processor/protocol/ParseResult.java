@@ -12,6 +12,8 @@ package io.ecapture.kafka.processor.protocol;
  * @param bytesNeeded on NEEDS_MORE_DATA: the input length (from the message start) below which
  *     parsing again cannot progress, or 0 when unknown; lets the driver skip useless re-parses
  * @param error why the input is INVALID, else null
+ * @param resume on NEEDS_MORE_DATA: a parser's mark for its next parse of the same message
+ *     ({@link ParseContext#resume}), 0 when none
  */
 public record ParseResult<M>(
     ParseStatus status,
@@ -19,21 +21,27 @@ public record ParseResult<M>(
     int consumed,
     long bytesStillExpected,
     long bytesNeeded,
-    String error) {
+    String error,
+    long resume) {
 
   public static <M> ParseResult<M> needsMoreData() {
-    return new ParseResult<>(ParseStatus.NEEDS_MORE_DATA, null, 0, 0, 0, null);
+    return new ParseResult<>(ParseStatus.NEEDS_MORE_DATA, null, 0, 0, 0, null, 0);
   }
 
   public static <M> ParseResult<M> needsMoreData(long bytesNeeded) {
-    return new ParseResult<>(ParseStatus.NEEDS_MORE_DATA, null, 0, 0, bytesNeeded, null);
+    return new ParseResult<>(ParseStatus.NEEDS_MORE_DATA, null, 0, 0, bytesNeeded, null, 0);
+  }
+
+  /** NEEDS_MORE_DATA with a byte hint and the parser's {@code resume} mark. */
+  public static <M> ParseResult<M> needsMoreData(long bytesNeeded, long resume) {
+    return new ParseResult<>(ParseStatus.NEEDS_MORE_DATA, null, 0, 0, bytesNeeded, null, resume);
   }
 
   public static <M> ParseResult<M> invalid(String error) {
-    return new ParseResult<>(ParseStatus.INVALID, null, 0, 0, 0, error);
+    return new ParseResult<>(ParseStatus.INVALID, null, 0, 0, 0, error, 0);
   }
 
   public static <M> ParseResult<M> success(M message, int consumed, long stillExpected) {
-    return new ParseResult<>(ParseStatus.SUCCESS, message, consumed, stillExpected, 0, null);
+    return new ParseResult<>(ParseStatus.SUCCESS, message, consumed, stillExpected, 0, null, 0);
   }
 }

@@ -95,11 +95,26 @@ public final class TextRenderer {
     return bytes;
   }
 
+  /** Bytes 0x20..0x7e, tab, CR and LF only (DEL and everything else: the general path). */
+  private static boolean isPlainAscii(byte[] data) {
+    for (byte b : data) {
+      if ((b < 0x20 && b != '\n' && b != '\r' && b != '\t') || b == 0x7f) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /**
    * The bytes as a string when they are valid UTF-8 without control characters other than
    * whitespace, else null.
    */
   public static String asText(byte[] data) {
+    // the common case, plain ASCII text (JSON, HTML, form data): one pass over the bytes and one
+    // copy, instead of a checked UTF-8 decode and a second pass over its chars
+    if (isPlainAscii(data)) {
+      return new String(data, StandardCharsets.ISO_8859_1);
+    }
     String text;
     try {
       text = StandardCharsets.UTF_8.newDecoder()

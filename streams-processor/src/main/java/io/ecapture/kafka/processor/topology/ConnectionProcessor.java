@@ -30,7 +30,6 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,12 +68,11 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
    * a host counts as marking again once its next mark (every 500 ms by default) arrives.
    */
   private final java.util.Map<String, Long> progress = new java.util.HashMap<>();
-  private final StateCache cache;
   private final HeaderRedactor redactor;
   /** Parsed messages of the record being processed, until its attempt succeeded; null otherwise. */
   private List<Record<Object, Object>> held;
   private ProcessorContext<Object, Object> context;
-  private KeyValueStore<String, ProcessorConnectionState> store;
+  private ConnectionStateStore store;
   private long emitTimestamp;
   private long reportedOpen;
   private Cancellable punctuator;
@@ -85,15 +83,12 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     this.metrics = metrics;
     this.assembler = assembler;
     this.redactor = new HeaderRedactor(config.redaction(), metrics);
-    this.cache = new StateCache(
-        config.limits().maxCachedStates(), config.limits().maxCachedStateBytes());
   }
 
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
     this.store = context.getStateStore(TopologyNames.STATE_STORE);
-    cache.clear();
     assembler.clearContexts(); // a revived task's store was restored: contexts follow it
     rebuildIndex();
     punctuator = null;
@@ -132,7 +127,6 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   /** The task moves away or the app stops: its connections no longer count here. */
   @Override
   public void close() {
-    cache.clear();
     assembler.clearContexts();
     metrics.openConnectionsChanged(-reportedOpen);
     reportedOpen = 0;
@@ -189,7 +183,8 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
         break;
       } catch (KafkaException e) {
         held = null;
-        cache.remove(key); // possibly half-changed; the store still has the last saved state
+        // the state store is only read before a state changes (ConnectionStateStore.writeExcess,
+        // load): a failure here left the connection's state as the last record left it
         if (e instanceof TaskMigratedException || e instanceof TaskCorruptedException
             || PoisonRecordHandler.isRetriable(e)) {
           throw e; // Kafka Streams' own signals (task migrated, fenced producer) must reach it
@@ -232,6 +227,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private void apply(String key, RawEvent event, long recordTimestamp) {
     long now = context.currentSystemTimeMs();
     emitTimestamp = recordTimestamp;
+    store.writeExcess(); // before any state changes: a store failure leaves nothing half-changed
     ProcessorConnectionState.Builder loaded = load(key);
     if (loaded != null && loaded.getFinished()) {
       if (isRepeat(loaded, event)) {
@@ -269,7 +265,6 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       try {
         flushIdle(key, now, idleMs);
       } catch (KafkaException e) {
-        cache.remove(key);
         if (e instanceof TaskMigratedException || e instanceof TaskCorruptedException
             || PoisonRecordHandler.isRetriable(e)) {
           throw e;
@@ -286,7 +281,6 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       }
     }
     for (String key : index.dueToForget(now, config.finishedMemory().toMillis())) {
-      cache.remove(key);
       store.delete(key);
     }
     for (String key : index.dueForEviction(now, config.connectionTtl().toMillis())) {
@@ -357,17 +351,12 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
 
   /**
    * The connection's state to work on, or null; an undecodable state is dropped (counted)
-   * instead of failing. The builder may come from the cache: whoever changes it must save it or
-   * drop the connection (see {@link StateCache}).
+   * instead of failing. The builder is the store's own: whoever changes it must save it or drop
+   * the connection (see {@link ConnectionStateStore}).
    */
   private ProcessorConnectionState.Builder load(String key) {
-    ProcessorConnectionState.Builder cached = cache.get(key);
-    if (cached != null) {
-      return cached;
-    }
     try {
-      ProcessorConnectionState stored = store.get(key);
-      return stored == null ? null : stored.toBuilder();
+      return store.get(key);
     } catch (SerializationException e) {
       LOG.error("undecodable state of connection {} dropped", key, e);
       metrics.processingError();
@@ -377,8 +366,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   }
 
   private void resetConnection(String key) {
-    cache.remove(key);
-    store.delete(key);
+    store.deleteNow(key);
     index.remove(key);
     assembler.forget(key);
   }
@@ -387,7 +375,6 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     assembler.flush(session, Direction.WRITE);
     assembler.flush(session, Direction.READ);
     String key = session.connectionId();
-    cache.remove(key);
     assembler.forget(key);
     if (config.finishedMemory().isZero()) {
       store.delete(key);
@@ -399,8 +386,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
         .setFinished(true)
         .setClosed(state.getClosed())
         .setRead(ProcessorDirectionState.newBuilder().setNextOffset(state.getRead().getNextOffset()))
-        .setWrite(ProcessorDirectionState.newBuilder().setNextOffset(state.getWrite().getNextOffset()))
-        .build());
+        .setWrite(ProcessorDirectionState.newBuilder().setNextOffset(state.getWrite().getNextOffset())));
     index.rememberFinished(key, context.currentSystemTimeMs());
   }
 
@@ -418,10 +404,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   }
 
   private void save(String key, ProcessorConnectionState.Builder state, long now) {
-    ProcessorConnectionState built = state.build();
-    store.put(key, built);
-    // the store's serde just serialized it: the size is memoized, not computed again
-    cache.put(key, state, built.getSerializedSize());
+    store.put(key, state); // written (built, serialized) once per commit
     long oldest = oldestUnflushedActivity(state);
     if (oldest == Long.MAX_VALUE) {
       index.awaitEviction(key, now);
@@ -448,7 +431,7 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   private void rebuildIndex() {
     long now = context.currentSystemTimeMs();
     int restored = 0;
-    try (KeyValueIterator<String, ProcessorConnectionState> it = store.all()) {
+    try (KeyValueIterator<String, ProcessorConnectionState> it = store.committed().all()) {
       while (it.hasNext()) {
         KeyValue<String, ProcessorConnectionState> entry = it.next();
         ProcessorConnectionState.Builder state = entry.value.toBuilder();

@@ -169,7 +169,8 @@ final class DirectionAssembler {
     // lost bytes may belong to a body already emitted as truncated: they count as discarded
     dir.setDiscardRemaining(Math.max(0, dir.getDiscardRemaining() - lost));
     dir.setNextOffset(newOffset).setBufferOffset(newOffset).setBuffer(ByteString.EMPTY)
-        .clearBufferTimes().setParseNeedsBytes(0).setUnknownPrefixBytes(0).setGapBefore(true);
+        .clearBufferTimes().setParseNeedsBytes(0).setParseResume(0).setUnknownPrefixBytes(0)
+        .setGapBefore(true);
   }
 
   private static void holdOutOfOrder(ProcessorDirectionState.Builder dir, ProcessorChunk chunk) {

@@ -5,6 +5,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import io.ecapture.kafka.processor.protocol.ConnectionSession;
+import io.ecapture.kafka.processor.protocol.ParseContext;
 import io.ecapture.kafka.processor.protocol.ParseResult;
 import io.ecapture.kafka.processor.protocol.ParseStatus;
 import io.ecapture.kafka.processor.protocol.ProtocolHandler;
@@ -61,6 +62,8 @@ final class MessageExtractor {
       return; // nothing to do, or the message at the head is known to need more bytes
     }
     dir.setParseNeedsBytes(0);
+    long resume = dir.getParseResume(); // for the message at buffer[0] only
+    dir.setParseResume(0);
     dir.setMessageInProgress(false);
     long knownUnknown = dir.getUnknownPrefixBytes();
     dir.setUnknownPrefixBytes(0);
@@ -81,13 +84,15 @@ final class MessageExtractor {
         long margin = limits.maxStartLineBytes() + 16L;
         scanFrom = (int) Math.min(Math.max(1, knownUnknown - margin), buf.length);
       } else {
-        ParseResult<?> result = parseAndEmit(session, direction, buf, pos, atEnd, full);
+        ParseResult<?> result =
+            parseAndEmit(session, direction, buf, pos, atEnd, full, pos == 0 ? resume : 0);
         if (result.status() == ParseStatus.SUCCESS) {
           pos += result.consumed();
           continue;
         }
         if (result.status() == ParseStatus.NEEDS_MORE_DATA) {
           dir.setParseNeedsBytes(result.bytesNeeded());
+          dir.setParseResume(result.resume());
           dir.setMessageInProgress(result != UNDETECTED);
           break;
         }
@@ -156,17 +161,27 @@ final class MessageExtractor {
 
   /** Parses one frame at {@code pos} with the protocol selected there, stitching it on SUCCESS. */
   private ParseResult<?> parseAndEmit(ConnectionSession session, Direction direction, byte[] buf,
-      int pos, boolean atEnd, boolean full) {
+      int pos, boolean atEnd, boolean full, long resume) {
     boolean end = atEnd || full;
     ProtocolHandler<?> handler = selection.select(session.direction(direction), buf, pos, end);
     return handler == null ? UNDETECTED
-        : parseAndEmit(handler, session, direction, buf, pos, end, full);
+        : parseAndEmit(handler, session, direction, buf, pos, end, full, resume);
   }
 
   private <F> ParseResult<F> parseAndEmit(ProtocolHandler<F> handler, ConnectionSession session,
-      Direction direction, byte[] buf, int pos, boolean end, boolean full) {
-    ParseResult<F> result = handler.parser().parse(buf, pos, buf.length, end,
-        () -> session.methodAwaitingResponse(direction));
+      Direction direction, byte[] buf, int pos, boolean end, boolean full, long resume) {
+    ParseContext context = new ParseContext() {
+      @Override
+      public String methodAwaitingResponse() {
+        return session.methodAwaitingResponse(direction);
+      }
+
+      @Override
+      public long resume() {
+        return resume;
+      }
+    };
+    ParseResult<F> result = handler.parser().parse(buf, pos, buf.length, end, context);
     if (result.status() == ParseStatus.SUCCESS) {
       Span span = span(session.direction(direction), direction, pos, result.consumed());
       handler.emit(session, direction, span, result, full);

@@ -46,9 +46,9 @@ class PunctuatorScheduleTest {
         .idleFlush(Duration.ofSeconds(1)).connectionTtl(Duration.ofMinutes(5)).build();
     context = new MockProcessorContext<>();
     context.setCurrentSystemTimeMs(1_767_225_600_000L);
-    KeyValueStore<String, ProcessorConnectionState> store = Stores.keyValueStoreBuilder(
+    ConnectionStateStore store = StreamsProcessor.stateStore(config, Stores.keyValueStoreBuilder(
             Stores.inMemoryKeyValueStore(TopologyNames.STATE_STORE), Serdes.String(),
-            StreamsProcessor.STATE_SERDE)
+            StreamsProcessor.STATE_SERDE))
         .withLoggingDisabled().build();
     store.init(context.getStateStoreContext(), store);
     context.addStateStore(store);

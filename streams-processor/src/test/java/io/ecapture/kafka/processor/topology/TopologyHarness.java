@@ -113,8 +113,9 @@ final class TopologyHarness implements AutoCloseable {
     return state == null || state.getFinished() ? null : state;
   }
 
+  /** What the changelog holds: the driver commits (flushes the write-behind states) after every record. */
   KeyValueStore<String, ProcessorConnectionState> store() {
-    return driver.getKeyValueStore(TopologyNames.STATE_STORE);
+    return ((ConnectionStateStore) driver.getStateStore(TopologyNames.STATE_STORE)).committed();
   }
 
   /**

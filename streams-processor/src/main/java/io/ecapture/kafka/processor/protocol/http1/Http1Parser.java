@@ -3,6 +3,7 @@ package io.ecapture.kafka.processor.protocol.http1;
 import io.ecapture.kafka.processor.ProcessorLimits;
 import io.ecapture.kafka.processor.protocol.ParseContext;
 import io.ecapture.kafka.processor.protocol.ParseResult;
+import io.ecapture.kafka.processor.protocol.ParseStatus;
 import io.ecapture.kafka.processor.protocol.ProtocolParser;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -154,12 +155,12 @@ public final class Http1Parser implements ProtocolParser<Http1Message> {
     if (pos == FIELDS_INCOMPLETE) {
       return incompleteHead(atEnd);
     }
-    return parseBody(data, from, pos, to, atEnd, start, headers, requestMethod);
+    return parseBody(data, from, pos, to, atEnd, start, headers, requestMethod, context.resume());
   }
 
   private ParseResult<Http1Message> parseBody(
       byte[] data, int from, int bodyStart, int to, boolean atEnd, StartLine start,
-      List<HeaderField> headers, String requestMethod) {
+      List<HeaderField> headers, String requestMethod, long resume) {
     Http1Message head = start.message(headers, new byte[0], false, 0);
     String transferEncoding = head.header("Transfer-Encoding");
     String contentLength = head.header("Content-Length");
@@ -168,7 +169,7 @@ public final class Http1Parser implements ProtocolParser<Http1Message> {
       return ParseResult.success(head, bodyStart - from, 0);
     }
     if (chunked) {
-      return parseChunked(data, from, bodyStart, to, atEnd, start, headers);
+      return parseChunked(data, from, bodyStart, to, atEnd, start, headers, resume);
     }
     if (transferEncoding != null) {
       // RFC 9112 §6.3 items 4: a request with a non-chunked final coding is unframeable; a response
@@ -220,19 +221,49 @@ public final class Http1Parser implements ProtocolParser<Http1Message> {
     return ParseResult.success(message, to - from, 0);
   }
 
-  /** RFC 9112 §7.1: chunk-size [ext] CRLF data CRLF ... 0 CRLF trailers CRLF. */
+  /**
+   * RFC 9112 §7.1: chunk-size [ext] CRLF data CRLF ... 0 CRLF trailers CRLF. Incremental: a
+   * NEEDS_MORE_DATA carries the offset (from the message start) of the chunk-size line it stopped
+   * at as its {@link ParseResult#resume} mark; given that mark back ({@link
+   * io.ecapture.kafka.processor.protocol.ParseContext#resume}) the next parse reads the framing
+   * from there, so a body arriving in many records is read once, not from its start on every
+   * record. The body bytes are gathered in one more pass when the message is complete.
+   */
   private ParseResult<Http1Message> parseChunked(
       byte[] data, int from, int bodyStart, int to, boolean atEnd, StartLine start,
-      List<HeaderField> headers) {
-    BodyCollector body = new BodyCollector(limits.maxBodyBytes());
-    int pos = bodyStart;
+      List<HeaderField> headers, long resume) {
+    int scanFrom = resume > bodyStart - from && resume < to - from ? from + (int) resume : bodyStart;
+    if (scanFrom > bodyStart) {
+      // the framing before the mark was read already: only what follows decides the status
+      int trailersFrom = headers.size();
+      ParseResult<Http1Message> scan =
+          chunks(data, from, scanFrom, to, atEnd, start, headers, null);
+      if (scan.status() != ParseStatus.SUCCESS) {
+        return scan;
+      }
+      headers.subList(trailersFrom, headers.size()).clear(); // read again below
+    }
+    return chunks(data, from, bodyStart, to, atEnd, start, headers,
+        new BodyCollector(limits.maxBodyBytes()));
+  }
+
+  /**
+   * Reads chunks from the chunk-size line at {@code pos}; gathers their data into {@code body}
+   * unless null (then a SUCCESS is only a status, its message has no body).
+   */
+  private ParseResult<Http1Message> chunks(
+      byte[] data, int from, int pos, int to, boolean atEnd, StartLine start,
+      List<HeaderField> headers, BodyCollector body) {
+    BodyCollector gathered = body == null ? new BodyCollector(0) : body;
     while (true) {
+      int lineStart = pos;
+      long mark = lineStart - from;
       int eol = indexOf(data, pos, Math.min(to, pos + limits.maxChunkSizeLineBytes()), (byte) '\n');
       if (eol < 0) {
         if (to - pos >= limits.maxChunkSizeLineBytes()) {
           return ParseResult.invalid("chunk-size line too long");
         }
-        return incompleteChunked(atEnd, start, headers, body, from, to);
+        return incompleteChunked(atEnd, start, headers, gathered, from, to, mark);
       }
       long size = parseChunkSize(data, pos, stripCr(data, pos, eol));
       if (size < 0) {
@@ -245,29 +276,30 @@ public final class Http1Parser implements ProtocolParser<Http1Message> {
           return ParseResult.invalid("malformed or oversized trailer section");
         }
         if (end == FIELDS_INCOMPLETE) {
-          return incompleteChunked(atEnd, start, headers, body, from, to);
+          return incompleteChunked(atEnd, start, headers, gathered, from, to, mark);
         }
         return ParseResult.success(
-            start.message(headers, body.bytes(), body.truncated(), body.total()), end - from, 0);
+            start.message(headers, gathered.bytes(), gathered.truncated(), gathered.total()),
+            end - from, 0);
       }
       if (to - pos < size) {
         if (!atEnd) {
           // nothing can progress before this chunk's data and its CRLF are in
-          return ParseResult.needsMoreData(pos - from + size + 1);
+          return ParseResult.needsMoreData(pos - from + size + 1, mark);
         }
-        body.add(data, pos, to - pos);
-        return incompleteChunked(true, start, headers, body, from, to);
+        gathered.add(data, pos, to - pos);
+        return incompleteChunked(true, start, headers, gathered, from, to, mark);
       }
-      body.add(data, pos, (int) size);
+      gathered.add(data, pos, (int) size);
       pos += (int) size;
       if (pos >= to) {
-        return incompleteChunked(atEnd, start, headers, body, from, to);
+        return incompleteChunked(atEnd, start, headers, gathered, from, to, mark);
       }
       if (data[pos] == '\n') {
         pos++;
       } else if (data[pos] == '\r') {
         if (pos + 1 >= to) {
-          return incompleteChunked(atEnd, start, headers, body, from, to);
+          return incompleteChunked(atEnd, start, headers, gathered, from, to, mark);
         }
         if (data[pos + 1] != '\n') {
           return ParseResult.invalid("chunk data not followed by CRLF");
@@ -281,9 +313,9 @@ public final class Http1Parser implements ProtocolParser<Http1Message> {
 
   private static ParseResult<Http1Message> incompleteChunked(
       boolean atEnd, StartLine start, List<HeaderField> headers, BodyCollector body, int from,
-      int to) {
+      int to, long mark) {
     if (!atEnd) {
-      return ParseResult.needsMoreData();
+      return ParseResult.needsMoreData(0, mark);
     }
     return ParseResult.success(start.message(headers, body.bytes(), true, body.total()),
         to - from, 0);

@@ -240,4 +240,74 @@ class Http1ParserTest {
   private static byte[] bytes(String s) {
     return s.getBytes(StandardCharsets.ISO_8859_1);
   }
+
+  /** A context with a resume mark from an earlier parse of the same message. */
+  private static ParseContext resumeAt(long mark) {
+    return new ParseContext() {
+      @Override
+      public String methodAwaitingResponse() {
+        return "GET";
+      }
+
+      @Override
+      public long resume() {
+        return mark;
+      }
+    };
+  }
+
+  /**
+   * A chunked body that grows record by record is read incrementally: every NEEDS_MORE_DATA says
+   * which chunk-size line it stopped at, the next parse (given that mark) goes on from there, and
+   * the message in the end is the one a parse of the whole bytes gives, at every split point and
+   * when the input ends (idle flush) at any of them.
+   */
+  @Test
+  void chunkedBodiesAreParsedIncrementallyWithTheSameResult() {
+    StringBuilder wire = new StringBuilder("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+    StringBuilder body = new StringBuilder();
+    for (int c = 0; c < 40; c++) {
+      String chunk = ("chunk " + c + " ").repeat(1 + c % 4);
+      body.append(chunk);
+      wire.append(Integer.toHexString(chunk.length())).append(c % 3 == 0 ? ";x=1" : "")
+          .append(c % 5 == 0 ? "\n" : "\r\n").append(chunk).append("\r\n");
+    }
+    wire.append("0\r\nX-Sum: 1\r\n\r\n");
+    byte[] data = bytes(wire.toString());
+    ParseResult<Http1Message> whole = parser.parse(data, 0, data.length, false, resumeAt(0));
+    assertEquals(ParseStatus.SUCCESS, whole.status());
+    assertEquals(body.toString(), new String(whole.message().body(), StandardCharsets.UTF_8));
+
+    // the bytes arrive a few at a time; each parse gets the mark of the one before
+    long mark = 0;
+    long lastMark = 0;
+    ParseResult<Http1Message> result = null;
+    for (int to = 1; to <= data.length; to += 7) {
+      result = parser.parse(data, 0, Math.min(to, data.length), false, resumeAt(mark));
+      if (result.status() == ParseStatus.NEEDS_MORE_DATA) {
+        assertTrue(result.resume() >= lastMark, "the mark only moves forward");
+        lastMark = Math.max(lastMark, result.resume());
+        mark = result.resume();
+        // cut here (idle flush): the same truncated message as without the mark
+        ParseResult<Http1Message> cut = parser.parse(data, 0, Math.min(to, data.length), true, resumeAt(mark));
+        ParseResult<Http1Message> cutFresh = parser.parse(data, 0, Math.min(to, data.length), true, resumeAt(0));
+        assertEquals(cutFresh.status(), cut.status(), "cut at " + to);
+        if (cut.status() == ParseStatus.SUCCESS) {
+          assertArrayEquals(cutFresh.message().body(), cut.message().body(), "cut at " + to);
+          assertEquals(cutFresh.message().headers(), cut.message().headers(), "cut at " + to);
+        }
+      }
+    }
+    result = parser.parse(data, 0, data.length, false, resumeAt(mark));
+    assertEquals(ParseStatus.SUCCESS, result.status());
+    assertEquals(whole.consumed(), result.consumed());
+    assertArrayEquals(whole.message().body(), result.message().body());
+    assertEquals(whole.message().headers(), result.message().headers(), "trailers once");
+    assertTrue(lastMark > data.length * 3 / 4, "the mark reached the last chunks: " + lastMark);
+
+    // a bad chunk after the mark is found as without it
+    byte[] bad = bytes(wire.substring(0, (int) mark) + "zz\r\n");
+    assertEquals(ParseStatus.INVALID, parser.parse(bad, 0, bad.length, false, resumeAt(mark)).status());
+    assertEquals(ParseStatus.INVALID, parser.parse(bad, 0, bad.length, false, resumeAt(0)).status());
+  }
 }
