@@ -2,6 +2,7 @@
 # Collector overhead benchmark (not part of the build; figures in collector/README.md). Needs root.
 #   bench/collector-overhead.sh [REQUESTS] [ROUNDS]
 #   bench/collector-overhead.sh --go-client [REQUESTS] [ROUNDS]   (Go crypto/tls client, see below)
+#   bench/collector-overhead.sh --module-clients [REQUESTS] [ROUNDS]   (GnuTLS and NSS clients, see below)
 # A keep-alive HTTPS client/server pair on loopback (CPython, system libssl: both sides probed),
 # REQUESTS GET /small over one connection per run. Each round runs, in a rotating order:
 #   (a) no probes   (e) bare traps: count-only uprobe+uretprobe on the same four SSL functions
@@ -14,7 +15,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 GO_CLIENT=
+MODULE_CLIENTS=
 if [ "${1:-}" = "--go-client" ]; then GO_CLIENT=1; shift; fi
+if [ "${1:-}" = "--module-clients" ]; then MODULE_CLIENTS=1; shift; fi
 REQUESTS="${1:-30000}"
 ROUNDS="${2:-5}"
 STATUS_PORT=28399
@@ -46,18 +49,18 @@ run() {
   python3 bench/collector/https_client.py "$port" "$REQUESTS" | awk -v s="$(( $(steal) - s0 ))" '{ printf "%s %s %.2f %s\n", $1, $2, $3 + $4, s }'
   stop_server
 }
-start_bare() {
-  # exec: BARE_PID must be the JVM itself, or killing it leaves the JVM (and its probes) behind
-  coproc BARE { exec "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps 2>"$work/bare.err"; }
-  bare=$BARE_PID
-  read -r line <&"${BARE[0]}"
-  [[ "$line" == attached* ]] || { echo "bare traps did not attach: $line" >&2; cat "$work/bare.err" >&2; exit 1; }
-}
 stop_bare() {
   kill "$bare"; wait "$bare" 2>/dev/null || true
   # the next run must not see its probes (a leaked BareTraps JVM made the no-probe baseline drift)
   for _ in $(seq 100); do bpftool prog show | grep -q bare_entry || return 0; sleep 0.1; done
   echo "bare-trap programs still loaded after stopping them" >&2; exit 1
+}
+start_bare() {
+  # exec: BARE_PID must be the JVM itself, or killing it leaves the JVM (and its probes) behind
+  coproc BARE { exec "${JAVA[@]}" io.ecapture.kafka.collector.bench.BareTraps "$@" 2>"$work/bare.err"; }
+  bare=$BARE_PID
+  read -r line <&"${BARE[0]}"
+  [[ "$line" == attached* ]] || { echo "bare traps did not attach: $line" >&2; cat "$work/bare.err" >&2; exit 1; }
 }
 mode() {
   case "$1" in
@@ -105,6 +108,70 @@ if [ -n "$GO_CLIENT" ]; then
     printf "\nadded Go client CPU per request with the collector (b-a): median %.2f us  min %.2f  max %.2f\n", v[int((NR + 1) / 2)], v[1], v[NR] }'
   grep -o '"gotls":{[^]]*]' "$work/status_go" | head -c 600; echo
   echo "(b, last round) captured $(field captured <"$work/status_go"), dropped in kernel $(field droppedInKernel <"$work/status_go")"
+  exit 0
+fi
+
+# --module-clients: the client is gnutls-cli (GnuTLS) or tstclnt (NSS), driven one request at a
+# time through its stdin by bench/collector/tls_cli_client.py against the same CPython server
+# (not probed: the collector runs --modules gnutls or --modules nss only). Per module and round,
+# in a rotating order: (a) no probes, (e) bare traps (count-only entry + return probes on the
+# module's functions: gnutls_record_send/recv, or NSPR's PR_Write/PR_Read/PR_Send/PR_Recv),
+# (b) the collector's module attached, (f) attached, filtered out in the kernel (--comm of another
+# program: every call still traps). Reported: the client's CPU per request and, per module, the
+# median of (b-a)/(e-a) (capture over bare traps) and (f-a)/(e-a) (the filter's cost).
+if [ -n "$MODULE_CLIENTS" ]; then
+  for tool in gnutls-cli tstclnt certutil; do
+    command -v "$tool" >/dev/null || { echo "--module-clients needs $tool (Debian: gnutls-bin, libnss3-tools)" >&2; exit 1; }
+  done
+  mkdir -p "$work/nssdb"
+  certutil -N -d "sql:$work/nssdb" --empty-password
+  libdir=/usr/lib/x86_64-linux-gnu
+  cli_run() {
+    start_server
+    python3 bench/collector/tls_cli_client.py "$port" "$REQUESTS" "$1" "$work/nssdb"
+    stop_server
+  }
+  echo "keep-alive HTTPS, gnutls-cli and tstclnt, $REQUESTS requests (one at a time) over one connection per run, $ROUNDS rounds"
+  for module in gnutls nss; do
+    if [ "$module" = gnutls ]; then bare_args=(--functions gnutls_record_send,gnutls_record_recv "$libdir/libgnutls.so.30")
+    else bare_args=(--functions PR_Write,PR_Read,PR_Send,PR_Recv "$libdir/libnspr4.so"); fi
+    ratios=(); filtered=()
+    declare -A modeall=()
+    for round in $(seq "$ROUNDS"); do
+      order=$(case $(( (round - 1) % 3 )) in 0) echo aebf ;; 1) echo ebfa ;; *) echo bfae ;; esac)
+      declare -A cpu=() rate=()
+      for m in $(grep -o . <<<"$order"); do
+        case "$m" in
+          a) read -r r _ c <<<"$(cli_run "$module")" ;;
+          e) start_bare "${bare_args[@]}"; read -r r _ c <<<"$(cli_run "$module")"; stop_bare ;;
+          b) start_collector --modules "$module"; sleep 1; read -r r _ c <<<"$(cli_run "$module")"
+             status >"$work/status_$module"; stop_collector ;;
+          f) start_collector --modules "$module" --comm no-such-comm; sleep 1; read -r r _ c <<<"$(cli_run "$module")"
+             stop_collector ;;
+        esac
+        cpu[$m]=$c; rate[$m]=$r
+        modeall[$m]+="$c "
+      done
+      ratio=$(awk -v a="${cpu[a]}" -v e="${cpu[e]}" -v b="${cpu[b]}" 'BEGIN { printf "%.3f", (b - a) / (e - a) }')
+      fratio=$(awk -v a="${cpu[a]}" -v e="${cpu[e]}" -v f="${cpu[f]}" 'BEGIN { printf "%.3f", (f - a) / (e - a) }')
+      ratios+=("$ratio"); filtered+=("$fratio")
+      printf '  %-6s round %d (%s): client cpu us/req  a %7.2f  e %7.2f  b %7.2f  f %7.2f   (b-a)/(e-a) %s  (f-a)/(e-a) %s   req/s a %s b %s\n' \
+        "$module" "$round" "$order" "${cpu[a]}" "${cpu[e]}" "${cpu[b]}" "${cpu[f]}" "$ratio" "$fratio" "${rate[a]}" "${rate[b]}"
+      unset cpu rate
+    done
+    printf '%s\n' "${ratios[@]}" | sort -n | awk -v m="$module" '{ v[NR] = $1 } END {
+      printf "%s: added client CPU per request, collector over bare traps (b-a)/(e-a): median %.3f  min %.3f  max %.3f\n", m, v[int((NR + 1) / 2)], v[1], v[NR] }'
+    printf '%s\n' "${filtered[@]}" | sort -n | awk -v m="$module" '{ v[NR] = $1 } END {
+      printf "%s: filtered out in the kernel over bare traps (f-a)/(e-a): median %.3f  min %.3f  max %.3f\n", m, v[int((NR + 1) / 2)], v[1], v[NR] }'
+    # per-mode medians: with a few us of traps against a client's ~100-200 us per request, the
+    # ratios of single rounds are noise on a loaded machine; these say the added us directly
+    cmed() { tr ' ' '\n' | grep . | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+    awk -v m="$module" -v a="$(cmed <<<"${modeall[a]}")" -v e="$(cmed <<<"${modeall[e]}")" \
+      -v b="$(cmed <<<"${modeall[b]}")" -v f="$(cmed <<<"${modeall[f]}")" 'BEGIN {
+      printf "%s: per-mode medians a %.2f  e %.2f (%+.2f)  b %.2f (%+.2f)  f %.2f (%+.2f) us/req\n", m, a, e, e - a, b, b - a, f, f - a }'
+    unset modeall
+    echo "$module (b, last round): captured $(field captured <"$work/status_$module"), dropped in kernel $(field droppedInKernel <"$work/status_$module")"
+  done
   exit 0
 fi
 

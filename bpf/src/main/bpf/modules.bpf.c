@@ -15,12 +15,18 @@
  *
  * Only the probed processes pay: no syscall or socket hook is attached. The tuple comes from the
  * fd through the task's file table (CO-RE).
+ *
+ * The collector's process filters (netns, pid, uid, comm, cgroup) are tlscapture's maps, reused by
+ * fd before load as gotls does: every probe here decides first whether the calling task is wanted
+ * (mod_wanted, the same tests as tlscapture's) and counts a skipped call in drop_counts'
+ * DROP_FILTERED.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
+#include "tlscapture.h"
 #include "modules.h"
 
 #define AF_INET 2
@@ -53,6 +59,50 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } module_counts SEC(".maps");
+
+/* ---- maps shared with tlscapture.bpf.c (the collector reuses its fds before load) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, DROP_COUNTERS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drop_counts SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FILTER_KEYS);
+	__type(key, __u32);
+	__type(value, __u64);
+} capture_filter SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_pids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_ENTRIES);
+	__type(key, __u32);
+	__type(value, __u8);
+} filter_uids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_ENTRIES);
+	__type(key, char[TASK_COMM_LEN]);
+	__type(value, __u8);
+} filter_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_FILTER_ENTRIES);
+	__type(key, __u64);
+	__type(value, __u8);
+} filter_cgroups SEC(".maps");
 
 /* A call between its entry and return probes, per thread. */
 struct module_call {
@@ -102,6 +152,74 @@ static __always_inline void mod_count(__u32 index)
 	__u64 *value = bpf_map_lookup_elem(&module_counts, &index);
 	if (value)
 		*value += 1;
+}
+
+static __always_inline bool mod_filter_on(__u32 key)
+{
+	__u64 *value = bpf_map_lookup_elem(&capture_filter, &key);
+
+	return value && *value;
+}
+
+static __always_inline bool mod_in_filtered_cgroup(void)
+{
+	__u64 id;
+
+	for (int level = 0; level < MAX_CGROUP_LEVELS; level++) {
+		id = bpf_get_current_ancestor_cgroup_id(level);
+		if (!id)
+			return false;
+		if (bpf_map_lookup_elem(&filter_cgroups, &id))
+			return true;
+	}
+	return false;
+}
+
+static __always_inline bool mod_task_wanted(void)
+{
+	__u32 key = FILTER_NETNS;
+	__u64 *netns = bpf_map_lookup_elem(&capture_filter, &key);
+	struct task_struct *task;
+	__u32 id;
+	char comm[TASK_COMM_LEN] = {};
+
+	if (netns && *netns) {
+		task = (struct task_struct *)bpf_get_current_task();
+		if (BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) != *netns)
+			return false;
+	}
+	if (mod_filter_on(FILTER_BY_PID)) {
+		id = bpf_get_current_pid_tgid() >> 32;
+		if (!bpf_map_lookup_elem(&filter_pids, &id))
+			return false;
+	}
+	if (mod_filter_on(FILTER_BY_UID)) {
+		id = (__u32)bpf_get_current_uid_gid();
+		if (!bpf_map_lookup_elem(&filter_uids, &id))
+			return false;
+	}
+	if (mod_filter_on(FILTER_BY_COMM)) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&filter_comms, comm))
+			return false;
+	}
+	if (mod_filter_on(FILTER_BY_CGROUP) && !mod_in_filtered_cgroup())
+		return false;
+	return true;
+}
+
+/* The collector's process filters, as tlscapture applies them; a skipped call is counted. */
+static __always_inline bool mod_wanted(void)
+{
+	__u32 index = DROP_FILTERED;
+	__u64 *counter;
+
+	if (mod_task_wanted())
+		return true;
+	counter = bpf_map_lookup_elem(&drop_counts, &index);
+	if (counter)
+		*counter += 1;
+	return false;
 }
 
 static __always_inline struct module_target *target_of(__u16 cookie)
@@ -208,6 +326,8 @@ static __always_inline void emit_string(__u32 kind, __u16 cookie, const char *st
 SEC("uretprobe")
 int BPF_KRETPROBE(shell_line_return, const char *line)
 {
+	if (!mod_wanted())
+		return 0;
 	emit_string(MOD_EVENT_SHELL, (__u16)bpf_get_attach_cookie(ctx), line);
 	return 0;
 }
@@ -251,7 +371,7 @@ int BPF_KRETPROBE(bash_line_return, const char *line)
 		send_pending(s, 0, false);
 		bpf_map_delete_elem(&shell_pending, &id);
 	}
-	if (!line)
+	if (!line || !mod_wanted())
 		return 0;
 	s = begin(MOD_EVENT_SHELL, (__u16)bpf_get_attach_cookie(ctx));
 	if (!s)
@@ -301,6 +421,8 @@ int BPF_KPROBE(bash_exit_entry, int status)
 SEC("uprobe")
 int BPF_KPROBE(pg_query_entry, const char *query)
 {
+	if (!mod_wanted())
+		return 0;
 	emit_string(MOD_EVENT_QUERY, (__u16)bpf_get_attach_cookie(ctx), query);
 	return 0;
 }
@@ -330,6 +452,8 @@ int BPF_KPROBE(mysql_dispatch_entry, int command, void *thd, const char *packet,
 	__u32 len;
 
 	if (command != COM_QUERY && command != COM_STMT_PREPARE && command != COM_INIT_DB)
+		return 0;
+	if (!mod_wanted())
 		return 0;
 	s = begin(MOD_EVENT_QUERY, (__u16)bpf_get_attach_cookie(ctx));
 	if (!s)
@@ -466,12 +590,16 @@ static __always_inline __s32 gnutls_fd(void *ctx, const void *session)
 SEC("uprobe")
 int BPF_KPROBE(gnutls_send_entry, void *session, const void *data, __u64 len)
 {
+	if (!mod_wanted())
+		return 0;
 	return enter_data(ctx, gnutls_fd(ctx, session), data, len, 2);
 }
 
 SEC("uprobe")
 int BPF_KPROBE(gnutls_recv_entry, void *session, void *data, __u64 len)
 {
+	if (!mod_wanted())
+		return 0;
 	return enter_data(ctx, gnutls_fd(ctx, session), data, len, 1);
 }
 
@@ -479,6 +607,45 @@ SEC("uretprobe")
 int BPF_KRETPROBE(data_return, long ret)
 {
 	return return_data(ret);
+}
+
+/*
+ * GnuTLS key log: the internal _gnutls_call_keylog_func(session, label, secret, size) runs for
+ * every secret GnuTLS derives (TLS 1.2 CLIENT_RANDOM with the master secret, the TLS 1.3 traffic
+ * secrets), whether or not the application set a key-log function; the collector finds it by its
+ * machine code (not exported). The client random is read from the session.
+ */
+SEC("uprobe")
+int BPF_KPROBE(gnutls_keylog_entry, void *session, const char *label, const __u8 *secret, unsigned int size)
+{
+	struct module_target *t = target_of((__u16)bpf_get_attach_cookie(ctx));
+	struct module_scratch *s;
+	struct module_key *key;
+	__u32 n = size;
+
+	if (!t || !t->secret_offset || !session || !label || !secret || !mod_wanted())
+		return 0;
+	s = begin(MOD_EVENT_KEY, (__u16)bpf_get_attach_cookie(ctx));
+	if (!s)
+		return 0;
+	key = (struct module_key *)s->data;
+	__builtin_memset(key, 0, sizeof(*key));
+	if (n > MOD_KEY_SECRET_LEN) {
+		s->event.flags |= MOD_FLAG_TRUNCATED;
+		n = MOD_KEY_SECRET_LEN;
+	}
+	s->event.call_len = n;
+	asm volatile("" : "+r"(n)); /* keep the mask below: the verifier needs the bound */
+	n &= MOD_KEY_SECRET_LEN * 2 - 1;
+	if (bpf_probe_read_user_str(key->label, sizeof(key->label), label) <= 0
+	    || bpf_probe_read_user(key->client_random, sizeof(key->client_random),
+				   (const char *)session + t->secret_offset)
+	    || bpf_probe_read_user(key->secret, n, secret)) {
+		mod_count(1);
+		return 0;
+	}
+	submit(s, sizeof(*key));
+	return 0;
 }
 
 /*
@@ -515,7 +682,7 @@ static __always_inline int enter_nspr(void *ctx, const void *fd, const void *buf
 {
 	__s32 osfd = nspr_fd(ctx, fd);
 
-	if (osfd == -2 || amount <= 0)
+	if (osfd == -2 || amount <= 0 || !mod_wanted())
 		return 0;
 	return enter_data(ctx, osfd, buf, amount, direction);
 }

@@ -23,7 +23,22 @@ enum module_event_kind {
 	MOD_EVENT_SHELL = 1,   /* payload: the line readline/zleread returned */
 	MOD_EVENT_QUERY = 2,   /* payload: the query text the server received */
 	MOD_EVENT_DATA = 3,    /* payload: TLS plaintext of one GnuTLS/NSS call */
+	MOD_EVENT_KEY = 4,     /* payload: struct module_key (one GnuTLS key-log secret) */
 };
+
+/* Payload of MOD_EVENT_KEY: what GnuTLS hands its key-log function, and the session's client
+ * random; the collector writes "label hex(client_random) hex(secret[0..call_len])". */
+#define MOD_KEY_LABEL_LEN 64
+#define MOD_KEY_RANDOM_LEN 32
+#define MOD_KEY_SECRET_LEN 64
+
+struct module_key {
+	char label[MOD_KEY_LABEL_LEN];      /* NUL-terminated */
+	__u8 client_random[MOD_KEY_RANDOM_LEN];
+	__u8 secret[MOD_KEY_SECRET_LEN];    /* module_event.call_len bytes of it are the secret */
+};
+
+_Static_assert(sizeof(struct module_key) == 160, "module_key size");
 
 /* Same numbers as CaptureModule ids on the Java side (ModuleTarget.Kind). */
 enum module_id {
@@ -47,7 +62,8 @@ struct module_target {
 	__u32 module;          /* enum module_id */
 	__u32 fd_offset;       /* GnuTLS: offset of the transport int in gnutls_session_t
 				* (decoded from gnutls_transport_get_int) */
-	__u32 secret_offset;   /* NSPR: PRFileDesc.secret */
+	__u32 secret_offset;   /* NSPR: PRFileDesc.secret; GnuTLS: offset of the client random in
+				* gnutls_session_t (decoded from gnutls_session_get_random) */
 	__u32 osfd_offset;     /* NSPR: PRFilePrivate's md.osfd (decoded from PR_FileDesc2NativeHandle) */
 };
 

@@ -272,7 +272,10 @@ public final class Collector implements AutoCloseable {
         workloads, event -> {
           stats.onCaptured(event.hasData() ? event.getData().getPayload().size() : 0);
           sink.event(event);
-        }, processLog::info, processLog::warn, config.modules()));
+        }, line -> {
+          sink.keyLog(line);
+          stats.onKeyLogLines(1);
+        }, processLog::info, processLog::warn, config.modules(), probes::sharedMapFd));
     processLog.info("collector started: host " + config.hostId() + ", " + attached
         + " OpenSSL functions probed, ring buffer " + config.ringBufferBytes() + " bytes, filter "
         + filter.current().toJson());

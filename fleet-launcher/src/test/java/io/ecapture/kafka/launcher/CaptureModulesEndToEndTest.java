@@ -39,13 +39,15 @@ class CaptureModulesEndToEndTest {
   private static Fleet fleet;
   private static EcaptureqTestClient client;
   private static Server mariadb;
+  private static Server postgres;
   private static Process tlsServer;
   private static int tlsPort;
 
   @BeforeAll
   static void start() throws Exception {
     EbpfEnvironment.requireEbpf();
-    for (String tool : List.of("bash", "python3", "gnutls-cli", "openssl", "mariadbd", "mariadb")) {
+    for (String tool : List.of("bash", "zsh", "python3", "gnutls-cli", "tstclnt", "certutil", "openssl", "mariadbd",
+        "mariadb", "psql", "runuser")) {
       EbpfEnvironment.requireTool(tool);
     }
     base = LocalDatabases.baseDirectory();
@@ -62,6 +64,8 @@ class CaptureModulesEndToEndTest {
     assertTrue(fleet.gateway().awaitKafkaAssignment(Duration.ofSeconds(60)), "gateway never got its partitions");
     client = new EcaptureqTestClient(fleet.gatewayPort());
     mariadb = LocalDatabases.mariadb(base, base.resolve("cert.pem"), base.resolve("key.pem"), "app",
+        "pw-" + UUID.randomUUID());
+    postgres = LocalDatabases.postgres(base, base.resolve("cert.pem"), base.resolve("key.pem"),
         "pw-" + UUID.randomUUID());
     try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       tlsPort = s.getLocalPort();
@@ -91,6 +95,9 @@ class CaptureModulesEndToEndTest {
     if (mariadb != null) {
       mariadb.close();
     }
+    if (postgres != null) {
+      postgres.close();
+    }
     if (client != null) {
       client.close();
     }
@@ -105,19 +112,58 @@ class CaptureModulesEndToEndTest {
   @Test
   void bashCommandReachesEcaptureq() throws Exception {
     String marker = marker();
-    Path script = base.resolve("pty_session.py");
-    try (InputStream in = CaptureModulesEndToEndTest.class.getResourceAsStream("/pty_session.py")) {
-      Files.write(script, in.readAllBytes());
-    }
-    Path lines = base.resolve("bash-lines.txt");
-    Files.writeString(lines, "echo " + marker + "\n");
-    Result session = LocalDatabases.client(base, List.of(), "python3", script.toString(), lines.toString(), "bash",
-        "--norc", "--noprofile", "-i");
-    long pid = Long.parseLong(session.output().lines().findFirst().orElseThrow().substring(4).trim());
+    long pid = shellSession("bash", marker, "bash", "--norc", "--noprofile", "-i");
     Event event = awaitEvent(e -> e.getPid() == pid && payload(e).contains("$ echo " + marker), "bash command");
     assertEquals(0, event.getType());
     assertTrue(payload(event).startsWith("bash (pid " + pid + ", uid 0, tty pts"), payload(event));
     assertTrue(payload(event).contains(", exit 0)\n$ echo " + marker), payload(event));
+  }
+
+  @Test
+  void zshCommandReachesEcaptureq() throws Exception {
+    String marker = marker();
+    long pid = shellSession("zsh", marker, "zsh", "-f", "-i");
+    Event event = awaitEvent(e -> e.getPid() == pid && payload(e).contains("$ echo " + marker), "zsh command");
+    assertEquals(0, event.getType());
+    assertTrue(payload(event).startsWith("zsh (pid " + pid + ", uid 0, tty pts"), payload(event));
+    assertEquals("zsh", event.getPname());
+  }
+
+  @Test
+  void postgresServerSideQueryReachesEcaptureq() throws Exception {
+    String marker = marker();
+    Result out = LocalDatabases.client(base, List.of(), "psql", "-X", "-h", postgres.dir.toString(), "-p",
+        Integer.toString(postgres.port), "-U", "postgres", "-At", "-c", "SELECT '" + marker + "' AS marker");
+    assertTrue(out.output().contains(marker), out.output());
+    Event event = awaitEvent(e -> payload(e).startsWith("postgres server query")
+        && payload(e).contains("SELECT '" + marker + "' AS marker"), "PostgreSQL server-side query");
+    assertEquals(0, event.getType());
+    assertEquals("postgres", event.getPname());
+    assertTrue(payload(event).contains("pg_parse_query"), payload(event));
+  }
+
+  @Test
+  void nssRequestReachesEcaptureq() throws Exception {
+    String marker = marker();
+    Path db = base.resolve("nssdb");
+    if (!Files.isDirectory(db)) {
+      Files.createDirectories(db);
+      LocalDatabases.client(base, List.of(), "certutil", "-N", "-d", "sql:" + db, "--empty-password");
+    }
+    Process tstclnt = new ProcessBuilder("tstclnt", "-h", "127.0.0.1", "-p", Integer.toString(tlsPort), "-d",
+        "sql:" + db, "-o").redirectErrorStream(true).redirectOutput(base.resolve("tstclnt.out").toFile()).start();
+    tstclnt.getOutputStream().write(("GET /" + marker + " HTTP/1.0\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    tstclnt.getOutputStream().close();
+    try {
+      Event request = awaitEvent(e -> e.getPid() == tstclnt.pid() && payload(e).startsWith("GET /" + marker),
+          "NSS request");
+      assertEquals(1, request.getType()); // HTTP/1 request, parsed like OpenSSL's
+      assertEquals(tlsPort, request.getDstPort());
+      assertEquals("tstclnt", request.getPname());
+    } finally {
+      tstclnt.destroy(); // tstclnt does not always exit when the server closes
+      tstclnt.waitFor(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
@@ -147,6 +193,22 @@ class CaptureModulesEndToEndTest {
     assertEquals(1, request.getType()); // HTTP/1 request, parsed like OpenSSL's
     assertEquals(tlsPort, request.getDstPort());
     assertEquals("gnutls-cli", request.getPname());
+  }
+
+  /** An interactive shell on a pseudo-terminal typing {@code echo marker}, then exit; its pid. */
+  private static long shellSession(String shell, String marker, String... command) throws Exception {
+    Path script = base.resolve("pty_session.py");
+    if (!Files.exists(script)) {
+      try (InputStream in = CaptureModulesEndToEndTest.class.getResourceAsStream("/pty_session.py")) {
+        Files.write(script, in.readAllBytes());
+      }
+    }
+    Path lines = base.resolve(shell + "-lines.txt");
+    Files.writeString(lines, "echo " + marker + "\n");
+    List<String> argv = new java.util.ArrayList<>(List.of("python3", script.toString(), lines.toString()));
+    argv.addAll(List.of(command));
+    Result session = LocalDatabases.client(base, List.of(), argv.toArray(String[]::new));
+    return Long.parseLong(session.output().lines().findFirst().orElseThrow().substring(4).trim());
   }
 
   private static String marker() {

@@ -246,6 +246,69 @@ class DatabaseProtocolsEndToEndTest {
     assertPasswordOnlyInRaw(null, parsed);
   }
 
+  /**
+   * Binary prepared statements from a real client: MariaDB Connector/J with {@code
+   * useServerPrepStmts=true} over TLS ({@code sslMode=trust}) sends COM_STMT_PREPARE once and
+   * COM_STMT_EXECUTE per execution, the first one pipelined with the prepare (statement id
+   * 0xffffffff, MariaDB's "last prepared"). The client is Java (JSSE, not probed); the server, mariadbd,
+   * reads and writes through the system libssl, so the exchange is captured on its side. The
+   * processor must name the PREPARE with the statement text and its id, and each EXECUTE with the
+   * same text and id, paired with its result set.
+   */
+  @Test
+  void connectorJServerSidePreparedStatementsAreParsedWithTextAndExecutePairing() throws Exception {
+    String marker = "cj" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    String statement = "SELECT ? AS " + marker + ", CHAR_LENGTH(?) AS n";
+    String url = "jdbc:mariadb://127.0.0.1:" + mariadb.port + "/shop?user=app&password=" + MY_PASSWORD
+        + "&sslMode=trust&useServerPrepStmts=true&cachePrepStmts=false";
+    try (java.sql.Connection connection = java.sql.DriverManager.getConnection(url);
+        java.sql.PreparedStatement prepared = connection.prepareStatement(statement)) {
+      for (String value : List.of("first-" + marker, "second-" + marker)) {
+        prepared.setString(1, value);
+        prepared.setString(2, value);
+        try (java.sql.ResultSet rows = prepared.executeQuery()) {
+          assertTrue(rows.next());
+          assertEquals(value, rows.getString(1));
+          assertFalse(rows.next());
+        }
+      }
+    }
+    List<ParsedMessage> fromServer = awaitParsed("cj-" + marker, m -> m.getComm().equals("mariadbd"),
+        list -> list.stream().filter(m -> m.getSql().getStatement().equals(statement)
+            && m.getKind() == MessageKind.RESPONSE && m.getSql().getOperation().equals("EXECUTE")).count() >= 2);
+    List<ParsedMessage> parsed = fromServer.stream().filter(m -> m.getProtocol() == Protocol.MYSQL
+        && m.getSql().getStatement().equals(statement)).toList();
+    if (parsed.isEmpty()) {
+      find(fromServer.stream().filter(m -> m.getProtocol() != Protocol.SERVER_QUERY).toList(), m -> false);
+    }
+    ParsedMessage prepare = find(parsed, m -> m.getKind() == MessageKind.REQUEST
+        && m.getSql().getOperation().equals("PREPARE"));
+    assertEquals("mariadbd", prepare.getComm(), prepare.toString());
+    ParsedMessage prepared = find(parsed, m -> m.getKind() == MessageKind.RESPONSE
+        && m.getPairId().equals(prepare.getPairId()));
+    assertEquals(2, prepared.getSql().getParameters(), prepared.toString());
+    assertEquals(2, prepared.getSql().getColumns(), prepared.toString());
+    String id = prepared.getSql().getStatementId();
+    assertFalse(id.isEmpty(), prepared.toString());
+    List<ParsedMessage> executes = parsed.stream().filter(m -> m.getKind() == MessageKind.REQUEST
+        && m.getSql().getOperation().equals("EXECUTE")).toList();
+    assertEquals(2, executes.size(), () -> "this connection on the server's side:\n" + fromServer.stream()
+        .filter(m -> m.getConnectionId().equals(prepare.getConnectionId()))
+        .map(m -> m.getKind() + " " + m.getRendered().toStringUtf8().strip()).collect(
+            java.util.stream.Collectors.joining("\n")));
+    // Connector/J sends the first EXECUTE with the prepare, before its OK: MariaDB's id
+    // 0xffffffff ("the statement prepared last"); the next one names the id the OK gave
+    assertEquals("4294967295", executes.getFirst().getSql().getStatementId());
+    assertEquals(id, executes.getLast().getSql().getStatementId(), "EXECUTE names the prepared statement's id");
+    for (ParsedMessage execute : executes) {
+      ParsedMessage result = find(parsed, m -> m.getKind() == MessageKind.RESPONSE
+          && m.getPairId().equals(execute.getPairId()));
+      assertEquals(1, result.getSql().getRows(), result.toString());
+      assertEquals(2, result.getSql().getColumns(), result.toString());
+      assertTrue(result.getLatencyNs() > 0);
+    }
+  }
+
   @Test
   void redisCliCommandsPipelinedAndAuthAreParsedWithTheAuthPasswordRedacted() throws Exception {
     String marker = marker();

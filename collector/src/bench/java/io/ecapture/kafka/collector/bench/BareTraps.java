@@ -17,7 +17,8 @@ import java.util.concurrent.CountDownLatch;
  * collector's per-call hooks: SSL_write, SSL_read and their _ex forms), for every process. Prints
  * {@code attached N} once they are in, then runs until SIGTERM and prints the hit counts.
  *
- * <pre>BareTraps [LIBSSL...]   (default: the collector's default libssl)</pre>
+ * <pre>BareTraps [--functions F1,F2,...] [LIBRARY...]   (default: the collector's default libssl and
+ * the four SSL functions; the modules part of the benchmark gives GnuTLS's or NSPR's functions)</pre>
  */
 public final class BareTraps {
   static final List<String> FUNCTIONS = List.of("SSL_write", "SSL_read", "SSL_write_ex", "SSL_read_ex");
@@ -26,8 +27,13 @@ public final class BareTraps {
 
   public static void main(String[] args) throws Exception {
     List<Path> libraries = new ArrayList<>();
-    for (String arg : args) {
-      libraries.add(Path.of(arg));
+    List<String> functions = FUNCTIONS;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--functions") && i + 1 < args.length) {
+        functions = List.of(args[++i].split(","));
+      } else {
+        libraries.add(Path.of(args[i]));
+      }
     }
     if (libraries.isEmpty()) {
       libraries.addAll(CollectorConfig.defaults().libsslPaths());
@@ -41,7 +47,7 @@ public final class BareTraps {
       Files.delete(dir);
       object.load();
       for (Path library : libraries) {
-        for (String function : FUNCTIONS) {
+        for (String function : functions) {
           links.add(object.attachUprobe("bare_entry", library, function, false, 0));
           links.add(object.attachUprobe("bare_return", library, function, true, 0));
         }

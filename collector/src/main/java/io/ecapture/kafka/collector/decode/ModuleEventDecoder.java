@@ -26,6 +26,15 @@ public final class ModuleEventDecoder {
   static final int SHELL = 1;
   static final int QUERY = 2;
   static final int DATA = 3;
+  static final int KEY = 4;
+  // modules.h struct module_key
+  static final int KEY_LABEL = 0;
+  static final int KEY_LABEL_LEN = 64;
+  static final int KEY_RANDOM = 64;
+  static final int KEY_RANDOM_LEN = 32;
+  static final int KEY_SECRET = 96;
+  static final int KEY_SECRET_LEN = 64;
+  static final int KEY_SIZE = 160;
   static final int FLAG_TRUNCATED = 1;
   static final int FLAG_NO_SOCKET = 2;
   static final int FLAG_READ_FAULT = 4;
@@ -54,6 +63,32 @@ public final class ModuleEventDecoder {
   public long events(String kind) {
     LongAdder count = counts.get(kind);
     return count == null ? 0 : count.sum();
+  }
+
+  /**
+   * The NSS key-log line of a key record ({@code LABEL hex(client random) hex(secret)}, as GnuTLS
+   * writes to SSLKEYLOGFILE), or null when {@code record} is not one (or is cut short or garbled).
+   */
+  public String keyLogLine(MemorySegment record) {
+    if (record.byteSize() < ModuleEventLayout.HEADER_SIZE + KEY_SIZE
+        || record.get(ModuleEventLayout.U32, ModuleEventLayout.KIND) != KEY) {
+      return null;
+    }
+    int secretLen = record.get(ModuleEventLayout.U32, ModuleEventLayout.CALL_LEN);
+    int flags = Byte.toUnsignedInt(record.get(ValueLayout.JAVA_BYTE, ModuleEventLayout.FLAGS));
+    String label = cString(record, ModuleEventLayout.HEADER_SIZE + KEY_LABEL, KEY_LABEL_LEN);
+    if (secretLen <= 0 || secretLen > KEY_SECRET_LEN || (flags & FLAG_TRUNCATED) != 0
+        || !label.matches("[A-Z0-9_]{1,63}")) {
+      return null;
+    }
+    Target target = targets.get(Short.toUnsignedInt(record.get(ModuleEventLayout.U16, ModuleEventLayout.TARGET)));
+    if (target != null) {
+      counts.computeIfAbsent(target.kind() + "-keylog", k -> new LongAdder()).increment();
+    }
+    java.util.HexFormat hex = java.util.HexFormat.of();
+    return label + " "
+        + hex.formatHex(record.asSlice(ModuleEventLayout.HEADER_SIZE + KEY_RANDOM, KEY_RANDOM_LEN).toArray(ValueLayout.JAVA_BYTE))
+        + " " + hex.formatHex(record.asSlice(ModuleEventLayout.HEADER_SIZE + KEY_SECRET, secretLen).toArray(ValueLayout.JAVA_BYTE));
   }
 
   /**

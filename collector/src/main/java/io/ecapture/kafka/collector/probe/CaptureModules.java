@@ -26,6 +26,9 @@ public final class CaptureModules implements AutoCloseable {
   static final int MOD_MYSQL = 5;
   static final int MOD_POSTGRES = 6;
 
+  /** GnuTLS's internal key-log call, located by {@link #gnutlsKeyLogCall} (not exported). */
+  static final String GNUTLS_KEYLOG_CALL = "_gnutls_call_keylog_func";
+
   private static final List<String> LIB_DIRS = List.of("/usr/lib/x86_64-linux-gnu", "/lib/x86_64-linux-gnu",
       "/usr/lib64", "/usr/lib/aarch64-linux-gnu");
 
@@ -52,7 +55,9 @@ public final class CaptureModules implements AutoCloseable {
     Function<ModulesConfig, UprobeModule.Explicit> none = c -> UprobeModule.Explicit.NONE;
     list.add(new UprobeModule("gnutls", MOD_GNUTLS, libs("libgnutls.so.30"),
         List.of(new UprobeModule.Hook(List.of("gnutls_record_send"), "gnutls_send_entry", "data_return"),
-            new UprobeModule.Hook(List.of("gnutls_record_recv"), "gnutls_recv_entry", "data_return")),
+            new UprobeModule.Hook(List.of("gnutls_record_recv"), "gnutls_recv_entry", "data_return"),
+            // the key log: found by machine code (gnutlsOffsets), optional
+            new UprobeModule.Hook(List.of(GNUTLS_KEYLOG_CALL), "gnutls_keylog_entry", null, true)),
         CaptureModules::gnutlsOffsets, none, shared));
     list.add(new UprobeModule("nss", MOD_NSS, libs("libnspr4.so"),
         List.of(new UprobeModule.Hook(List.of("PR_Write"), "nspr_write_entry", "nspr_return"),
@@ -155,9 +160,68 @@ public final class CaptureModules implements AutoCloseable {
       return UprobeModule.Offsets.failed("gnutls_transport_get_int not in its symbol tables: fd offset unknown");
     }
     int offset = gnutlsTransportOffset(ElfSymbols.bytesAt(file, at, 16));
-    return offset < 0
-        ? UprobeModule.Offsets.failed("gnutls_transport_get_int has unexpected machine code: fd offset unknown")
-        : new UprobeModule.Offsets(offset, 0, 0, null);
+    if (offset < 0) {
+      return UprobeModule.Offsets.failed("gnutls_transport_get_int has unexpected machine code: fd offset unknown");
+    }
+    // the key log: the client random's offset and the internal key-log call
+    Map<String, Long> exported = ElfSymbols.matchingOffsets(file,
+        Set.of("gnutls_session_get_random", "gnutls_session_set_keylog_function"));
+    Long random = exported.get("gnutls_session_get_random");
+    Long setKeyLog = exported.get("gnutls_session_set_keylog_function");
+    int randomOffset = random == null ? -1 : gnutlsClientRandomOffset(ElfSymbols.bytesAt(file, random, 32));
+    long call = setKeyLog == null ? -1 : gnutlsKeyLogCall(ElfSymbols.bytesAt(file, setKeyLog, 96));
+    if (randomOffset <= 0 || call < 0) {
+      return new UprobeModule.Offsets(offset, 0, 0, null, Map.of(), List.of("key log off: "
+          + (randomOffset <= 0 ? "client random offset not decoded from gnutls_session_get_random"
+              : GNUTLS_KEYLOG_CALL + " not found after gnutls_session_set_keylog_function")));
+    }
+    return new UprobeModule.Offsets(offset, randomOffset, 0, null, Map.of(GNUTLS_KEYLOG_CALL, setKeyLog + call),
+        List.of());
+  }
+
+  /**
+   * The client random's offset in a session: {@code gnutls_session_get_random(session, client,
+   * server)} starts {@code test %rsi,%rsi; je; lea disp(%rdi),%rax} (48 8d 47 XX or 48 8d 87
+   * XXXXXXXX); -1 when the code differs.
+   */
+  static int gnutlsClientRandomOffset(byte[] code) {
+    for (int i = 0; i + 7 <= code.length && i < 16; i++) {
+      if (code[i] == 0x48 && code[i + 1] == (byte) 0x8d && code[i + 2] == 0x47) {
+        return code[i + 3] & 0xff;
+      }
+      if (code[i] == 0x48 && code[i + 1] == (byte) 0x8d && code[i + 2] == (byte) 0x87) {
+        return (code[i + 3] & 0xff) | (code[i + 4] & 0xff) << 8 | (code[i + 5] & 0xff) << 16 | (code[i + 6] & 0xff) << 24;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Where GnuTLS's internal {@code _gnutls_call_keylog_func(session, label, secret, size)} starts,
+   * relative to {@code gnutls_session_set_keylog_function}, from the code at the latter: the
+   * setter is {@code mov %rsi,disp32(%rdi); ret} (48 89 b7 d32 c3), and the call, compiled right
+   * after it (padding to 16 bytes between), loads the same field ({@code mov disp32(%rdi),%reg},
+   * REX.W 8b with ModRM mod 10 and base rdi) within its first 24 bytes before calling through it.
+   * -1 when the code is not that shape.
+   */
+  static long gnutlsKeyLogCall(byte[] code) {
+    int i = code.length > 4 && code[0] == (byte) 0xf3 && code[1] == 0x0f && code[2] == 0x1e ? 4 : 0; // endbr64
+    if (code.length < i + 8 || code[i] != 0x48 || code[i + 1] != (byte) 0x89 || code[i + 2] != (byte) 0xb7
+        || code[i + 7] != (byte) 0xc3) {
+      return -1;
+    }
+    int field = (code[i + 3] & 0xff) | (code[i + 4] & 0xff) << 8 | (code[i + 5] & 0xff) << 16 | (code[i + 6] & 0xff) << 24;
+    int next = (i + 8 + 15) & ~15;
+    for (int j = next; j + 7 <= code.length && j < next + 24; j++) {
+      boolean rexW = (code[j] & 0xf8) == 0x48; // 48..4f: REX.W
+      if (rexW && code[j + 1] == (byte) 0x8b && (code[j + 2] & 0xc7) == 0x87) {
+        int disp = (code[j + 3] & 0xff) | (code[j + 4] & 0xff) << 8 | (code[j + 5] & 0xff) << 16 | (code[j + 6] & 0xff) << 24;
+        if (disp == field) {
+          return next;
+        }
+      }
+    }
+    return -1;
   }
 
   /** The displacement of {@code mov disp32(%rdi),%eax} (8b 87) or {@code disp8} (8b 47) at the start, else -1. */

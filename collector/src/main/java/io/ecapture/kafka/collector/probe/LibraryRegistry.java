@@ -109,6 +109,11 @@ public final class LibraryRegistry implements AutoCloseable {
    *     pids are attached again
    */
   synchronized void retarget(Set<Integer> next) {
+    if (libraries.isEmpty()) {
+      // no OpenSSL file probed (--modules without tls): the kernel maps alone filter the modules
+      pids = Set.copyOf(next);
+      return;
+    }
     List<String> failures = new ArrayList<>();
     if (probes.reattach(probedPaths, next, new ArrayList<>(), failures) == 0) {
       probes.reattach(probedPaths, pids, new ArrayList<>(), new ArrayList<>());

@@ -22,6 +22,13 @@ final class ModuleProbes implements AutoCloseable {
   static final String EVENTS_MAP = "module_events";
   static final String TARGETS_MAP = "module_targets";
   static final int MAX_TARGETS = 256;
+  /**
+   * tlscapture's maps the modules object uses as its own (reused by fd before load): the process
+   * filter, so --pid/--uid/--comm/--cgroup/--netns and POST /config apply to every module as they
+   * do to OpenSSL, and the kernel counters (filtered calls).
+   */
+  static final List<String> SHARED_MAPS = List.of("drop_counts", "capture_filter", "filter_pids", "filter_uids",
+      "filter_comms", "filter_cgroups");
   private static final int POLL_MS = 200;
 
   private final BpfObject object;
@@ -35,6 +42,11 @@ final class ModuleProbes implements AutoCloseable {
     this.object = object;
     this.decoder = new ModuleEventDecoder(context.hostId(), context.clock(), context.workloads());
     this.ring = RingBufferReader.builder(object.mapFd(EVENTS_MAP), record -> {
+      String keyLine = decoder.keyLogLine(record);
+      if (keyLine != null) {
+        context.keyLog().accept(keyLine);
+        return;
+      }
       var event = decoder.decode(record);
       if (event != null) {
         context.events().accept(event);
@@ -50,6 +62,11 @@ final class ModuleProbes implements AutoCloseable {
     BpfObject object = BpfObject.openExtracted("ecapture-modules", BpfObjects.MODULES::extract);
     try {
       object.setMaxEntries(EVENTS_MAP, context.config().ringBufferBytes());
+      if (context.sharedMapFd() != null) {
+        for (String map : SHARED_MAPS) {
+          object.reuseMap(map, context.sharedMapFd().applyAsInt(map));
+        }
+      }
       object.load();
     } catch (RuntimeException e) {
       object.close();

@@ -24,11 +24,25 @@ final class UprobeModule implements CaptureModule {
    * A probe: the first of {@code functions} the file defines, with its entry and/or return program
    * (null: none).
    */
-  record Hook(List<String> functions, String entryProgram, String returnProgram) {}
+  record Hook(List<String> functions, String entryProgram, String returnProgram, boolean optional) {
+    Hook(List<String> functions, String entryProgram, String returnProgram) {
+      this(functions, entryProgram, returnProgram, false);
+    }
+  }
 
-  /** Struct offsets a module's programs need from one file, or why they could not be learned. */
-  record Offsets(int fdOffset, int secretOffset, int osfdOffset, String error) {
+  /**
+   * Struct offsets a module's programs need from one file, or why they could not be learned;
+   * {@code located}: file offsets of functions found by their machine code rather than a symbol
+   * (GnuTLS's internal key-log call), and {@code notes}: what could not be located (reported, the
+   * other hooks attach).
+   */
+  record Offsets(int fdOffset, int secretOffset, int osfdOffset, String error, Map<String, Long> located,
+      List<String> notes) {
     static final Offsets NONE = new Offsets(0, 0, 0, null);
+
+    Offsets(int fdOffset, int secretOffset, int osfdOffset, String error) {
+      this(fdOffset, secretOffset, osfdOffset, error, Map.of(), List.of());
+    }
 
     static Offsets failed(String error) {
       return new Offsets(0, 0, 0, error);
@@ -118,12 +132,14 @@ final class UprobeModule implements CaptureModule {
     if (explicit.function() != null) {
       wanted.add(explicit.function());
     }
-    Map<String, Long> found = ElfSymbols.matchingOffsets(file, wanted);
+    Map<String, Long> found = new java.util.HashMap<>(ElfSymbols.matchingOffsets(file, wanted));
     Offsets learned = offsets.apply(file);
     if (learned.error() != null) {
       problems.add(file + ": " + learned.error());
       return;
     }
+    learned.located().forEach(found::putIfAbsent);
+    learned.notes().forEach(note -> problems.add(file + ": " + note));
     ModuleProbes object;
     try {
       object = started != null ? started : (started = probes.apply(context));
@@ -153,6 +169,9 @@ final class UprobeModule implements CaptureModule {
             offset = found.get(candidate);
             break;
           }
+        }
+        if (function == null && hook.optional()) {
+          continue; // its absence is in the offsets' notes
         }
         if (function == null) {
           problems.add(file + ": symbol stripped or absent: none of " + hook.functions()

@@ -37,12 +37,39 @@ class CaptureModulesTest {
   }
 
   @Test
+  void gnutlsKeyLogMachineCodeDecodes() {
+    // Debian 12's libgnutls 3.7.9: gnutls_session_get_random
+    byte[] random = {0x48, (byte) 0x85, (byte) 0xf6, 0x74, 0x0e, 0x48, (byte) 0x8d, 0x47, 0x50, (byte) 0xc7, 0x46, 0x08};
+    assertEquals(0x50, CaptureModules.gnutlsClientRandomOffset(random));
+    assertEquals(-1, CaptureModules.gnutlsClientRandomOffset(new byte[] {0x55, 0x48, (byte) 0x89, (byte) 0xe5, 0, 0, 0, 0}));
+    // gnutls_session_set_keylog_function (mov %rsi,0x660(%rdi); ret), nop padding, then the call
+    // loading the same field (sub $0x28,%rsp; mov 0x660(%rdi),%r8)
+    byte[] code = new byte[48];
+    byte[] setter = {0x48, (byte) 0x89, (byte) 0xb7, 0x60, 0x06, 0, 0, (byte) 0xc3};
+    System.arraycopy(setter, 0, code, 0, setter.length);
+    for (int i = 8; i < 16; i++) {
+      code[i] = (byte) 0x90;
+    }
+    byte[] call = {0x48, (byte) 0x83, (byte) 0xec, 0x28, 0x4c, (byte) 0x8b, (byte) 0x87, 0x60, 0x06, 0, 0};
+    System.arraycopy(call, 0, code, 16, call.length);
+    assertEquals(16, CaptureModules.gnutlsKeyLogCall(code));
+    code[8] = 0x00; // still padding: the field test decides
+    code[21] = 0x70; // another field: not the key-log call
+    assertEquals(-1, CaptureModules.gnutlsKeyLogCall(code));
+    assertEquals(-1, CaptureModules.gnutlsKeyLogCall(new byte[] {0x55, (byte) 0xc3, 0, 0, 0, 0, 0, 0, 0}));
+  }
+
+  @Test
   void theInstalledLibrariesDecode() {
     Path gnutls = Path.of("/usr/lib/x86_64-linux-gnu/libgnutls.so.30");
     if (Files.exists(gnutls)) {
       UprobeModule.Offsets offsets = CaptureModules.gnutlsOffsets(gnutls);
       assertNull(offsets.error());
       assertTrue(offsets.fdOffset() > 0 && offsets.fdOffset() < 0x10000, "fd offset " + offsets.fdOffset());
+      // the key log: the client random's offset and the internal key-log call, located by code
+      assertTrue(offsets.notes().isEmpty(), offsets.notes().toString());
+      assertTrue(offsets.secretOffset() > 0, "client random offset " + offsets.secretOffset());
+      assertTrue(offsets.located().containsKey(CaptureModules.GNUTLS_KEYLOG_CALL), offsets.toString());
     }
     Path nspr = Path.of("/usr/lib/x86_64-linux-gnu/libnspr4.so");
     if (Files.exists(nspr)) {

@@ -147,6 +147,43 @@ class DatabaseModulesTest {
     }
   }
 
+  /**
+   * The process filters decide in the kernel for the server-query modules too: a uid filter on
+   * the postgres user keeps PostgreSQL's queries and drops MariaDB's (user mysql); a comm filter
+   * changed at run time the other way round. The dropped query runs first: the ring buffer
+   * delivers in order, so it would have arrived before the kept one.
+   */
+  @Test
+  void processFiltersApplyToServerQueries() throws Exception {
+    int postgresUid = Integer.parseInt(run(base, "id", "-u", "postgres").strip());
+    RecordingSink sink = new RecordingSink();
+    try (Collector collector = Collector.start(CollectorConfig.builder().hostId("db-filter").statusPort(-1)
+        .discoveryInterval(Duration.ZERO).modules(ModulesConfig.only(List.of("mysql", "postgres")))
+        .filter(new io.ecapture.kafka.collector.control.CaptureFilter(Set.of(), Set.of(postgresUid), Set.of()))
+        .build(), stats -> sink)) {
+      long filteredBefore = collector.stats().filteredInKernel();
+      String marker = "f" + UUID.randomUUID().toString().replace("-", "");
+      run(base, "mariadb", "--no-defaults", "--socket=" + mariadbSocket, "-u", "root", "-e", "SELECT 'my" + marker + "'");
+      psql("SELECT 'pg" + marker + "'");
+      RawEvent kept = await(sink, e -> e.hasQuery() && e.getQuery().getQuery().equals("SELECT 'pg" + marker + "'"));
+      assertEquals(postgresUid, kept.getProcess().getUid());
+      assertTrue(sink.events.stream().noneMatch(e -> e.hasQuery() && e.getQuery().getQuery().contains("my" + marker)),
+          "mariadbd (uid mysql) is filtered out");
+      assertTrue(sink.events.stream().allMatch(e -> e.getProcess().getUid() == postgresUid));
+      assertTrue(collector.stats().filteredInKernel() > filteredBefore);
+
+      collector.updateFilter(new io.ecapture.kafka.collector.control.CaptureFilter(Set.of(), Set.of(),
+          Set.of("mariadbd")));
+      String second = "s" + UUID.randomUUID().toString().replace("-", "");
+      psql("SELECT 'pg" + second + "'");
+      run(base, "mariadb", "--no-defaults", "--socket=" + mariadbSocket, "-u", "root", "-e", "SELECT 'my" + second + "'");
+      RawEvent mysql = await(sink, e -> e.hasQuery() && e.getQuery().getQuery().equals("SELECT 'my" + second + "'"));
+      assertEquals(mariadb.pid(), mysql.getProcess().getPid());
+      assertTrue(sink.events.stream().noneMatch(e -> e.hasQuery() && e.getQuery().getQuery().contains("pg" + second)),
+          "postgres is filtered out by the comm filter");
+    }
+  }
+
   @Test
   void explicitOffsetIsProbed() throws Exception {
     Path binary = postgresBin().resolve("postgres").toRealPath();

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The capture modules beyond OpenSSL against real programs: gnutls-cli and NSS tstclnt talking
@@ -96,6 +98,49 @@ class ModulesCaptureTest {
     RawEvent response = await(e -> e.hasData() && e.getProcess().getPid() == client.pid()
         && e.getData().getDirection() == Direction.READ && e.getData().getPayload().toStringUtf8().contains("s_server"));
     assertEquals(request.getConnectionId(), response.getConnectionId());
+  }
+
+  /**
+   * GnuTLS's key log from the kernel equals what gnutls-cli itself writes to SSLKEYLOGFILE: the
+   * TLS 1.3 secrets, and with TLS 1.2 the CLIENT_RANDOM line, the same lines for the same client
+   * random, no more and no fewer.
+   */
+  @ParameterizedTest
+  @ValueSource(strings = {"tls13", "tls12"})
+  void gnutlsKeyLogEqualsTheClientsOwnSslKeyLogFile(String version) throws Exception {
+    assertTrue(status("gnutls").attachments().stream().anyMatch(a -> a.endsWith(":_gnutls_call_keylog_func")),
+        status("gnutls").toString());
+    Path keyLog = dir.resolve("gnutls-" + version + ".keys");
+    List<String> command = new java.util.ArrayList<>(List.of("gnutls-cli", "--insecure", "-p",
+        Integer.toString(server.port())));
+    if (version.equals("tls12")) {
+      command.add("--priority=NORMAL:-VERS-ALL:+VERS-TLS1.2");
+    }
+    command.add("127.0.0.1");
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("gnutls-keylog.out").toFile());
+    builder.environment().put("SSLKEYLOGFILE", keyLog.toString());
+    Process client = builder.start();
+    String out = talk(client, "GET /keylog HTTP/1.0\r\n\r\n", dir.resolve("gnutls-keylog.out"));
+    assertTrue(out.contains("s_server"), out);
+    java.util.Set<String> written = new java.util.TreeSet<>(Files.readAllLines(keyLog));
+    written.removeIf(String::isBlank);
+    if (version.equals("tls12")) {
+      assertEquals(1, written.size(), written.toString());
+      assertTrue(written.iterator().next().startsWith("CLIENT_RANDOM "), written.toString());
+    } else {
+      assertTrue(written.stream().anyMatch(l -> l.startsWith("CLIENT_TRAFFIC_SECRET_0 ")), written.toString());
+      assertTrue(written.size() >= 4, written.toString());
+    }
+    String random = written.iterator().next().split(" ")[1];
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    java.util.Set<String> captured = new java.util.TreeSet<>();
+    while (System.nanoTime() < deadline && !captured.equals(written)) {
+      captured.clear();
+      sink.keyLogs.stream().filter(l -> l.split(" ")[1].equals(random)).forEach(captured::add);
+      Thread.sleep(50);
+    }
+    assertEquals(written, captured, "the kernel's GnuTLS key log is the client's own");
   }
 
   @Test

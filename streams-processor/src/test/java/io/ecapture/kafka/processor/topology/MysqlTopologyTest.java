@@ -110,6 +110,37 @@ class MysqlTopologyTest extends HarnessTopologyTest {
     assertEquals("QUIT", out.get(16).getSql().getOperation()); // no response follows
   }
 
+  /**
+   * MariaDB's statement id 0xffffffff ("the statement prepared last"), which Connector/J with
+   * useServerPrepStmts sends pipelined with the PREPARE, before the prepare OK: the EXECUTE gets the
+   * last PREPARE's text; both responses pair with their requests.
+   */
+  @Test
+  void aPipelinedExecuteOfTheLastPreparedStatementCarriesItsText() {
+    java.io.ByteArrayOutputStream pipelined = new java.io.ByteArrayOutputStream();
+    pipelined.writeBytes(My.command(0x16, "select ? as n".getBytes()));
+    pipelined.writeBytes(My.execute(-1));
+    java.io.ByteArrayOutputStream answers = new java.io.ByteArrayOutputStream();
+    answers.writeBytes(My.prepareOk(9, 1, 1));
+    answers.writeBytes(My.resultSet(1, true, new String[] {"n"}, new String[] {"42"}));
+    List<ParsedMessage> out = DbConversations.play(harness, CONN, List.of(
+        client(My.handshakeResponse(My.MARIADB_CAPS, "app", SCRAMBLE, "shop", "mysql_native_password")),
+        server(My.ok(2, 0, 0, 2, 0)),
+        client(pipelined.toByteArray()),
+        server(answers.toByteArray())), 0);
+    ParsedMessage execute = out.stream().filter(m -> m.getKind() == MessageKind.REQUEST
+        && m.getSql().getOperation().equals("EXECUTE")).findFirst().orElseThrow(() -> new AssertionError(out.toString()));
+    assertEquals("select ? as n", execute.getSql().getStatement());
+    assertEquals("4294967295", execute.getSql().getStatementId());
+    ParsedMessage prepared = out.stream().filter(m -> m.getKind() == MessageKind.RESPONSE
+        && m.getSql().getOperation().equals("PREPARE")).findFirst().orElseThrow(() -> new AssertionError(out.toString()));
+    assertEquals("9", prepared.getSql().getStatementId());
+    ParsedMessage result = out.stream().filter(m -> m.getKind() == MessageKind.RESPONSE
+        && m.getPairId().equals(execute.getPairId())).findFirst().orElseThrow(() -> new AssertionError(out.toString()));
+    assertEquals(1, result.getSql().getRows());
+    assertEquals("select ? as n", result.getSql().getStatement());
+  }
+
   @Test
   void aPlaintextConnectionStartsWithTheGreetingAndMayUseEofPackets() {
     long caps = My.CAPS & ~0x1000000L; // no CLIENT_DEPRECATE_EOF

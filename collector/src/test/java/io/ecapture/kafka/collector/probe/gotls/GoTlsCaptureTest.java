@@ -9,6 +9,7 @@ import io.ecapture.kafka.collector.Collector;
 import io.ecapture.kafka.collector.CollectorConfig;
 import io.ecapture.kafka.collector.EbpfEnvironment;
 import io.ecapture.kafka.collector.GoPrograms;
+import io.ecapture.kafka.collector.control.CaptureFilter;
 import io.ecapture.kafka.collector.probe.ModuleStatus;
 import io.ecapture.kafka.collector.probe.ModulesConfig;
 import io.ecapture.kafka.collector.sink.RecordingSink;
@@ -237,6 +238,42 @@ class GoTlsCaptureTest {
       assertEquals(requests, text.toString().split(java.util.regex.Pattern.quote(needle), -1).length - 1, direction.name());
     }
     server.destroy();
+  }
+
+  /**
+   * The process filter applies in the kernel to Go binaries as to OpenSSL: with a pid filter on
+   * the Go server, its side is captured and the Go client's is not. A second client's request,
+   * read by the server after everything the first client did, bounds the wait.
+   */
+  @Test
+  void pidFilterKeepsTheGoServerAndDropsTheGoClient() throws Exception {
+    Process server = startServer(builds.stripped(), "port-filter");
+    int port = awaitPort(dir.resolve("port-filter"));
+    collector.updateFilter(new CaptureFilter(Set.of((int) server.pid()), Set.of(), Set.of()));
+    try {
+      String first = UUID.randomUUID().toString();
+      String second = UUID.randomUUID().toString();
+      Process client = goClient(port, first, "client-filter1.out");
+      Process later = goClient(port, second, "client-filter2.out");
+      List<RawEvent> events = readRaw(all -> has(all, server.pid(), Direction.READ, second)
+          && has(all, server.pid(), Direction.READ, first));
+      assertTrue(has(events, server.pid(), Direction.WRITE, "go-server-reply to " + first), "the server's reply");
+      for (Process dropped : List.of(client, later)) {
+        assertTrue(events.stream().noneMatch(e -> e.getProcess().getPid() == dropped.pid()),
+            "the Go client outside the pid filter is not captured");
+      }
+    } finally {
+      collector.updateFilter(CaptureFilter.ALL);
+      server.destroy();
+    }
+  }
+
+  private static Process goClient(int port, String marker, String output) throws Exception {
+    Process client = new ProcessBuilder(builds.unstripped().toString(), "client", "https://127.0.0.1:" + port + "/",
+        marker).redirectErrorStream(true).redirectOutput(dir.resolve(output).toFile()).start();
+    assertTrue(client.waitFor(60, TimeUnit.SECONDS));
+    assertEquals(0, client.exitValue(), Files.readString(dir.resolve(output)));
+    return client;
   }
 
   @Test

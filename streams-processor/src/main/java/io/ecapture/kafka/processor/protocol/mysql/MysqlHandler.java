@@ -50,6 +50,8 @@ public final class MysqlHandler extends DbHandler<MysqlPacket> {
   static final int COLUMNS = 1;
   static final int COLUMNS_EOF = 2;
   static final int ROWS = 3;
+  /** MariaDB's statement id of "the statement prepared last" (-1 as a 4-byte unsigned id). */
+  static final String LAST_PREPARED = "4294967295";
   static final int PREPARE_PARAMS = 4;
   static final int PREPARE_PARAMS_EOF = 5;
   static final int PREPARE_COLUMNS = 6;
@@ -137,7 +139,14 @@ public final class MysqlHandler extends DbHandler<MysqlPacket> {
         request(session, span, SqlFields.newBuilder().setOperation("CHANGE_USER").setUser(user)
             .setRedacted(true), "CHANGE_USER user=" + user, "");
       }
-      case 0x16 -> query(session, span, "PREPARE", r.rest(), p.truncated(), "");
+      case 0x16 -> {
+        String text = r.rest();
+        // MariaDB: a COM_STMT_EXECUTE naming statement id 0xffffffff executes the statement
+        // prepared last on the connection, so a client (Connector/J with useServerPrepStmts)
+        // sends PREPARE and EXECUTE at once, before the prepare's OK gives the id
+        DbExchanges.remember(db, LAST_PREPARED, DbExchanges.redactSql(text));
+        query(session, span, "PREPARE", text, p.truncated(), "");
+      }
       case 0x17, 0xfa -> {
         String id = Long.toString(r.int4());
         query(session, span, "EXECUTE", db.getStatementsOrDefault(id, ""), false, id);
