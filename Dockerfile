@@ -1,14 +1,19 @@
 # One image for every command of ecapture-kafka; the container's arguments pick it:
 #   collector | processor | gateway | topics | broker | up ...   (README.md, "Running across a fleet")
 #
-# Build the jars first, then the image (needs a Docker engine; these machines have none, so the
-# image is checked by DeploymentConsistencyTest against the build instead of being built here):
+# Build the jars first, then the image (checked against the build by ImageDefinitionIT; where no
+# registry is reachable, deploy/image/podman-smoke.sh builds it with podman on a base it makes
+# and runs the pipeline from it):
 #   ./mvnw -B -q -DskipTests install && docker build -t ecapture-kafka:0.1.0 .
 #
 # Everything runs as the unprivileged user 10001 except the collector: loading eBPF and
 # attaching uprobes needs root with CAP_SYS_ADMIN (README.md, "Kubernetes"), so its compose service
 # and DaemonSet set user 0 and privileges explicitly.
-FROM eclipse-temurin:25-jre
+# BASE_IMAGE: any image with a Java 25 runtime on its PATH and apt-get (Debian/Ubuntu);
+# deploy/image/podman-smoke.sh builds one from a debootstrap root file system where no registry
+# is reachable.
+ARG BASE_IMAGE=eclipse-temurin:25-jre
+FROM ${BASE_IMAGE}
 
 # libbpf.so.1 for the collector's FFM bindings (the BPF object itself is inside the jar); the
 # user and the writable state directories of the non-root components.

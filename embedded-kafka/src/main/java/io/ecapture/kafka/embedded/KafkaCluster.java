@@ -194,9 +194,9 @@ public final class KafkaCluster implements AutoCloseable {
     p.put("share.coordinator.state.topic.min.isr", isr);
     p.put("group.initial.rebalance.delay.ms", "0");
     // a dead node is fenced (dropped from every ISR, its leaderships moved) after 3 s without a
-    // heartbeat instead of Kafka's 9 s: acks=all writes to its partitions stall that long, and a
-    // producer whose delivery timeout is short (the collector's spool: 12 s) must not give up
-    // and resend records the cluster stored (ClusterFaultToleranceTest saw those duplicates)
+    // heartbeat instead of Kafka's 9 s: acks=all writes to its partitions stall that long (the
+    // collector's spool once gave records up after 12 s and re-sent records the cluster had
+    // stored; its producer no longer fails records for time, but a failover stays short)
     p.put("broker.session.timeout.ms", Integer.toString(BROKER_SESSION_TIMEOUT_MS));
     p.put("broker.heartbeat.interval.ms", "500");
     // a test cluster on a small machine: few threads per node (Kafka's defaults: 8 I/O, 3 network,

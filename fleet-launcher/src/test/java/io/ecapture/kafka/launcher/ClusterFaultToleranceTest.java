@@ -262,9 +262,10 @@ class ClusterFaultToleranceTest {
         duringCut.markersByHost().get(2)), duringCut.sentUnixNs());
     awaitDelivered(othersOnly, List.of(onGateway));
     // the cut host's collector captured its requests but cannot deliver them: they wait in its
-    // spool until a send to the cluster has failed for good (the producer's delivery timeout)
+    // spool, and its producer retries them (never failing them for time, which broke a partition's
+    // order) until they have gone unanswered for two request timeouts (2 x 5 s)
     Map<String, Long> held = awaitCollector(cutHost, s -> s.get("captured") >= before.get("captured") + 2 * REQUESTS
-        && s.get("spoolBytes") > 0 && s.get("sendErrors") > before.get("sendErrors"), "spooling with failed sends");
+        && s.get("spoolBytes") > 0 && s.get("oldestUnacknowledgedMs") >= 10_000, "holding unacknowledged records for 10 s");
     assertTrue(List.of(onGateway).stream().allMatch(w -> markersSeen(w, duringCut.markersByHost().get(3)).isEmpty()),
         "host 3's markers arrived while it was cut off");
     long healed = nowUnixNs();

@@ -63,6 +63,9 @@ public final class CollectorMetrics {
     counter("spool_dropped_records_total", "Records lost to the spool size limit or a disk error.",
         CollectorStats.Snapshot::spoolDropped);
     gauge("spool_bytes", "Bytes in the spool's live segments.", CollectorStats.Snapshot::spoolBytes);
+    gauge("spool_oldest_unacknowledged_milliseconds",
+        "How long the oldest record handed to the producer has waited for the broker's answer (0: none waits).",
+        CollectorStats.Snapshot::oldestUnacknowledgedMs);
     counter("resent_records_total", "Spooled records sent again after a failed attempt.", CollectorStats.Snapshot::resent);
     counter("send_rejected_total", "Records the broker refused for good.", CollectorStats.Snapshot::sendRejected);
     counter("keylog_lines_total", "NSS key-log lines from captured TLS keys (spooled and sent, not in captured).",

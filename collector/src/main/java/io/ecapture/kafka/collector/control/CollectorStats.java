@@ -47,6 +47,11 @@ public final class CollectorStats {
     long usedBytes();
 
     long droppedRecords();
+
+    /** How long the oldest record handed to the producer has waited for its answer (ms), 0 if none. */
+    default long oldestUnacknowledgedMs() {
+      return 0;
+    }
   }
 
   /** Reads {@code spoolBytes} and part of {@code spoolDropped} from the spool from now on. */
@@ -221,6 +226,9 @@ public final class CollectorStats {
    * @param progressMarks progress marks appended to the spool (see {@code ProgressMark} in
    *     capture.proto); not part of {@code spooled}
    * @param progressMarksSent progress marks the broker acknowledged; not part of {@code sent}
+   * @param oldestUnacknowledgedMs how long the oldest record the spool handed to the producer has
+   *     waited for the broker's answer, in ms (a gauge; 0 when none waits): the producer retries a
+   *     record until the broker takes it, so an unreachable cluster shows here, not as send errors
    */
   public record Snapshot(
       long captured,
@@ -249,7 +257,20 @@ public final class CollectorStats {
       long bioSocketCalls,
       long entryOnlyWrites,
       long progressMarks,
-      long progressMarksSent) {
+      long progressMarksSent,
+      long oldestUnacknowledgedMs) {
+
+    /** Without the unacknowledged-age gauge (0). */
+    public Snapshot(long captured, long capturedBytes, long droppedInKernel, long droppedBytesInKernel, long readFaults,
+        long truncatedCalls, long malformed, long sent, long sendErrors, long trackedConnections, long filteredInKernel,
+        long spooled, long spoolDropped, long spoolBytes, long resent, long sendRejected, long sslCalls, long uprobeHits,
+        long keyLogLines, long handshakes, long ringBufferHandlerFailures, long processLogsDropped, long controlRefused,
+        long bioSocketCalls, long entryOnlyWrites, long progressMarks, long progressMarksSent) {
+      this(captured, capturedBytes, droppedInKernel, droppedBytesInKernel, readFaults, truncatedCalls, malformed, sent,
+          sendErrors, trackedConnections, filteredInKernel, spooled, spoolDropped, spoolBytes, resent, sendRejected,
+          sslCalls, uprobeHits, keyLogLines, handshakes, ringBufferHandlerFailures, processLogsDropped, controlRefused,
+          bioSocketCalls, entryOnlyWrites, progressMarks, progressMarksSent, 0);
+    }
 
     /** Without the socket-discovery and progress-mark counters (0). */
     public Snapshot(long captured, long capturedBytes, long droppedInKernel, long droppedBytesInKernel, long readFaults,
@@ -259,7 +280,7 @@ public final class CollectorStats {
       this(captured, capturedBytes, droppedInKernel, droppedBytesInKernel, readFaults, truncatedCalls, malformed, sent,
           sendErrors, trackedConnections, filteredInKernel, spooled, spoolDropped, spoolBytes, resent, sendRejected,
           sslCalls, uprobeHits, keyLogLines, handshakes, ringBufferHandlerFailures, processLogsDropped, controlRefused,
-          0, 0, 0, 0);
+          0, 0, 0, 0, 0);
     }
 
     /** One summary line for the periodic log. */
@@ -274,7 +295,8 @@ public final class CollectorStats {
           + " handshakes=" + handshakes + " handler_failures=" + ringBufferHandlerFailures
           + " logs_dropped=" + processLogsDropped + " control_refused=" + controlRefused
           + " bio_socket_calls=" + bioSocketCalls + " entry_only_writes=" + entryOnlyWrites
-          + " progress_marks=" + progressMarks + " progress_marks_sent=" + progressMarksSent;
+          + " progress_marks=" + progressMarks + " progress_marks_sent=" + progressMarksSent
+          + " oldest_unacknowledged_ms=" + oldestUnacknowledgedMs;
     }
   }
 
@@ -308,7 +330,8 @@ public final class CollectorStats {
         safeRead(k, KernelCounter.BIO_SOCKET_CALLS),
         safeRead(k, KernelCounter.ENTRY_ONLY_WRITES),
         progressMarks.sum(),
-        progressMarksSent.sum());
+        progressMarksSent.sum(),
+        spoolGauges.oldestUnacknowledgedMs());
   }
 
   /** One kernel counter, -1 when unreadable. */

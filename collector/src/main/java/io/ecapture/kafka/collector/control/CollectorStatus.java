@@ -92,6 +92,7 @@ public final class CollectorStatus {
     doc.put("entryOnlyWrites", s.entryOnlyWrites());
     doc.put("progressMarks", s.progressMarks());
     doc.put("progressMarksSent", s.progressMarksSent());
+    doc.put("oldestUnacknowledgedMs", s.oldestUnacknowledgedMs());
     doc.put("filter", filter.current().view());
     doc.put("socketHooks", socketHooks);
     doc.put("libraries", libraries.get());

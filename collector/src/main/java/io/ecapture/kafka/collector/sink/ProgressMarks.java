@@ -42,12 +42,22 @@ final class ProgressMarks {
     return lastWrite.length();
   }
 
-  /** A record with this key was appended: its partition (by the default partitioner) is active. */
-  void wroteKey(byte[] key, long nowNs) {
+  /**
+   * A record with this key is being appended: its partition (by the default partitioner) is
+   * active from now.
+   *
+   * @return the partition when it was not active before (no write within {@code windowNs}, or
+   *     never): the caller puts a mark in front of the record; -1 otherwise or while the partition
+   *     count is unknown
+   */
+  int wroteKey(byte[] key, long nowNs, long windowNs) {
     AtomicLongArray writes = lastWrite;
-    if (writes.length() > 0) {
-      writes.set(partitionOf(key, writes.length()), nowNs);
+    if (writes.length() == 0) {
+      return -1;
     }
+    int partition = partitionOf(key, writes.length());
+    long last = writes.getAndSet(partition, nowNs);
+    return last == 0 || nowNs - last > windowNs ? partition : -1;
   }
 
   /** Data was acknowledged in {@code partition}. */

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.NavigableSet;
 import java.util.NoSuchElementException;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.common.Metric;
@@ -27,11 +27,24 @@ import org.slf4j.LoggerFactory;
  * {@code ecapture.raw} in append order.
  *
  * <p>Lossless by design while the spool has room: a record leaves the spool only once the broker
- * acknowledged it (and everything before it). When sends fail (broker down, timeouts) the sender
- * waits for every in-flight record's outcome, rewinds to the first failed one and re-sends only
- * the failed ones, in their original order, so a connection's records keep their order and
- * delivered ones are not duplicated (a record the broker stored but never acknowledged can still
- * arrive twice: at-least-once). What is unsent at close stays on disk and is sent after a restart.
+ * acknowledged it (and everything before it). A partition of a topic keeps the spool's order:
+ * <ul>
+ *   <li>the producer never gives a record up for time ({@code delivery.timeout.ms} is unbounded,
+ *       see {@link #PRODUCER_DEFAULTS}): through a broker failover or a cut link it retries, and
+ *       idempotence keeps each partition's batches in order across the retries. A finite delivery
+ *       timeout broke that order: the batches that expired were re-sent by the spool after later
+ *       batches of the same partition, still pending when the broker came back, had succeeded
+ *       (the idempotent producer bumps its epoch and goes on after an expired batch);
+ *   <li>when a send fails anyway (the producer's buffer full, metadata not available, an error
+ *       the producer does not retry, a timeout set by the user), the sender waits for every
+ *       in-flight record's outcome, rewinds to the first failed record and re-sends, in spool
+ *       order, every record of each partition that had a failure from that partition's first
+ *       failed record on, the delivered ones included (those are repeats: the processor drops
+ *       chunks it already has by their stream offset); records of other partitions delivered
+ *       meanwhile are not sent again.
+ * </ul>
+ * A record the broker stored but never acknowledged can still arrive twice (at-least-once). What
+ * is unsent at close stays on disk and is sent after a restart.
  *
  * <p>The sender never polls: with nothing to send it sleeps (parked) until an append, a send
  * outcome it waits for, or {@link #close} wakes it; an idle collector costs no CPU here.
@@ -42,11 +55,14 @@ import org.slf4j.LoggerFactory;
 public final class SpoolingKafkaSink implements CaptureSink {
   private static final Logger LOG = LoggerFactory.getLogger(SpoolingKafkaSink.class);
   /**
-   * Producer defaults under the user's overrides: short timeouts, as the spool, not the producer,
-   * holds records through an outage.
+   * Producer defaults under the user's overrides: a send blocks (metadata, buffer) at most 3 s and
+   * a request is retried after 5 s without an answer, but a record is never failed for time
+   * ({@code delivery.timeout.ms} unbounded): the producer retries it until the broker takes it, in
+   * partition order (idempotence). The spool bounds what the producer holds ({@link
+   * SpoolConfig#maxInFlight}); the rest waits on disk.
    */
   static final Map<String, Object> PRODUCER_DEFAULTS =
-      Map.of("max.block.ms", 3_000, "request.timeout.ms", 5_000, "delivery.timeout.ms", 12_000);
+      Map.of("max.block.ms", 3_000, "request.timeout.ms", 5_000, "delivery.timeout.ms", Integer.MAX_VALUE);
   private static final long IDLE_PARK_NS = TimeUnit.MILLISECONDS.toNanos(2);
   private static final long RELEASE_EVERY_NS = TimeUnit.MILLISECONDS.toNanos(200);
   /** Longest an idle sender sleeps without being woken (a safety net: appends wake it). */
@@ -67,8 +83,16 @@ public final class SpoolingKafkaSink implements CaptureSink {
   private final KafkaCaptureSink kafka;
   private final CollectorStats stats;
   private final SpoolConfig settings;
-  private final ConcurrentSkipListSet<Long> inFlight = new ConcurrentSkipListSet<>();
-  private final ConcurrentSkipListSet<Long> failed = new ConcurrentSkipListSet<>();
+  /** Spool positions handed to the producer and not yet answered, with when they were sent. */
+  private final ConcurrentSkipListMap<Long, Long> inFlight = new ConcurrentSkipListMap<>();
+  /**
+   * Spool positions whose send failed, with their partition as the producer's callback named it
+   * ({@code topic#partition}), or their tagged key when it named none (the partition is then
+   * worked out from the key, see {@link #partitionOf}).
+   */
+  private final ConcurrentSkipListMap<Long, Object> failed = new ConcurrentSkipListMap<>();
+  /** Failed positions that were repeats (delivered and counted as sent before). */
+  private final java.util.Set<Long> failedRepeats = java.util.concurrent.ConcurrentHashMap.newKeySet();
   private final Thread sender;
   private final ProgressMarks marks;
   private volatile boolean failure;
@@ -80,9 +104,17 @@ public final class SpoolingKafkaSink implements CaptureSink {
   private volatile long closeDeadlineNs;
   private boolean closed;
 
-  // sender-thread state: records to send again after a failure, and where that replay ends
-  private NavigableSet<Long> resend = new TreeSet<>();
+  // sender-thread state of a replay after a failure: per partition the first position to send
+  // again, the position from which everything is sent again (a failure whose partition is not
+  // known), the failed positions not re-sent yet, and where the replay ends
+  private final Map<String, Long> replayFrom = new java.util.HashMap<>();
+  /** Partition counts per topic as the replay found them (asked once per replay). */
+  private final Map<String, Integer> replayPartitionCounts = new java.util.HashMap<>();
+  private long replayAllFrom = Long.MAX_VALUE;
+  private final NavigableSet<Long> resend = new TreeSet<>();
   private long resendLimit;
+  /** Whether the entry {@link #nextToSend} returned was delivered before (a repeat of a replay). */
+  private boolean nextIsRepeat;
   private long backoffMs = INITIAL_BACKOFF_MS;
   private volatile boolean resending;
 
@@ -125,6 +157,11 @@ public final class SpoolingKafkaSink implements CaptureSink {
           public long droppedRecords() {
             return disk.droppedRecords();
           }
+
+          @Override
+          public long oldestUnacknowledgedMs() {
+            return oldestUnacknowledgedNs() / 1_000_000;
+          }
         });
     this.marks = new ProgressMarks(producer.hostId());
     this.sender = Thread.ofPlatform().name("collector-spool-sender").daemon().start(this::sendLoop);
@@ -146,7 +183,13 @@ public final class SpoolingKafkaSink implements CaptureSink {
   public void event(RawEvent event) {
     byte[] connection = event.getConnectionId().getBytes(StandardCharsets.UTF_8);
     byte[] key = tagged(RAW_TAG, connection);
-    marks.wroteKey(connection, System.nanoTime());
+    int newlyActive = marks.wroteKey(connection, System.nanoTime(), ACTIVE_WINDOW_NS);
+    if (newlyActive >= 0 && marker != null) {
+      // the first record in a while to this partition: a mark goes first, so the processor
+      // knows this host marks the partition before it reads the data (without one it flushes
+      // an idle message in progress at once, as for a collector without marks)
+      appendMark(newlyActive, preludeMarkTime(event.getWallTimeNs()));
+    }
     if (spool.append(key, event.toByteArray())) {
       stats.onSpooled();
       wakeForAppend();
@@ -205,9 +248,12 @@ public final class SpoolingKafkaSink implements CaptureSink {
    * acknowledged), so the mark follows that data in the partition. Idle: no marks.
    */
   private void markLoop(long intervalNs) {
-    long sequence = 0;
+    boolean first = true;
     while (running) {
-      LockSupport.parkNanos(this, intervalNs);
+      if (!first || marks.partitions() > 0) {
+        LockSupport.parkNanos(this, intervalNs);
+      }
+      first = false; // the partition count at once: the first records' partitions get a mark first
       if (!running) {
         return;
       }
@@ -222,17 +268,45 @@ public final class SpoolingKafkaSink implements CaptureSink {
       long drained = drainedUpToNs;
       long markTime = drained != 0 ? Math.min(drained, wallTimeNs()) : wallTimeNs();
       for (int partition : marks.active(now, ACTIVE_WINDOW_NS)) {
-        RawEvent mark = RawEvent.newBuilder()
-            .setHostId(new String(hostKey, StandardCharsets.UTF_8))
-            .setWallTimeNs(markTime)
-            .setProgress(io.ecapture.kafka.proto.capture.ProgressMark.newBuilder().setSequence(sequence++))
-            .build();
-        if (spool.append(tagged(MARK_TAG, marks.keyFor(partition)), mark.toByteArray())) {
-          stats.onProgressMark();
-          wakeForAppend();
-        }
+        appendMark(partition, markTime);
       }
     }
+  }
+
+  private long oldestUnacknowledgedNs() {
+    Map.Entry<Long, Long> oldest = inFlight.firstEntry();
+    return oldest == null ? 0 : Math.max(0, System.nanoTime() - oldest.getValue());
+  }
+
+  /** Partitions of ecapture.raw known to the progress marks (0 until the first metadata). */
+  int knownPartitions() {
+    return marks.partitions();
+  }
+
+  private final java.util.concurrent.atomic.AtomicLong markSequence = new java.util.concurrent.atomic.AtomicLong();
+
+  /** Appends a progress mark of capture time {@code markTime} for {@code partition} (any thread). */
+  private void appendMark(int partition, long markTime) {
+    RawEvent mark = RawEvent.newBuilder()
+        .setHostId(new String(hostKey, StandardCharsets.UTF_8))
+        .setWallTimeNs(markTime)
+        .setProgress(io.ecapture.kafka.proto.capture.ProgressMark.newBuilder()
+            .setSequence(markSequence.getAndIncrement()))
+        .build();
+    if (spool.append(tagged(MARK_TAG, marks.keyFor(partition)), mark.toByteArray())) {
+      stats.onProgressMark();
+      wakeForAppend();
+    }
+  }
+
+  /**
+   * The time of a mark put in front of an event (on the ring-buffer thread): every event captured
+   * before the last drain the ring buffer reported is in the spool already, and the mark never
+   * claims the event's own time; 0 (a mark that claims nothing) without drain reports.
+   */
+  private long preludeMarkTime(long eventWallTimeNs) {
+    long drained = drainedUpToNs;
+    return drained == 0 ? 0 : Math.max(0, Math.min(drained, eventWallTimeNs - 1));
   }
 
   private static long wallTimeNs() {
@@ -268,7 +342,7 @@ public final class SpoolingKafkaSink implements CaptureSink {
         await(true, wait, () -> failure || !spool.caughtUp());
         continue;
       }
-      send(entry);
+      send(entry, nextIsRepeat);
       if (System.nanoTime() - nextRelease >= 0) {
         releaseDelivered();
         nextRelease = System.nanoTime() + RELEASE_EVERY_NS;
@@ -286,40 +360,87 @@ public final class SpoolingKafkaSink implements CaptureSink {
     return !running && System.nanoTime() - closeDeadlineNs >= 0;
   }
 
-  private void send(DiskSpool.Entry entry) {
-    long position = entry.position();
-    byte[] tagged = entry.key();
+  /** The topic a spooled record goes to, from its tag; null for a record this sink did not write. */
+  private String topicOf(byte[] tagged) {
     byte tag = tagged.length == 0 ? 0 : tagged[0];
-    String topic = switch (tag) {
+    return switch (tag) {
       case RAW_TAG, MARK_TAG -> topics.raw();
       case KEYLOG_TAG -> topics.keylog();
       default -> null;
     };
+  }
+
+  /** A failure whose partition is not known: every record from it on is sent again. */
+  private static final String ANY_PARTITION = "";
+
+  /**
+   * The partition a spooled record goes to, as {@code topic#partition} (sender thread, during a
+   * replay): Kafka's default partitioner for its key (every record here has one) over the
+   * partition count the producer's metadata gave at the replay's start; {@link #ANY_PARTITION}
+   * when that count is not known.
+   */
+  private String partitionOf(byte[] tagged) {
+    String topic = topicOf(tagged);
+    if (topic == null) {
+      return ANY_PARTITION;
+    }
+    int count = replayPartitionCounts.computeIfAbsent(topic, t -> {
+      try {
+        return kafka.partitionsFor(t); // the producer's metadata: known once it sent to the topic
+      } catch (RuntimeException e) {
+        return 0;
+      }
+    });
+    if (count <= 0) {
+      return ANY_PARTITION;
+    }
+    byte[] key = java.util.Arrays.copyOfRange(tagged, 1, tagged.length);
+    return topic + "#" + ProgressMarks.partitionOf(key, count);
+  }
+
+  /**
+   * Hands one spooled record to the producer.
+   *
+   * @param repeat the record was delivered before and is sent again only to keep its partition's
+   *     order after a failure (not counted as sent again when it succeeds)
+   */
+  private void send(DiskSpool.Entry entry, boolean repeat) {
+    long position = entry.position();
+    byte[] tagged = entry.key();
+    byte tag = tagged.length == 0 ? 0 : tagged[0];
+    String topic = topicOf(tagged);
     if (topic == null) {
       stats.onSendRejected(); // not written by this sink: skip rather than guess
       return;
     }
     byte[] key = java.util.Arrays.copyOfRange(tagged, 1, tagged.length);
-    inFlight.add(position);
+    inFlight.put(position, System.nanoTime());
     try {
       kafka.send(topic, key, entry.value(), (metadata, error) -> {
         if (error == null && metadata != null) {
           if (tag == RAW_TAG) {
             marks.wrote(metadata.partition(), System.nanoTime()); // delivered data: marks follow it
-          } else if (tag == MARK_TAG) {
+          } else if (tag == MARK_TAG && !repeat) {
             stats.onProgressMarkSent();
           }
         }
-        onOutcome(position, error, tag == MARK_TAG);
+        Object partition = metadata != null && metadata.partition() >= 0
+            ? metadata.topic() + "#" + metadata.partition() : tagged;
+        onOutcome(position, partition, error, tag == MARK_TAG, repeat);
       });
     } catch (RuntimeException e) {
-      onOutcome(position, e, tag == MARK_TAG);
+      onOutcome(position, tagged, e, tag == MARK_TAG, repeat);
     }
   }
 
-  private void onOutcome(long position, Exception error, boolean mark) {
+  /**
+   * @param partition {@code topic#partition} when known, else the record's tagged key
+   * @param mark a progress mark (not counted as a record sent)
+   * @param repeat sent again only for its partition's order (counted as sent once, before)
+   */
+  private void onOutcome(long position, Object partition, Exception error, boolean mark, boolean repeat) {
     if (error == null) {
-      if (!mark) {
+      if (!mark && !repeat) {
         stats.onSent();
       }
       succeededSinceFailure = true;
@@ -328,7 +449,11 @@ public final class SpoolingKafkaSink implements CaptureSink {
       kafka.logSendError(error);
     } else {
       stats.onSendError();
-      failed.add(position); // before leaving inFlight: a position is always in one of the two sets
+      // before leaving inFlight: a position is always in one of the two
+      if (repeat) {
+        failedRepeats.add(position);
+      }
+      failed.put(position, partition);
       failure = true;
       kafka.logSendError(error);
     }
@@ -340,8 +465,9 @@ public final class SpoolingKafkaSink implements CaptureSink {
 
   /**
    * After a failed send: waits for every outstanding outcome, then rewinds the spool to the first
-   * failed record; {@link #nextToSend} then re-sends exactly the failed records up to where the
-   * reader was, skipping those delivered meanwhile.
+   * failed record; {@link #nextToSend} then re-sends, up to where the reader was, every record of
+   * a partition that had a failure from its first failed record on (delivered ones included, so
+   * the partition gets them again in spool order), skipping records of other partitions.
    */
   private void recoverFromFailure() {
     while (!inFlight.isEmpty()) {
@@ -350,14 +476,28 @@ public final class SpoolingKafkaSink implements CaptureSink {
       }
       await(false, RELEASE_EVERY_NS, inFlight::isEmpty);
     }
-    NavigableSet<Long> toResend = new TreeSet<>(failed);
-    failed.removeAll(toResend);
+    Map<Long, Object> toResend = new java.util.TreeMap<>(failed);
+    toResend.keySet().forEach(failed::remove);
     failure = false;
     if (toResend.isEmpty()) {
       return;
     }
-    resendLimit = resend.isEmpty() ? spool.readPosition() : Math.max(resendLimit, spool.readPosition());
-    resend.addAll(toResend);
+    boolean replaying = resending;
+    resendLimit = replaying ? Math.max(resendLimit, spool.readPosition()) : spool.readPosition();
+    if (!replaying) {
+      replayFrom.clear();
+      replayAllFrom = Long.MAX_VALUE;
+    }
+    replayPartitionCounts.clear();
+    for (Map.Entry<Long, Object> f : toResend.entrySet()) {
+      String partition = f.getValue() instanceof String named ? named : partitionOf((byte[]) f.getValue());
+      if (partition.equals(ANY_PARTITION)) {
+        replayAllFrom = Math.min(replayAllFrom, f.getKey());
+      } else {
+        replayFrom.merge(partition, f.getKey(), Math::min);
+      }
+    }
+    resend.addAll(toResend.keySet());
     resending = true;
     spool.seek(resend.first());
     if (succeededSinceFailure) {
@@ -370,24 +510,44 @@ public final class SpoolingKafkaSink implements CaptureSink {
   }
 
   private DiskSpool.Entry nextToSend() {
-    while (!resend.isEmpty()) {
+    nextIsRepeat = false;
+    while (resending) {
       DiskSpool.Entry entry = spool.next();
       if (entry == null || entry.position() >= resendLimit) {
-        // the spool dropped (DROP_OLDEST) the segment of the rest while they waited
-        stats.onSpoolLost(resend.size());
-        resend.clear();
+        // failed records not met again: the spool dropped (DROP_OLDEST) their segment meanwhile
+        if (!resend.isEmpty()) {
+          lost(resend);
+        }
         resending = false;
         return entry;
       }
-      if (resend.remove(entry.position())) {
+      long position = entry.position();
+      NavigableSet<Long> passed = resend.headSet(position, false);
+      if (!passed.isEmpty()) {
+        lost(passed); // dropped with their segment, as above
+      }
+      if (resend.remove(position)) {
         stats.onResent();
-        resending = !resend.isEmpty();
+        nextIsRepeat = failedRepeats.remove(position);
         return entry;
       }
-      // delivered before the failure: skip
+      if (position >= replayAllFrom
+          || (!replayFrom.isEmpty() && position >= replayFrom.getOrDefault(partitionOf(entry.key()), Long.MAX_VALUE))) {
+        // delivered, but behind a failed record of its partition: sent again after it, in order
+        stats.onResent();
+        nextIsRepeat = true;
+        return entry;
+      }
+      // delivered, its partition had no failure before it: skip
     }
-    resending = false;
     return spool.next();
+  }
+
+  /** Failed records the spool no longer holds: counted as lost unless delivered before (repeats). */
+  private void lost(NavigableSet<Long> positions) {
+    long lost = positions.stream().filter(p -> !failedRepeats.remove(p)).count();
+    stats.onSpoolLost(lost);
+    positions.clear();
   }
 
   /** Frees what the broker has acknowledged: everything before the oldest unacknowledged record. */
@@ -396,8 +556,8 @@ public final class SpoolingKafkaSink implements CaptureSink {
     if (!resend.isEmpty()) {
       lowest = Math.min(lowest, resend.first());
     }
-    lowest = Math.min(lowest, first(inFlight, lowest));
-    lowest = Math.min(lowest, first(failed, lowest));
+    lowest = Math.min(lowest, first(inFlight.navigableKeySet(), lowest));
+    lowest = Math.min(lowest, first(failed.navigableKeySet(), lowest));
     try {
       spool.release(lowest);
     } catch (UncheckedIOException e) {
@@ -405,7 +565,7 @@ public final class SpoolingKafkaSink implements CaptureSink {
     }
   }
 
-  private static long first(ConcurrentSkipListSet<Long> set, long otherwise) {
+  private static long first(NavigableSet<Long> set, long otherwise) {
     try {
       return set.first();
     } catch (NoSuchElementException e) {

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Progress marks through the spool to a real broker: they land in exactly the partitions of
  * ecapture.raw the collector wrote data to, keyed for Kafka's default partitioner; each mark
  * follows in its partition every record appended before it, although a backlog waits in the
- * spool (one record in flight at a time); an idle collector sends none.
+ * spool (one record in flight at a time); an idle collector sends none. A partition's first record
+ * is a mark, so the processor knows the host marks that partition before it reads any data of it
+ * (without one it flushed a message in progress at its idle time in ClusterFaultToleranceTest).
  */
 class ProgressMarksTest {
   private static final String HOST = "marks-host";
@@ -61,6 +63,12 @@ class ProgressMarksTest {
       int sent = 0;
       try (SpoolingKafkaSink sink = new SpoolingKafkaSink(
           new ProducerSettings(kafka.bootstrapServers(), HOST, Map.of()), spool, stats)) {
+        // the mark thread asks for the partition count at once; until it knows, no mark can be keyed
+        long known = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (sink.knownPartitions() == 0 && System.nanoTime() < known) {
+          Thread.sleep(10);
+        }
+        assertEquals(PARTITIONS, sink.knownPartitions());
         long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
         while (System.nanoTime() < until) {
           // as the ring-buffer thread does: the time before a drain, reported once it is handed over
@@ -114,6 +122,20 @@ class ProgressMarksTest {
       assertEquals(Set.of(0, 2), dataPartitions);
       assertEquals(dataPartitions, markPartitions, "marks only where data went, and to each of them");
       assertTrue(marks > 4, "marks every 100 ms over 3 s of data: " + marks);
+      Map<Integer, RawEvent> firstOfPartition = new HashMap<>();
+      Map<Integer, Long> firstDataTime = new HashMap<>();
+      for (ConsumerRecord<String, RawEvent> record : records) {
+        firstOfPartition.putIfAbsent(record.partition(), record.value());
+        if (!record.value().hasProgress()) {
+          firstDataTime.putIfAbsent(record.partition(), record.value().getWallTimeNs());
+        }
+      }
+      for (int partition : dataPartitions) {
+        RawEvent first = firstOfPartition.get(partition);
+        assertTrue(first.hasProgress(), "partition " + partition + " starts with data, not a mark");
+        assertTrue(first.getWallTimeNs() < firstDataTime.get(partition),
+            "the first mark claims no more than what was captured before the first data");
+      }
 
       // ordering: a mark of wall time T comes after every data record of its partition appended
       // before T, although those records waited in the spool when the mark was appended

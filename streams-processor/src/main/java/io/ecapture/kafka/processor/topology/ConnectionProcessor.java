@@ -239,6 +239,9 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
     ProcessorConnectionState.Builder state =
         loaded == null ? ProcessorConnectionState.newBuilder() : loaded;
     mergeIdentity(state, event);
+    if (!state.getHostMarks() && progress.containsKey(state.getIdentity().getHostId())) {
+      state.setHostMarks(true); // kept in the store: a restarted or moved task still waits for marks
+    }
     ConnectionSession session = session(key, state);
     switch (event.getBodyCase()) {
       case DATA -> assembler.onChunk(session, event.getData().getDirection(), chunk(event), now);
@@ -330,7 +333,9 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
    * not to be in flight:
    * the collector's spool delivers a mark after everything appended before it), or
    * {@link ProcessorConfig#stalledFlush()} passed since the direction's last data. A host without
-   * marks (an older collector) and a closed connection flush as before.
+   * marks (an older collector) and a closed connection flush as before. A connection whose host
+   * was seen marking ({@code host_marks}, stored) keeps waiting after a restart or a task move
+   * until this task reads the host's next mark.
    */
   private boolean mayFlush(ProcessorConnectionState.Builder state, ProcessorDirectionState.Builder dir,
       long now) {
@@ -338,8 +343,8 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
       return true;
     }
     Long mark = progress.get(state.getIdentity().getHostId());
-    if (mark == null || mark >= dir.getLastDataWallNs() + markMarginNs()) {
-      return true;
+    if (mark == null ? !state.getHostMarks() : mark >= dir.getLastDataWallNs() + markMarginNs()) {
+      return true; // a host without marks, or a mark far enough past the last data
     }
     if (now - dir.getLastActivityMs() >= config.stalledFlush().toMillis()) {
       metrics.stalledFlush();

@@ -67,6 +67,23 @@ class ProgressMarkTopologyTest extends HarnessTopologyTest {
   }
 
   @Test
+  void aRestartedTaskKeepsWaitingForTheHostsNextMark() {
+    mark("host-a", 500);
+    requestAndHeaders();
+    // a restart or a task move: the marks read so far were in memory only; the connection's
+    // stored state remembers that its host marks
+    harness = harness.restart();
+    // the restored task reads again what came after its last commit: the headers
+    harness.send(events.data(Direction.READ, 0, HEADERS, 1_000));
+    harness.idle(5_000);
+    assertTrue(harness.output().isEmpty(), "the body may still be in flight: nothing flushed");
+    assertTrue(harness.metrics.idleFlushesHeld() > 0);
+    mark("host-a", 1_000 + 1_000_000_000L); // quiet for the idle time after the headers
+    harness.idle(1_000);
+    assertEquals(1, harness.output().size(), "the headers flushed once a mark says the rest is not in flight");
+  }
+
+  @Test
   void lateBodyCompletesTheWaitingResponse() {
     mark("host-a", 500);
     requestAndHeaders();
