@@ -60,8 +60,13 @@ public final class Fleet implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
   /** How long the processor's start waits for the gateway's partitions (then starts anyway). */
   static final Duration GATEWAY_ASSIGNMENT_WAIT = Duration.ofSeconds(30);
-  /** How long the processor's start waits for the broker's coordinators (then starts anyway). */
+  /** How long the coordinators' warm-up asks the broker before it gives up (then nothing changes). */
   static final Duration COORDINATOR_WARM_UP = Duration.ofSeconds(15);
+  /**
+   * How long the processor's start waits for that warm-up (then starts anyway: it would wait for
+   * the same coordinators itself).
+   */
+  static final Duration COORDINATOR_WAIT = Duration.ofSeconds(5);
 
   private final FleetConfig config;
   private final Consumer<Fleet> onBrokerChange;
@@ -145,7 +150,7 @@ public final class Fleet implements AutoCloseable {
    * processor starts. An external cluster has them already; nothing is asked there.
    */
   private CompletableFuture<Void> warmUpCoordinators() {
-    if (config.broker() == FleetConfig.BrokerMode.EXTERNAL) {
+    if (config.broker() == FleetConfig.BrokerMode.EXTERNAL || coordinatorTopicsExist()) {
       return CompletableFuture.completedFuture(null);
     }
     return CompletableFuture.runAsync(() -> {
@@ -171,6 +176,13 @@ public final class Fleet implements AutoCloseable {
     }, task -> Thread.ofPlatform().daemon().name("fleet-coordinator-warm-up").start(task));
   }
 
+  /** Whether the embedded broker's data already holds both coordinators' topics (a restart). */
+  private boolean coordinatorTopicsExist() {
+    Path logs = config.dataDir().resolve("broker").resolve(EmbeddedKafka.LOG_DIR);
+    return java.nio.file.Files.isDirectory(logs.resolve("__consumer_offsets-0"))
+        && java.nio.file.Files.isDirectory(logs.resolve("__transaction_state-0"));
+  }
+
   private void startGatewayAndProcessor(CompletableFuture<Void> coordinators) throws Exception {
     gateway =
         Gateway.start(
@@ -190,7 +202,7 @@ public final class Fleet implements AutoCloseable {
           GATEWAY_ASSIGNMENT_WAIT);
     }
     try {
-      coordinators.get(COORDINATOR_WARM_UP.toMillis(), TimeUnit.MILLISECONDS);
+      coordinators.get(COORDINATOR_WAIT.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException | ExecutionException e) {
       LOG.debug("coordinator warm-up not done: {}", e.toString());
     }
