@@ -104,6 +104,7 @@ public final class FirstEventBench {
         }
       } finally {
         Files.deleteIfExists(cgroup);
+        LiveLatencyBench.deleteTree(dir.resolve("data-" + round));
       }
     }
     System.out.println("load at end: " + LiveLatencyBench.load());

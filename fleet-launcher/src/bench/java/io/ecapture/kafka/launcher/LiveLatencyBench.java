@@ -171,6 +171,18 @@ public final class LiveLatencyBench {
       if (cgroup != null) {
         Files.deleteIfExists(cgroup);
       }
+      deleteTree(dataDir); // a run's broker data: megabytes per run, nothing to keep
+    }
+  }
+
+  static void deleteTree(Path dir) throws java.io.IOException {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 
