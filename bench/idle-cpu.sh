@@ -56,7 +56,8 @@ for _ in $(seq 180); do
   sleep 1
 done
 grep -q "ecapture-kafka is up" "$work/up.out" || { echo "up did not start in 180 s" >&2; exit 1; }
-broker_pid="$(pgrep -P "$up_pid" java || pgrep -P "$up_pid" | head -1 || true)"
+# the broker child runs EmbeddedKafkaMain (the collector's hold guard is another child JVM)
+broker_pid="$(pgrep -P "$up_pid" -f EmbeddedKafkaMain | head -1 || true)"
 grep "capture  " "$work/up.out" | sed 's/^ */up: /' || true
 sleep "$SETTLE"
 

@@ -47,6 +47,13 @@ public final class BrokerProcess implements AutoCloseable {
   private static final List<String> CHILD_JVM_FLAGS =
       List.of("--sun-misc-unsafe-memory-access=allow", "-Xms256m", "-Xmx1g");
 
+  /**
+   * Environment variable with more JVM options for the child, after its own (a later option
+   * wins), split at white space: e.g. {@code -Xmx512m}, or {@code -Decapture.broker.NAME=VALUE}
+   * to set a broker property ({@link EmbeddedKafkaMain}).
+   */
+  public static final String JVM_OPTIONS_ENV = "ECAPTURE_KAFKA_BROKER_JAVA_OPTIONS";
+
   private final Process process;
   private final String bootstrapServers;
   private final Path logFile;
@@ -55,6 +62,10 @@ public final class BrokerProcess implements AutoCloseable {
     this.process = process;
     this.bootstrapServers = bootstrapServers;
     this.logFile = logFile;
+  }
+
+  static List<String> extraJvmOptions(String value) {
+    return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s+"));
   }
 
   /** A child broker whose controller listens on {@code port + 1}. */
@@ -81,6 +92,7 @@ public final class BrokerProcess implements AutoCloseable {
     command.addAll(List.of("/bin/sh", "-c", "umask 077 && exec \"$0\" \"$@\""));
     command.add(ProcessHandle.current().info().command().orElse("java"));
     command.addAll(CHILD_JVM_FLAGS);
+    command.addAll(extraJvmOptions(System.getenv(JVM_OPTIONS_ENV)));
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(EmbeddedKafkaMain.class.getName());

@@ -37,7 +37,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
   private static final AtomicBoolean EXIT_TRAPPED = new AtomicBoolean();
   /** The Kafka log (and metadata) directory inside a broker's data directory. */
-  static final String LOG_DIR = "kraft-logs";
+  public static final String LOG_DIR = "kraft-logs";
 
   private final KafkaRaftServer server;
   private final String bootstrapServers;

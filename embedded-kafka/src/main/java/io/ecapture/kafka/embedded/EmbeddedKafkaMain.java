@@ -30,10 +30,27 @@ public final class EmbeddedKafkaMain {
     exitWhenParentGoes(System.in);
     EmbeddedKafka.runUntilStopped(
         new EmbeddedKafka.Settings(
-            Path.of(args[0]), args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Map.of()),
+            Path.of(args[0]), args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+            propertyOverrides(System.getProperties())),
         Path.of(args[4]),
         false); // the stdin watch above already ends this JVM with its parent, without polling
   }
+
+  /**
+   * Broker properties given as system properties {@code ecapture.broker.NAME=VALUE} (through
+   * {@link BrokerProcess#JVM_OPTIONS_ENV}); they win over the defaults.
+   */
+  static Map<String, String> propertyOverrides(java.util.Properties system) {
+    Map<String, String> overrides = new java.util.TreeMap<>();
+    for (String name : system.stringPropertyNames()) {
+      if (name.startsWith(PROPERTY_PREFIX) && name.length() > PROPERTY_PREFIX.length()) {
+        overrides.put(name.substring(PROPERTY_PREFIX.length()), system.getProperty(name));
+      }
+    }
+    return overrides;
+  }
+
+  static final String PROPERTY_PREFIX = "ecapture.broker.";
 
   /** Starts a daemon thread that ends this JVM once {@code parentPipe} reaches end-of-file. */
   static void exitWhenParentGoes(InputStream parentPipe) {

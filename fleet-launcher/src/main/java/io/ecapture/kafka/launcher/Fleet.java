@@ -20,6 +20,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.List;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.KafkaFuture;
+import org.apache.kafka.common.errors.TransactionalIdNotFoundException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.streams.StreamsConfig;
@@ -52,6 +60,13 @@ public final class Fleet implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Fleet.class);
   /** How long the processor's start waits for the gateway's partitions (then starts anyway). */
   static final Duration GATEWAY_ASSIGNMENT_WAIT = Duration.ofSeconds(30);
+  /** How long the coordinators' warm-up asks the broker before it gives up (then nothing changes). */
+  static final Duration COORDINATOR_WARM_UP = Duration.ofSeconds(15);
+  /**
+   * How long the processor's start waits for that warm-up (then starts anyway: it would wait for
+   * the same coordinators itself).
+   */
+  static final Duration COORDINATOR_WAIT = Duration.ofSeconds(5);
 
   private final FleetConfig config;
   private final Consumer<Fleet> onBrokerChange;
@@ -106,6 +121,7 @@ public final class Fleet implements AutoCloseable {
 
   private void startAll() throws Exception {
     bootstrapServers = startBroker();
+    CompletableFuture<Void> coordinators = warmUpCoordinators();
     TopicSetup.Result topics = TopicSetup.ensure(bootstrapServers, config.kafkaProperties(), config.topicLayout(),
         config.topics());
     if (!topics.created().isEmpty()) {
@@ -119,13 +135,55 @@ public final class Fleet implements AutoCloseable {
         : CompletableFuture.supplyAsync(() -> Collector.start(collectorConfig()),
             task -> Thread.ofPlatform().name("fleet-collector-start").start(task));
     try {
-      startGatewayAndProcessor();
+      startGatewayAndProcessor(coordinators);
     } finally {
       collector = awaitCollector(collectorStart); // joined even on failure, so close() stops it
     }
   }
 
-  private void startGatewayAndProcessor() throws Exception {
+  /**
+   * A new embedded broker creates {@code __consumer_offsets} and {@code __transaction_state} on
+   * the first FindCoordinator request, and a client asking meanwhile is told to retry with a
+   * growing backoff: left to the processor, its group join and then its first transaction's
+   * initialisation each paid that (seconds before the first event reached a client). Asking here,
+   * while the topics, the gateway and the collector start, has both created and loaded before the
+   * processor starts. An external cluster has them already; nothing is asked there.
+   */
+  private CompletableFuture<Void> warmUpCoordinators() {
+    if (config.broker() == FleetConfig.BrokerMode.EXTERNAL || coordinatorTopicsExist()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.runAsync(() -> {
+      Map<String, Object> props = new LinkedHashMap<>(config.kafkaProperties());
+      props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+      props.put(AdminClientConfig.CLIENT_ID_CONFIG, "ecapture-fleet-warm-up");
+      try (Admin admin = Admin.create(props)) {
+        KafkaFuture<?> group = admin.describeConsumerGroups(List.of(ProcessorConfig.DEFAULT_APPLICATION_ID)).all();
+        // no such transactional id: the answer is an error, but the coordinator is there then
+        KafkaFuture<?> transactions = admin.describeTransactions(List.of("ecapture-fleet-warm-up")).all();
+        for (KafkaFuture<?> f : List.of(group, transactions)) {
+          try {
+            f.get(COORDINATOR_WARM_UP.toMillis(), TimeUnit.MILLISECONDS);
+          } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TransactionalIdNotFoundException)) {
+              LOG.debug("coordinator warm-up: {}", e.getCause().toString());
+            }
+          }
+        }
+      } catch (Exception e) {
+        LOG.debug("coordinator warm-up: {}", e.toString()); // the processor then waits as before
+      }
+    }, task -> Thread.ofPlatform().daemon().name("fleet-coordinator-warm-up").start(task));
+  }
+
+  /** Whether the embedded broker's data already holds both coordinators' topics (a restart). */
+  private boolean coordinatorTopicsExist() {
+    Path logs = config.dataDir().resolve("broker").resolve(EmbeddedKafka.LOG_DIR);
+    return java.nio.file.Files.isDirectory(logs.resolve("__consumer_offsets-0"))
+        && java.nio.file.Files.isDirectory(logs.resolve("__transaction_state-0"));
+  }
+
+  private void startGatewayAndProcessor(CompletableFuture<Void> coordinators) throws Exception {
     gateway =
         Gateway.start(
             GatewayConfig.builder()
@@ -142,6 +200,11 @@ public final class Fleet implements AutoCloseable {
     if (!gateway.awaitKafkaAssignment(GATEWAY_ASSIGNMENT_WAIT)) {
       LOG.warn("the gateway has no partitions after {}; starting the processor anyway",
           GATEWAY_ASSIGNMENT_WAIT);
+    }
+    try {
+      coordinators.get(COORDINATOR_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      LOG.debug("coordinator warm-up not done: {}", e.toString());
     }
     // returns at once: it joins its group and restores its state in the background
     Path stateDir = config.dataDir().resolve("streams");
@@ -274,6 +337,32 @@ public final class Fleet implements AutoCloseable {
   /** The forwarder {@code up --eventaddr/--logaddr} runs, or null. */
   public io.ecapture.kafka.forwarder.Forwarder forwarder() {
     return forwarder;
+  }
+
+  /**
+   * Waits until the processor is RUNNING (its group joined, its first transaction initialised,
+   * its state restored): from then on a captured event reaches a client at once.
+   *
+   * @return whether it is RUNNING; false after the timeout
+   */
+  public boolean awaitProcessorRunning(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      StreamsProcessor.Handle p = processor;
+      if (p != null && p.state() == org.apache.kafka.streams.KafkaStreams.State.RUNNING) {
+        return true;
+      }
+      if (System.nanoTime() - deadline >= 0) {
+        return false;
+      }
+      Thread.sleep(20);
+    }
+  }
+
+  /** The processor's Kafka Streams state (CREATED, REBALANCING, RUNNING...), or "not started". */
+  public String processorState() {
+    StreamsProcessor.Handle p = processor;
+    return p == null ? "not started" : p.state().toString();
   }
 
   /** The embedded broker child's pid, or -1 (down, in process, external). */

@@ -12,6 +12,8 @@ import io.ecapture.kafka.common.ByteSize;
 import io.ecapture.kafka.gateway.GatewayConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.LinkedHashMap;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -41,6 +43,11 @@ import picocli.CommandLine.Option;
       ""
     })
 public final class UpCommand implements Callable<Integer> {
+  /**
+   * How long "is up" waits for the processor to be RUNNING (seconds on a loaded machine the first
+   * time; at once after a restart, a static member); after it, up says it is still starting.
+   */
+  static final Duration PROCESSOR_RUNNING_WAIT = Duration.ofSeconds(30);
   @Option(names = "--data-dir", description = "Broker data, streams state, spool; one `up` at a time, private (0700). Default: ${DEFAULT-VALUE}")
   Path dataDir = Path.of(".ecapture-kafka");
 
@@ -147,6 +154,12 @@ public final class UpCommand implements Callable<Integer> {
   @Mixin
   io.ecapture.kafka.collector.ModulesOptions modules = new io.ecapture.kafka.collector.ModulesOptions();
 
+  @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
+      description = "Processor: extra Kafka Streams / client property, repeatable, applied last (e.g. "
+          + "commit.interval.ms=100 poll.ms=100 for fewer transactions at more latency, see the README"
+          + " \"Pipeline latency\"); not for secrets")
+  Map<String, String> streamsProperties = new LinkedHashMap<>();
+
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
   int statusIntervalSeconds = 10;
 
@@ -197,6 +210,7 @@ public final class UpCommand implements Callable<Integer> {
         .podLogRoot(podLogRoot)
         .idleFlush(Duration.ofMillis(idleFlushMs))
         .processingGuarantee(processingGuarantee)
+        .processorStreamsOverrides(streamsProperties)
         .processorLimits(limits)
         .gatewayMaxPayloadBytes((int) Math.min(Integer.MAX_VALUE, maxPayload.bytes()))
         .redaction(redaction)
@@ -229,7 +243,11 @@ public final class UpCommand implements Callable<Integer> {
         System.err.println("status: " + f.statusLine());
       }
     });
-    printWhereToConnect(fleet, config);
+    // "is up" means live: a request made now reaches a client at once. The collector captures
+    // meanwhile (the spool and ecapture.raw hold what comes); a processor that takes longer is
+    // said so and joins later
+    boolean running = fleet.awaitProcessorRunning(PROCESSOR_RUNNING_WAIT);
+    printWhereToConnect(fleet, config, running);
     RunUntilSignal.await("up", fleet, Duration.ofSeconds(Math.max(1, statusIntervalSeconds)),
         () -> {
           if (statusIntervalSeconds > 0) {
@@ -260,7 +278,7 @@ public final class UpCommand implements Callable<Integer> {
     return b.build();
   }
 
-  private static void printWhereToConnect(Fleet fleet, FleetConfig config) {
+  private static void printWhereToConnect(Fleet fleet, FleetConfig config, boolean processorRunning) {
     String host = fleet.gateway().config().listen().getHostString();
     System.out.println();
     System.out.println("ecapture-kafka is up");
@@ -291,6 +309,9 @@ public final class UpCommand implements Callable<Integer> {
     } else {
       System.out.println("  capture            OFF (--no-capture)");
     }
+    System.out.println("  processor          " + (processorRunning ? "running"
+        : "still starting (" + fleet.processorState() + " after " + PROCESSOR_RUNNING_WAIT.toSeconds()
+            + " s): what is captured is kept and shown once it runs"));
     System.out.println("  redaction          " + (config.redaction().enabled()
         ? config.redaction().spec() + " values replaced in ecapture.parsed (ecapture.raw keeps them: protect it with ACLs)"
         : "none (--redact none): credentials reach ecapture.parsed"));

@@ -108,6 +108,18 @@ public record ProcessorConfig(
   public static final int STATUS_PORT_OFF = -1;
   /** fetch.max.wait.ms of the main consumer: how long an empty fetch waits at the broker. */
   public static final int IDLE_FETCH_WAIT_MS = 1_000;
+  /**
+   * commit.interval.ms with exactly_once_v2 (Kafka Streams' own: 100): a parsed message is
+   * visible to read_committed readers (the gateway) only once its transaction commits, so this
+   * bounds how long it waits. bench/pipeline-latency.sh live; at_least_once keeps Streams' own.
+   */
+  public static final int DEFAULT_EOS_COMMIT_INTERVAL_MS = 20;
+  /**
+   * poll.ms with exactly_once_v2 (Kafka Streams' own: 100): how long the stream thread blocks in
+   * poll when no record comes. A commit is only made between polls, so records processed right
+   * after a commit wait up to this long for theirs. Shorter wakes the idle thread more often.
+   */
+  public static final int DEFAULT_EOS_POLL_MS = 20;
   /** linger.ms of the processor's producer (Kafka Streams' own default is 100). */
   public static final int DEFAULT_PRODUCER_LINGER_MS = 20;
   /**
@@ -193,8 +205,14 @@ public record ProcessorConfig(
     props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
     props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, processingGuarantee);
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
-    // EOS commits every 100 ms by default; keep that so parsed messages reach the gateway quickly
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    if (StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)) {
+      // a parsed message reaches read_committed readers when its transaction commits, and a
+      // commit happens only between polls: both bound the live view's latency
+      // (bench/pipeline-latency.sh live, README "Pipeline latency")
+      props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_EOS_COMMIT_INTERVAL_MS);
+      props.put(StreamsConfig.POLL_MS_CONFIG, DEFAULT_EOS_POLL_MS);
+    }
     // how long a fetch that finds nothing waits at the broker (Kafka's default: 500 ms). New
     // records answer it at once, so it costs no latency in steady state; an idle processor sends
     // half the requests. It is also how long partitions resumed after a restore or rebalance may

@@ -42,6 +42,23 @@ class ProcessorConfigTest {
   }
 
   @Test
+  void exactlyOnceCommitsAndPollsForTheLiveViewAndAtLeastOnceKeepsStreamsOwn() {
+    java.util.Properties eos = ProcessorConfig.builder().build().toStreamsProperties();
+    assertEquals("exactly_once_v2", eos.get("processing.guarantee"));
+    assertEquals(ProcessorConfig.DEFAULT_EOS_COMMIT_INTERVAL_MS, eos.get("commit.interval.ms"));
+    assertEquals(ProcessorConfig.DEFAULT_EOS_POLL_MS, eos.get("poll.ms"));
+    assertTrue(ProcessorConfig.DEFAULT_EOS_COMMIT_INTERVAL_MS < 100, "below Kafka Streams' own 100 ms");
+    java.util.Properties alo = ProcessorConfig.builder().processingGuarantee("at_least_once").build()
+        .toStreamsProperties();
+    assertFalse(alo.containsKey("commit.interval.ms"), "at_least_once: Streams' 30 s offset commits");
+    assertFalse(alo.containsKey("poll.ms"));
+    java.util.Properties fewer = ProcessorConfig.builder().streamsOverride("commit.interval.ms", "100")
+        .streamsOverride("poll.ms", "100").build().toStreamsProperties();
+    assertEquals("100", fewer.get("commit.interval.ms"), "still overridable");
+    assertEquals("100", fewer.get("poll.ms"));
+  }
+
+  @Test
   void aLongerIdleFlushRaisesTheConnectionTtl() {
     ProcessorConfig config = ProcessorConfig.builder().idleFlush(Duration.ofMinutes(20)).build();
     assertEquals(Duration.ofMinutes(20), config.connectionTtl());
