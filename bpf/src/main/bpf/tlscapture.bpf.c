@@ -20,9 +20,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "tlscapture.h"
+#include "sock_tuple.h"
 
-#define AF_INET 2
-#define AF_INET6 10
 #define TCP_CLOSE 7
 
 /* active_call.function of an SSL_do_handshake call (not a tls_function: never in an event) */
@@ -297,35 +296,7 @@ static __always_inline void count_drop(__u32 index, __u64 amount)
 		*counter += amount;
 }
 
-/* ---- socket lookup (CO-RE) ---- */
-
-/* The struct sock of the current process's fd; f_flags (when not NULL) gets the file's flags. */
-static __always_inline struct sock *sock_of_fd_flags(int fd, __u32 *f_flags)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
-	struct socket *socket;
-
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	socket = BPF_CORE_READ(file, private_data);
-	/* private_data is a struct socket only for socket files, whose socket points back. */
-	if (!socket || BPF_CORE_READ(socket, file) != file)
-		return NULL;
-	if (f_flags)
-		*f_flags = BPF_CORE_READ(file, f_flags);
-	return BPF_CORE_READ(socket, sk);
-}
-
-static __always_inline struct sock *sock_of_fd(int fd)
-{
-	return sock_of_fd_flags(fd, NULL);
-}
+/* ---- socket lookup (CO-RE; fd -> sock and the tuple in sock_tuple.h) ---- */
 
 /*
  * bio-fd: the socket of an SSL call read from the SSL object itself, for libraries whose layout
@@ -369,68 +340,9 @@ static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction
 	return (__u64)sk;
 }
 
-/* Highest fd the reverse lookup below examines: a connection whose fd is above it reports -1. */
-#define MAX_FD_SCAN 16384
-
-struct fd_scan {
-	struct file **fds;
-	__u64 sk;
-	__u32 max_fds;
-	__s32 found;
-};
-
-static long scan_fd(__u32 fd, struct fd_scan *scan)
-{
-	struct file *file = NULL;
-	struct socket *socket;
-
-	if (fd >= scan->max_fds)
-		return 1;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &scan->fds[fd]) || !file)
-		return 0;
-	socket = BPF_CORE_READ(file, private_data);
-	if (socket && BPF_CORE_READ(socket, file) == file && (__u64)BPF_CORE_READ(socket, sk) == scan->sk) {
-		scan->found = fd;
-		return 1;
-	}
-	return 0;
-}
-
-/*
- * The current process's fd of a socket, -1 when it has none below MAX_FD_SCAN. The socket hooks
- * name the struct sock, not the fd the application uses: looked up once per connection (its
- * first event), never per call.
- */
-static __always_inline int fd_of_sock(__u64 sk)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct fd_scan scan = { .sk = sk, .found = -1 };
-
-	if (!fdt || !sk)
-		return -1;
-	scan.fds = BPF_CORE_READ(fdt, fd);
-	scan.max_fds = BPF_CORE_READ(fdt, max_fds);
-	bpf_loop(MAX_FD_SCAN, scan_fd, &scan, 0);
-	return scan.found;
-}
-
 static __always_inline void read_tuple(struct sock *sk, struct conn_info *conn)
 {
-	conn->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	/* inet_sport survives TCP_CLOSE (skc_num is zeroed when the port is released): a reset
-	 * socket is often first seen draining after it closed. */
-	conn->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	if (!conn->sport)
-		conn->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	conn->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (conn->family == AF_INET) {
-		bpf_core_read(conn->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(conn->daddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (conn->family == AF_INET6) {
-		bpf_core_read(conn->saddr, ADDR_LEN, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(conn->daddr, ADDR_LEN, &sk->__sk_common.skc_v6_daddr);
-	}
+	sock_read_tuple(sk, &conn->family, &conn->sport, &conn->dport, conn->saddr, conn->daddr);
 }
 
 static __always_inline void fill_header(struct tls_event *ev, __u32 kind, const struct conn_info *conn,
