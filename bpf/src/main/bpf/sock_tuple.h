@@ -19,8 +19,8 @@
 #define SOCK_ADDR_LEN 16
 
 /* The struct sock of the current process's fd, NULL when fd is no socket; f_flags (when not NULL)
- * gets the file's flags (O_NONBLOCK ...). */
-static __always_inline struct sock *sock_of_fd_flags(int fd, __u32 *f_flags)
+ * gets the file's flags (O_NONBLOCK ...), file_out (when not NULL) the struct file. */
+static __always_inline struct sock *sock_of_fd_file(int fd, __u32 *f_flags, struct file **file_out)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
@@ -39,7 +39,14 @@ static __always_inline struct sock *sock_of_fd_flags(int fd, __u32 *f_flags)
 		return NULL;
 	if (f_flags)
 		*f_flags = BPF_CORE_READ(file, f_flags);
+	if (file_out)
+		*file_out = file;
 	return BPF_CORE_READ(socket, sk);
+}
+
+static __always_inline struct sock *sock_of_fd_flags(int fd, __u32 *f_flags)
+{
+	return sock_of_fd_file(fd, f_flags, NULL);
 }
 
 static __always_inline struct sock *sock_of_fd(int fd)

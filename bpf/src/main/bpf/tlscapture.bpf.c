@@ -179,6 +179,32 @@ struct {
 	__type(value, struct ssl_sock);
 } ssl_socks SEC(".maps");
 
+/*
+ * bio-fd resolution cached per SSL object (index 0: its read BIO, 1: its write BIO), so a call on
+ * a known connection re-reads two words of user memory (the SSL object's BIO pointer and the
+ * BIO's fd) instead of walking the BIO chain and the task's file table. A hit is trusted only
+ * while the SSL object still names the same BIO with the same fd and the connection of the
+ * cached socket is open, belongs to this process and SSL object and has that fd (closing the
+ * socket, a reset or its destruction end it), else the walk runs again and refills the entry.
+ * Forgotten at SSL_free (and by the LRU).
+ */
+struct bio_cache {
+	__u64 bio[2];      /* the descriptor BIO the SSL object named (no buffering BIO in front) */
+	__u64 sk[2];       /* its struct sock, 0: slot empty */
+	__u64 file[2];     /* its struct file, for f_flags (O_NONBLOCK may change with fcntl) */
+	__s32 fd[2];
+	__u32 hs_done;     /* a TLS 1.3 handshake was seen finished: no in_init reads (1.3 has no
+			    * renegotiation; a new connection of the object refills the entry) */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_SSL_SESSIONS);
+	__type(key, struct ssl_key);
+	__type(value, struct bio_cache);
+} bio_caches SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_CONNECTIONS);
@@ -306,7 +332,8 @@ static __always_inline void count_drop(__u32 index, __u64 amount)
  * 0 otherwise (memory BIO, an application's own BIO, unknown layout): the socket tracepoints and
  * memory-BIO binding find the socket instead.
  */
-static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction, __s32 *fd_out, __u32 *f_flags)
+static __always_inline __u64 bio_socket_bio(__u64 ssl, __u16 library, __u8 direction, __s32 *fd_out, __u32 *f_flags,
+					    __u64 *direct_bio, __u64 *file_out)
 {
 	__u32 index = library;
 	struct bio_layout *l = bpf_map_lookup_elem(&bio_layouts, &index);
@@ -322,10 +349,12 @@ static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction
 	if (bpf_probe_read_user(&bio, sizeof(bio), (void *)(ssl + (direction == DIR_WRITE ? l->ssl_wbio : l->ssl_rbio))) ||
 	    !bio)
 		return 0;
+	*direct_bio = bio;
 	if (bpf_probe_read_user(&method, sizeof(method), (void *)(bio + l->bio_method)) || !method ||
 	    bpf_probe_read_user(&type, sizeof(type), (void *)(method + l->method_type)))
 		return 0;
 	if (type == BIO_TYPE_BUFFER) {
+		*direct_bio = 0; /* the buffer BIO goes when the handshake ends: not cached */
 		if (bpf_probe_read_user(&bio, sizeof(bio), (void *)(bio + l->bio_next)) || !bio ||
 		    bpf_probe_read_user(&method, sizeof(method), (void *)(bio + l->bio_method)) || !method ||
 		    bpf_probe_read_user(&type, sizeof(type), (void *)(method + l->method_type)))
@@ -333,11 +362,70 @@ static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction
 	}
 	if (!(type & BIO_TYPE_DESCRIPTOR) || bpf_probe_read_user(&fd, sizeof(fd), (void *)(bio + l->bio_num)))
 		return 0;
-	sk = sock_of_fd_flags(fd, f_flags);
+	sk = sock_of_fd_file(fd, f_flags, (struct file **)file_out);
 	if (!sk)
 		return 0;
 	*fd_out = fd;
 	return (__u64)sk;
+}
+
+static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction, __s32 *fd_out, __u32 *f_flags)
+{
+	__u64 direct = 0, file = 0;
+
+	return bio_socket_bio(ssl, library, direction, fd_out, f_flags, &direct, &file);
+}
+
+/*
+ * bio_socket through the per-SSL cache (struct bio_cache). *cache_out gets the entry on a hit,
+ * NULL otherwise. f_flags, when not NULL, gets the file's current flags.
+ */
+static __always_inline __u64 bio_socket_cached(__u64 ssl, __u16 library, __u8 direction, __u32 tgid, __s32 *fd_out,
+					       __u32 *f_flags, struct bio_cache **cache_out)
+{
+	struct ssl_key skey = { .ssl = ssl, .tgid = tgid };
+	struct bio_cache *c = bpf_map_lookup_elem(&bio_caches, &skey);
+	struct bio_cache fresh = {};
+	int slot = direction == DIR_WRITE ? 1 : 0;
+	__u32 index = library;
+	struct bio_layout *l;
+	struct conn_info *conn;
+	__u64 bio = 0, sk, direct = 0, file = 0;
+	__s32 fd = -1;
+
+	*cache_out = NULL;
+	if (c && c->sk[slot]) {
+		l = bpf_map_lookup_elem(&bio_layouts, &index);
+		sk = c->sk[slot];
+		if (l && !bpf_probe_read_user(&bio, sizeof(bio),
+					      (void *)(ssl + (direction == DIR_WRITE ? l->ssl_wbio : l->ssl_rbio))) &&
+		    bio == c->bio[slot] && !bpf_probe_read_user(&fd, sizeof(fd), (void *)(bio + l->bio_num)) &&
+		    fd == c->fd[slot]) {
+			conn = bpf_map_lookup_elem(&connections, &sk);
+			if (conn && !conn->closed && conn->pid == tgid && conn->ssl == ssl && conn->fd == fd) {
+				if (f_flags)
+					bpf_core_read(f_flags, sizeof(*f_flags), &((struct file *)c->file[slot])->f_flags);
+				*fd_out = fd;
+				*cache_out = c;
+				return sk;
+			}
+		}
+	}
+	sk = bio_socket_bio(ssl, library, direction, fd_out, f_flags, &direct, &file);
+	if (!sk || !direct)
+		return sk;
+	if (!c) {
+		c = &fresh;
+	} else if (c->bio[slot] != direct || c->sk[slot] != sk) {
+		c->hs_done = 0; /* another BIO or socket: maybe a new connection of a reused object */
+	}
+	c->bio[slot] = direct;
+	c->sk[slot] = sk;
+	c->file[slot] = file;
+	c->fd[slot] = *fd_out;
+	if (c == &fresh)
+		bpf_map_update_elem(&bio_caches, &skey, &fresh, BPF_ANY);
+	return sk;
 }
 
 static __always_inline void read_tuple(struct sock *sk, struct conn_info *conn)
@@ -804,18 +892,36 @@ static __always_inline struct ssl_sock *resolve_sock(__u64 sk, struct ssl_key *s
 	return NULL;
 }
 
+/* SSL->statem.in_init of a known layout: 1 the handshake is unfinished, 0 finished, -1 unknown
+ * layout or unreadable. A finished TLS 1.3 handshake is remembered in the object's bio cache entry
+ * (cache, may be NULL), whose next calls then read nothing. */
+static __always_inline int in_handshake(__u64 ssl, __u16 library, struct bio_cache *cache)
+{
+	struct ssl_offsets *off;
+	__s32 in_init = 0, version = 0;
+
+	if (cache && cache->hs_done)
+		return 0;
+	off = layout_of(ssl, library);
+	if (!off || bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)))
+		return -1;
+	if (in_init)
+		return 1;
+	if (cache && !bpf_probe_read_user(&version, sizeof(version), (void *)(ssl + off->ssl_version)) &&
+	    version == 0x0304)
+		cache->hs_done = 1;
+	return 0;
+}
+
 /* A read/write entered with the handshake unfinished (SSL->statem.in_init, known layouts only):
  * it will run the handshake, so its start is kept as SSL_do_handshake's would be. */
-static __always_inline void note_unfinished_handshake(__u64 ssl, __u64 pid_tgid, __u16 library)
+static __always_inline void note_unfinished_handshake(__u64 ssl, __u64 pid_tgid, __u16 library,
+						      struct bio_cache *cache)
 {
-	struct ssl_offsets *off = layout_of(ssl, library);
 	struct ssl_key skey = { .ssl = ssl, .tgid = pid_tgid >> 32 };
-	__s32 in_init = 0;
 	__u64 now;
 
-	if (!off)
-		return;
-	if (bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)) || !in_init)
+	if (in_handshake(ssl, library, cache) != 1)
 		return;
 	now = bpf_ktime_get_ns();
 	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST);
@@ -875,8 +981,13 @@ static __always_inline void begin_call(struct pt_regs *ctx, __u64 pid_tgid, void
 		.library = (__u16)bpf_get_attach_cookie(ctx),
 	};
 
+	struct bio_cache *cache = NULL;
+
 	/* a handshake reads first: its rbio is the socket BIO (wbio is a buffer in front of it) */
-	call.sk = bio_socket(call.ssl, call.library, direction, &call.fd, NULL);
+	if (function == FN_HANDSHAKE)
+		call.sk = bio_socket(call.ssl, call.library, direction, &call.fd, NULL);
+	else
+		call.sk = bio_socket_cached(call.ssl, call.library, direction, pid_tgid >> 32, &call.fd, NULL, &cache);
 	if (!call.sk)
 		/* a bio-fd call does its socket I/O inside the call, where it binds nothing: only others
 		 * can carry another object's ciphertext */
@@ -885,7 +996,7 @@ static __always_inline void begin_call(struct pt_regs *ctx, __u64 pid_tgid, void
 		count_drop(COUNT_BIO_SOCKETS, 1);
 	store_call(pid_tgid, &call);
 	if (function != FN_HANDSHAKE)
-		note_unfinished_handshake(call.ssl, pid_tgid, call.library);
+		note_unfinished_handshake(call.ssl, pid_tgid, call.library, cache);
 }
 
 static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void *buf, void *out_len_ptr,
@@ -1080,14 +1191,9 @@ int BPF_KRETPROBE(ssl_read_ex_return, int ret)
 
 extern bool bpf_session_is_return(void) __ksym __weak;
 
-static __always_inline bool handshake_finished(__u64 ssl, __u16 library)
+static __always_inline bool handshake_finished(__u64 ssl, __u16 library, struct bio_cache *cache)
 {
-	struct ssl_offsets *off = layout_of(ssl, library);
-	__s32 in_init = 1;
-
-	if (!off || bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)))
-		return false;
-	return in_init == 0;
+	return in_handshake(ssl, library, cache) == 0;
 }
 
 /* 1: captured here or filtered out, skip the return probe; 0: run it. */
@@ -1106,6 +1212,7 @@ static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, c
 		.library = (__u16)bpf_get_attach_cookie(ctx),
 	};
 	struct ssl_sock scratch;
+	struct bio_cache *cache = NULL;
 	__u32 f_flags = O_NONBLOCK;
 
 	count_drop(COUNT_ENTRY_HITS, 1);
@@ -1113,13 +1220,13 @@ static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, c
 		count_drop(DROP_FILTERED, 1);
 		return 1;
 	}
-	call.sk = bio_socket(call.ssl, call.library, DIR_WRITE, &call.fd, &f_flags);
+	call.sk = bio_socket_cached(call.ssl, call.library, DIR_WRITE, skey.tgid, &call.fd, &f_flags, &cache);
 	if (!call.sk)
 		drop_other_pending(pid_tgid, call.ssl);
 	if (call.sk) {
 		count_drop(COUNT_BIO_SOCKETS, 1);
 		if (!(f_flags & O_NONBLOCK) && num > 0 && num <= MAX_ENTRY_WRITE &&
-		    handshake_finished(call.ssl, call.library)) {
+		    handshake_finished(call.ssl, call.library, cache)) {
 			count_drop(COUNT_ENTRY_WRITES, 1);
 			scratch.sk = call.sk;
 			scratch.fd = call.fd;
@@ -1128,7 +1235,7 @@ static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, c
 		}
 	}
 	store_call(pid_tgid, &call);
-	note_unfinished_handshake(call.ssl, pid_tgid, call.library);
+	note_unfinished_handshake(call.ssl, pid_tgid, call.library, cache);
 	return 0;
 }
 
@@ -1212,6 +1319,7 @@ int BPF_KPROBE(ssl_free_entry, void *ssl)
 
 	bpf_map_delete_elem(&handshake_starts, &skey);
 	bpf_map_delete_elem(&ssl_socks, &skey);
+	bpf_map_delete_elem(&bio_caches, &skey);
 	return 0;
 }
 
