@@ -391,6 +391,7 @@ static __always_inline __u64 bio_socket_cached(__u64 ssl, __u16 library, __u8 di
 	struct bio_layout *l;
 	struct conn_info *conn;
 	__u64 bio = 0, sk, direct = 0, file = 0;
+	struct file *file_ptr;
 	__s32 fd = -1;
 
 	*cache_out = NULL;
@@ -403,8 +404,11 @@ static __always_inline __u64 bio_socket_cached(__u64 ssl, __u16 library, __u8 di
 		    fd == c->fd[slot]) {
 			conn = bpf_map_lookup_elem(&connections, &sk);
 			if (conn && !conn->closed && conn->pid == tgid && conn->ssl == ssl && conn->fd == fd) {
-				if (f_flags)
-					bpf_core_read(f_flags, sizeof(*f_flags), &((struct file *)c->file[slot])->f_flags);
+				if (f_flags) {
+					/* outside the CO-RE read: bio_cache is no kernel type */
+					file_ptr = (struct file *)c->file[slot];
+					bpf_core_read(f_flags, sizeof(*f_flags), &file_ptr->f_flags);
+				}
 				*fd_out = fd;
 				*cache_out = c;
 				return sk;
