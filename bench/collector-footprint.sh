@@ -3,7 +3,7 @@
 # in collector/README.md). Needs root.
 #   bench/collector-footprint.sh [WINDOW_SECONDS [ROUNDS]]
 # A real broker (child JVM) and a real collector (default options: discovery every 15 s, exec
-# watch and its hold-guard JVM, spool), measured in windows of WINDOW_SECONDS (default 60):
+# watch and its hold guard, spool), measured in windows of WINDOW_SECONDS (default 60):
 #   idle  no captured traffic
 #   1k    ~1,000 captured events/s
 #   10k   ~10,000 captured events/s
@@ -23,12 +23,14 @@ cd "$(dirname "$0")/.."
 WINDOW="${1:-60}"
 ROUNDS="${2:-3}"
 SETTLE="${SETTLE:-30}"
+FLAG_SETS="${FLAG_SETS:-agent default}" # FLAG_SETS=agent: the agent flags only (half the time)
 STATUS_PORT=28399
 WORK_PREFIX=collector-footprint
 # keep in step with COLLECTOR_JAVA_OPTS in ./ecapture-kafka (DeploymentConsistencyTest checks the
 # deploy files against that one)
 AGENT_FLAGS=$(sed -n 's/^COLLECTOR_JAVA_OPTS="\(.*\)"$/\1/p' ecapture-kafka)
 [ -n "$AGENT_FLAGS" ] || { echo "no COLLECTOR_JAVA_OPTS in ./ecapture-kafka" >&2; exit 1; }
+AGENT_ARENAS=$(sed -n 's/^COLLECTOR_MALLOC_ARENA_MAX="\(.*\)"$/\1/p' ecapture-kafka)
 source bench/collector/common.sh
 
 if [ ! -f /usr/include/openssl/ssl.h ]; then
@@ -57,10 +59,11 @@ kb() { local p t=0; for p in $(descendants "$1"); do
   t=$(( t + $(awk -v k="$2" '$1 == k":" { print $2 }' /proc/"$p"/"$3" 2>/dev/null || echo 0) )); done; echo "$t"; }
 
 start_agent() { # $1: agent|default
-  local flags=()
+  local flags=() env=()
   [ "$1" = agent ] && read -r -a flags <<<"$AGENT_FLAGS"
+  [ "$1" = agent ] && [ -n "$AGENT_ARENAS" ] && env=("MALLOC_ARENA_MAX=$AGENT_ARENAS")
   # ${JAVA[1]} is bench_java's -Xmx2g: replaced by the flag set under test
-  "${JAVA[0]}" "${flags[@]}" "${JAVA[@]:2}" io.ecapture.kafka.collector.CollectorCommand --bootstrap "$bootstrap" \
+  env "${env[@]}" "${JAVA[0]}" "${flags[@]}" "${JAVA[@]:2}" io.ecapture.kafka.collector.CollectorCommand --bootstrap "$bootstrap" \
     --host-id bench --status-port "$STATUS_PORT" --spool-dir "$work/spool" --cgroup "${cgroup#"$mount_point"}" \
     >"$work/collector.log" 2>&1 &
   collector=$!
@@ -84,11 +87,11 @@ measure() { # $1 flags, $2 window name, $3 rate (none = idle)
     'BEGIN { printf "%s %s %.4f %.0f %.1f %.1f\n", f, w, dt / hz / s, ev / s, rss / 1024, pss / 1024 }' | tee -a "$work/results"
 }
 
-echo "load before start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; agent flags: $AGENT_FLAGS"
+echo "load before start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores; agent flags: $AGENT_FLAGS MALLOC_ARENA_MAX=$AGENT_ARENAS"
 start_broker
 printf '%-8s %-5s %8s %10s %8s %8s\n' flags window cores events/s RSS_MiB PSS_MiB
 for round in $(seq "$ROUNDS"); do
-  for flags in agent default; do
+  for flags in $FLAG_SETS; do
     start_agent "$flags"
     # a running agent has its hot paths compiled: 20 s at 10k/s first (not reported), then SETTLE
     # s so start-up work (the exec scan, JIT, producer metadata) is not idle cost
@@ -106,7 +109,7 @@ done
 echo
 echo "median [min-max] over $ROUNDS rounds, ${WINDOW} s windows"
 printf '%-8s %-5s %-22s %-20s %-20s %-20s\n' flags window cores events/s RSS_MiB PSS_MiB
-for flags in agent default; do
+for flags in $FLAG_SETS; do
   for w in idle 1k 10k; do
     line="$(printf '%-8s %-5s' "$flags" "$w")"
     for col in 3 4 5 6; do

@@ -5,9 +5,12 @@ export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 
 bench_java() {
   local module="$1" heap="${2:-2g}"
-  # the module resolves its siblings from the local repository (only it and what it needs)
-  ./mvnw -B -q -pl "$module" -am -DskipTests install
-  ./mvnw -B -q -pl "$module" -Pbench test-compile
+  # the module resolves its siblings from the local repository; BENCH_NO_BUILD=1 reuses this
+  # checkout's last build (several benchmarks in a row); only the module and what it needs is built
+  if [ "${BENCH_NO_BUILD:-0}" != 1 ]; then
+    ./mvnw -B -q -pl "$module" -am -DskipTests install
+    ./mvnw -B -q -pl "$module" -Pbench test-compile
+  fi
   ./mvnw -B -q -pl "$module" -Pbench dependency:build-classpath -Dmdep.includeScope=test \
     -Dmdep.outputFile=target/bench.classpath >/dev/null
   # this checkout's sibling modules first: ~/.m2 is shared, and another checkout may install a

@@ -28,6 +28,7 @@
 #include <bpf/bpf_endian.h>
 #include "tlscapture.h"
 #include "gotls.h"
+#include "sock_tuple.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -233,25 +234,6 @@ static __always_inline bool wanted_task(__u64 pid_tgid)
 	return true;
 }
 
-static __always_inline struct sock *sock_of_fd(int fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
-	struct socket *socket;
-
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	socket = BPF_CORE_READ(file, private_data);
-	if (!socket || BPF_CORE_READ(socket, file) != file)
-		return NULL;
-	return BPF_CORE_READ(socket, sk);
-}
-
 /* The fd behind a tls.Conn: conn (net.Conn) data word -> *net.TCPConn -> fd *netFD -> pfd.Sysfd. */
 static __always_inline int fd_of_conn(__u64 conn, const struct go_offsets *off)
 {
@@ -271,18 +253,7 @@ static __always_inline int fd_of_conn(__u64 conn, const struct go_offsets *off)
 
 static __always_inline void read_tuple(struct sock *sk, struct go_conn *conn)
 {
-	conn->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	conn->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	if (!conn->sport)
-		conn->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	conn->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (conn->family == AF_INET) {
-		bpf_core_read(conn->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(conn->daddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (conn->family == AF_INET6) {
-		bpf_core_read(conn->saddr, ADDR_LEN, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(conn->daddr, ADDR_LEN, &sk->__sk_common.skc_v6_daddr);
-	}
+	sock_read_tuple(sk, &conn->family, &conn->sport, &conn->dport, conn->saddr, conn->daddr);
 }
 
 static __always_inline void fill_header(struct tls_event *ev, __u32 kind, const struct go_conn *conn, __u32 tid)

@@ -28,6 +28,7 @@
 #include <bpf/bpf_endian.h>
 #include "tlscapture.h"
 #include "modules.h"
+#include "sock_tuple.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -226,25 +227,6 @@ static __always_inline struct module_target *target_of(__u16 cookie)
 {
 	__u32 key = cookie;
 	return bpf_map_lookup_elem(&module_targets, &key);
-}
-
-static __always_inline struct sock *mod_sock_of_fd(int fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
-	struct socket *socket;
-
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	socket = BPF_CORE_READ(file, private_data);
-	if (!socket || BPF_CORE_READ(socket, file) != file)
-		return NULL;
-	return BPF_CORE_READ(socket, sk);
 }
 
 /* A fresh scratch record with the header filled from the current task. */
@@ -534,7 +516,7 @@ static __always_inline int return_data(long ret)
 	s->event.direction = call->direction;
 	s->event.retval = ret;
 	s->event.call_len = ret;
-	sk = mod_sock_of_fd(call->fd);
+	sk = sock_of_fd(call->fd);
 	if (sk) {
 		key = (__u64)sk;
 		conn = bpf_map_lookup_elem(&module_conns, &key);
@@ -547,16 +529,8 @@ static __always_inline int return_data(long ret)
 			start = conn->start_ns;
 			offset = __sync_fetch_and_add(&conn->bytes[call->direction == 2 ? 1 : 0], ret);
 		}
-		s->event.family = BPF_CORE_READ(sk, __sk_common.skc_family);
-		s->event.sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-		s->event.dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-		if (s->event.family == AF_INET) {
-			bpf_core_read(s->event.saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-			bpf_core_read(s->event.daddr, 4, &sk->__sk_common.skc_daddr);
-		} else if (s->event.family == AF_INET6) {
-			bpf_core_read(s->event.saddr, MOD_ADDR_LEN, &sk->__sk_common.skc_v6_rcv_saddr);
-			bpf_core_read(s->event.daddr, MOD_ADDR_LEN, &sk->__sk_common.skc_v6_daddr);
-		}
+		sock_read_tuple(sk, &s->event.family, &s->event.sport, &s->event.dport, s->event.saddr,
+				s->event.daddr);
 	} else {
 		s->event.flags |= MOD_FLAG_NO_SOCKET;
 	}

@@ -20,9 +20,8 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "tlscapture.h"
+#include "sock_tuple.h"
 
-#define AF_INET 2
-#define AF_INET6 10
 #define TCP_CLOSE 7
 
 /* active_call.function of an SSL_do_handshake call (not a tls_function: never in an event) */
@@ -180,6 +179,32 @@ struct {
 	__type(value, struct ssl_sock);
 } ssl_socks SEC(".maps");
 
+/*
+ * bio-fd resolution cached per SSL object (index 0: its read BIO, 1: its write BIO), so a call on
+ * a known connection re-reads two words of user memory (the SSL object's BIO pointer and the
+ * BIO's fd) instead of walking the BIO chain and the task's file table. A hit is trusted only
+ * while the SSL object still names the same BIO with the same fd and the connection of the
+ * cached socket is open, belongs to this process and SSL object and has that fd (closing the
+ * socket, a reset or its destruction end it), else the walk runs again and refills the entry.
+ * Forgotten at SSL_free (and by the LRU).
+ */
+struct bio_cache {
+	__u64 bio[2];      /* the descriptor BIO the SSL object named (no buffering BIO in front) */
+	__u64 sk[2];       /* its struct sock, 0: slot empty */
+	__u64 file[2];     /* its struct file, for f_flags (O_NONBLOCK may change with fcntl) */
+	__s32 fd[2];
+	__u32 hs_done;     /* a TLS 1.3 handshake was seen finished: no in_init reads (1.3 has no
+			    * renegotiation; a new connection of the object refills the entry) */
+	__u32 pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, MAX_SSL_SESSIONS);
+	__type(key, struct ssl_key);
+	__type(value, struct bio_cache);
+} bio_caches SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, MAX_CONNECTIONS);
@@ -297,35 +322,7 @@ static __always_inline void count_drop(__u32 index, __u64 amount)
 		*counter += amount;
 }
 
-/* ---- socket lookup (CO-RE) ---- */
-
-/* The struct sock of the current process's fd; f_flags (when not NULL) gets the file's flags. */
-static __always_inline struct sock *sock_of_fd_flags(int fd, __u32 *f_flags)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
-	struct socket *socket;
-
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
-		return NULL;
-	socket = BPF_CORE_READ(file, private_data);
-	/* private_data is a struct socket only for socket files, whose socket points back. */
-	if (!socket || BPF_CORE_READ(socket, file) != file)
-		return NULL;
-	if (f_flags)
-		*f_flags = BPF_CORE_READ(file, f_flags);
-	return BPF_CORE_READ(socket, sk);
-}
-
-static __always_inline struct sock *sock_of_fd(int fd)
-{
-	return sock_of_fd_flags(fd, NULL);
-}
+/* ---- socket lookup (CO-RE; fd -> sock and the tuple in sock_tuple.h) ---- */
 
 /*
  * bio-fd: the socket of an SSL call read from the SSL object itself, for libraries whose layout
@@ -335,7 +332,8 @@ static __always_inline struct sock *sock_of_fd(int fd)
  * 0 otherwise (memory BIO, an application's own BIO, unknown layout): the socket tracepoints and
  * memory-BIO binding find the socket instead.
  */
-static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction, __s32 *fd_out, __u32 *f_flags)
+static __always_inline __u64 bio_socket_bio(__u64 ssl, __u16 library, __u8 direction, __s32 *fd_out, __u32 *f_flags,
+					    __u64 *direct_bio, __u64 *file_out)
 {
 	__u32 index = library;
 	struct bio_layout *l = bpf_map_lookup_elem(&bio_layouts, &index);
@@ -351,10 +349,12 @@ static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction
 	if (bpf_probe_read_user(&bio, sizeof(bio), (void *)(ssl + (direction == DIR_WRITE ? l->ssl_wbio : l->ssl_rbio))) ||
 	    !bio)
 		return 0;
+	*direct_bio = bio;
 	if (bpf_probe_read_user(&method, sizeof(method), (void *)(bio + l->bio_method)) || !method ||
 	    bpf_probe_read_user(&type, sizeof(type), (void *)(method + l->method_type)))
 		return 0;
 	if (type == BIO_TYPE_BUFFER) {
+		*direct_bio = 0; /* the buffer BIO goes when the handshake ends: not cached */
 		if (bpf_probe_read_user(&bio, sizeof(bio), (void *)(bio + l->bio_next)) || !bio ||
 		    bpf_probe_read_user(&method, sizeof(method), (void *)(bio + l->bio_method)) || !method ||
 		    bpf_probe_read_user(&type, sizeof(type), (void *)(method + l->method_type)))
@@ -362,75 +362,79 @@ static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction
 	}
 	if (!(type & BIO_TYPE_DESCRIPTOR) || bpf_probe_read_user(&fd, sizeof(fd), (void *)(bio + l->bio_num)))
 		return 0;
-	sk = sock_of_fd_flags(fd, f_flags);
+	sk = sock_of_fd_file(fd, f_flags, (struct file **)file_out);
 	if (!sk)
 		return 0;
 	*fd_out = fd;
 	return (__u64)sk;
 }
 
-/* Highest fd the reverse lookup below examines: a connection whose fd is above it reports -1. */
-#define MAX_FD_SCAN 16384
-
-struct fd_scan {
-	struct file **fds;
-	__u64 sk;
-	__u32 max_fds;
-	__s32 found;
-};
-
-static long scan_fd(__u32 fd, struct fd_scan *scan)
+static __always_inline __u64 bio_socket(__u64 ssl, __u16 library, __u8 direction, __s32 *fd_out, __u32 *f_flags)
 {
-	struct file *file = NULL;
-	struct socket *socket;
+	__u64 direct = 0, file = 0;
 
-	if (fd >= scan->max_fds)
-		return 1;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &scan->fds[fd]) || !file)
-		return 0;
-	socket = BPF_CORE_READ(file, private_data);
-	if (socket && BPF_CORE_READ(socket, file) == file && (__u64)BPF_CORE_READ(socket, sk) == scan->sk) {
-		scan->found = fd;
-		return 1;
-	}
-	return 0;
+	return bio_socket_bio(ssl, library, direction, fd_out, f_flags, &direct, &file);
 }
 
 /*
- * The current process's fd of a socket, -1 when it has none below MAX_FD_SCAN. The socket hooks
- * name the struct sock, not the fd the application uses: looked up once per connection (its
- * first event), never per call.
+ * bio_socket through the per-SSL cache (struct bio_cache). *cache_out gets the entry on a hit,
+ * NULL otherwise. f_flags, when not NULL, gets the file's current flags.
  */
-static __always_inline int fd_of_sock(__u64 sk)
+static __always_inline __u64 bio_socket_cached(__u64 ssl, __u16 library, __u8 direction, __u32 tgid, __s32 *fd_out,
+					       __u32 *f_flags, struct bio_cache **cache_out)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct fd_scan scan = { .sk = sk, .found = -1 };
+	struct ssl_key skey = { .ssl = ssl, .tgid = tgid };
+	struct bio_cache *c = bpf_map_lookup_elem(&bio_caches, &skey);
+	struct bio_cache fresh = {};
+	int slot = direction == DIR_WRITE ? 1 : 0;
+	__u32 index = library;
+	struct bio_layout *l;
+	struct conn_info *conn;
+	__u64 bio = 0, sk, direct = 0, file = 0;
+	struct file *file_ptr;
+	__s32 fd = -1;
 
-	if (!fdt || !sk)
-		return -1;
-	scan.fds = BPF_CORE_READ(fdt, fd);
-	scan.max_fds = BPF_CORE_READ(fdt, max_fds);
-	bpf_loop(MAX_FD_SCAN, scan_fd, &scan, 0);
-	return scan.found;
+	*cache_out = NULL;
+	if (c && c->sk[slot]) {
+		l = bpf_map_lookup_elem(&bio_layouts, &index);
+		sk = c->sk[slot];
+		if (l && !bpf_probe_read_user(&bio, sizeof(bio),
+					      (void *)(ssl + (direction == DIR_WRITE ? l->ssl_wbio : l->ssl_rbio))) &&
+		    bio == c->bio[slot] && !bpf_probe_read_user(&fd, sizeof(fd), (void *)(bio + l->bio_num)) &&
+		    fd == c->fd[slot]) {
+			conn = bpf_map_lookup_elem(&connections, &sk);
+			if (conn && !conn->closed && conn->pid == tgid && conn->ssl == ssl && conn->fd == fd) {
+				if (f_flags) {
+					/* outside the CO-RE read: bio_cache is no kernel type */
+					file_ptr = (struct file *)c->file[slot];
+					bpf_core_read(f_flags, sizeof(*f_flags), &file_ptr->f_flags);
+				}
+				*fd_out = fd;
+				*cache_out = c;
+				return sk;
+			}
+		}
+	}
+	sk = bio_socket_bio(ssl, library, direction, fd_out, f_flags, &direct, &file);
+	if (!sk || !direct)
+		return sk;
+	if (!c) {
+		c = &fresh;
+	} else if (c->bio[slot] != direct || c->sk[slot] != sk) {
+		c->hs_done = 0; /* another BIO or socket: maybe a new connection of a reused object */
+	}
+	c->bio[slot] = direct;
+	c->sk[slot] = sk;
+	c->file[slot] = file;
+	c->fd[slot] = *fd_out;
+	if (c == &fresh)
+		bpf_map_update_elem(&bio_caches, &skey, &fresh, BPF_ANY);
+	return sk;
 }
 
 static __always_inline void read_tuple(struct sock *sk, struct conn_info *conn)
 {
-	conn->family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	/* inet_sport survives TCP_CLOSE (skc_num is zeroed when the port is released): a reset
-	 * socket is often first seen draining after it closed. */
-	conn->sport = bpf_ntohs(BPF_CORE_READ((struct inet_sock *)sk, inet_sport));
-	if (!conn->sport)
-		conn->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	conn->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
-	if (conn->family == AF_INET) {
-		bpf_core_read(conn->saddr, 4, &sk->__sk_common.skc_rcv_saddr);
-		bpf_core_read(conn->daddr, 4, &sk->__sk_common.skc_daddr);
-	} else if (conn->family == AF_INET6) {
-		bpf_core_read(conn->saddr, ADDR_LEN, &sk->__sk_common.skc_v6_rcv_saddr);
-		bpf_core_read(conn->daddr, ADDR_LEN, &sk->__sk_common.skc_v6_daddr);
-	}
+	sock_read_tuple(sk, &conn->family, &conn->sport, &conn->dport, conn->saddr, conn->daddr);
 }
 
 static __always_inline void fill_header(struct tls_event *ev, __u32 kind, const struct conn_info *conn,
@@ -892,18 +896,36 @@ static __always_inline struct ssl_sock *resolve_sock(__u64 sk, struct ssl_key *s
 	return NULL;
 }
 
+/* SSL->statem.in_init of a known layout: 1 the handshake is unfinished, 0 finished, -1 unknown
+ * layout or unreadable. A finished TLS 1.3 handshake is remembered in the object's bio cache entry
+ * (cache, may be NULL), whose next calls then read nothing. */
+static __always_inline int in_handshake(__u64 ssl, __u16 library, struct bio_cache *cache)
+{
+	struct ssl_offsets *off;
+	__s32 in_init = 0, version = 0;
+
+	if (cache && cache->hs_done)
+		return 0;
+	off = layout_of(ssl, library);
+	if (!off || bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)))
+		return -1;
+	if (in_init)
+		return 1;
+	if (cache && !bpf_probe_read_user(&version, sizeof(version), (void *)(ssl + off->ssl_version)) &&
+	    version == 0x0304)
+		cache->hs_done = 1;
+	return 0;
+}
+
 /* A read/write entered with the handshake unfinished (SSL->statem.in_init, known layouts only):
  * it will run the handshake, so its start is kept as SSL_do_handshake's would be. */
-static __always_inline void note_unfinished_handshake(__u64 ssl, __u64 pid_tgid, __u16 library)
+static __always_inline void note_unfinished_handshake(__u64 ssl, __u64 pid_tgid, __u16 library,
+						      struct bio_cache *cache)
 {
-	struct ssl_offsets *off = layout_of(ssl, library);
 	struct ssl_key skey = { .ssl = ssl, .tgid = pid_tgid >> 32 };
-	__s32 in_init = 0;
 	__u64 now;
 
-	if (!off)
-		return;
-	if (bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)) || !in_init)
+	if (in_handshake(ssl, library, cache) != 1)
 		return;
 	now = bpf_ktime_get_ns();
 	bpf_map_update_elem(&handshake_starts, &skey, &now, BPF_NOEXIST);
@@ -963,8 +985,13 @@ static __always_inline void begin_call(struct pt_regs *ctx, __u64 pid_tgid, void
 		.library = (__u16)bpf_get_attach_cookie(ctx),
 	};
 
+	struct bio_cache *cache = NULL;
+
 	/* a handshake reads first: its rbio is the socket BIO (wbio is a buffer in front of it) */
-	call.sk = bio_socket(call.ssl, call.library, direction, &call.fd, NULL);
+	if (function == FN_HANDSHAKE)
+		call.sk = bio_socket(call.ssl, call.library, direction, &call.fd, NULL);
+	else
+		call.sk = bio_socket_cached(call.ssl, call.library, direction, pid_tgid >> 32, &call.fd, NULL, &cache);
 	if (!call.sk)
 		/* a bio-fd call does its socket I/O inside the call, where it binds nothing: only others
 		 * can carry another object's ciphertext */
@@ -973,7 +1000,7 @@ static __always_inline void begin_call(struct pt_regs *ctx, __u64 pid_tgid, void
 		count_drop(COUNT_BIO_SOCKETS, 1);
 	store_call(pid_tgid, &call);
 	if (function != FN_HANDSHAKE)
-		note_unfinished_handshake(call.ssl, pid_tgid, call.library);
+		note_unfinished_handshake(call.ssl, pid_tgid, call.library, cache);
 }
 
 static __always_inline int enter_call(struct pt_regs *ctx, void *ssl, const void *buf, void *out_len_ptr,
@@ -1168,14 +1195,9 @@ int BPF_KRETPROBE(ssl_read_ex_return, int ret)
 
 extern bool bpf_session_is_return(void) __ksym __weak;
 
-static __always_inline bool handshake_finished(__u64 ssl, __u16 library)
+static __always_inline bool handshake_finished(__u64 ssl, __u16 library, struct bio_cache *cache)
 {
-	struct ssl_offsets *off = layout_of(ssl, library);
-	__s32 in_init = 1;
-
-	if (!off || bpf_probe_read_user(&in_init, sizeof(in_init), (void *)(ssl + off->ssl_in_init)))
-		return false;
-	return in_init == 0;
+	return in_handshake(ssl, library, cache) == 0;
 }
 
 /* 1: captured here or filtered out, skip the return probe; 0: run it. */
@@ -1194,6 +1216,7 @@ static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, c
 		.library = (__u16)bpf_get_attach_cookie(ctx),
 	};
 	struct ssl_sock scratch;
+	struct bio_cache *cache = NULL;
 	__u32 f_flags = O_NONBLOCK;
 
 	count_drop(COUNT_ENTRY_HITS, 1);
@@ -1201,13 +1224,13 @@ static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, c
 		count_drop(DROP_FILTERED, 1);
 		return 1;
 	}
-	call.sk = bio_socket(call.ssl, call.library, DIR_WRITE, &call.fd, &f_flags);
+	call.sk = bio_socket_cached(call.ssl, call.library, DIR_WRITE, skey.tgid, &call.fd, &f_flags, &cache);
 	if (!call.sk)
 		drop_other_pending(pid_tgid, call.ssl);
 	if (call.sk) {
 		count_drop(COUNT_BIO_SOCKETS, 1);
 		if (!(f_flags & O_NONBLOCK) && num > 0 && num <= MAX_ENTRY_WRITE &&
-		    handshake_finished(call.ssl, call.library)) {
+		    handshake_finished(call.ssl, call.library, cache)) {
 			count_drop(COUNT_ENTRY_WRITES, 1);
 			scratch.sk = call.sk;
 			scratch.fd = call.fd;
@@ -1216,7 +1239,7 @@ static __always_inline int write_session_entry(struct pt_regs *ctx, void *ssl, c
 		}
 	}
 	store_call(pid_tgid, &call);
-	note_unfinished_handshake(call.ssl, pid_tgid, call.library);
+	note_unfinished_handshake(call.ssl, pid_tgid, call.library, cache);
 	return 0;
 }
 
@@ -1300,6 +1323,7 @@ int BPF_KPROBE(ssl_free_entry, void *ssl)
 
 	bpf_map_delete_elem(&handshake_starts, &skey);
 	bpf_map_delete_elem(&ssl_socks, &skey);
+	bpf_map_delete_elem(&bio_caches, &skey);
 	return 0;
 }
 

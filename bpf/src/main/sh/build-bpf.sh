@@ -37,3 +37,15 @@ for source in "$src_dir"/*.bpf.c; do
   if command -v llvm-strip >/dev/null 2>&1; then llvm-strip -g "$object"; fi
 done
 cp "$src_dir"/*.h "$out_dir"/
+
+# The hold guard (src/main/native/hold_guard.c): a native x86-64 program, not BPF. Static, so the
+# collector can run it on a node with nothing but the kernel; dynamic (libc only) when this build
+# machine has no static libc (libc6-dev normally ships it).
+native_dir="$src_dir/../native"
+if [ -d "$native_dir" ]; then
+  for source in "$native_dir"/*.c; do
+    program="$out_dir/$(basename "${source%.c}")"
+    clang -O2 -Wall -Werror -s -static -o "$program" "$source" 2>/dev/null ||
+      clang -O2 -Wall -Werror -s -o "$program" "$source"
+  done
+fi

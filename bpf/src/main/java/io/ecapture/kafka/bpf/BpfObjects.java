@@ -24,7 +24,9 @@ public enum BpfObjects {
   /** uprobes on Go crypto/tls (register ABI, RET probes); records into TLSCAPTURE's ring; see gotls.h. */
   GOTLS("gotls.bpf.o"),
   /** uprobes of the capture modules beyond OpenSSL (GnuTLS, NSS, bash, zsh, MySQL, PostgreSQL); see modules.h. */
-  MODULES("modules.bpf.o");
+  MODULES("modules.bpf.o"),
+  /** Not a BPF object: the native hold guard of the exec watch (src/main/native/hold_guard.c, x86-64). */
+  HOLD_GUARD("hold_guard");
 
   private final String fileName;
 

@@ -50,8 +50,8 @@ class DeploymentConsistencyTest {
   static final Path COMPOSE = ROOT.resolve("docker-compose.yml");
   static final Path MANIFESTS = ROOT.resolve("deploy/kubernetes");
   static final Path DOCKERFILE = ROOT.resolve("Dockerfile");
-  /** Environment variables the JVM itself reads (not a command's options). */
-  static final Set<String> JVM_ENV = Set.of("JAVA_TOOL_OPTIONS");
+  /** Environment variables the JVM itself (or its C library: malloc) reads, not a command's options. */
+  static final Set<String> JVM_ENV = Set.of("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX");
   static final String PROBE = "/opt/ecapture-kafka/bin/status-probe";
   /** The image's user for everything but the collector. */
   static final long APP_UID = 10001;
@@ -319,12 +319,17 @@ class DeploymentConsistencyTest {
     assertTrue(m.find(), "./ecapture-kafka names the collector's JVM flags");
     String agentFlags = m.group(1);
     assertTrue(agentFlags.contains("-Xmx"), "a bounded heap: " + agentFlags);
+    Matcher arenas = Pattern.compile("(?m)^COLLECTOR_MALLOC_ARENA_MAX=\"([^\"]+)\"$")
+        .matcher(Files.readString(ROOT.resolve("ecapture-kafka")));
+    assertTrue(arenas.find(), "./ecapture-kafka names the collector's malloc arena limit");
     for (Container c : allContainers()) {
       String flags = c.env().get("JAVA_TOOL_OPTIONS");
       if (subcommand(c).name().equals("collector")) {
         assertEquals(agentFlags, flags, c.where() + ": the agent flags `./ecapture-kafka collector` uses");
+        assertEquals(arenas.group(1), c.env().get("MALLOC_ARENA_MAX"), c.where() + ": the agent's malloc arenas");
       } else {
         assertNull(flags, c.where() + ": only the collector gets the agent's small heap");
+        assertNull(c.env().get("MALLOC_ARENA_MAX"), c.where() + ": only the collector limits malloc arenas");
       }
     }
   }

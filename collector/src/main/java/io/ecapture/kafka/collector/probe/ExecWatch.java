@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,7 +45,8 @@ import org.slf4j.LoggerFactory;
  *       first instruction) unless it has a controlling terminal. This class examines the file,
  *       attaches if it carries its own TLS, records the verdict and resumes the process (SIGCONT).
  *       A sweep every {@value #SWEEP_MS} ms resumes any process held longer than the hold
- *       timeout (counted); the hold guard ({@link HoldGuard}, a separate process) resumes every
+ *       timeout (counted); it runs only while an exec event is being handled or a process is held
+ *       (armed by the exec event: no periodic wake-up while nothing is held); the hold guard ({@link HoldGuard}, a separate process) resumes every
  *       held process if the collector dies. Libraries the process maps later (a private libssl)
  *       are looked for in its mappings {@value #MAPS_CHECK_MS} ms after the exec.
  * </ul>
@@ -89,6 +91,11 @@ public final class ExecWatch implements AutoCloseable {
   private BpfLink link;
   private volatile boolean running = true;
   private boolean closed;
+
+  /** The held-process sweep is scheduled; see {@link #armSweep}. */
+  private final AtomicBoolean sweepArmed = new AtomicBoolean();
+  /** The exec thread is handling an event (whose process, or a later one, may be held). */
+  private volatile boolean handling;
 
   private final AtomicLong examined = new AtomicLong();
   private final AtomicLong attached = new AtomicLong();
@@ -231,7 +238,7 @@ public final class ExecWatch implements AutoCloseable {
     try {
       watch.ring.start();
       watch.link = object.attach(PROGRAM);
-      watch.timer.scheduleWithFixedDelay(watch::sweepExpired, SWEEP_MS, SWEEP_MS, TimeUnit.MILLISECONDS);
+      watch.armSweep(); // one sweep for anything held before the attach returned
       if (config.scanBudget().isZero()) {
         watch.scanState = "off";
       } else {
@@ -297,6 +304,17 @@ public final class ExecWatch implements AutoCloseable {
   // ---- exec events -------------------------------------------------------------------------
 
   private void onRecord(MemorySegment record) {
+    // a process is held only with an exec event: sweep (for the hold timeout) while one is handled
+    handling = true;
+    armSweep();
+    try {
+      handleRecord(record);
+    } finally {
+      handling = false;
+    }
+  }
+
+  private void handleRecord(MemorySegment record) {
     ExecEvent event = ExecEvent.decode(record);
     listener.accept(event);
     int verdict = verdicts.get(event.file());
@@ -410,8 +428,24 @@ public final class ExecWatch implements AutoCloseable {
     }
   }
 
+  /**
+   * Schedules the sweep in {@value #SWEEP_MS} ms unless it is scheduled. It re-schedules itself
+   * while an event is handled or something is held, and otherwise stops until the next exec event
+   * arms it again: an idle collector does not wake up for it.
+   */
+  private void armSweep() {
+    if (running && sweepArmed.compareAndSet(false, true)) {
+      try {
+        timer.schedule(this::sweepExpired, SWEEP_MS, TimeUnit.MILLISECONDS);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        sweepArmed.set(false); // closing
+      }
+    }
+  }
+
   /** Resumes processes held past the hold timeout (the collector was too slow for them). */
   private void sweepExpired() {
+    boolean again = true;
     try {
       long due = System.nanoTime() - config.holdTimeout().toNanos();
       held.sweep(due, pid -> {
@@ -419,8 +453,13 @@ public final class ExecWatch implements AutoCloseable {
         resumed.incrementAndGet();
         holdDuration.add(config.holdTimeout().toNanos());
       });
+      again = handling || !held.isEmpty();
     } catch (RuntimeException e) {
       onFailure(e);
+    }
+    sweepArmed.set(false);
+    if (again || handling) { // re-checked after disarming: an event that arrived meanwhile re-arms
+      armSweep();
     }
   }
 

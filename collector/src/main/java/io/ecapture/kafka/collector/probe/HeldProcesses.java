@@ -88,6 +88,14 @@ final class HeldProcesses {
     return count;
   }
 
+  /** Whether the map is empty (one system call). */
+  boolean isEmpty() {
+    try (Arena arena = Arena.ofConfined()) {
+      MemorySegment next = arena.allocate(ValueLayout.JAVA_INT);
+      return LibBpf.mapGetNextKey(mapFd, MemorySegment.NULL, next) == -ENOENT;
+    }
+  }
+
   /** Entries in the map (bounded walk). */
   long size() {
     return new io.ecapture.kafka.collector.libbpf.MapKeys(mapFd, Integer.BYTES).count(4 * 1024);

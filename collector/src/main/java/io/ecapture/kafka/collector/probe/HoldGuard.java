@@ -1,5 +1,6 @@
 package io.ecapture.kafka.collector.probe;
 
+import io.ecapture.kafka.bpf.BpfObjects;
 import io.ecapture.kafka.collector.libbpf.LibBpf;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -7,11 +8,13 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.LoggerFactory;
 
 /**
  * The hold guard: a small separate process that makes sure no process exec_watch stopped stays
@@ -25,6 +28,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>It runs in its own session (setsid when available) so a terminal's Ctrl-C aimed at the
  * collector does not take it down first.
+ *
+ * <p>Two implementations behave the same: the native program {@code hold_guard} (the bpf module's
+ * {@code src/main/native/hold_guard.c}, a static executable of about 1 MiB resident), started by
+ * default, and this class's {@link #main} in a small JVM (about 50 MiB), used only when the native
+ * one cannot run (e.g. a temporary directory mounted noexec) or when the system property
+ * {@value #IMPLEMENTATION_PROPERTY} is {@code jvm}.
  */
 public final class HoldGuard {
   /** Added to the hold timeout before the guard resumes on its own. */
@@ -32,6 +41,8 @@ public final class HoldGuard {
   static final String READY = "ready";
   private static final long SWEEP_MS = 250;
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(20);
+  /** {@code native} (default: the native program, the JVM when it cannot run) or {@code jvm}. */
+  static final String IMPLEMENTATION_PROPERTY = "ecapture.holdGuard";
 
   private HoldGuard() {}
 
@@ -76,27 +87,67 @@ public final class HoldGuard {
   }
 
   /**
-   * Starts a guard for the map {@code heldMapId} in a small JVM of the running one (same
-   * classpath) and waits until it holds the map.
+   * Starts a guard for the map {@code heldMapId}: the native program, or when it cannot run (or
+   * {@value #IMPLEMENTATION_PROPERTY} is {@code jvm}) a small JVM of the running one (same
+   * classpath), and waits until it holds the map.
    *
    * @return the guard; close its standard input to let it sweep and exit
    * @throws IOException when it cannot start or does not get ready in time
    */
   static Process launch(int heldMapId, Duration holdTimeout) throws IOException {
+    List<String> args = List.of(Integer.toString(heldMapId), Long.toString(holdTimeout.toMillis()));
+    if (!"jvm".equals(System.getProperty(IMPLEMENTATION_PROPERTY))) {
+      try {
+        return launchNative(args);
+      } catch (IOException | RuntimeException e) {
+        // (a logger only here: the JVM guard's main must not start the logging framework)
+        LoggerFactory.getLogger(HoldGuard.class).warn("native hold guard did not start ({}); starting the JVM one", e.toString());
+      }
+    }
+    return launchJvm(args);
+  }
+
+  private static Process launchNative(List<String> args) throws IOException {
+    // a private directory (0700): nobody else can swap the file between its writing and its exec
+    Path dir = Files.createTempDirectory("ecapture-hold-guard");
+    try {
+      Path program = BpfObjects.HOLD_GUARD.extract(dir);
+      Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("r-x------"));
+      List<String> command = new ArrayList<>();
+      setsid().ifPresent(command::add);
+      command.add(program.toString());
+      command.addAll(args);
+      // once it said "ready" it runs from its image: the file can go
+      return start(new ProcessBuilder(command));
+    } finally {
+      try (var files = Files.list(dir)) {
+        for (Path file : files.toList()) {
+          Files.deleteIfExists(file);
+        }
+      }
+      Files.deleteIfExists(dir);
+    }
+  }
+
+  private static Process launchJvm(List<String> args) throws IOException {
     String java = ProcessHandle.current().info().command()
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     List<String> command = new ArrayList<>();
     setsid().ifPresent(command::add);
     command.addAll(List.of(java, "-Xmx16m", "-Xms4m", "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
         "-XX:-UsePerfData", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
-        "-cp", System.getProperty("java.class.path"), HoldGuard.class.getName(),
-        Integer.toString(heldMapId), Long.toString(holdTimeout.toMillis())));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
+        "-cp", System.getProperty("java.class.path"), HoldGuard.class.getName()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command);
     // the collector's JVM flags (the deploy files set them here) are not the guard's: its own
     // flags above size it, and an inherited -Xms above its -Xmx would stop it from starting
     builder.environment().remove("JAVA_TOOL_OPTIONS");
     builder.environment().remove("JDK_JAVA_OPTIONS");
-    Process guard = builder.start();
+    return start(builder);
+  }
+
+  private static Process start(ProcessBuilder builder) throws IOException {
+    Process guard = builder.redirectError(ProcessBuilder.Redirect.DISCARD).start();
     BufferedReader out = new BufferedReader(new InputStreamReader(guard.getInputStream(), StandardCharsets.UTF_8));
     String[] first = new String[1];
     Thread reader = Thread.ofPlatform().daemon().start(() -> {

@@ -12,7 +12,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,17 +21,20 @@ import org.junit.jupiter.api.io.TempDir;
  * runs as a child JVM (CollectorCommand, hold timeout 10 s); it is stopped (SIGSTOP) so it cannot
  * examine anything, a fresh executable is started and seen held (state T), then the collector is
  * SIGKILLed: no close, no shutdown hook. Its hold guard sees its standard input end, resumes the
- * process and exits; the process runs to its end.
+ * process and exits; the process runs to its end. Both guards: the native program (the default,
+ * a few MiB resident) and the JVM one ({@code -Decapture.holdGuard=jvm}, the fallback).
  */
 class HoldGuardTest {
   @TempDir Path dir;
 
-  @Test
-  void aProcessHeldWhenTheCollectorIsKilledIsResumedByTheGuard() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"native", "jvm"})
+  void aProcessHeldWhenTheCollectorIsKilledIsResumedByTheGuard(String implementation) throws Exception {
     EbpfEnvironment.requireEbpf();
     Path log = dir.resolve("collector.log");
     List<String> command = new ArrayList<>(List.of(
         ProcessHandle.current().info().command().orElse("java"),
+        "-D" + HoldGuard.IMPLEMENTATION_PROPERTY + "=" + implementation,
         "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
         "-cp", System.getProperty("java.class.path"), CollectorCommand.class.getName(),
         "--bootstrap", "127.0.0.1:" + freePort(), "--host-id", "guard-host",
@@ -44,8 +48,16 @@ class HoldGuardTest {
       java.util.regex.Matcher pid = java.util.regex.Pattern.compile("hold guard pid (\\d+)").matcher(Files.readString(log));
       assertTrue(pid.find(), "the collector names its hold guard: " + Files.readString(log));
       ProcessHandle guard = ProcessHandle.of(Long.parseLong(pid.group(1))).orElseThrow();
-      assertTrue(Files.readString(Path.of("/proc", Long.toString(guard.pid()), "cmdline")).contains(HoldGuard.class.getName()),
-          "the guard runs HoldGuard");
+      String cmdline = Files.readString(Path.of("/proc", Long.toString(guard.pid()), "cmdline"));
+      if (implementation.equals("jvm")) {
+        assertTrue(cmdline.contains(HoldGuard.class.getName()), "the guard runs HoldGuard: " + cmdline);
+      } else {
+        assertTrue(cmdline.contains("hold_guard") && !cmdline.contains("java"), "the native guard runs: " + cmdline);
+        long rssKb = Files.readAllLines(Path.of("/proc", Long.toString(guard.pid()), "status")).stream()
+            .filter(line -> line.startsWith("VmRSS:")).mapToLong(line -> Long.parseLong(line.replaceAll("\\D", "")))
+            .findFirst().orElseThrow();
+        assertTrue(rssKb < 8 * 1024, "the native guard is small: " + rssKb + " kB resident");
+      }
       // the JDK starts children through jspawnhelper: let the collector know it before it is stopped
       Process warm = new ProcessBuilder("/usr/bin/true").start();
       assertTrue(warm.waitFor(30, TimeUnit.SECONDS));
