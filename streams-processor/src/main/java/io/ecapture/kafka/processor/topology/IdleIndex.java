@@ -106,7 +106,8 @@ final class IdleIndex {
    * right because no key's time is before its entry's.
    */
   private static final class FlushSchedule {
-    private record Entry(long ms, long seq, String key) implements Comparable<Entry> {
+    /** {@code slot}: its key's, so a walk or a compaction needs no map lookup. */
+    private record Entry(long ms, long seq, String key, Slot slot) implements Comparable<Entry> {
       @Override
       public int compareTo(Entry other) {
         int byTime = Long.compare(ms, other.ms);
@@ -114,7 +115,10 @@ final class IdleIndex {
       }
     }
 
-    /** {@code busyNanos}: the thread's {@link ThreadBusyTime} when {@code ms} was set. */
+    /**
+     * {@code busyNanos}: the thread's {@link ThreadBusyTime} when {@code ms} was set; {@code
+     * queued}: the key's live entry in the tree, null once the key was removed.
+     */
     private static final class Slot {
       long ms;
       long busyNanos;
@@ -144,16 +148,18 @@ final class IdleIndex {
       if (slot.queued != null) {
         order.remove(slot.queued);
       }
-      slot.queued = new Entry(slot.ms, nextSeq++, key);
+      slot.queued = new Entry(slot.ms, nextSeq++, key, slot);
       order.add(slot.queued);
       if (order.size() > 2 * entries.size() + 1024) {
-        order.removeIf(entry -> entries.get(entry.key()) == null
-            || entries.get(entry.key()).queued != entry);
+        order.removeIf(entry -> entry.slot().queued != entry);
       }
     }
 
     void remove(String key) {
-      entries.remove(key); // its entry in the tree becomes stale
+      Slot slot = entries.remove(key);
+      if (slot != null) {
+        slot.queued = null; // its entry in the tree becomes stale
+      }
     }
 
     /** Entries idle for {@code idleMs} of free thread time, see the class comment. */
@@ -162,8 +168,8 @@ final class IdleIndex {
       Entry entry = order.isEmpty() ? null : order.first();
       while (entry != null && nowMs - entry.ms() >= idleMs) {
         Entry next = order.higher(entry);
-        Slot slot = entries.get(entry.key());
-        if (slot == null || slot.queued != entry) {
+        Slot slot = entry.slot();
+        if (slot.queued != entry) {
           order.remove(entry); // stale
         } else if (slot.ms != entry.ms()) {
           // moved on since it was queued: re-queued at its time (reached again if that is due)
@@ -184,24 +190,43 @@ final class IdleIndex {
   }
 
   private static final class EvictionQueue {
-    private record Entry(long ms, String key) {}
+    /** A key's latest time; {@link #REMOVED} once it left the schedule. */
+    private static final class Slot {
+      long ms;
+    }
 
-    private final Map<String, Long> latest = new HashMap<>();
+    private static final long REMOVED = Long.MIN_VALUE;
+
+    /** Current while its slot still holds its time: checked without a map lookup. */
+    private record Entry(long ms, String key, Slot slot) {
+      boolean current() {
+        return slot.ms == ms && ms != REMOVED;
+      }
+    }
+
+    private final Map<String, Slot> latest = new HashMap<>();
     private final ArrayDeque<Entry> queue = new ArrayDeque<>();
 
     void put(String key, long ms) {
-      Long previous = latest.put(key, ms);
-      if (previous != null && previous == ms) {
+      Slot slot = latest.get(key);
+      if (slot == null) {
+        slot = new Slot();
+        latest.put(key, slot);
+      } else if (slot.ms == ms) {
         return;
       }
-      queue.addLast(new Entry(ms, key));
+      slot.ms = ms;
+      queue.addLast(new Entry(ms, key, slot));
       if (queue.size() > 2 * latest.size() + 1024) {
         compact();
       }
     }
 
     void remove(String key) {
-      latest.remove(key); // its queue entries become stale
+      Slot slot = latest.remove(key);
+      if (slot != null) {
+        slot.ms = REMOVED; // its queue entries become stale
+      }
     }
 
     /**
@@ -212,9 +237,8 @@ final class IdleIndex {
       List<String> due = new ArrayList<>();
       while (!queue.isEmpty() && queue.peekFirst().ms() <= notAfterMs) {
         Entry entry = queue.pollFirst();
-        Long current = latest.get(entry.key());
-        if (current != null && current == entry.ms()) {
-          latest.remove(entry.key());
+        if (entry.current()) {
+          remove(entry.key());
           due.add(entry.key());
         }
       }
@@ -222,10 +246,7 @@ final class IdleIndex {
     }
 
     private void compact() {
-      queue.removeIf(entry -> {
-        Long current = latest.get(entry.key());
-        return current == null || current != entry.ms();
-      });
+      queue.removeIf(entry -> !entry.current());
     }
   }
 }

@@ -146,6 +146,39 @@ class IdleIndexTest {
     }
   }
 
+  @Test
+  void evictionEntriesOfRemovedAndReaddedKeysStayCorrect() {
+    index.awaitEviction("a", 100);
+    index.remove("a");
+    index.awaitEviction("a", 100); // back with the same time: due once, not twice
+    index.awaitEviction("b", 100);
+    index.remove("b");
+    assertEquals(List.of("a"), index.dueForEviction(1100, 1000));
+    assertEquals(List.of(), index.dueForEviction(9000, 1000));
+    // many keys moving on (the clock grows) and leaving: compactions keep the latest entries
+    java.util.Random random = new java.util.Random(3);
+    java.util.Map<String, Long> expected = new java.util.HashMap<>();
+    for (long ms = 10_000; ms < 60_000; ms++) {
+      String key = "k" + random.nextInt(500);
+      if (random.nextInt(4) == 0) {
+        index.remove(key);
+        expected.remove(key);
+      } else {
+        index.awaitEviction(key, ms);
+        expected.put(key, ms);
+      }
+    }
+    for (long notAfter = 20_000; notAfter <= 61_000; notAfter += 4_000) {
+      List<String> due = index.dueForEviction(notAfter + 1000, 1000);
+      final long bound = notAfter;
+      java.util.Set<String> want = new java.util.HashSet<>();
+      expected.entrySet().removeIf(e -> e.getValue() <= bound && want.add(e.getKey()));
+      assertEquals(want, new java.util.HashSet<>(due), "due at " + notAfter);
+      assertEquals(due.size(), want.size(), "no key twice");
+    }
+    assertEquals(0, index.size());
+  }
+
   /** The keys whose time is at or before {@code notAfter}, by time, ties in key order unknown. */
   private static List<String> dueOf(java.util.Map<String, Long> times, long notAfter) {
     return times.entrySet().stream().filter(e -> e.getValue() <= notAfter)
