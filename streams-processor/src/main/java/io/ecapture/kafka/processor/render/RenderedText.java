@@ -3,6 +3,7 @@ package io.ecapture.kafka.processor.render;
 import com.google.protobuf.UnsafeByteOperations;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * The display text of one message ({@code rendered}) while it is written: a protocol's head,
@@ -12,21 +13,56 @@ import java.nio.charset.StandardCharsets;
  */
 public final class RenderedText {
   private final StringBuilder out;
+  private final int capacityHint;
+  /**
+   * The text before {@link #out}'s, UTF-8, once a plain ASCII body was appended as its bytes
+   * ({@code doneLength} of them); null until then.
+   */
+  private byte[] done;
+  private int doneLength;
   private long leftOutBytes;
   private long noteBytes;
 
   public RenderedText(int capacityHint) {
-    out = new StringBuilder(Math.max(64, capacityHint));
+    this.capacityHint = Math.max(64, capacityHint);
+    out = new StringBuilder(Math.min(this.capacityHint, 4096));
   }
 
-  /** The text so far, to append heads and notes to. */
+  /**
+   * The builder to append heads and notes to (after a body, it holds only what follows the body:
+   * append to it, never read or edit what it held).
+   */
   public StringBuilder text() {
     return out;
   }
 
   /** Appends the body as text (when it is) or a hex dump, within {@code limit}. */
   public RenderedText body(byte[] body, int limit) {
+    if (body.length <= limit && body.length >= 64 && TextRenderer.isPlainAscii(body)) {
+      // shown whole, and its UTF-8 text is its bytes: copied once, never made a String (which
+      // cost three more copies of the body: the String, the builder's and toString's)
+      appendBytes(body);
+      return this;
+    }
     return body(body, TextRenderer.asText(body), limit);
+  }
+
+  private void appendBytes(byte[] bytes) {
+    byte[] head = out.toString().getBytes(StandardCharsets.UTF_8);
+    out.setLength(0); // callers keep appending to the same builder: it holds what comes after
+    ensure(head.length + bytes.length + 128);
+    System.arraycopy(head, 0, done, doneLength, head.length);
+    doneLength += head.length;
+    System.arraycopy(bytes, 0, done, doneLength, bytes.length);
+    doneLength += bytes.length;
+  }
+
+  private void ensure(int more) {
+    if (done == null) {
+      done = new byte[Math.max(capacityHint, more)];
+    } else if (done.length - doneLength < more) {
+      done = Arrays.copyOf(done, Math.max(done.length * 2, doneLength + more));
+    }
   }
 
   /** Appends the body as {@code text}, or as a hex dump when null, within {@code limit}. */
@@ -64,6 +100,11 @@ public final class RenderedText {
   /** The finished text. */
   public Result build() {
     byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
+    if (done != null) {
+      byte[] whole = Arrays.copyOf(done, doneLength + bytes.length);
+      System.arraycopy(bytes, 0, whole, doneLength, bytes.length);
+      bytes = whole;
+    }
     boolean truncated = leftOutBytes > 0;
     return new Result(bytes, truncated, truncated ? bytes.length - noteBytes + leftOutBytes : 0);
   }

@@ -96,7 +96,7 @@ public final class TextRenderer {
   }
 
   /** Bytes 0x20..0x7e, tab, CR and LF only (DEL and everything else: the general path). */
-  private static boolean isPlainAscii(byte[] data) {
+  static boolean isPlainAscii(byte[] data) {
     for (byte b : data) {
       if ((b < 0x20 && b != '\n' && b != '\r' && b != '\t') || b == 0x7f) {
         return false;

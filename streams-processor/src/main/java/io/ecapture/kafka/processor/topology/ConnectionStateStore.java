@@ -55,13 +55,28 @@ public final class ConnectionStateStore
 
   private final KeyValueStore<String, ProcessorConnectionState> inner;
   private final StateCache clean;
-  /** Changed since the last flush, in the order of their first change; a null value deletes. */
-  private final LinkedHashMap<String, ProcessorConnectionState.Builder> dirty = new LinkedHashMap<>();
-  private final LinkedHashMap<String, Long> dirtyWeights = new LinkedHashMap<>();
+  /**
+   * Changed since the last flush, in the order of their first change; a null state deletes. A
+   * dirty connection may still have an entry in {@link #clean} (marking it dirty costs no cache
+   * removal): the dirty one is always looked at first, and the write at the commit replaces or
+   * removes the clean one.
+   */
+  private final LinkedHashMap<String, Dirty> dirty = new LinkedHashMap<>();
   private final int maxEntries;
   private final long maxBytes;
   private long dirtyBytes;
   private long writes;
+
+  /** A dirty state and its weight, changed in place while the connection stays dirty. */
+  private static final class Dirty {
+    ProcessorConnectionState.Builder state;
+    long weight;
+
+    Dirty(ProcessorConnectionState.Builder state, long weight) {
+      this.state = state;
+      this.weight = weight;
+    }
+  }
 
   ConnectionStateStore(KeyValueStore<String, ProcessorConnectionState> inner, int maxEntries,
       long maxBytes) {
@@ -83,8 +98,9 @@ public final class ConnectionStateStore
    * from the inner store (and cached). The builder is the store's own: see the class comment.
    */
   public ProcessorConnectionState.Builder get(String key) {
-    if (dirty.containsKey(key)) {
-      return dirty.get(key);
+    Dirty changed = dirty.get(key);
+    if (changed != null) {
+      return changed.state;
     }
     ProcessorConnectionState.Builder cached = clean.get(key);
     if (cached != null) {
@@ -117,22 +133,23 @@ public final class ConnectionStateStore
    */
   public void deleteNow(String key) {
     clean.remove(key);
-    if (dirty.containsKey(key)) {
-      dirty.remove(key);
-      dirtyBytes -= dirtyWeights.remove(key);
+    Dirty changed = dirty.remove(key);
+    if (changed != null) {
+      dirtyBytes -= changed.weight;
     }
     writes++;
     inner.delete(key);
   }
 
   private void markDirty(String key, ProcessorConnectionState.Builder state, long weight) {
-    Long old = dirtyWeights.put(key, weight);
-    if (old != null) {
-      dirtyBytes -= old; // already dirty, so not among the clean ones; keeps its place
+    Dirty changed = dirty.get(key);
+    if (changed == null) {
+      dirty.put(key, new Dirty(state, weight));
     } else {
-      clean.remove(key);
+      dirtyBytes -= changed.weight; // already dirty: keeps its place
+      changed.state = state;
+      changed.weight = weight;
     }
-    dirty.put(key, state);
     dirtyBytes += weight;
   }
 
@@ -144,28 +161,28 @@ public final class ConnectionStateStore
     if (dirty.size() <= maxEntries && dirtyBytes <= maxBytes) {
       return;
     }
-    Iterator<Map.Entry<String, ProcessorConnectionState.Builder>> it = dirty.entrySet().iterator();
+    Iterator<Map.Entry<String, Dirty>> it = dirty.entrySet().iterator();
     while (it.hasNext() && (dirty.size() > maxEntries * 3L / 4 || dirtyBytes > maxBytes * 3 / 4)) {
-      Map.Entry<String, ProcessorConnectionState.Builder> entry = it.next();
-      write(entry.getKey(), entry.getValue());
+      Map.Entry<String, Dirty> entry = it.next();
+      write(entry.getKey(), entry.getValue().state);
       it.remove();
-      dirtyBytes -= dirtyWeights.remove(entry.getKey());
+      dirtyBytes -= entry.getValue().weight;
     }
   }
 
   /** Writes every dirty state to the inner store (in the order of their last change). */
   private void writeDirty() {
-    for (Map.Entry<String, ProcessorConnectionState.Builder> entry : dirty.entrySet()) {
-      write(entry.getKey(), entry.getValue());
+    for (Map.Entry<String, Dirty> entry : dirty.entrySet()) {
+      write(entry.getKey(), entry.getValue().state);
     }
     dirty.clear();
-    dirtyWeights.clear();
     dirtyBytes = 0;
   }
 
   private void write(String key, ProcessorConnectionState.Builder state) {
     writes++;
     if (state == null) {
+      clean.remove(key);
       inner.delete(key);
       return;
     }
@@ -181,7 +198,6 @@ public final class ConnectionStateStore
       LOG.debug("{} dropped {} unflushed connection states", name(), dirty.size());
     }
     dirty.clear();
-    dirtyWeights.clear();
     dirtyBytes = 0;
     clean.clear();
   }

@@ -15,7 +15,8 @@ import java.util.TreeSet;
  * punctuation costs O(due entries · log n).
  *
  * <p>Every record updates one of them, so both are cheap per update: the flush schedule is a
- * tree ordered by (time, insertion number), never comparing keys; the eviction schedule is
+ * tree ordered by (time, insertion number), never comparing keys, whose entries move lazily (a
+ * record that moves a key's time later touches only a hash map); the eviction schedule is
  * written with the current time, which only grows, so it is a FIFO with lazy deletion (an entry
  * whose key moved on is skipped when reached; the queue is compacted when stale entries
  * dominate).
@@ -95,9 +96,18 @@ final class IdleIndex {
     return awaitingFlush.entries.size() + awaitingEviction.latest.size();
   }
 
+  /**
+   * Ordered by (time, insertion number), never comparing keys, and updated lazily: a key's
+   * latest time and busy counter live in its {@link Slot}; its entry in the tree is a lower bound
+   * of that time. A later time (the common case: the connection's activity moved on) only
+   * updates the slot, the entry is moved when a walk reaches it; an earlier time moves the entry
+   * at once. A removed key leaves a stale entry, skipped and dropped when reached, or compacted
+   * away when stale entries dominate. A walk stops at the first entry not yet due, which is
+   * right because no key's time is before its entry's.
+   */
   private static final class FlushSchedule {
-    /** {@code busyNanos}: the thread's {@link ThreadBusyTime} when the entry was put. */
-    private record Entry(long ms, long seq, String key, long busyNanos) implements Comparable<Entry> {
+    /** {@code slot}: its key's, so a walk or a compaction needs no map lookup. */
+    private record Entry(long ms, long seq, String key, Slot slot) implements Comparable<Entry> {
       @Override
       public int compareTo(Entry other) {
         int byTime = Long.compare(ms, other.ms);
@@ -105,67 +115,118 @@ final class IdleIndex {
       }
     }
 
-    private final Map<String, Entry> entries = new HashMap<>();
+    /**
+     * {@code busyNanos}: the thread's {@link ThreadBusyTime} when {@code ms} was set; {@code
+     * queued}: the key's live entry in the tree, null once the key was removed.
+     */
+    private static final class Slot {
+      long ms;
+      long busyNanos;
+      Entry queued;
+    }
+
+    private final Map<String, Slot> entries = new HashMap<>();
     private final TreeSet<Entry> order = new TreeSet<>();
     private long nextSeq;
 
     void put(String key, long ms) {
-      Entry previous = entries.get(key);
-      if (previous != null) {
-        if (previous.ms() == ms) {
-          return; // already there: most records of a busy connection land in the same ms
-        }
-        order.remove(previous);
+      Slot slot = entries.get(key);
+      if (slot == null) {
+        slot = new Slot();
+        entries.put(key, slot);
+      } else if (slot.ms == ms) {
+        return; // already there: most records of a busy connection land in the same ms
       }
-      Entry entry = new Entry(ms, nextSeq++, key, ThreadBusyTime.nanos());
-      entries.put(key, entry);
-      order.add(entry);
+      slot.ms = ms;
+      slot.busyNanos = ThreadBusyTime.nanos();
+      if (slot.queued == null || ms < slot.queued.ms()) {
+        enqueue(key, slot);
+      }
+    }
+
+    private void enqueue(String key, Slot slot) {
+      if (slot.queued != null) {
+        order.remove(slot.queued);
+      }
+      slot.queued = new Entry(slot.ms, nextSeq++, key, slot);
+      order.add(slot.queued);
+      if (order.size() > 2 * entries.size() + 1024) {
+        order.removeIf(entry -> entry.slot().queued != entry);
+      }
     }
 
     void remove(String key) {
-      Entry previous = entries.remove(key);
-      if (previous != null) {
-        order.remove(previous);
+      Slot slot = entries.remove(key);
+      if (slot != null) {
+        slot.queued = null; // its entry in the tree becomes stale
       }
     }
 
     /** Entries idle for {@code idleMs} of free thread time, see the class comment. */
     List<String> due(long nowMs, long idleMs, long busyNowNanos) {
       List<String> due = new ArrayList<>();
-      for (Entry entry : order) {
-        long idle = nowMs - entry.ms();
-        if (idle < idleMs) {
-          break; // later entries are younger still
+      Entry entry = order.isEmpty() ? null : order.first();
+      while (entry != null && nowMs - entry.ms() >= idleMs) {
+        Entry next = order.higher(entry);
+        Slot slot = entry.slot();
+        if (slot.queued != entry) {
+          order.remove(entry); // stale
+        } else if (slot.ms != entry.ms()) {
+          // moved on since it was queued: re-queued at its time (reached again if that is due)
+          enqueue(entry.key(), slot);
+          next = order.higher(entry);
+        } else {
+          long idle = nowMs - slot.ms;
+          long busyMs = Math.max(0, busyNowNanos - slot.busyNanos) / 1_000_000;
+          long credit = Math.max(0, busyMs - idleMs / 2);
+          if (idle - credit >= idleMs || idle >= SATURATED_IDLE_FACTOR * idleMs) {
+            due.add(entry.key());
+          }
         }
-        long busyMs = Math.max(0, busyNowNanos - entry.busyNanos()) / 1_000_000;
-        long credit = Math.max(0, busyMs - idleMs / 2);
-        if (idle - credit >= idleMs || idle >= SATURATED_IDLE_FACTOR * idleMs) {
-          due.add(entry.key());
-        }
+        entry = next;
       }
       return due;
     }
   }
 
   private static final class EvictionQueue {
-    private record Entry(long ms, String key) {}
+    /** A key's latest time; {@link #REMOVED} once it left the schedule. */
+    private static final class Slot {
+      long ms;
+    }
 
-    private final Map<String, Long> latest = new HashMap<>();
+    private static final long REMOVED = Long.MIN_VALUE;
+
+    /** Current while its slot still holds its time: checked without a map lookup. */
+    private record Entry(long ms, String key, Slot slot) {
+      boolean current() {
+        return slot.ms == ms && ms != REMOVED;
+      }
+    }
+
+    private final Map<String, Slot> latest = new HashMap<>();
     private final ArrayDeque<Entry> queue = new ArrayDeque<>();
 
     void put(String key, long ms) {
-      Long previous = latest.put(key, ms);
-      if (previous != null && previous == ms) {
+      Slot slot = latest.get(key);
+      if (slot == null) {
+        slot = new Slot();
+        latest.put(key, slot);
+      } else if (slot.ms == ms) {
         return;
       }
-      queue.addLast(new Entry(ms, key));
+      slot.ms = ms;
+      queue.addLast(new Entry(ms, key, slot));
       if (queue.size() > 2 * latest.size() + 1024) {
         compact();
       }
     }
 
     void remove(String key) {
-      latest.remove(key); // its queue entries become stale
+      Slot slot = latest.remove(key);
+      if (slot != null) {
+        slot.ms = REMOVED; // its queue entries become stale
+      }
     }
 
     /**
@@ -176,9 +237,8 @@ final class IdleIndex {
       List<String> due = new ArrayList<>();
       while (!queue.isEmpty() && queue.peekFirst().ms() <= notAfterMs) {
         Entry entry = queue.pollFirst();
-        Long current = latest.get(entry.key());
-        if (current != null && current == entry.ms()) {
-          latest.remove(entry.key());
+        if (entry.current()) {
+          remove(entry.key());
           due.add(entry.key());
         }
       }
@@ -186,10 +246,7 @@ final class IdleIndex {
     }
 
     private void compact() {
-      queue.removeIf(entry -> {
-        Long current = latest.get(entry.key());
-        return current == null || current != entry.ms();
-      });
+      queue.removeIf(entry -> !entry.current());
     }
   }
 }

@@ -119,4 +119,28 @@ class ConnectionStateStoreTest {
     assertEquals(1, bytes.dirtyCount(), "by the size of their buffers");
     assertEquals(1500, inner.get("b2").getWrite().getBuffer().size());
   }
+
+  @Test
+  void aDirtyConnectionIsNeverServedFromItsCleanEntry() {
+    ProcessorConnectionState.Builder first = state(1);
+    store.put("a", first);
+    store.flushCache(); // "a" now cached clean as first
+    assertSame(first, store.get("a"));
+
+    ProcessorConnectionState.Builder replaced = state(2); // e.g. a finished connection's marker
+    store.put("a", replaced);
+    assertSame(replaced, store.get("a"), "the dirty state, not the clean entry");
+    store.delete("a");
+    assertNull(store.get("a"), "deleted, though the clean cache had it");
+    store.flushCache();
+    assertNull(inner.get("a"));
+    assertNull(store.get("a"), "the delete's write dropped the clean entry too");
+
+    ProcessorConnectionState.Builder again = state(3);
+    store.put("a", again);
+    store.flushCache();
+    assertSame(again, store.get("a"));
+    assertEquals(3, inner.get("a").getRead().getNextOffset());
+    assertEquals(0, store.dirtyCount());
+  }
 }
