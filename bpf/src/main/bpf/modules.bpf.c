@@ -29,6 +29,7 @@
 #include "tlscapture.h"
 #include "modules.h"
 #include "sock_tuple.h"
+#include "capture_filter.h"
 
 #define AF_INET 2
 #define AF_INET6 10
@@ -69,41 +70,6 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } drop_counts SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, FILTER_KEYS);
-	__type(key, __u32);
-	__type(value, __u64);
-} capture_filter SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_FILTER_ENTRIES);
-	__type(key, __u32);
-	__type(value, __u8);
-} filter_pids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_FILTER_ENTRIES);
-	__type(key, __u32);
-	__type(value, __u8);
-} filter_uids SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_FILTER_ENTRIES);
-	__type(key, char[TASK_COMM_LEN]);
-	__type(value, __u8);
-} filter_comms SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, MAX_FILTER_ENTRIES);
-	__type(key, __u64);
-	__type(value, __u8);
-} filter_cgroups SEC(".maps");
 
 /* A call between its entry and return probes, per thread. */
 struct module_call {
@@ -155,67 +121,13 @@ static __always_inline void mod_count(__u32 index)
 		*value += 1;
 }
 
-static __always_inline bool mod_filter_on(__u32 key)
-{
-	__u64 *value = bpf_map_lookup_elem(&capture_filter, &key);
-
-	return value && *value;
-}
-
-static __always_inline bool mod_in_filtered_cgroup(void)
-{
-	__u64 id;
-
-	for (int level = 0; level < MAX_CGROUP_LEVELS; level++) {
-		id = bpf_get_current_ancestor_cgroup_id(level);
-		if (!id)
-			return false;
-		if (bpf_map_lookup_elem(&filter_cgroups, &id))
-			return true;
-	}
-	return false;
-}
-
-static __always_inline bool mod_task_wanted(void)
-{
-	__u32 key = FILTER_NETNS;
-	__u64 *netns = bpf_map_lookup_elem(&capture_filter, &key);
-	struct task_struct *task;
-	__u32 id;
-	char comm[TASK_COMM_LEN] = {};
-
-	if (netns && *netns) {
-		task = (struct task_struct *)bpf_get_current_task();
-		if (BPF_CORE_READ(task, nsproxy, net_ns, ns.inum) != *netns)
-			return false;
-	}
-	if (mod_filter_on(FILTER_BY_PID)) {
-		id = bpf_get_current_pid_tgid() >> 32;
-		if (!bpf_map_lookup_elem(&filter_pids, &id))
-			return false;
-	}
-	if (mod_filter_on(FILTER_BY_UID)) {
-		id = (__u32)bpf_get_current_uid_gid();
-		if (!bpf_map_lookup_elem(&filter_uids, &id))
-			return false;
-	}
-	if (mod_filter_on(FILTER_BY_COMM)) {
-		bpf_get_current_comm(comm, sizeof(comm));
-		if (!bpf_map_lookup_elem(&filter_comms, comm))
-			return false;
-	}
-	if (mod_filter_on(FILTER_BY_CGROUP) && !mod_in_filtered_cgroup())
-		return false;
-	return true;
-}
-
 /* The collector's process filters, as tlscapture applies them; a skipped call is counted. */
 static __always_inline bool mod_wanted(void)
 {
 	__u32 index = DROP_FILTERED;
 	__u64 *counter;
 
-	if (mod_task_wanted())
+	if (wanted_task(bpf_get_current_pid_tgid()))
 		return true;
 	counter = bpf_map_lookup_elem(&drop_counts, &index);
 	if (counter)
