@@ -82,11 +82,14 @@ fresh_libssl() { # a new copy (new inode) per mode
 }
 # QUIET_WAIT_S (default 90): how long each mode waits for other processes' uprobes to go
 wait_quiet() { for _ in $(seq "${QUIET_WAIT_S:-90}"); do [ "$(foreign_uprobes "$1")" -eq 0 ] && return 0; sleep 1; done; return 0; }
+# PIN_CPU=N runs the ping-pong's two threads on CPU N only (taskset): no cross-CPU wake-ups, whose
+# cost on an idle VM CPU (halt exits) otherwise lands in the modes that leave CPUs idle, (a) and (e)
+pin() { if [ -n "${PIN_CPU:-}" ]; then taskset -c "$PIN_CPU" "$@"; else "$@"; fi; }
 pingpong() {
   if [ "${PRIVATE_LIBSSL:-0}" = 1 ]; then
-    LD_LIBRARY_PATH="$lib_dir" "$work/ssl_pingpong" "$work/cert.pem" "$work/key.pem" "$BATCHES" "$BATCH" 64
+    LD_LIBRARY_PATH="$lib_dir" pin "$work/ssl_pingpong" "$work/cert.pem" "$work/key.pem" "$BATCHES" "$BATCH" 64
   else
-    "$work/ssl_pingpong" "$work/cert.pem" "$work/key.pem" "$BATCHES" "$BATCH" 64
+    pin "$work/ssl_pingpong" "$work/cert.pem" "$work/key.pem" "$BATCHES" "$BATCH" 64
   fi
 }
 lib_args() { [ "${PRIVATE_LIBSSL:-0}" = 1 ] && echo "${1:-} $lib_dir/libssl.so.3"; return 0; }
