@@ -10,7 +10,6 @@ import io.ecapture.kafka.collector.libbpf.PerCpuCounters;
 import io.ecapture.kafka.collector.libbpf.RingBufferReader;
 import io.ecapture.kafka.collector.sink.ProcessLogger;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -209,24 +208,7 @@ public final class ExecWatch implements AutoCloseable {
    * @throws LibBpfException when the kernel refuses the program
    */
   public static ExecWatch start(ExecWatchConfig config, LibraryRegistry registry, ProcessLogger log) {
-    Path dir;
-    try {
-      dir = Files.createTempDirectory("ecapture-bpf");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    Path file = BpfObjects.EXEC_WATCH.extract(dir);
-    BpfObject object;
-    try {
-      object = BpfObject.open(file);
-    } finally {
-      try {
-        Files.deleteIfExists(file);
-        Files.deleteIfExists(dir);
-      } catch (IOException e) {
-        // a stale temp file is harmless
-      }
-    }
+    BpfObject object = BpfObject.openExtracted("ecapture-bpf", BpfObjects.EXEC_WATCH::extract);
     ExecWatch watch;
     try {
       object.load();
