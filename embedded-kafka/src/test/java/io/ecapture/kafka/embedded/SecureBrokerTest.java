@@ -34,6 +34,12 @@ class SecureBrokerTest {
     try (EmbeddedKafka kafka = EmbeddedKafka.start(settings, security)) {
       try (Admin admin = admin(kafka, security.clientProperties("admin"))) {
         admin.createTopics(List.of(new NewTopic("secure.test", 1, (short) 1))).all().get();
+        // the create returns once the controller committed it; the broker's metadata follows
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!admin.listTopics().names().get().contains("secure.test")
+            && System.nanoTime() < deadline) {
+          Thread.sleep(50);
+        }
         assertTrue(admin.listTopics().names().get().contains("secure.test"));
       }
       // alice authenticates but has no ACL: the topic is hidden from her, creating one is refused
