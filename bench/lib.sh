@@ -20,4 +20,11 @@ bench_java() {
   local cp="$module/target/bench-test-classes:$module/target/classes:$siblings$(cat "$module/target/bench.classpath")"
   JAVA=("$JAVA_HOME/bin/java" "-Xmx$heap" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow
     "-Dlog4j2.configurationFile=$module/src/test/resources/log4j2-test.xml" -cp "$cp")
+  # extra JVM options for one run (e.g. -Dbench.streams.commit.interval.ms=100 for the processor
+  # throughput bench), split on spaces
+  if [ -n "${BENCH_JAVA_OPTIONS:-}" ]; then
+    local extra
+    read -r -a extra <<< "$BENCH_JAVA_OPTIONS"
+    JAVA=("${JAVA[0]}" "${extra[@]}" "${JAVA[@]:1}")
+  fi
 }

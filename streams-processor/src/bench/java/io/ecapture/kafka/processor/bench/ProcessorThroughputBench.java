@@ -347,7 +347,26 @@ public final class ProcessorThroughputBench {
         .statusPort(ProcessorConfig.STATUS_PORT_OFF)
         // the input is pre-loaded, so processing wall-clock time is not capture time: a long idle
         // flush keeps messages whose chunks are far apart in the topic from being cut
-        .idleFlush(Duration.ofSeconds(60)).build();
+        .idleFlush(Duration.ofSeconds(60)).streamsOverrides(benchOverrides()).build();
+  }
+
+  /**
+   * Kafka Streams/client properties for both variants from system properties {@code
+   * bench.streams.NAME=VALUE} (e.g. {@code -Dbench.streams.commit.interval.ms=100}, via
+   * {@code BENCH_JAVA_OPTIONS}): what a setting does to (a) and (b) in one run.
+   */
+  static Map<String, String> benchOverrides() {
+    Map<String, String> out = new java.util.TreeMap<>();
+    String prefix = "bench.streams.";
+    for (String name : System.getProperties().stringPropertyNames()) {
+      if (name.startsWith(prefix)) {
+        out.put(name.substring(prefix.length()), System.getProperty(name));
+      }
+    }
+    if (!out.isEmpty()) {
+      System.out.println("streams overrides (both variants): " + out);
+    }
+    return out;
   }
 
   private static Run brokerRun(String bootstrap, Path dir, String variant, int run, Loader loader,
