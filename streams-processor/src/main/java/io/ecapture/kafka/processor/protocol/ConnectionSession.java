@@ -149,7 +149,8 @@ public final class ConnectionSession {
         .setLastByteTimeNs(message.getLastByteTimeNs())
         .setDirection(message.getDirection())
         .setSummary(summary)
-        .setStatement(statement));
+        .setStatement(statement)
+        .build()); // kept as a message: the state's build at each commit reuses it
     sink.accept(connectionId, message.setPairId(pairId).build());
   }
 

@@ -534,24 +534,36 @@ public final class ConnectionProcessor implements Processor<byte[], byte[], Obje
   /** The first event sets who owns the connection; later events only fill what was missing. */
   private static void mergeIdentity(ProcessorConnectionState.Builder state, RawEvent event) {
     if (!state.hasIdentity()) {
-      state.setIdentity(event.toBuilder().clearBody());
+      state.setIdentity(event.toBuilder().clearBody().build());
       return;
     }
-    RawEvent.Builder identity = state.getIdentityBuilder();
-    if (!identity.hasProcess() && event.hasProcess()) {
-      identity.setProcess(event.getProcess());
-    }
-    if (!identity.hasTuple() && event.hasTuple()) {
-      identity.setTuple(event.getTuple());
-    }
-    if (identity.getHostId().isEmpty()) {
-      identity.setHostId(event.getHostId());
-    }
+    // read through the message view: the identity stays a built message (not a builder) unless
+    // something is missing, so the state's build at each commit does not rebuild it
+    RawEvent known = state.getIdentity();
+    boolean process = !known.hasProcess() && event.hasProcess();
+    boolean tuple = !known.hasTuple() && event.hasTuple();
+    boolean host = known.getHostId().isEmpty() && !event.getHostId().isEmpty();
     // the collector names a cgroup's pod once the kubelet's log directory is there: take the
     // fuller answer (same connection, so the same cgroup)
-    if (event.hasWorkload() && knownFields(event.getWorkload()) > knownFields(identity.getWorkload())) {
+    boolean workload = event.hasWorkload() && !event.getWorkload().equals(known.getWorkload())
+        && knownFields(event.getWorkload()) > knownFields(known.getWorkload());
+    if (!process && !tuple && !host && !workload) {
+      return;
+    }
+    RawEvent.Builder identity = known.toBuilder();
+    if (process) {
+      identity.setProcess(event.getProcess());
+    }
+    if (tuple) {
+      identity.setTuple(event.getTuple());
+    }
+    if (host) {
+      identity.setHostId(event.getHostId());
+    }
+    if (workload) {
       identity.setWorkload(event.getWorkload());
     }
+    state.setIdentity(identity.build());
   }
 
   private static int knownFields(Workload workload) {

@@ -11,10 +11,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Both bounds hold as soon as {@code put} returns and the bytes are counted exactly. Which state
- * leaves is Caffeine's W-TinyLFU choice, not strictly the least recently used one (see {@link
- * StateCache}): the cache is write-through, so any choice is correct, and these tests only check
- * that exactly enough states leave.
+ * Both bounds hold as soon as {@code put} returns, the bytes are counted exactly, and the least
+ * recently used states leave first.
  */
 class StateCacheTest {
   @Test
@@ -26,7 +24,8 @@ class StateCacheTest {
     assertSame(a, cache.get("a"), "the builder itself, not a copy");
     cache.put("c", ProcessorConnectionState.newBuilder(), 400);
     List<String> kept = cached(cache, "a", "b", "c");
-    assertEquals(2, kept.size(), "one of three 400-byte states leaves a 1000-byte cache");
+    assertEquals(List.of("a", "c"), kept,
+        "one of three 400-byte states leaves a 1000-byte cache: b, read least recently");
     assertEquals(800, cache.bytes());
     cache.put(kept.get(0), ProcessorConnectionState.newBuilder(), 100); // replaced, not added
     assertEquals(500, cache.bytes());
@@ -41,9 +40,25 @@ class StateCacheTest {
     StateCache cache = new StateCache(2, Long.MAX_VALUE);
     cache.put("a", ProcessorConnectionState.newBuilder(), 1);
     cache.put("b", ProcessorConnectionState.newBuilder(), 1);
+    cache.get("a");
     cache.put("c", ProcessorConnectionState.newBuilder(), 1);
-    assertEquals(2, cached(cache, "a", "b", "c").size());
+    assertEquals(List.of("a", "c"), cached(cache, "a", "b", "c"));
     assertEquals(2, cache.bytes());
+  }
+
+  @Test
+  void oneLargeStateMakesRoomByEvictingAsManyOldOnesAsNeeded() {
+    StateCache cache = new StateCache(100, 1000);
+    for (String key : List.of("a", "b", "c", "d")) {
+      cache.put(key, ProcessorConnectionState.newBuilder(), 200);
+    }
+    cache.put("big", ProcessorConnectionState.newBuilder(), 700);
+    assertEquals(List.of("d", "big"), cached(cache, "a", "b", "c", "d", "big"));
+    assertEquals(900, cache.bytes());
+    cache.put("huge", ProcessorConnectionState.newBuilder(), 5000);
+    assertEquals(List.of(), cached(cache, "a", "b", "c", "d", "big", "huge"),
+        "a state past the byte bound on its own is not kept");
+    assertEquals(0, cache.bytes());
   }
 
   @Test
