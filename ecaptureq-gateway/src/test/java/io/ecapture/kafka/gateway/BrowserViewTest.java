@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.google.protobuf.ByteString;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.Workload;
 import io.ecapture.kafka.proto.parsed.HttpFields;
@@ -71,8 +72,8 @@ class BrowserViewTest {
         assertTrue(result.contains("\"inCheckout\":[\"/ui-visible\"]"), result);
         // the detail pane shows the first MiB; the download is the whole payload
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-            .digest(bigResponse.getRendered().toByteArray()));
-        assertTrue(result.contains("\"size\":" + bigResponse.getRendered().size() + ",\"sha256\":\""
+            .digest(ParsedText.rendered(bigResponse).toByteArray()));
+        assertTrue(result.contains("\"size\":" + ParsedText.rendered(bigResponse).size() + ",\"sha256\":\""
             + sha + "\""), result);
         assertTrue(result.contains("more characters: Download saves the whole payload"), result);
         assertTrue(result.contains("\"detail\":\"request · HTTP/1 request · 48 bytesDownloadGET /ui-visible"

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.ecapture.kafka.collector.EbpfEnvironment;
 import io.ecapture.kafka.launcher.LocalDatabases.Result;
 import io.ecapture.kafka.launcher.LocalDatabases.Server;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.RawEvent;
@@ -294,7 +295,7 @@ class DatabaseProtocolsEndToEndTest {
         && m.getSql().getOperation().equals("EXECUTE")).toList();
     assertEquals(2, executes.size(), () -> "this connection on the server's side:\n" + fromServer.stream()
         .filter(m -> m.getConnectionId().equals(prepare.getConnectionId()))
-        .map(m -> m.getKind() + " " + m.getRendered().toStringUtf8().strip()).collect(
+        .map(m -> m.getKind() + " " + ParsedText.rendered(m).toStringUtf8().strip()).collect(
             java.util.stream.Collectors.joining("\n")));
     // Connector/J sends the first EXECUTE with the prepare, before its OK: MariaDB's id
     // 0xffffffff ("the statement prepared last"); the next one names the id the OK gave
@@ -401,7 +402,7 @@ class DatabaseProtocolsEndToEndTest {
     if (found.isEmpty()) {
       StringBuilder seen = new StringBuilder();
       messages.forEach(m -> seen.append("\n  ").append(m.getKind()).append(' ')
-          .append(m.getRendered().toStringUtf8().lines().findFirst().orElse("")));
+          .append(ParsedText.rendered(m).toStringUtf8().lines().findFirst().orElse("")));
       fail("no matching record in " + Topics.PARSED.name() + ":" + seen);
     }
     return found.get();
@@ -440,7 +441,7 @@ class DatabaseProtocolsEndToEndTest {
   private static void assertPasswordOnlyInRaw(String password, List<ParsedMessage> parsed) {
     for (String secret : List.of(PG_PASSWORD, MY_PASSWORD, REDIS_PASSWORD)) {
       for (ParsedMessage m : parsed) {
-        assertFalse(m.toString().contains(secret) || m.getRendered().toStringUtf8().contains(secret),
+        assertFalse(m.toString().contains(secret) || ParsedText.rendered(m).toStringUtf8().contains(secret),
             "a password in " + m);
       }
       // nor anything the eCaptureQ client got, the setup's CREATE USER ... IDENTIFIED BY included

@@ -10,6 +10,7 @@ import io.ecapture.kafka.collector.TlsTestServer;
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.StreamsProcessor;
 import io.ecapture.kafka.processor.redact.Redaction;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.RawEvent;
@@ -114,7 +115,7 @@ class RedactionEndToEndTest {
   }
 
   private static String rendered(ParsedMessage m) {
-    return m.getRendered().toStringUtf8();
+    return ParsedText.rendered(m).toStringUtf8();
   }
 
   private static String header(ParsedMessage m, String name) {

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.ecapture.kafka.collector.EbpfEnvironment;
 import io.ecapture.kafka.collector.TlsTestServer;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.ecaptureq.LogEntry;
 import io.ecapture.kafka.proto.ecaptureq.LogType;
@@ -265,7 +266,7 @@ class UpRestartTest {
           if (m.getKind() != MessageKind.REQUEST) {
             continue;
           }
-          String text = m.getRendered().toString(StandardCharsets.UTF_8);
+          String text = ParsedText.rendered(m).toString(StandardCharsets.UTF_8);
           int at = text.indexOf("X-Marker: ");
           if (at >= 0) {
             int eol = text.indexOf('\r', at);

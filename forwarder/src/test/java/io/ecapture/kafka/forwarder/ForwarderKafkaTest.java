@@ -9,6 +9,7 @@ import io.ecapture.kafka.common.Json;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.forwarder.format.Format;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.io.IOException;
@@ -162,7 +163,7 @@ class ForwarderKafkaTest {
       assertTrue(metrics.contains("ecapture_forwarder_sent_total{sink=\"events\"} 2.0"), metrics);
       String payloadLine = metrics.lines().filter(l -> l.startsWith("ecapture_payload_bytes{host=\"" + host + "\""))
           .findFirst().orElseThrow();
-      long expectedBytes = Samples.request(host, "m-1").getRendered().size() + Samples.response(host, "m-1").getRendered().size();
+      long expectedBytes = ParsedText.rendered(Samples.request(host, "m-1")).size() + ParsedText.rendered(Samples.response(host, "m-1")).size();
       assertEquals(expectedBytes, (long) Double.parseDouble(payloadLine.substring(payloadLine.lastIndexOf(' ') + 1)));
       JsonNode status = Json.tree(get("http://127.0.0.1:" + forwarder.statusPort() + "/status"));
       assertEquals(2, status.get("events").get("sent").asInt());

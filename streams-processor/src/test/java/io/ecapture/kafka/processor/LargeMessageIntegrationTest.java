@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
@@ -107,7 +108,7 @@ class LargeMessageIntegrationTest {
       assertEquals(200, whole.getHttp().getStatus());
       assertFalse(whole.getHttp().getBodyTruncated());
       assertArrayEquals(body, whole.getHttp().getBody().toByteArray());
-      assertArrayEquals(response, whole.getRendered().toByteArray());
+      assertArrayEquals(response, ParsedText.rendered(whole).toByteArray());
       assertEquals(out.get(0).getPairId(), whole.getPairId());
       assertEquals(0, handle.metrics().oversizedRecords());
     }

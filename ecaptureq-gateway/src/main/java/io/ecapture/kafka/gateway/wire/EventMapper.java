@@ -4,6 +4,7 @@ import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.HexDump;
 import io.ecapture.kafka.common.IpAddresses;
 import io.ecapture.kafka.gateway.GatewayCounters;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.ecaptureq.Event;
 import io.ecapture.kafka.proto.parsed.Endpoint;
@@ -88,7 +89,7 @@ public final class EventMapper {
   }
 
   private ByteString payload(ParsedMessage m) {
-    ByteString text = m.getRendered();
+    ByteString text = ParsedText.rendered(m);
     if (text.isEmpty() && !m.getRaw().isEmpty()) {
       // a dumped byte takes ~5 characters: beyond one line, more than maxPayloadBytes bytes never
       // fit, so no more are copied

@@ -10,6 +10,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.Message;
 import io.ecapture.kafka.common.IpAddresses;
 import io.ecapture.kafka.common.Json;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.ProcessLog;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +26,7 @@ import java.util.List;
  * Byte fields (bodies, {@code rendered}, {@code raw}) are strings when they are UTF-8 text, else
  * base64 under the name with {@code _base64} appended; cut at {@code --truncate} bytes with
  * {@code <name>_cut_from: ORIGINAL_SIZE} (a name no proto field has). Addresses are in RFC 5952 form.
+ * {@code rendered} is the whole display text (a body shared with {@code http.body} is joined in).
  */
 public final class JsonFormatter {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
@@ -48,6 +50,10 @@ public final class JsonFormatter {
     node.put("type", type);
     node.put("type_name", EventKinds.typeName(type));
     node.put("module", EventKinds.module(m));
+    if (m.getRenderedBodyShared()) {
+      // the JSON shows rendered as the whole display text, as before the body was shared
+      m = m.toBuilder().setRendered(ParsedText.rendered(m)).clearRenderedBodyShared().build();
+    }
     fields(m, node);
     for (String side : List.of("src", "dst")) {
       if (node.get(side) instanceof ObjectNode endpoint && endpoint.hasNonNull("ip")) {

@@ -2,6 +2,7 @@ package io.ecapture.kafka.forwarder.format;
 
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.HexDump;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.nio.charset.StandardCharsets;
 
@@ -16,7 +17,7 @@ public final class Payloads {
 
   /** The bytes the payload shows: raw for undecoded data, else the rendering. */
   public static ByteString bytes(ParsedMessage m) {
-    return !m.getRaw().isEmpty() ? m.getRaw() : m.getRendered();
+    return !m.getRaw().isEmpty() ? m.getRaw() : ParsedText.rendered(m);
   }
 
   /**
@@ -24,8 +25,9 @@ public final class Payloads {
    * @param truncate at most this many payload bytes are shown; 0 = all
    */
   public static String render(ParsedMessage m, boolean hex, int truncate) {
-    boolean binary = m.getRendered().isEmpty() && !m.getRaw().isEmpty();
-    ByteString data = hex || binary ? bytes(m) : m.getRendered();
+    ByteString rendered = ParsedText.rendered(m);
+    boolean binary = rendered.isEmpty() && !m.getRaw().isEmpty();
+    ByteString data = hex || binary ? bytes(m) : rendered;
     int total = data.size();
     int shown = truncate > 0 && total > truncate ? truncate : total;
     String text;

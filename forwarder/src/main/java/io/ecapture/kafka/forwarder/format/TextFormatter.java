@@ -1,6 +1,7 @@
 package io.ecapture.kafka.forwarder.format;
 
 import io.ecapture.kafka.common.IpAddresses;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.ProcessLog;
 import io.ecapture.kafka.proto.parsed.Endpoint;
@@ -35,7 +36,7 @@ public final class TextFormatter {
   }
 
   public byte[] event(ParsedMessage m, long fallbackTimeNs) {
-    StringBuilder s = new StringBuilder(256 + m.getRendered().size());
+    StringBuilder s = new StringBuilder(256 + ParsedText.rendered(m).size());
     long ns = m.getFirstByteTimeNs() > 0 ? m.getFirstByteTimeNs() : fallbackTimeNs;
     s.append(time(ns)).append(" host=").append(m.getHostId())
         .append(" PID:").append(Integer.toUnsignedString(m.getPid()))

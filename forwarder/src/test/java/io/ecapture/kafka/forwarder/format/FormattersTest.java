@@ -9,6 +9,7 @@ import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.HexDump;
 import io.ecapture.kafka.common.Json;
 import io.ecapture.kafka.forwarder.Samples;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -23,7 +24,7 @@ class FormattersTest {
   void hexDumpsTheRenderedMessageWhenAskedAndBinaryDataAlways() {
     ParsedMessage req = Samples.request("h", "x");
     String hex = text(new TextFormatter(true, 0).event(req, 0));
-    assertTrue(hex.contains(HexDump.dump(req.getRendered().toByteArray())), hex);
+    assertTrue(hex.contains(HexDump.dump(ParsedText.rendered(req).toByteArray())), hex);
     assertFalse(hex.contains("\nGET /items"), "no plain text with --hex");
     ParsedMessage bin = Samples.binary("h");
     String plain = text(new TextFormatter(false, 0).event(bin, 0));
@@ -53,7 +54,7 @@ class FormattersTest {
     assertEquals(0, n.get("type").asInt());
     JsonNode cut = Json.tree(text(new JsonFormatter(10).event(Samples.request("h", "x"), 0, null)));
     assertEquals("GET /items", cut.get("rendered").asText());
-    assertEquals(Samples.request("h", "x").getRendered().size(), cut.get("rendered_cut_from").asInt());
+    assertEquals(ParsedText.rendered(Samples.request("h", "x")).size(), cut.get("rendered_cut_from").asInt());
     assertFalse(cut.get("rendered_truncated").asBoolean(), "the processor's own flag keeps its meaning");
   }
 

@@ -22,6 +22,11 @@ public final class RenderedText {
   private int doneLength;
   private long leftOutBytes;
   private long noteBytes;
+  /**
+   * The message's {@code http.body}, shown whole as its bytes and not copied into the text
+   * ({@link #httpBody}); null when none. The text before it is in {@link #done}.
+   */
+  private byte[] sharedBody;
 
   public RenderedText(int capacityHint) {
     this.capacityHint = Math.max(64, capacityHint);
@@ -47,14 +52,36 @@ public final class RenderedText {
     return body(body, TextRenderer.asText(body), limit);
   }
 
+  /**
+   * As {@link #body(byte[], int)} for a body that is also the message's {@code http.body}: when
+   * it is shown whole as its own bytes it is not copied into the text at all; the message says
+   * the text continues with its body ({@code rendered_body_shared}, see {@link Result#applyTo}),
+   * unless something is appended after it (a note), which puts the copy back.
+   */
+  public RenderedText httpBody(byte[] body, int limit) {
+    if (sharedBody == null && body.length <= limit && body.length >= 64
+        && TextRenderer.isPlainAscii(body)) {
+      appendBytes(body, false);
+      sharedBody = body;
+      return this;
+    }
+    return body(body, limit);
+  }
+
   private void appendBytes(byte[] bytes) {
+    appendBytes(bytes, true);
+  }
+
+  private void appendBytes(byte[] bytes, boolean copy) {
     byte[] head = out.toString().getBytes(StandardCharsets.UTF_8);
     out.setLength(0); // callers keep appending to the same builder: it holds what comes after
-    ensure(head.length + bytes.length + 128);
+    ensure(head.length + (copy ? bytes.length : 0) + 128);
     System.arraycopy(head, 0, done, doneLength, head.length);
     doneLength += head.length;
-    System.arraycopy(bytes, 0, done, doneLength, bytes.length);
-    doneLength += bytes.length;
+    if (copy) {
+      System.arraycopy(bytes, 0, done, doneLength, bytes.length);
+      doneLength += bytes.length;
+    }
   }
 
   private void ensure(int more) {
@@ -100,13 +127,25 @@ public final class RenderedText {
   /** The finished text. */
   public Result build() {
     byte[] bytes = out.toString().getBytes(StandardCharsets.UTF_8);
-    if (done != null) {
+    boolean truncated = leftOutBytes > 0;
+    if (sharedBody != null && bytes.length == 0 && !truncated) {
+      // the text ends with the shared body: it is sent once, as http.body
+      return new Result(Arrays.copyOf(done, doneLength), false, 0, true);
+    }
+    if (sharedBody != null) {
+      // a note follows the body: the body goes into the text after all
+      byte[] whole = new byte[doneLength + sharedBody.length + bytes.length];
+      System.arraycopy(done, 0, whole, 0, doneLength);
+      System.arraycopy(sharedBody, 0, whole, doneLength, sharedBody.length);
+      System.arraycopy(bytes, 0, whole, doneLength + sharedBody.length, bytes.length);
+      bytes = whole;
+    } else if (done != null) {
       byte[] whole = Arrays.copyOf(done, doneLength + bytes.length);
       System.arraycopy(bytes, 0, whole, doneLength, bytes.length);
       bytes = whole;
     }
-    boolean truncated = leftOutBytes > 0;
-    return new Result(bytes, truncated, truncated ? bytes.length - noteBytes + leftOutBytes : 0);
+    return new Result(bytes, truncated, truncated ? bytes.length - noteBytes + leftOutBytes : 0,
+        false);
   }
 
   /**
@@ -115,13 +154,21 @@ public final class RenderedText {
    * @param bytes UTF-8
    * @param truncated part of the body was left out (a note at its place says so)
    * @param originalLength when truncated, the bytes the text would have had with the whole body
+   * @param bodyShared the text continues with the message's {@code http.body}, which {@code
+   *     bytes} does not repeat ({@code rendered_body_shared})
    */
-  public record Result(byte[] bytes, boolean truncated, long originalLength) {
-    /** Sets {@code rendered} (not copied: the array is never written again) and the cut fields. */
+  public record Result(byte[] bytes, boolean truncated, long originalLength, boolean bodyShared) {
+    /**
+     * Sets {@code rendered} (not copied: the array is never written again), the cut fields and
+     * {@code rendered_body_shared}.
+     */
     public ParsedMessage.Builder applyTo(ParsedMessage.Builder message) {
       message.setRendered(UnsafeByteOperations.unsafeWrap(bytes));
       if (truncated) {
         message.setRenderedTruncated(true).setRenderedOriginalLength(originalLength);
+      }
+      if (bodyShared) {
+        message.setRenderedBodyShared(true);
       }
       return message;
     }

@@ -2,7 +2,12 @@ package io.ecapture.kafka.processor.render;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.google.protobuf.ByteString;
+import io.ecapture.kafka.proto.ParsedText;
+import io.ecapture.kafka.proto.parsed.HttpFields;
+import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -24,10 +29,15 @@ class RenderedTextTest {
       boolean cut = random.nextBoolean();
       String tail = random.nextBoolean() ? "\n[note ü " + i + "]" : "";
 
+      boolean http = random.nextBoolean();
       RenderedText text = new RenderedText(random.nextInt(300) + body.length);
       StringBuilder out = text.text();
       out.append(head);
-      text.body(body, limit);
+      if (http) {
+        text.httpBody(body, limit);
+      } else {
+        text.body(body, limit);
+      }
       if (cut) {
         text.bodyCut(false, body.length, body.length + 10, false);
       }
@@ -42,7 +52,12 @@ class RenderedTextTest {
       }
       expected.append(tail);
       byte[] want = expected.toString().getBytes(StandardCharsets.UTF_8);
-      assertArrayEquals(want, got.bytes(), "case " + i);
+      // shared: the body is the message's http.body, which readers append (ParsedText.rendered)
+      boolean shareable = http && !cut && tail.isEmpty() && c.leftOutBytes() == 0
+          && body.length >= 64 && TextRenderer.isPlainAscii(body);
+      assertEquals(shareable, got.bodyShared(), "case " + i);
+      byte[] joined = got.bodyShared() ? concat(got.bytes(), body) : got.bytes();
+      assertArrayEquals(want, joined, "case " + i);
       assertEquals(c.leftOutBytes() > 0, got.truncated(), "case " + i);
       assertEquals(c.leftOutBytes() > 0 ? want.length - c.noteBytes() + c.leftOutBytes() : 0,
           got.originalLength(), "case " + i);
@@ -61,6 +76,27 @@ class RenderedTextTest {
     assertEquals("one\n" + new String(json, StandardCharsets.US_ASCII) + "\ntwo ✓\n"
         + new String(json, StandardCharsets.US_ASCII),
         new String(text.build().bytes(), StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aSharedBodyTravelsOnceAndReadersJoinItBack() {
+    byte[] json = "{\"a\":1,\"b\":[1,2,3],\"c\":\"0123456789012345678901234567890123456789\"}"
+        .getBytes(StandardCharsets.US_ASCII);
+    RenderedText text = new RenderedText(8);
+    text.text().append("HTTP/1.1 200 OK\r\n\r\n");
+    ParsedMessage message = text.httpBody(json, 1000).build().applyTo(ParsedMessage.newBuilder()
+        .setHttp(HttpFields.newBuilder().setBody(ByteString.copyFrom(json)))).build();
+    assertTrue(message.getRenderedBodyShared());
+    assertEquals("HTTP/1.1 200 OK\r\n\r\n", message.getRendered().toStringUtf8(), "the head only");
+    assertEquals("HTTP/1.1 200 OK\r\n\r\n" + new String(json, StandardCharsets.US_ASCII),
+        ParsedText.rendered(message).toStringUtf8());
+    assertEquals(ParsedText.rendered(message).size(), ParsedText.renderedSize(message));
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   private static byte[] body(Random random) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.ProcessorLimits;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import io.ecapture.kafka.proto.parsed.Protocol;
@@ -58,7 +59,7 @@ class BodyLimitsTopologyTest {
     List<ParsedMessage> out = harness.parsed().readValuesToList();
     assertEquals(2, out.size());
     assertEquals(Protocol.PROTOCOL_UNKNOWN, out.get(0).getProtocol());
-    assertEquals("secondhalf", out.get(0).getRendered().toStringUtf8());
+    assertEquals("secondhalf", ParsedText.rendered(out.get(0)).toStringUtf8());
     assertEquals(204, out.get(1).getHttp().getStatus());
   }
 
@@ -128,7 +129,7 @@ class BodyLimitsTopologyTest {
     assertEquals(body.length, m.getHttp().getBodyOriginalLength());
     assertArrayEquals(body, m.getHttp().getBody().toByteArray());
     assertFalse(m.getRenderedTruncated());
-    assertArrayEquals(concat(head, body), m.getRendered().toByteArray(), "the display text is the message");
+    assertArrayEquals(concat(head, body), ParsedText.rendered(m).toByteArray(), "the display text is the message");
     assertTrue(m.getSerializedSize() <= limits.maxParsedRecordBytes());
     assertEquals(204, out.get(1).getHttp().getStatus());
     assertTrue(harness.store().get(CONN) == null
@@ -159,7 +160,7 @@ class BodyLimitsTopologyTest {
     String note = "\n[ecapture-kafka: body cut at the processor's body limit, " + limit + " of "
         + length + " bytes kept]";
     assertArrayEquals(concat(concat(head, Arrays.copyOf(body, limit)),
-        note.getBytes(StandardCharsets.US_ASCII)), m.getRendered().toByteArray());
+        note.getBytes(StandardCharsets.US_ASCII)), ParsedText.rendered(m).toByteArray());
     assertFalse(m.getRenderedTruncated(), "the text shows all the record kept");
     assertEquals(204, out.get(1).getHttp().getStatus());
     assertEquals(1, harness.metrics.truncatedMessages());
@@ -183,7 +184,7 @@ class BodyLimitsTopologyTest {
     assertEquals(gz.size(), m.getHttp().getBodyOriginalLength());
     assertTrue(gz.size() < 1 << 20, "only the decoded form exceeds the limit");
     assertArrayEquals(Arrays.copyOf(plain, 1 << 20), m.getHttp().getBody().toByteArray());
-    assertTrue(m.getRendered().toStringUtf8().endsWith("\n[ecapture-kafka: body cut at the "
+    assertTrue(ParsedText.rendered(m).toStringUtf8().endsWith("\n[ecapture-kafka: body cut at the "
         + "processor's body limit, the first " + (1 << 20) + " bytes of the decoded body kept ("
         + gz.size() + " on the wire)]"), "rendered ends: " + tail(m));
   }
@@ -201,15 +202,15 @@ class BodyLimitsTopologyTest {
     assertArrayEquals(body, m.getHttp().getBody().toByteArray());
     assertFalse(m.getHttp().getBodyTruncated());
     assertTrue(m.getRenderedTruncated());
-    String rendered = m.getRendered().toStringUtf8();
+    String rendered = ParsedText.rendered(m).toStringUtf8();
     assertTrue(rendered.endsWith("more bytes not shown]\n"), tail(m));
     // the whole dump: 2500 lines of 79 characters, after the head
     assertEquals(head.length + 2500L * 79, m.getRenderedOriginalLength());
-    assertTrue(m.getRendered().size() < head.length + 4096 + 100);
+    assertTrue(ParsedText.rendered(m).size() < head.length + 4096 + 100);
   }
 
   private static String tail(ParsedMessage m) {
-    String text = m.getRendered().toStringUtf8();
+    String text = ParsedText.rendered(m).toStringUtf8();
     return text.substring(Math.max(0, text.length() - 200));
   }
 }

@@ -2,6 +2,7 @@ package io.ecapture.kafka.processor.topology;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.util.ArrayList;
@@ -72,7 +73,7 @@ final class DbConversations {
     for (ParsedMessage m : messages) {
       out.add(m.getProtocol() + " " + m.getKind() + " " + m.getDirection() + " " + m.getSql()
           + m.getRedis() + " " + m.getStreamOffset() + "+" + m.getLength() + " "
-          + m.getRendered().toStringUtf8().replaceAll("\\(\\d+(\\.\\d+)? m?s\\)", "(latency)"));
+          + ParsedText.rendered(m).toStringUtf8().replaceAll("\\(\\d+(\\.\\d+)? m?s\\)", "(latency)"));
     }
     return out;
   }

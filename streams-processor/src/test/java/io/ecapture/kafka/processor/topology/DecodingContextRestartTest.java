@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.protocol.http2.Http2FrameParser;
 import io.ecapture.kafka.processor.protocol.http2.Http2TestFrames;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
@@ -71,7 +72,7 @@ class DecodingContextRestartTest {
     assertEquals("www.example.com", three.getHttp().getAuthority(), "index 63 after one insert");
     assertEquals("custom-value", header(three, "custom-key"));
     for (ParsedMessage message : out) {
-      assertFalse(message.getRendered().toStringUtf8().contains("HPACK table state unknown"));
+      assertFalse(ParsedText.rendered(message).toStringUtf8().contains("HPACK table state unknown"));
     }
     assertEquals(1, harness.metrics.contextsRestored(), "the table was rebuilt, then kept");
     assertEquals(0, harness.metrics.hpackTablesLost());

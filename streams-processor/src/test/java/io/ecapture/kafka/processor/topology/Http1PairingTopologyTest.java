@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.AddressFamily;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.MessageKind;
@@ -59,8 +60,8 @@ class Http1PairingTopologyTest extends HarnessTopologyTest {
     assertEquals(443, request.getDst().getPort());
     assertEquals(REQUEST.length(), request.getLength());
     assertEquals(RawEvents.BASE_NS + 1_000, request.getFirstByteTimeNs());
-    assertTrue(request.getRendered().toStringUtf8().startsWith("POST /submit HTTP/1.1\r\nHost: example.test\r\n"));
-    assertTrue(request.getRendered().toStringUtf8().endsWith("\r\n\r\nname=ecapture"));
+    assertTrue(ParsedText.rendered(request).toStringUtf8().startsWith("POST /submit HTTP/1.1\r\nHost: example.test\r\n"));
+    assertTrue(ParsedText.rendered(request).toStringUtf8().endsWith("\r\n\r\nname=ecapture"));
 
     assertEquals(MessageKind.RESPONSE, response.getKind());
     assertEquals(201, response.getHttp().getStatus());
@@ -130,7 +131,30 @@ class Http1PairingTopologyTest extends HarnessTopologyTest {
     assertTrue(message.getHttp().getBodyDecoded());
     assertEquals("gzip", message.getHttp().getContentEncoding());
     assertArrayEquals(json, message.getHttp().getBody().toByteArray());
-    assertTrue(message.getRendered().toStringUtf8().endsWith("\r\n\r\n{\"answer\":42}"));
+    assertTrue(ParsedText.rendered(message).toStringUtf8().endsWith("\r\n\r\n{\"answer\":42}"));
+  }
+
+  @Test
+  void aTextBodyShownWholeIsSentOnceAsTheBodyAndTheTextHoldsTheHead() throws IOException {
+    String json = "{\"items\":[" + "{\"id\":1,\"name\":\"alpha\"},".repeat(20) + "{}]}";
+    ByteArrayOutputStream gz = new ByteArrayOutputStream();
+    try (GZIPOutputStream out = new GZIPOutputStream(gz)) {
+      out.write(json.getBytes(StandardCharsets.UTF_8));
+    }
+    String headText = "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: " + gz.size()
+        + "\r\n\r\n";
+    byte[] head = headText.getBytes(StandardCharsets.ISO_8859_1);
+    byte[] response = new byte[head.length + gz.size()];
+    System.arraycopy(head, 0, response, 0, head.length);
+    System.arraycopy(gz.toByteArray(), 0, response, head.length, gz.size());
+    harness.send(events.data(Direction.READ, 0, response, 0));
+
+    ParsedMessage message = harness.parsed().readValue();
+    assertTrue(message.getRenderedBodyShared());
+    assertEquals(headText, message.getRendered().toStringUtf8(), "the body is not repeated");
+    assertEquals(json, message.getHttp().getBody().toStringUtf8());
+    assertEquals(headText + json, ParsedText.rendered(message).toStringUtf8());
+    assertFalse(message.getRenderedTruncated());
   }
 
   @Test
@@ -164,7 +188,7 @@ class Http1PairingTopologyTest extends HarnessTopologyTest {
         + "\r\n\r\n" + body, 0));
     ParsedMessage message = harness.parsed().readValue();
     assertEquals(body, message.getHttp().getBody().toStringUtf8());
-    String rendered = message.getRendered().toStringUtf8();
+    String rendered = ParsedText.rendered(message).toStringUtf8();
     assertTrue(rendered.length() < (64 << 10) + 200, "rendered " + rendered.length());
     assertTrue(rendered.endsWith("more characters not shown]"));
     assertTrue(message.getRenderedTruncated());
@@ -186,6 +210,6 @@ class Http1PairingTopologyTest extends HarnessTopologyTest {
     assertEquals(1, out.size());
     assertArrayEquals(body, out.get(0).getHttp().getBody().toByteArray());
     assertEquals(RawEvents.BASE_NS + body.length - 1000 + 1, out.get(0).getLastByteTimeNs());
-    assertTrue(out.get(0).getRendered().toStringUtf8().contains("00000000  "));
+    assertTrue(ParsedText.rendered(out.get(0)).toStringUtf8().contains("00000000  "));
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.GrpcFields;
 import io.ecapture.kafka.proto.parsed.Header;
@@ -116,7 +117,7 @@ class Http2RealBytesTest {
     assertTrue(call.getMessages(0).getDecoded());
     assertEquals("hello-request", call.getMessages(0).getData().toStringUtf8());
     assertFalse(call.getMessagesTruncated());
-    assertTrue(grpcCall.getRendered().toStringUtf8().contains("hello-request"),
+    assertTrue(ParsedText.rendered(grpcCall).toStringUtf8().contains("hello-request"),
         "the display shows the decompressed message");
 
     ParsedMessage page = out.get(1);
@@ -190,7 +191,7 @@ class Http2RealBytesTest {
     List<ParsedMessage> out = harness.output();
     ParsedMessage page = out.stream().filter(m -> m.getHttp2StreamId() == 3).findFirst().orElseThrow();
     assertEquals(0, page.getHttp().getHeadersCount(), "no headers guessed from a lost table");
-    assertTrue(page.getRendered().toStringUtf8().contains("HPACK table state unknown"));
+    assertTrue(ParsedText.rendered(page).toStringUtf8().contains("HPACK table state unknown"));
     assertTrue(harness.metrics.hpackTablesLost() >= 1);
     assertTrue(harness.metrics.gaps() >= 1);
   }

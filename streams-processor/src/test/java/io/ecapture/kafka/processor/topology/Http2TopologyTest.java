@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.protocol.http2.Http2FrameParser;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
@@ -47,7 +48,7 @@ class Http2TopologyTest extends HarnessTopologyTest {
     assertTrue(m.getHttp().getBodyLimitExceeded());
     assertEquals(body.length, m.getHttp().getBodyOriginalLength());
     assertEquals(64 << 10, m.getHttp().getBody().size());
-    assertTrue(m.getRendered().toStringUtf8().endsWith("\n[ecapture-kafka: body cut at the "
+    assertTrue(ParsedText.rendered(m).toStringUtf8().endsWith("\n[ecapture-kafka: body cut at the "
         + "processor's body limit, " + (64 << 10) + " of " + body.length + " bytes kept]"));
   }
 
@@ -105,8 +106,8 @@ class Http2TopologyTest extends HarnessTopologyTest {
     ParsedMessage ok = out.get(4);
     assertEquals(200, ok.getHttp().getStatus());
     assertEquals(get1.getPairId(), ok.getPairId());
-    assertTrue(ok.getRendered().toStringUtf8().startsWith("HTTP/2 200\r\n"));
-    assertTrue(get1.getRendered().toStringUtf8().startsWith("GET / HTTP/2\r\n"));
+    assertTrue(ParsedText.rendered(ok).toStringUtf8().startsWith("HTTP/2 200\r\n"));
+    assertTrue(ParsedText.rendered(get1).toStringUtf8().startsWith("GET / HTTP/2\r\n"));
   }
 
   @Test

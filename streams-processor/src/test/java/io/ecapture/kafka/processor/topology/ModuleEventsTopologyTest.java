@@ -3,6 +3,7 @@ package io.ecapture.kafka.processor.topology;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.DatabaseQuery;
 import io.ecapture.kafka.proto.capture.ProcessInfo;
 import io.ecapture.kafka.proto.capture.RawEvent;
@@ -40,18 +41,18 @@ class ModuleEventsTopologyTest extends HarnessTopologyTest {
     assertEquals("ls -l /etc", shell.getShell().getLine());
     assertEquals("pts/3", shell.getShell().getTty());
     assertEquals(1000, shell.getShell().getUid());
-    assertEquals("bash (pid 42, uid 1000, tty pts/3)\n$ ls -l /etc\n", shell.getRendered().toStringUtf8());
+    assertEquals("bash (pid 42, uid 1000, tty pts/3)\n$ ls -l /etc\n", ParsedText.rendered(shell).toStringUtf8());
     assertEquals("whoami", out.get(1).getShell().getLine());
     assertTrue(out.get(1).getShell().getHasReturnCode());
     assertEquals(1, out.get(1).getShell().getReturnCode());
-    assertEquals("bash (pid 42, uid 1000, tty pts/3, exit 1)\n$ whoami\n", out.get(1).getRendered().toStringUtf8());
+    assertEquals("bash (pid 42, uid 1000, tty pts/3, exit 1)\n$ whoami\n", ParsedText.rendered(out.get(1)).toStringUtf8());
     ParsedMessage query = out.get(2);
     assertEquals(Protocol.SERVER_QUERY, query.getProtocol());
     assertEquals("SELECT 1", query.getServerQuery().getQuery());
     assertTrue(query.getServerQuery().getHasResult());
     assertEquals(310_000, query.getLatencyNs());
     assertEquals("mysql server query (pid 77, dispatch_command, returned 0, 310 us)\nSELECT 1\n",
-        query.getRendered().toStringUtf8());
+        ParsedText.rendered(query).toStringUtf8());
     assertEquals("h/77/-1/0", query.getConnectionId());
   }
 

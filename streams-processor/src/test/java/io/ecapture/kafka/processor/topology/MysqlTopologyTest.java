@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.protocol.db.DbWire.My;
 import io.ecapture.kafka.processor.topology.DbConversations.Step;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import io.ecapture.kafka.proto.parsed.Protocol;
@@ -58,7 +59,7 @@ class MysqlTopologyTest extends HarnessTopologyTest {
     assertEquals(17, out.size(), out.toString()); // 8 exchanges and COM_QUIT
     for (ParsedMessage m : out) {
       assertEquals(Protocol.MYSQL, m.getProtocol());
-      String all = m.toString() + m.getRendered().toStringUtf8();
+      String all = m.toString() + ParsedText.rendered(m).toStringUtf8();
       assertFalse(all.contains("SECRET"), "secret emitted: " + all);
     }
     ParsedMessage connect = out.get(0);
@@ -71,16 +72,16 @@ class MysqlTopologyTest extends HarnessTopologyTest {
     assertEquals(connect.getPairId(), connected.getPairId());
     assertEquals("mysql_clear_password", connected.getSql().getAuthentication());
     assertTrue(connected.getSql().getRedacted());
-    assertTrue(connected.getRendered().toStringUtf8().startsWith("mysql CONNECT user=app"
-        + " database=shop → OK ("), connected.getRendered().toStringUtf8());
+    assertTrue(ParsedText.rendered(connected).toStringUtf8().startsWith("mysql CONNECT user=app"
+        + " database=shop → OK ("), ParsedText.rendered(connected).toStringUtf8());
 
     ParsedMessage rows = out.get(5);
     assertEquals(out.get(4).getPairId(), rows.getPairId());
     assertEquals(2, rows.getSql().getRows());
     assertEquals(2, rows.getSql().getColumns());
     assertEquals("select id, name from items where tag = 'marker-2'", rows.getSql().getStatement());
-    assertTrue(rows.getRendered().toStringUtf8().startsWith("mysql QUERY select id, name from items"
-        + " where tag = 'marker-2' → 2 rows, 2 columns (1.0 ms)\n"), rows.getRendered().toStringUtf8());
+    assertTrue(ParsedText.rendered(rows).toStringUtf8().startsWith("mysql QUERY select id, name from items"
+        + " where tag = 'marker-2' → 2 rows, 2 columns (1.0 ms)\n"), ParsedText.rendered(rows).toStringUtf8());
 
     ParsedMessage err = out.get(7);
     assertTrue(err.getSql().getError());

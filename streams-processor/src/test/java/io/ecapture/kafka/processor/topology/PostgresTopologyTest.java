@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.ecapture.kafka.processor.protocol.db.DbWire.Pg;
 import io.ecapture.kafka.processor.protocol.db.DbWire;
 import io.ecapture.kafka.processor.topology.DbConversations.Step;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
@@ -58,7 +59,7 @@ class PostgresTopologyTest extends HarnessTopologyTest {
     assertEquals(13, out.size(), out.toString());
     for (ParsedMessage m : out) {
       assertEquals(Protocol.POSTGRES, m.getProtocol());
-      String all = m.toString() + m.getRendered().toStringUtf8();
+      String all = m.toString() + ParsedText.rendered(m).toStringUtf8();
       assertFalse(all.contains("SECRET") || all.contains("123456"), "secret emitted: " + all);
     }
 
@@ -74,12 +75,12 @@ class PostgresTopologyTest extends HarnessTopologyTest {
     assertEquals("SASL SCRAM-SHA-256-PLUS,SCRAM-SHA-256", ready.getSql().getAuthentication());
     assertEquals("15.18", ready.getSql().getServerVersion());
     assertTrue(ready.getSql().getRedacted());
-    assertTrue(ready.getRendered().toStringUtf8().contains("credentials: <redacted>"));
+    assertTrue(ParsedText.rendered(ready).toStringUtf8().contains("credentials: <redacted>"));
 
     ParsedMessage query = out.get(2);
     assertEquals("QUERY", query.getSql().getOperation());
     assertEquals("select id, name from items where tag = 'marker-1'", query.getSql().getStatement());
-    assertTrue(query.getRendered().toStringUtf8()
+    assertTrue(ParsedText.rendered(query).toStringUtf8()
         .startsWith("postgres QUERY select id, name from items where tag = 'marker-1'\n"));
     ParsedMessage rows = out.get(3);
     assertEquals(query.getPairId(), rows.getPairId());
@@ -91,17 +92,17 @@ class PostgresTopologyTest extends HarnessTopologyTest {
     assertEquals(query.getSql().getStatement(), sql.getStatement());
     // the server's bytes were read 1 ms after the query was written
     assertEquals(1_000_000, rows.getLatencyNs());
-    assertTrue(rows.getRendered().toStringUtf8().startsWith("postgres QUERY select id, name from"
+    assertTrue(ParsedText.rendered(rows).toStringUtf8().startsWith("postgres QUERY select id, name from"
         + " items where tag = 'marker-1' → SELECT 3 (1.0 ms)\nrows: 3, columns: 2\n"),
-        rows.getRendered().toStringUtf8());
+        ParsedText.rendered(rows).toStringUtf8());
 
     ParsedMessage error = out.get(5);
     assertTrue(error.getSql().getError());
     assertEquals("ERROR", error.getSql().getErrorSeverity());
     assertEquals("42P01", error.getSql().getSqlState());
     assertEquals("relation \"nope\" does not exist", error.getSql().getErrorMessage());
-    assertTrue(error.getRendered().toStringUtf8().contains(
-        "→ ERROR 42P01 relation \"nope\" does not exist"), error.getRendered().toStringUtf8());
+    assertTrue(ParsedText.rendered(error).toStringUtf8().contains(
+        "→ ERROR 42P01 relation \"nope\" does not exist"), ParsedText.rendered(error).toStringUtf8());
 
     ParsedMessage execute = out.get(6);
     assertEquals("EXECUTE", execute.getSql().getOperation());
@@ -166,11 +167,11 @@ class PostgresTopologyTest extends HarnessTopologyTest {
         client(Pg.startup("user", "u")), server(Pg.auth(0), Pg.ready()),
         client(Pg.query(sql)), server(Pg.complete("SELECT 0"), Pg.ready())), 0);
     assertEquals(4, out.size());
-    String request = out.get(2).getRendered().toStringUtf8();
+    String request = ParsedText.rendered(out.get(2)).toStringUtf8();
     String head = "QUERY " + sql.substring(0, 80) + "…";
     assertTrue(request.startsWith("postgres " + head + "\n\n" + sql), request);
     assertEquals(sql, out.get(2).getSql().getStatement());
-    String response = out.get(3).getRendered().toStringUtf8();
+    String response = ParsedText.rendered(out.get(3)).toStringUtf8();
     assertTrue(response.startsWith("postgres " + head + " → SELECT 0 ("), response);
   }
 
@@ -190,7 +191,7 @@ class PostgresTopologyTest extends HarnessTopologyTest {
     assertEquals(1, out.size());
     assertTrue(out.get(0).getSql().getTruncated());
     assertEquals(2, out.get(0).getSql().getRows());
-    assertTrue(out.get(0).getRendered().toStringUtf8().contains("response incomplete"));
+    assertTrue(ParsedText.rendered(out.get(0)).toStringUtf8().contains("response incomplete"));
   }
 
   @Test

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.redact.Redaction;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.Header;
 import io.ecapture.kafka.proto.parsed.MessageKind;
@@ -60,7 +61,7 @@ class RedactionTopologyTest {
       assertEquals("Basic <redacted>", request.get("Proxy-Authorization"));
       assertEquals("k3y", request.get("X-Api-Key"), "not listed by default");
       assertEquals("app.test", request.get("Host"));
-      String rendered = out.get(0).getRendered().toStringUtf8();
+      String rendered = ParsedText.rendered(out.get(0)).toStringUtf8();
       assertTrue(rendered.startsWith("POST /login?next=/home HTTP/1.1\r\nHost: app.test\r\n"
           + "Authorization: Bearer <redacted>\r\nCOOKIE: session=<redacted>; theme=<redacted>\r\n"
           + "Proxy-Authorization: Basic <redacted>\r\nX-Api-Key: k3y\r\n"), rendered);
@@ -71,7 +72,7 @@ class RedactionTopologyTest {
       assertEquals("user=anna", out.get(0).getHttp().getBody().toStringUtf8());
 
       assertEquals("session=<redacted>; Path=/; HttpOnly; SameSite=Lax", headers(out.get(1)).get("Set-Cookie"));
-      assertTrue(out.get(1).getRendered().toStringUtf8().contains("Set-Cookie: session=<redacted>; Path=/; HttpOnly"));
+      assertTrue(ParsedText.rendered(out.get(1)).toStringUtf8().contains("Set-Cookie: session=<redacted>; Path=/; HttpOnly"));
       assertFalse(out.get(1).toString().contains("n3w"));
       assertEquals(out.get(0).getPairId(), out.get(1).getPairId(), "pairing unaffected");
       assertEquals(4, harness.metrics.redactedHeaders());
@@ -86,7 +87,7 @@ class RedactionTopologyTest {
       harness.send(events.data(Direction.WRITE, 0, REQUEST, 0));
       List<ParsedMessage> out = harness.output();
       assertEquals("Bearer " + SECRET, headers(out.get(0)).get("Authorization"));
-      assertTrue(out.get(0).getRendered().toStringUtf8().contains("Authorization: Bearer " + SECRET + "\r\n"));
+      assertTrue(ParsedText.rendered(out.get(0)).toStringUtf8().contains("Authorization: Bearer " + SECRET + "\r\n"));
       assertEquals("session=s3ss10n; theme=dark", headers(out.get(0)).get("COOKIE"));
       assertEquals(0, harness.metrics.redactedHeaders());
     }
@@ -121,7 +122,7 @@ class RedactionTopologyTest {
       assertEquals(MessageKind.REQUEST, request.getKind());
       assertEquals("ws_token=<redacted>", headers(request).get("Cookie"));
       assertEquals("<redacted>", headers(request).get("Authorization"), "no scheme: all of it");
-      assertFalse(request.getRendered().toStringUtf8().contains(SECRET), request.getRendered().toStringUtf8());
+      assertFalse(ParsedText.rendered(request).toStringUtf8().contains(SECRET), ParsedText.rendered(request).toStringUtf8());
       assertTrue(out.stream().anyMatch(m -> m.getProtocol() == Protocol.WEBSOCKET
           && m.getWebsocket().getPayload().toStringUtf8().equals("Hello")), "the socket still parses");
     }
@@ -147,8 +148,8 @@ class RedactionTopologyTest {
       assertEquals(Protocol.HTTP2, h2.getProtocol());
       assertEquals("Bearer <redacted>", headers(h2).get("authorization"));
       assertEquals("a=<redacted>; b=<redacted>", headers(h2).get("cookie"));
-      assertTrue(h2.getRendered().toStringUtf8().contains("authorization: Bearer <redacted>\r\n"),
-          h2.getRendered().toStringUtf8());
+      assertTrue(ParsedText.rendered(h2).toStringUtf8().contains("authorization: Bearer <redacted>\r\n"),
+          ParsedText.rendered(h2).toStringUtf8());
       ParsedMessage grpc = out.get(1);
       assertEquals(Protocol.GRPC, grpc.getProtocol());
       assertEquals("Bearer <redacted>", headers(grpc).get("authorization"));
@@ -168,8 +169,8 @@ class RedactionTopologyTest {
       List<ParsedMessage> out = harness.output();
       ParsedMessage unknown = out.stream().filter(m -> m.getProtocol() == Protocol.PROTOCOL_UNKNOWN)
           .findFirst().orElseThrow(() -> new AssertionError(out.toString()));
-      assertTrue(unknown.getRendered().toStringUtf8().contains("authorization: Bearer <redacted>\r\nAccept: */*"),
-          unknown.getRendered().toStringUtf8());
+      assertTrue(ParsedText.rendered(unknown).toStringUtf8().contains("authorization: Bearer <redacted>\r\nAccept: */*"),
+          ParsedText.rendered(unknown).toStringUtf8());
       assertTrue(unknown.getRaw().toStringUtf8().contains("authorization: Bearer <redacted>\r\n"),
           unknown.getRaw().toStringUtf8());
       assertFalse(unknown.toString().contains(SECRET));
@@ -196,7 +197,7 @@ class RedactionTopologyTest {
       redacted = harness.output().get(0);
     }
     assertTrue(plain.getRenderedTruncated() && redacted.getRenderedTruncated());
-    int delta = redacted.getRendered().size() - plain.getRendered().size();
+    int delta = ParsedText.rendered(redacted).size() - ParsedText.rendered(plain).size();
     assertEquals(("<redacted>".length() - SECRET.length()), delta);
     assertEquals(plain.getRenderedOriginalLength() + delta, redacted.getRenderedOriginalLength());
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.protocol.db.DbWire.Resp;
 import io.ecapture.kafka.processor.topology.DbConversations.Step;
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import io.ecapture.kafka.proto.parsed.Protocol;
@@ -45,7 +46,7 @@ class RedisTopologyTest extends HarnessTopologyTest {
     assertEquals(17, out.size(), out.toString());
     for (ParsedMessage m : out) {
       assertEquals(Protocol.REDIS, m.getProtocol());
-      String all = m.toString() + m.getRendered().toStringUtf8();
+      String all = m.toString() + ParsedText.rendered(m).toStringUtf8();
       assertFalse(all.contains("SECRET"), "secret emitted: " + all);
     }
     ParsedMessage hello = out.get(0);
@@ -61,7 +62,7 @@ class RedisTopologyTest extends HarnessTopologyTest {
     assertEquals(MessageKind.REQUEST, set.getKind());
     assertEquals("SET", set.getRedis().getCommand());
     assertEquals("marker-3", set.getRedis().getKey());
-    assertEquals("redis SET marker-3 \"value one\"\n", set.getRendered().toStringUtf8());
+    assertEquals("redis SET marker-3 \"value one\"\n", ParsedText.rendered(set).toStringUtf8());
     ParsedMessage get = out.get(5);
     ParsedMessage incr = out.get(6);
     ParsedMessage missing = out.get(7);
@@ -70,7 +71,7 @@ class RedisTopologyTest extends HarnessTopologyTest {
     assertEquals(get.getPairId(), out.get(9).getPairId());
     assertEquals("value one", out.get(9).getRedis().getReplyText());
     assertEquals("redis GET marker-3 → bulk_string \"value one\" (1.0 ms)\n",
-        out.get(9).getRendered().toStringUtf8());
+        ParsedText.rendered(out.get(9)).toStringUtf8());
     assertEquals(incr.getPairId(), out.get(10).getPairId());
     assertTrue(out.get(10).getRedis().getError());
     assertEquals("ERR value is not an integer or out of range", out.get(10).getRedis().getReplyText());
@@ -79,9 +80,9 @@ class RedisTopologyTest extends HarnessTopologyTest {
     assertTrue(out.get(12).getRedis().getPush());
     assertEquals(MessageKind.DATA, out.get(12).getKind());
     assertEquals("redis LRANGE list 0 -1 → array(3) [\"a\", 2, null] (1.0 ms)\n",
-        out.get(14).getRendered().toStringUtf8());
+        ParsedText.rendered(out.get(14)).toStringUtf8());
     assertEquals("redis ECHO end → bulk_string \"end\" (1.0 ms)\n",
-        out.get(16).getRendered().toStringUtf8());
+        ParsedText.rendered(out.get(16)).toStringUtf8());
   }
 
   @Test

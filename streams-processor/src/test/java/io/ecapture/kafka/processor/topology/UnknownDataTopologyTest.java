@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
@@ -33,7 +34,7 @@ class UnknownDataTopologyTest extends HarnessTopologyTest {
     assertEquals(MessageKind.DATA, message.getKind());
     assertArrayEquals(binary, message.getRaw().toByteArray());
     assertEquals("00000000  16 03 01 00 05 68 65 6c  6c 6f                    |.....hello|\n",
-        message.getRendered().toStringUtf8());
+        ParsedText.rendered(message).toStringUtf8());
     assertTrue(harness.parsed().isEmpty());
   }
 
@@ -100,7 +101,7 @@ class UnknownDataTopologyTest extends HarnessTopologyTest {
       expectedOffset += m.getLength();
       joined.writeBytes(m.getRaw().toByteArray());
       assertTrue(m.getSerializedSize() < 1 << 19, "record of " + m.getSerializedSize() + " bytes");
-      assertTrue(m.getRendered().toStringUtf8().contains("more bytes not shown]"));
+      assertTrue(ParsedText.rendered(m).toStringUtf8().contains("more bytes not shown]"));
       assertTrue(m.getRenderedTruncated());
       // the whole hex dump of the piece: 79 characters per 16 bytes
       assertEquals(m.getRaw().size() / 16 * 79 + (m.getRaw().size() % 16 == 0 ? 0 : 63 + m.getRaw().size() % 16),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
@@ -40,7 +41,7 @@ class UpgradeTopologyTest extends HarnessTopologyTest {
     assertEquals(101, out.get(2).getHttp().getStatus());
     assertEquals(out.get(0).getPairId(), out.get(2).getPairId());
     assertEquals("text", out.get(3).getWebsocket().getOpcodeName());
-    assertTrue(out.get(3).getRendered().toStringUtf8().endsWith("\r\n\r\nHello"));
+    assertTrue(ParsedText.rendered(out.get(3)).toStringUtf8().endsWith("\r\n\r\nHello"));
     assertEquals(1000, out.get(4).getWebsocket().getCloseCode());
   }
 

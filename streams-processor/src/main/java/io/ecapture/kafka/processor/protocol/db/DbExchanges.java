@@ -159,7 +159,7 @@ public final class DbExchanges {
     }
     out.append('\n');
     details.forEach(d -> out.append(d).append('\n'));
-    new RenderedText.Result(out.toString().getBytes(StandardCharsets.UTF_8), false, 0)
+    new RenderedText.Result(out.toString().getBytes(StandardCharsets.UTF_8), false, 0, false)
         .applyTo(message.setKind(MessageKind.RESPONSE));
     session.emitResponse(message, false);
   }
@@ -170,7 +170,7 @@ public final class DbExchanges {
     StringBuilder out = new StringBuilder(64).append(protocolName).append(' ').append(line)
         .append('\n');
     details.forEach(d -> out.append(d).append('\n'));
-    new RenderedText.Result(out.toString().getBytes(StandardCharsets.UTF_8), false, 0)
+    new RenderedText.Result(out.toString().getBytes(StandardCharsets.UTF_8), false, 0, false)
         .applyTo(message.setKind(MessageKind.DATA));
     session.emitData(message);
   }

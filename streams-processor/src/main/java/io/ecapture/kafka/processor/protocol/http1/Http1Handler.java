@@ -106,7 +106,8 @@ public final class Http1Handler implements ProtocolHandler<Http1Message> {
     for (HeaderField field : m.headers()) {
       http.addHeaders(Header.newBuilder().setName(field.name()).setValue(field.value()));
     }
-    RenderedText text = Http1Text.head(m, decoded.bytes()).body(decoded.bytes(), maxRenderedBytes);
+    // the body is http.body: not repeated in the text when shown whole (rendered_body_shared)
+    RenderedText text = Http1Text.head(m, decoded.bytes()).httpBody(decoded.bytes(), maxRenderedBytes);
     if (decodedCut && !wireCut) {
       text.bodyCut(true, decoded.bytes().length, m.bodyOriginalLength(), true);
     } else if (http.getBodyTruncated()) {

@@ -84,8 +84,13 @@ final class Http2Messages {
       out.setGrpc(fields);
       shown = GrpcFieldsFactory.messageBytes(fields); // decompressed messages, prefixes removed
     }
-    RenderedText text = Http2Text.head(http.build(), stream.getHpackFailed(), shown)
-        .body(shown, maxRenderedBytes);
+    RenderedText text = Http2Text.head(http.build(), stream.getHpackFailed(), shown);
+    // HTTP/2 shows http.body (not repeated in the text when shown whole); gRPC its messages
+    if (grpc) {
+      text.body(shown, maxRenderedBytes);
+    } else {
+      text.httpBody(shown, maxRenderedBytes);
+    }
     if (decodedCut && !wireCut) {
       text.bodyCut(true, decoded.bytes().length, stream.getBodyLength(), true);
     } else if (http.getBodyTruncated()) {
