@@ -4,6 +4,7 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.SerializationException;
@@ -29,6 +30,7 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
   private final Parser<T> parser;
   private final int schemaId;
   private final String typeName;
+  private final boolean aliasing;
 
   /** Plain protobuf values. */
   public ProtobufSerde(Parser<T> parser, String typeName) {
@@ -37,9 +39,24 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
 
   /** Confluent-framed values with the given registry schema id (the first message of its file). */
   public ProtobufSerde(Parser<T> parser, String typeName, int schemaId) {
+    this(parser, typeName, schemaId, false);
+  }
+
+  private ProtobufSerde(Parser<T> parser, String typeName, int schemaId, boolean aliasing) {
     this.parser = parser;
     this.typeName = typeName;
     this.schemaId = schemaId;
+    this.aliasing = aliasing;
+  }
+
+  /**
+   * The same serde, except that the values it decodes share the input array in their bytes
+   * fields instead of copying them (a captured payload is then not copied once more). For callers
+   * that never change the array after decoding (a Kafka deserializer's input is a fresh array per
+   * record); a kept field keeps the whole array alive.
+   */
+  public ProtobufSerde<T> aliasing() {
+    return new ProtobufSerde<>(parser, typeName, schemaId, true);
   }
 
   @Override
@@ -69,6 +86,12 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
       if (data.length > 0 && data[0] == MAGIC) {
         return parseFramed(data);
       }
+      if (aliasing) {
+        // only an input protobuf may treat as immutable is aliased (newInstance(byte[]) is not)
+        CodedInputStream in = UnsafeByteOperations.unsafeWrap(data).newCodedInput();
+        in.enableAliasing(true);
+        return parser.parseFrom(in);
+      }
       return parser.parseFrom(data);
     } catch (IOException | RuntimeException e) {
       throw new SerializationException(
@@ -82,7 +105,10 @@ public final class ProtobufSerde<T extends Message> implements Serde<T> {
     if (data.length < 6) {
       throw new InvalidProtocolBufferException("framed value shorter than its 6-byte header");
     }
-    CodedInputStream in = CodedInputStream.newInstance(data, 5, data.length - 5);
+    CodedInputStream in = aliasing
+        ? UnsafeByteOperations.unsafeWrap(data, 5, data.length - 5).newCodedInput()
+        : CodedInputStream.newInstance(data, 5, data.length - 5);
+    in.enableAliasing(aliasing);
     // message indexes: a zig-zag count, then that many zig-zag indexes; count 0 means [0]
     int count = in.readSInt32();
     if (count < 0 || count > 64) {

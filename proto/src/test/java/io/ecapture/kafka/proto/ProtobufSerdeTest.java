@@ -71,6 +71,39 @@ class ProtobufSerdeTest {
   }
 
   @Test
+  void anAliasingSerdeDecodesTheSameValuesAndSharesTheInputArray() {
+    RawEvent in = sampleRaw();
+    byte[] bytes = in.toByteArray();
+    ProtobufSerde<RawEvent> aliasing = Serdes.RAW_EVENT.aliasing();
+    RawEvent out = aliasing.deserializer().deserialize("t", bytes);
+    assertEquals(in, out);
+    // the payload is a view of the input: a change to the array shows through (not a copy)
+    int at = indexOf(bytes, "GET /".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    bytes[at] = 'P';
+    assertEquals("PET / HTTP/1.1\r\n\r\n", out.getData().getPayload().toStringUtf8());
+    RawEvent copied = Serdes.RAW_EVENT.deserializer().deserialize("t", in.toByteArray());
+    assertEquals("GET / HTTP/1.1\r\n\r\n", copied.getData().getPayload().toStringUtf8());
+    // framed values and garbage as before
+    byte[] framed = new ProtobufSerde<>(RawEvent.parser(), "RawEvent", 7).serializer().serialize("t", in);
+    assertEquals(in, aliasing.deserializer().deserialize("t", framed));
+    assertThrows(SerializationException.class,
+        () -> aliasing.deserializer().deserialize("t", new byte[] {(byte) 0xff, (byte) 0xff, 1}));
+  }
+
+  private static int indexOf(byte[] data, byte[] what) {
+    outer:
+    for (int i = 0; i + what.length <= data.length; i++) {
+      for (int j = 0; j < what.length; j++) {
+        if (data[i + j] != what[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new AssertionError("not found");
+  }
+
+  @Test
   void nullStaysNull() {
     assertNull(Serdes.RAW_EVENT.serializer().serialize("t", null));
     assertNull(Serdes.RAW_EVENT.deserializer().deserialize("t", null));

@@ -52,7 +52,9 @@ import org.slf4j.LoggerFactory;
  */
 public final class ConnectionProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionProcessor.class);
-  private static final Deserializer<RawEvent> RAW = Topics.RAW.valueSerde().deserializer();
+  /** Payloads share the record's array (it is this record's own): no copy per record. */
+  private static final Deserializer<RawEvent> RAW =
+      io.ecapture.kafka.proto.Serdes.RAW_EVENT.aliasing().deserializer();
   /** Longest wait between checks for connections past their TTL. */
   static final long MAX_EVICTION_CHECK_MS = 60_000;
   /** Longest capture-clock margin a progress mark must have past a held message's last data. */
