@@ -202,6 +202,9 @@ public final class ProcessorThroughputBench {
           loader.bytes() / 1e6, loader.copies, connections, exchanges);
       List<Run> as = new ArrayList<>();
       List<Run> bs = new ArrayList<>();
+      Floor floor = new Floor(connections, exchanges);
+      floor.measure(); // warm-up
+      List<Floor.Result> floors = new ArrayList<>();
       for (int round = 0; round < rounds; round++) {
         for (String variant : round % 2 == 0 ? List.of("a", "b") : List.of("b", "a")) {
           Run r = brokerRun(bootstrap, dir, variant, run++, loader, window, settle);
@@ -218,6 +221,8 @@ public final class ProcessorThroughputBench {
               r.streamCpuMicros(), r.appCpuMicros(), r.records(), r.seconds(),
               r.exhausted() ? " INPUT EXHAUSTED: window cut short" : "");
         }
+        floors.add(floor.measure());
+        System.out.printf("round %d (floor): %s%n", round + 1, floors.get(round));
       }
       summary("(a) pass-through", as);
       summary("(b) full parse", bs);
@@ -236,8 +241,72 @@ public final class ProcessorThroughputBench {
           median(cpu), spread(cpu, "%.2f"), median(bs.stream().map(Run::streamCpuMicros).toList())
               / median(as.stream().map(Run::streamCpuMicros).toList()));
       System.out.printf("b/a app CPU/record: median %.2fx [%s]%n", median(appCpu), spread(appCpu, "%.2f"));
+      // the work no full parse can skip, against the pass-through of the same round
+      List<Double> floorShare = new ArrayList<>();
+      for (int i = 0; i < rounds; i++) {
+        floorShare.add(floors.get(i).micros() / as.get(i).streamCpuMicros());
+      }
+      System.out.printf("floor (decode every RawEvent + gunzip every body, nothing else) over the "
+          + "pass-through's stream-thread CPU/record: median +%.2f [%s] (a full parse at 1.25x has "
+          + "+0.25 for all its work)%n", median(floorShare), spread(floorShare, "%.2f"));
     } finally {
       deleteTree(dir);
+    }
+  }
+
+  /**
+   * The part of a full parse's work no implementation can skip, measured on this thread: decoding
+   * every record's RawEvent and gunzipping every body (with the processor's own decoder), per input
+   * record of one copy of the workload; best of 3 passes (the least disturbed).
+   */
+  static final class Floor {
+    record Result(double decodeMicros, double gunzipMicros) {
+      double micros() {
+        return decodeMicros + gunzipMicros;
+      }
+
+      @Override
+      public String toString() {
+        return String.format("RawEvent decode %.2f us + gunzip %.2f us = %.2f us per input record",
+            decodeMicros, gunzipMicros, micros());
+      }
+    }
+
+    /** As the processor decodes them (payloads not copied). */
+    private static final org.apache.kafka.common.serialization.Deserializer<
+        io.ecapture.kafka.proto.capture.RawEvent> RAW =
+        io.ecapture.kafka.proto.Serdes.RAW_EVENT.aliasing().deserializer();
+    private final List<Workload.Item> items;
+    private final List<byte[]> bodies = new ArrayList<>();
+    private final io.ecapture.kafka.processor.protocol.http.BodyDecoder decoder =
+        new io.ecapture.kafka.processor.protocol.http.BodyDecoder(
+            io.ecapture.kafka.processor.ProcessorLimits.defaults().maxBodyBytes());
+    private long sink;
+
+    Floor(int connections, int exchanges) {
+      items = Workload.build(connections, exchanges, 42, "floor-host", bodies);
+    }
+
+    Result measure() {
+      double decode = Double.MAX_VALUE;
+      double gunzip = Double.MAX_VALUE;
+      for (int pass = 0; pass < 3; pass++) {
+        long t0 = THREADS.getCurrentThreadCpuTime();
+        for (Workload.Item item : items) {
+          sink += RAW.deserialize("t", item.value()).getFd();
+        }
+        long t1 = THREADS.getCurrentThreadCpuTime();
+        for (byte[] body : bodies) {
+          sink += decoder.decode("gzip", body).bytes().length;
+        }
+        long t2 = THREADS.getCurrentThreadCpuTime();
+        decode = Math.min(decode, (t1 - t0) / 1e3 / items.size());
+        gunzip = Math.min(gunzip, (t2 - t1) / 1e3 / items.size());
+      }
+      if (sink == 42) {
+        System.out.print("");
+      }
+      return new Result(decode, gunzip);
     }
   }
 

@@ -48,12 +48,21 @@ public final class Workload {
    */
   public static List<Item> build(int connections, int exchangesPerConnection, long seed,
       String idPrefix) {
+    return build(connections, exchangesPerConnection, seed, idPrefix, new ArrayList<>());
+  }
+
+  /**
+   * As {@link #build(int, int, long, String)}, adding every gzip-encoded body of the workload
+   * (as sent: compressed) to {@code gzipBodies}.
+   */
+  public static List<Item> build(int connections, int exchangesPerConnection, long seed,
+      String idPrefix, List<byte[]> gzipBodies) {
     Random random = new Random(seed);
     List<List<Item>> perConnection = new ArrayList<>();
     for (int c = 0; c < connections; c++) {
       String id = idPrefix + "/" + (1000 + c) + "/7/1";
-      perConnection.add(c % 10 == 9 ? http2(id, exchangesPerConnection, random)
-          : http1(id, exchangesPerConnection, random));
+      perConnection.add(c % 10 == 9 ? http2(id, exchangesPerConnection, random, gzipBodies)
+          : http1(id, exchangesPerConnection, random, gzipBodies));
     }
     // interleave: take the next record of a random still-active connection
     List<Item> out = new ArrayList<>();
@@ -82,7 +91,8 @@ public final class Workload {
     return total;
   }
 
-  private static List<Item> http1(String id, int exchanges, Random random) {
+  private static List<Item> http1(String id, int exchanges, Random random,
+      List<byte[]> gzipBodies) {
     List<Item> items = new ArrayList<>();
     long written = 0;
     long read = 0;
@@ -96,6 +106,7 @@ public final class Workload {
           + "\r\n" + body).getBytes(StandardCharsets.ISO_8859_1);
       byte[] json = json(random);
       byte[] gz = gzip(json);
+      gzipBodies.add(gz);
       byte[] head = ("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Encoding: gzip\r\n"
           + "Content-Length: " + gz.length + "\r\nCache-Control: no-store\r\n\r\n")
           .getBytes(StandardCharsets.ISO_8859_1);
@@ -107,7 +118,8 @@ public final class Workload {
     return items;
   }
 
-  private static List<Item> http2(String id, int exchanges, Random random) {
+  private static List<Item> http2(String id, int exchanges, Random random,
+      List<byte[]> gzipBodies) {
     List<Item> items = new ArrayList<>();
     H2Writer client = new H2Writer();
     H2Writer server = new H2Writer();
@@ -121,6 +133,7 @@ public final class Workload {
           .add("user-agent", "bench/1.0").add("accept-encoding", "gzip"), 0, true, client.ctx.newPromise());
       written = chunks(items, id, Direction.WRITE, written, client.take(), random);
       byte[] gz = gzip(json(random));
+      gzipBodies.add(gz);
       server.writer.writeHeaders(server.ctx, stream, new DefaultHttp2Headers().status("200")
           .add("content-type", "application/json").add("content-encoding", "gzip"), 0, false,
           server.ctx.newPromise());
