@@ -6,6 +6,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Locale;
+import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
@@ -38,7 +39,7 @@ public final class BodyDecoder {
       DecodedBody step =
           switch (coding) {
             case "identity", "" -> new DecodedBody(current, true, false);
-            case "gzip", "x-gzip" -> inflate(gunzipStream(current));
+            case "gzip", "x-gzip" -> gunzip(current);
             case "deflate" -> deflate(current);
             case "br" -> inflate(brotliStream(current));
             case "zstd" -> inflate(zstdStream(current));
@@ -62,6 +63,83 @@ public final class BodyDecoder {
     } finally {
       inflater.end();
     }
+  }
+
+  private DecodedBody gunzip(byte[] data) {
+    DecodedBody whole = gunzipWhole(data);
+    return whole != null ? whole : inflate(gunzipStream(data));
+  }
+
+  /** Per thread, reset before each use: a fresh Inflater per body cost its native setup and end. */
+  private static final ThreadLocal<Inflater> RAW_INFLATER = ThreadLocal.withInitial(() -> new Inflater(true));
+
+  /**
+   * The common case in one step: a whole single-member gzip body (RFC 1952) whose trailer says it
+   * decodes to at most the limit, inflated straight into an array of that size with a reused
+   * inflater, its CRC-32 and length checked. Null for anything else (several members, a cut or
+   * corrupt body, a larger or lying size), which the stream path decodes as before; so the result
+   * never differs from it.
+   */
+  DecodedBody gunzipWhole(byte[] data) {
+    int n = data.length;
+    if (n < 18 || data[0] != (byte) 0x1f || data[1] != (byte) 0x8b || data[2] != 8) {
+      return null;
+    }
+    int flags = data[3] & 0xff;
+    if ((flags & 0xe0) != 0) {
+      return null;
+    }
+    int pos = 10;
+    if ((flags & 0x04) != 0) { // FEXTRA
+      pos += 2 + ((data[10] & 0xff) | (data[11] & 0xff) << 8);
+    }
+    for (int flag : new int[] {0x08, 0x10}) { // FNAME, FCOMMENT: zero-terminated
+      if ((flags & flag) != 0) {
+        while (pos < n && data[pos] != 0) {
+          pos++;
+        }
+        pos++;
+      }
+    }
+    if ((flags & 0x02) != 0) { // FHCRC
+      pos += 2;
+    }
+    int end = n - 8;
+    if (pos > end) {
+      return null;
+    }
+    long size = le32(data, n - 4);
+    if (size > maxDecodedBytes) {
+      return null;
+    }
+    byte[] out = new byte[(int) size];
+    Inflater inflater = RAW_INFLATER.get();
+    inflater.reset();
+    inflater.setInput(data, pos, end - pos);
+    try {
+      int done = 0;
+      while (done < out.length) {
+        int got = inflater.inflate(out, done, out.length - done);
+        if (got == 0) {
+          break;
+        }
+        done += got;
+      }
+      if (done != out.length || (!inflater.finished() && inflater.inflate(new byte[1]) != 0)
+          || !inflater.finished() || inflater.getRemaining() != 0) {
+        return null;
+      }
+    } catch (DataFormatException e) {
+      return null;
+    }
+    CRC32 crc = new CRC32();
+    crc.update(out);
+    return crc.getValue() == le32(data, n - 8) ? new DecodedBody(out, true, false) : null;
+  }
+
+  private static long le32(byte[] data, int at) {
+    return (data[at] & 0xffL) | (data[at + 1] & 0xffL) << 8 | (data[at + 2] & 0xffL) << 16
+        | (data[at + 3] & 0xffL) << 24;
   }
 
   private static InputStream gunzipStream(byte[] data) {

@@ -2,6 +2,8 @@ package io.ecapture.kafka.processor.protocol.http;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +116,82 @@ class BodyDecoderTest {
     DecodedBody body = new BodyDecoder(1 << 16).decode("gzip", gzip(zeros));
     assertTrue(body.truncated());
     assertEquals(1 << 16, body.bytes().length);
+  }
+
+  /**
+   * Bodies the one-step gzip path takes (single member, header fields, sizes) decode to their
+   * bytes; those it hands to the stream path (several members, a wrong CRC or size in the
+   * trailer, a size past the limit) decode as the stream path always did.
+   */
+  @Test
+  void gzipBodiesOfEveryShapeDecodeAsTheStreamPathDoes() throws IOException {
+    java.util.Random random = new java.util.Random(5);
+    for (int i = 0; i < 300; i++) {
+      byte[] data = new byte[random.nextInt(3) == 0 ? random.nextInt(10) : random.nextInt(20_000)];
+      for (int j = 0; j < data.length; j++) {
+        data[j] = (byte) (random.nextInt(4) == 0 ? random.nextInt(256) : 'a' + random.nextInt(3));
+      }
+      byte[] gz = withHeaderFields(gzip(data), random.nextInt(16));
+      assertNotNull(decoder.gunzipWhole(gz), "case " + i + ": the one-step path takes it");
+      DecodedBody body = decoder.decode("gzip", gz);
+      assertTrue(body.decoded(), "case " + i);
+      assertFalse(body.truncated(), "case " + i);
+      assertArrayEquals(data, body.bytes(), "case " + i);
+    }
+    byte[] a = "first member ".repeat(20).getBytes(StandardCharsets.UTF_8);
+    byte[] b = "second member".repeat(20).getBytes(StandardCharsets.UTF_8);
+    assertNull(decoder.gunzipWhole(concat(gzip(a), gzip(b))), "two members: the stream path");
+    DecodedBody two = decoder.decode("gzip", concat(gzip(a), gzip(b)));
+    assertArrayEquals(concat(a, b), two.bytes(), "both members, as GZIPInputStream reads them");
+    byte[] text = "a body with a wrong trailer ".repeat(50).getBytes(StandardCharsets.UTF_8);
+    byte[] badCrc = gzip(text);
+    badCrc[badCrc.length - 8] ^= 1;
+    assertNull(decoder.gunzipWhole(badCrc));
+    DecodedBody corrupt = decoder.decode("gzip", badCrc);
+    assertArrayEquals(text, corrupt.bytes());
+    assertTrue(corrupt.truncated(), "the stream path's verdict on a bad trailer");
+    byte[] lyingSize = gzip(text);
+    lyingSize[lyingSize.length - 4] = 5; // says 5 bytes: the stream path decodes it all
+    assertNull(decoder.gunzipWhole(lyingSize));
+    assertArrayEquals(text, decoder.decode("gzip", lyingSize).bytes());
+    DecodedBody cut = new BodyDecoder(100).decode("gzip", gzip(text));
+    assertTrue(cut.truncated());
+    assertArrayEquals(Arrays.copyOf(text, 100), cut.bytes());
+  }
+
+  /** The same gzip body with FEXTRA, FNAME, FCOMMENT and FHCRC fields as {@code mask} asks. */
+  private static byte[] withHeaderFields(byte[] gz, int mask) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(gz, 0, 3);
+    int flags = ((mask & 1) != 0 ? 0x04 : 0) | ((mask & 2) != 0 ? 0x08 : 0)
+        | ((mask & 4) != 0 ? 0x10 : 0) | ((mask & 8) != 0 ? 0x02 : 0);
+    out.write(flags);
+    out.write(gz, 4, 6);
+    if ((mask & 1) != 0) {
+      out.write(4);
+      out.write(0);
+      out.writeBytes(new byte[] {'x', 'y', 2, 0});
+    }
+    if ((mask & 2) != 0) {
+      out.writeBytes("body.json\0".getBytes(StandardCharsets.ISO_8859_1));
+    }
+    if ((mask & 4) != 0) {
+      out.writeBytes("a comment\0".getBytes(StandardCharsets.ISO_8859_1));
+    }
+    if ((mask & 8) != 0) {
+      java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+      crc.update(out.toByteArray());
+      out.write((int) crc.getValue() & 0xff);
+      out.write((int) (crc.getValue() >> 8) & 0xff);
+    }
+    out.write(gz, 10, gz.length - 10);
+    return out.toByteArray();
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
   }
 
   static byte[] gzip(byte[] data) throws IOException {
