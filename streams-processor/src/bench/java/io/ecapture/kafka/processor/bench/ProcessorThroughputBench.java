@@ -202,22 +202,30 @@ public final class ProcessorThroughputBench {
           loader.bytes() / 1e6, loader.copies, connections, exchanges);
       List<Run> as = new ArrayList<>();
       List<Run> bs = new ArrayList<>();
+      List<Run> cs = new ArrayList<>();
+      Map<String, String> cOverrides = benchOverrides("bench.c.streams.");
+      List<String> variants = cOverrides.isEmpty() ? List.of("a", "b") : List.of("a", "b", "c");
+      if (!cOverrides.isEmpty()) {
+        System.out.println("(c) = the full parse with " + cOverrides);
+        brokerRun(bootstrap, dir, "c", run++, loader, window / 2, settle); // its warm-up
+      }
       Floor floor = new Floor(connections, exchanges);
       floor.measure(); // warm-up
       List<Floor.Result> floors = new ArrayList<>();
       for (int round = 0; round < rounds; round++) {
-        for (String variant : round % 2 == 0 ? List.of("a", "b") : List.of("b", "a")) {
+        for (String variant : round % 2 == 0 ? variants : variants.reversed()) {
           Run r = brokerRun(bootstrap, dir, variant, run++, loader, window, settle);
           for (int retry = 0; r.exhausted() && retry < 3; retry++) {
             // ran out of input before its window ended: more input, the same run again
             loader.ensure(r, settle + window);
             r = brokerRun(bootstrap, dir, variant, run++, loader, window, settle);
           }
-          (variant.equals("a") ? as : bs).add(r);
+          (variant.equals("a") ? as : variant.equals("b") ? bs : cs).add(r);
           loader.ensure(r, settle + window);
           System.out.printf("round %d (%s): %.0f records/s, %.2f us stream-thread CPU/record, "
               + "%.2f us app CPU/record (%d records in %.1f s)%s%n", round + 1,
-              variant.equals("a") ? "a, pass-through" : "b, full parse", r.recordsPerSecond(),
+              variant.equals("a") ? "a, pass-through" : variant.equals("b") ? "b, full parse"
+                  : "c, full parse with " + cOverrides, r.recordsPerSecond(),
               r.streamCpuMicros(), r.appCpuMicros(), r.records(), r.seconds(),
               r.exhausted() ? " INPUT EXHAUSTED: window cut short" : "");
         }
@@ -226,6 +234,9 @@ public final class ProcessorThroughputBench {
       }
       summary("(a) pass-through", as);
       summary("(b) full parse", bs);
+      if (!cs.isEmpty()) {
+        summary("(c) full parse with " + cOverrides, cs);
+      }
       List<Double> rate = new ArrayList<>();
       List<Double> cpu = new ArrayList<>();
       List<Double> appCpu = new ArrayList<>();
@@ -241,6 +252,16 @@ public final class ProcessorThroughputBench {
           median(cpu), spread(cpu, "%.2f"), median(bs.stream().map(Run::streamCpuMicros).toList())
               / median(as.stream().map(Run::streamCpuMicros).toList()));
       System.out.printf("b/a app CPU/record: median %.2fx [%s]%n", median(appCpu), spread(appCpu, "%.2f"));
+      if (!cs.isEmpty()) {
+        List<Double> ca = new ArrayList<>();
+        List<Double> cb = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+          ca.add(cs.get(i).streamCpuMicros() / as.get(i).streamCpuMicros());
+          cb.add(cs.get(i).streamCpuMicros() / bs.get(i).streamCpuMicros());
+        }
+        System.out.printf("c/a stream-thread CPU/record: median %.2fx [%s]; c/b: median %.3f [%s]%n",
+            median(ca), spread(ca, "%.2f"), median(cb), spread(cb, "%.3f"));
+      }
       // the work no full parse can skip, against the pass-through of the same round
       List<Double> floorShare = new ArrayList<>();
       for (int i = 0; i < rounds; i++) {
@@ -425,15 +446,23 @@ public final class ProcessorThroughputBench {
    * {@code BENCH_JAVA_OPTIONS}): what a setting does to (a) and (b) in one run.
    */
   static Map<String, String> benchOverrides() {
+    return benchOverrides("bench.streams.");
+  }
+
+  /**
+   * Properties from system properties {@code PREFIX.NAME=VALUE}; with prefix {@code
+   * bench.c.streams.} they make a third variant, (c) = the full parse with them on top, run in
+   * every round beside (a) and (b): a setting's effect on the full parse measured in one run.
+   */
+  static Map<String, String> benchOverrides(String prefix) {
     Map<String, String> out = new java.util.TreeMap<>();
-    String prefix = "bench.streams.";
     for (String name : System.getProperties().stringPropertyNames()) {
       if (name.startsWith(prefix)) {
         out.put(name.substring(prefix.length()), System.getProperty(name));
       }
     }
-    if (!out.isEmpty()) {
-      System.out.println("streams overrides (both variants): " + out);
+    if (!out.isEmpty() && prefix.equals("bench.streams.")) {
+      System.out.println("streams overrides (every variant): " + out);
     }
     return out;
   }
@@ -442,6 +471,11 @@ public final class ProcessorThroughputBench {
       double window, double settle) throws Exception {
     String app = "bench-" + variant + "-" + run;
     ProcessorConfig config = brokerConfig(bootstrap, dir, app);
+    if (variant.equals("c")) {
+      ProcessorConfig.Builder c = config.toBuilder();
+      benchOverrides("bench.c.streams.").forEach(c::streamsOverride);
+      config = c.build();
+    }
     if (variant.equals("a")) {
       AtomicLong counter = new AtomicLong();
       try (KafkaStreams streams = new KafkaStreams(passThrough(counter), config.toStreamsProperties())) {
