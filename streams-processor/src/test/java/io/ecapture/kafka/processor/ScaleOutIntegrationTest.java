@@ -3,39 +3,22 @@ package io.ecapture.kafka.processor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.common.TopicSetup;
-import io.ecapture.kafka.proto.Serdes;
-import io.ecapture.kafka.proto.Topics;
+import io.ecapture.kafka.processor.ProcessorTestKafka.ChildProcessor;
 import io.ecapture.kafka.proto.capture.ConnectionClose;
 import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.capture.ProcessInfo;
 import io.ecapture.kafka.proto.capture.RawEvent;
-import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -101,13 +84,13 @@ class ScaleOutIntegrationTest {
   void aKilledInstanceLosesAndDuplicatesNothingUnderExactlyOnce() throws Exception {
     String app = "failover";
     int connections = 40;
-    ChildProcessor child = new ChildProcessor(kafka.bootstrapServers(), app, dir.resolve("state-child"));
+    ChildProcessor child = new ChildProcessor(kafka.bootstrapServers(), app, dir.resolve("state-child"), "0", WAIT);
     try (KafkaProducer<String, byte[]> producer = producer();
         KafkaConsumer<String, ParsedMessage> parsed = parsedConsumer()) {
-      child.awaitRunning();
+      child.awaitRunning(1);
       try (StreamsProcessor.Handle survivor = StreamsProcessor.start(config(app, "survivor"))) {
         awaitRunning(survivor);
-        child.awaitRunningAgain(); // the rebalance that gave the survivor its share is over
+        child.awaitRunning(2); // the rebalance that gave the survivor its share is over
 
         // wave 1: a whole exchange per connection plus the first half of a second request,
         // which waits in the state store of whichever instance owns the connection
@@ -238,109 +221,18 @@ class ScaleOutIntegrationTest {
   }
 
   private static RawEvent data(String id, Direction direction, long offset, String text) {
-    return RawEvent.newBuilder()
-        .setHostId("scale-host")
-        .setConnectionId(id)
-        .setProcess(ProcessInfo.newBuilder().setPid(9).setTid(9).setComm("curl"))
-        .setWallTimeNs(System.currentTimeMillis() * 1_000_000L)
-        .setData(TlsData.newBuilder().setDirection(direction).setOffset(offset)
-            .setPayload(ByteString.copyFrom(text, StandardCharsets.ISO_8859_1))
-            .setOriginalLength(text.length()))
-        .build();
+    return ProcessorTestKafka.data("scale-host", id, direction, offset, text);
   }
 
   private static void sendAll(KafkaProducer<String, byte[]> producer, List<RawEvent> events) {
-    for (RawEvent event : events) {
-      producer.send(new ProducerRecord<>(Topics.RAW.name(), event.getConnectionId(), event.toByteArray()));
-    }
+    events.forEach(event -> ProcessorTestKafka.send(producer, event));
   }
 
   private KafkaProducer<String, byte[]> producer() {
-    return new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+    return ProcessorTestKafka.rawProducer(kafka.bootstrapServers());
   }
 
-  /** A read_committed consumer of every partition of the parsed topic, from the current end. */
   private KafkaConsumer<String, ParsedMessage> parsedConsumer() {
-    KafkaConsumer<String, ParsedMessage> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new StringDeserializer(), Serdes.PARSED_MESSAGE.deserializer());
-    List<TopicPartition> partitions = new ArrayList<>();
-    consumer.partitionsFor(Topics.PARSED.name())
-        .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // resolve the end now, before any test traffic
-    return consumer;
-  }
-
-  /** The processor CLI in a child JVM, so the test can kill it like a crash (SIGKILL). */
-  private static final class ChildProcessor {
-    private final Process process;
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final CountDownLatch running = new CountDownLatch(1);
-    private final CountDownLatch runningAgain = new CountDownLatch(2);
-
-    private ChildProcessor(Process process) {
-      this.process = process;
-      Thread reader = new Thread(this::readOutput, "child-processor-output");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    ChildProcessor(String bootstrap, String app, Path stateDir) throws Exception {
-      this(launch(bootstrap, app, stateDir));
-    }
-
-    private static Process launch(String bootstrap, String app, Path stateDir) throws Exception {
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-          "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-          ProcessorCommand.class.getName(),
-          "--bootstrap", bootstrap, "--application-id", app,
-          "--state-dir", stateDir.toString(), "--idle-flush-ms", "60000", "--status-port", "0"));
-      for (String property : List.of("consumer.session.timeout.ms=3000",
-          "consumer.heartbeat.interval.ms=500", "producer.transaction.timeout.ms=5000")) {
-        command.add("--streams-property");
-        command.add(property);
-      }
-      return new ProcessBuilder(command).redirectErrorStream(true).start();
-    }
-
-    private void readOutput() {
-      try (BufferedReader reader = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = reader.readLine()) != null) {
-          lines.add(line);
-          System.err.println("[child] " + line);
-          if (line.contains("-> RUNNING")) {
-            running.countDown();
-            runningAgain.countDown();
-          }
-        }
-      } catch (java.io.IOException e) {
-        // the child died: nothing more to read
-      }
-    }
-
-    void awaitRunning() throws InterruptedException {
-      assertTrue(running.await(WAIT.toSeconds(), TimeUnit.SECONDS),
-          "child processor not RUNNING; output: " + lines);
-    }
-
-    /** The child went RUNNING a second time (after the rebalance another instance caused). */
-    void awaitRunningAgain() throws InterruptedException {
-      assertTrue(runningAgain.await(WAIT.toSeconds(), TimeUnit.SECONDS),
-          "child processor did not rebalance; output: " + lines);
-    }
-
-    void kill() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor(30, TimeUnit.SECONDS);
-    }
+    return ProcessorTestKafka.parsedConsumerFromEnd(kafka.bootstrapServers());
   }
 }

@@ -3,20 +3,14 @@ package io.ecapture.kafka.processor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import io.ecapture.kafka.proto.Serdes;
-import io.ecapture.kafka.proto.Topics;
+import io.ecapture.kafka.processor.ProcessorTestKafka.ChildProcessor;
 import io.ecapture.kafka.proto.capture.ConnectionClose;
 import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.capture.ProcessInfo;
 import io.ecapture.kafka.proto.capture.RawEvent;
-import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,18 +18,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -94,16 +78,16 @@ class StateCrashRestartIntegrationTest {
         break;
       }
     }
-    ChildProcessor child = new ChildProcessor(kafka.bootstrapServers(), dir.resolve("state-child"));
+    ChildProcessor child = new ChildProcessor(kafka.bootstrapServers(), APP, dir.resolve("state-child"), "-1", WAIT);
     try (KafkaProducer<String, byte[]> producer = producer();
         KafkaConsumer<String, ParsedMessage> parsed = parsedConsumer()) {
-      child.awaitRunning();
+      child.awaitRunning(1);
       int killAt = stream.size() / 2;
       Map<String, Integer> seen = new TreeMap<>();
       List<ParsedMessage> messages = new ArrayList<>();
       // the first half at a pace that spreads it over many commits (100 ms each by default)
       for (int i = 0; i < killAt; i++) {
-        send(producer, stream.get(i));
+        ProcessorTestKafka.send(producer, stream.get(i));
         if (i % 40 == 39) {
           producer.flush();
           Thread.sleep(30);
@@ -119,13 +103,13 @@ class StateCrashRestartIntegrationTest {
       }
       // more records in flight, then the crash: no commit, no leave, an open transaction
       for (int i = killAt; i < killAt + 60; i++) {
-        send(producer, stream.get(i));
+        ProcessorTestKafka.send(producer, stream.get(i));
       }
       producer.flush();
       Thread.sleep(50);
       child.kill();
       for (int i = killAt + 60; i < stream.size(); i++) {
-        send(producer, stream.get(i));
+        ProcessorTestKafka.send(producer, stream.get(i));
       }
       producer.flush();
 
@@ -224,88 +208,14 @@ class StateCrashRestartIntegrationTest {
   }
 
   private static RawEvent data(String id, Direction direction, long offset, String text) {
-    return RawEvent.newBuilder()
-        .setHostId("crash-host")
-        .setConnectionId(id)
-        .setProcess(ProcessInfo.newBuilder().setPid(9).setTid(9).setComm("curl"))
-        .setWallTimeNs(System.currentTimeMillis() * 1_000_000L)
-        .setData(TlsData.newBuilder().setDirection(direction).setOffset(offset)
-            .setPayload(ByteString.copyFrom(text, StandardCharsets.ISO_8859_1))
-            .setOriginalLength(text.length()))
-        .build();
-  }
-
-  private static void send(KafkaProducer<String, byte[]> producer, RawEvent event) {
-    producer.send(new ProducerRecord<>(Topics.RAW.name(), event.getConnectionId(), event.toByteArray()));
+    return ProcessorTestKafka.data("crash-host", id, direction, offset, text);
   }
 
   private KafkaProducer<String, byte[]> producer() {
-    return new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+    return ProcessorTestKafka.rawProducer(kafka.bootstrapServers());
   }
 
-  /** A read_committed consumer of the parsed topic, from its current end. */
   private KafkaConsumer<String, ParsedMessage> parsedConsumer() {
-    KafkaConsumer<String, ParsedMessage> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-        new StringDeserializer(), Serdes.PARSED_MESSAGE.deserializer());
-    List<TopicPartition> partitions = List.of(new TopicPartition(Topics.PARSED.name(), 0));
-    consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position);
-    return consumer;
-  }
-
-  /** The processor CLI (its defaults: exactly_once_v2) in a child JVM, to be killed like a crash. */
-  private static final class ChildProcessor {
-    private final Process process;
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final CountDownLatch running = new CountDownLatch(1);
-
-    ChildProcessor(String bootstrap, Path stateDir) throws Exception {
-      List<String> command = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-          "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-          "-Xmx512m", "-cp", System.getProperty("java.class.path"),
-          ProcessorCommand.class.getName(),
-          "--bootstrap", bootstrap, "--application-id", APP,
-          "--state-dir", stateDir.toString(), "--idle-flush-ms", "60000", "--status-port", "-1"));
-      for (String property : List.of("consumer.session.timeout.ms=3000",
-          "consumer.heartbeat.interval.ms=500", "producer.transaction.timeout.ms=5000")) {
-        command.add("--streams-property");
-        command.add(property);
-      }
-      process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      Thread reader = new Thread(this::readOutput, "crash-child-output");
-      reader.setDaemon(true);
-      reader.start();
-    }
-
-    private void readOutput() {
-      try (BufferedReader reader = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = reader.readLine()) != null) {
-          lines.add(line);
-          System.err.println("[child] " + line);
-          if (line.contains("-> RUNNING")) {
-            running.countDown();
-          }
-        }
-      } catch (java.io.IOException e) {
-        // the child died
-      }
-    }
-
-    void awaitRunning() throws InterruptedException {
-      assertTrue(running.await(WAIT.toSeconds(), TimeUnit.SECONDS), "child not RUNNING: " + lines);
-    }
-
-    void kill() throws InterruptedException {
-      process.destroyForcibly();
-      process.waitFor(30, TimeUnit.SECONDS);
-    }
+    return ProcessorTestKafka.parsedConsumerFromEnd(kafka.bootstrapServers());
   }
 }
