@@ -128,6 +128,14 @@ public record ProcessorConfig(
    * (bench/idle-cpu-compare.sh: 20 ms cost 2% of a core idle).
    */
   public static final int DEFAULT_EOS_POLL_MS = 100;
+  /**
+   * retry.backoff.ms of the main consumer (Kafka's default: 100). Its group heartbeat thread
+   * wakes every retry.backoff.ms to check whether a heartbeat (every 3 s) is due: 10 wake-ups a
+   * second of an idle processor, 0.18 % of a core (bench/idle-cpu.sh). At 500 ms it wakes twice a
+   * second; retries after an error (coordinator lookup, fetch) start at 500 ms instead of 100 ms,
+   * still within Kafka's 1 s retry.backoff.max.ms.
+   */
+  public static final int MAIN_CONSUMER_RETRY_BACKOFF_MS = 500;
   /** linger.ms of the processor's producer (Kafka Streams' own default is 100). */
   public static final int DEFAULT_PRODUCER_LINGER_MS = 20;
   /**
@@ -237,6 +245,9 @@ public record ProcessorConfig(
     // wait for the fetch in flight, hence not longer
     props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
         IDLE_FETCH_WAIT_MS);
+    // the group heartbeat thread wakes every retry.backoff.ms (MAIN_CONSUMER_RETRY_BACKOFF_MS)
+    props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.RETRY_BACKOFF_MS_CONFIG),
+        MAIN_CONSUMER_RETRY_BACKOFF_MS);
     // Streams' producer lingers 100 ms by default: at a quiet host's rates every parsed message
     // waited that long (most of at_least_once's end-to-end p50). 20 ms kept the saturated
     // throughput (bench/processor.sh throughput broker); 5 ms cost about 18% of it

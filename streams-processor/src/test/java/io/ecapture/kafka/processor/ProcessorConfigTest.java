@@ -53,6 +53,9 @@ class ProcessorConfigTest {
     assertEquals(CommitPacing.DEFAULTS, defaults.effectiveCommitPacing());
     assertTrue(defaults.effectiveCommitPacing().enabled());
     assertTrue(ProcessorConfig.DEFAULT_EOS_POLL_MS >= 100, "not below Kafka Streams' own 100 ms");
+    // the idle heartbeat thread wakes every retry.backoff.ms: less often than Kafka's 100 ms
+    assertEquals(ProcessorConfig.MAIN_CONSUMER_RETRY_BACKOFF_MS, eos.get("main.consumer.retry.backoff.ms"));
+    assertTrue(ProcessorConfig.MAIN_CONSUMER_RETRY_BACKOFF_MS > 100);
     assertEquals(CommitPacing.OFF, ProcessorConfig.builder().processingGuarantee("at_least_once").build()
         .effectiveCommitPacing(), "at_least_once: a message is visible once produced");
     assertEquals(CommitPacing.OFF, defaults.toBuilder().commitPacing(CommitPacing.ofMillis(-5, 1)).build()

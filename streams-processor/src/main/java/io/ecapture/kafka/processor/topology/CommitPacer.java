@@ -18,8 +18,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Requests a Kafka Streams commit after a task emitted parsed messages, rate-limited as {@link
- * CommitPacing} describes (a token bucket, one task's; tasks of a stream thread run one at a
- * time, so nothing here is shared between threads).
+ * CommitPacing} describes.
  *
  * <p>It sits between the processor and its context ({@link #context()}): a record forwarded to
  * {@link TopologyNames#PARSED_SINK} marks the task as having an uncommitted message, and after
@@ -27,30 +26,44 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * commit if a token is left. Otherwise a wall-clock punctuator is scheduled for when the next
  * token is back, and cancelled as soon as the request was made: it exists only while a message
  * waits, since a punctuation makes the task need a commit (an idle processor must not commit).
+ *
+ * <p>The token bucket ({@link Bucket}) belongs to the stream thread, shared by its tasks: under
+ * exactly_once_v2 one requested commit commits every task of the thread (one producer, one
+ * transaction), so the limit is on the thread's commits, whatever the number of partitions.
+ * Tasks of a thread run one at a time on it, so nothing here needs a lock.
  */
 final class CommitPacer {
+  private static final ThreadLocal<Bucket> THREAD_BUCKETS = new ThreadLocal<>();
+
   private final ProcessorContext<Object, Object> context;
-  private final long intervalMs;
-  private final int burst;
+  private final Bucket bucket;
   private final boolean enabled;
-  private double tokens;
-  private long refilledAtMs;
   private boolean pending;
   private Cancellable retry;
   private long requested;
 
   /**
+   * A pacer sharing the calling stream thread's bucket (created with {@code pacing} on the
+   * thread's first task).
+   *
    * @param context the task's real context
    * @param pacing the rate limit; {@link CommitPacing#enabled() disabled}: the context is passed
    *     through untouched
    */
-  CommitPacer(ProcessorContext<Object, Object> context, CommitPacing pacing) {
+  static CommitPacer forCurrentThread(ProcessorContext<Object, Object> context, CommitPacing pacing) {
+    Bucket bucket = THREAD_BUCKETS.get();
+    if (bucket == null || !bucket.pacing.equals(pacing)) {
+      bucket = new Bucket(pacing, context.currentSystemTimeMs());
+      THREAD_BUCKETS.set(bucket);
+    }
+    return new CommitPacer(context, bucket);
+  }
+
+  /** A pacer with the given bucket (tests: several tasks of one thread). */
+  CommitPacer(ProcessorContext<Object, Object> context, Bucket bucket) {
     this.context = context;
-    this.enabled = pacing.enabled();
-    this.intervalMs = Math.max(0, pacing.interval().toMillis());
-    this.burst = pacing.burst();
-    this.tokens = burst;
-    this.refilledAtMs = context.currentSystemTimeMs();
+    this.bucket = bucket;
+    this.enabled = bucket.pacing.enabled();
   }
 
   /** The context to hand the processor: records what it emits and when it punctuates. */
@@ -64,14 +77,7 @@ final class CommitPacer {
       return;
     }
     long now = context.currentSystemTimeMs();
-    if (intervalMs > 0) {
-      tokens = Math.min(burst, tokens + (double) Math.max(0, now - refilledAtMs) / intervalMs);
-      refilledAtMs = now;
-    }
-    if (intervalMs == 0 || tokens >= 1) {
-      if (intervalMs > 0) {
-        tokens -= 1;
-      }
+    if (bucket.take(now)) {
       pending = false;
       requested++;
       context.commit();
@@ -80,9 +86,55 @@ final class CommitPacer {
         retry = null;
       }
     } else if (retry == null) {
-      long waitMs = (long) Math.ceil((1 - tokens) * intervalMs);
-      retry = context.schedule(Duration.ofMillis(Math.max(1, waitMs)),
-          PunctuationType.WALL_CLOCK_TIME, timestamp -> afterWork());
+      retry = context.schedule(Duration.ofMillis(bucket.waitMs()), PunctuationType.WALL_CLOCK_TIME,
+          timestamp -> afterWork());
+    }
+  }
+
+  /**
+   * A stream thread's commit requests: {@code burst} at once, then one per interval, held as
+   * milliseconds of credit (one request costs {@code interval}).
+   */
+  static final class Bucket {
+    private final CommitPacing pacing;
+    private final long intervalMs;
+    private final long capacityMs;
+    private long creditMs;
+    private long refilledAtMs;
+    /** The thread's cached time of the last request taken; Long.MIN_VALUE: none yet. */
+    private long requestedAtMs = Long.MIN_VALUE;
+
+    Bucket(CommitPacing pacing, long nowMs) {
+      this.pacing = pacing;
+      this.intervalMs = Math.max(0, pacing.interval().toMillis());
+      this.capacityMs = (long) pacing.burst() * intervalMs;
+      this.creditMs = capacityMs;
+      this.refilledAtMs = nowMs;
+    }
+
+    /** Whether a request may be made now; takes its token. */
+    boolean take(long now) {
+      if (now == requestedAtMs) {
+        // the thread's clock has not moved since the last request: Kafka Streams gives every
+        // record of a processing pass the same time, and commits only after the pass, so the
+        // commit already asked for covers this emit too (free; a commit quicker than a
+        // millisecond would let a second one through, a cheap one)
+        return true;
+      }
+      // a clock that went back (or a new test's mock clock): start over with a full bucket
+      creditMs = now < refilledAtMs ? capacityMs : Math.min(capacityMs, creditMs + now - refilledAtMs);
+      refilledAtMs = now;
+      if (creditMs < intervalMs) {
+        return false;
+      }
+      creditMs -= intervalMs; // interval 0: no limit
+      requestedAtMs = now;
+      return true;
+    }
+
+    /** How long until the next token is back (at least 1 ms). */
+    long waitMs() {
+      return Math.max(1, intervalMs - creditMs);
     }
   }
 

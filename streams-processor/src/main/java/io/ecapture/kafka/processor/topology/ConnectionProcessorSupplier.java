@@ -47,7 +47,7 @@ public final class ConnectionProcessorSupplier
 
     @Override
     public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Object, Object> context) {
-      pacer = new CommitPacer(context, pacing);
+      pacer = CommitPacer.forCurrentThread(context, pacing);
       processor.init(pacer.context());
     }
 

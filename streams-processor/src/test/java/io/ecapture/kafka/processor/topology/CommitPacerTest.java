@@ -26,7 +26,7 @@ class CommitPacerTest {
 
   private CommitPacer pacer(CommitPacing pacing) {
     mock.setCurrentSystemTimeMs(T0);
-    return new CommitPacer(mock, pacing);
+    return new CommitPacer(mock, new CommitPacer.Bucket(pacing, T0));
   }
 
   /** One {@code process} call of the processor: forwards {@code parsed} messages, then the hook. */
@@ -64,21 +64,38 @@ class CommitPacerTest {
   }
 
   @Test
+  void emitsOfOneLoopPassShareOneToken() {
+    CommitPacer pacer = pacer(new CommitPacing(Duration.ofMillis(20), 1));
+    ProcessorContext<Object, Object> context = pacer.context();
+    for (int i = 0; i < 5; i++) { // records processed in the same millisecond: before any commit
+      process(pacer, context, 1);
+      assertTrue(committedAndReset(), "record " + i);
+    }
+    assertEquals(List.of(), active());
+    mock.setCurrentSystemTimeMs(T0 + 5); // a later pass: the bucket (burst 1) is empty
+    process(pacer, context, 1);
+    assertFalse(committedAndReset());
+    assertTrue(pacer.pending());
+  }
+
+  @Test
   void aBurstIsCommittedAtOnceThenAWaitingEmitByTheNextRecordOnceATokenIsBack() {
     CommitPacer pacer = pacer(new CommitPacing(Duration.ofMillis(20), 3));
     ProcessorContext<Object, Object> context = pacer.context();
     for (int i = 0; i < 3; i++) {
+      mock.setCurrentSystemTimeMs(T0 + i); // separate loop passes
       process(pacer, context, 1);
       assertTrue(committedAndReset(), "request " + i + " of the burst");
     }
-    process(pacer, context, 1); // the bucket is empty: this one waits
+    mock.setCurrentSystemTimeMs(T0 + 3);
+    process(pacer, context, 1); // the bucket is empty (3 ms gave back 0.15 of a token): this one waits
     assertFalse(committedAndReset());
     assertTrue(pacer.pending());
     assertEquals(1, active().size(), "a punctuator for the waiting emit");
     assertEquals(PunctuationType.WALL_CLOCK_TIME, active().get(0).getType());
-    assertEquals(Duration.ofMillis(20), active().get(0).getInterval(), "when the next token is back");
+    assertEquals(Duration.ofMillis(17), active().get(0).getInterval(), "when the next token is back");
 
-    mock.setCurrentSystemTimeMs(T0 + 10); // half a token: still waiting, still one punctuator
+    mock.setCurrentSystemTimeMs(T0 + 10); // not a whole token yet: still waiting, still one punctuator
     process(pacer, context, 0);
     assertFalse(committedAndReset());
     assertEquals(1, active().size());
@@ -97,9 +114,11 @@ class CommitPacerTest {
     ProcessorContext<Object, Object> context = pacer.context();
     process(pacer, context, 1);
     assertTrue(committedAndReset());
+    mock.setCurrentSystemTimeMs(T0 + 1);
     process(pacer, context, 1); // no token, and no record follows
     assertFalse(committedAndReset());
     CapturedPunctuator retry = active().get(0);
+    assertEquals(Duration.ofMillis(49), retry.getInterval());
     mock.setCurrentSystemTimeMs(T0 + 50);
     retry.getPunctuator().punctuate(T0 + 50);
     assertTrue(committedAndReset());
@@ -109,6 +128,29 @@ class CommitPacerTest {
     mock.setCurrentSystemTimeMs(T0 + 1_000);
     process(pacer, context, 1);
     assertTrue(committedAndReset());
+  }
+
+  @Test
+  void theTasksOfAThreadShareItsBucket() {
+    // under exactly_once_v2 one commit covers every task of the thread: the limit is the thread's
+    CommitPacer.Bucket bucket = new CommitPacer.Bucket(new CommitPacing(Duration.ofMillis(20), 2), T0);
+    MockProcessorContext<Object, Object> other = new MockProcessorContext<>();
+    mock.setCurrentSystemTimeMs(T0);
+    other.setCurrentSystemTimeMs(T0);
+    CommitPacer a = new CommitPacer(mock, bucket);
+    CommitPacer b = new CommitPacer(other, bucket);
+    process(a, a.context(), 1);
+    assertTrue(committedAndReset());
+    other.setCurrentSystemTimeMs(T0 + 1);
+    b.context().forward(new Record<>("c", "m", T0), TopologyNames.PARSED_SINK);
+    b.afterWork();
+    assertTrue(other.committed(), "the second token");
+    mock.setCurrentSystemTimeMs(T0 + 2);
+    process(a, a.context(), 1);
+    assertFalse(committedAndReset(), "the thread's two tokens are gone");
+    assertTrue(a.pending());
+    assertEquals(1, a.requested());
+    assertEquals(1, b.requested());
   }
 
   @Test
