@@ -160,7 +160,7 @@ public final class UpCommand implements Callable<Integer> {
 
   @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
       description = "Processor: extra Kafka Streams / client property, repeatable, applied last (e.g. "
-          + "commit.interval.ms=200 poll.ms=200, see the README \"Pipeline latency\"); not for secrets")
+          + "poll.ms=500: fewer idle wake-ups, see the README \"Pipeline latency\"); not for secrets")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")

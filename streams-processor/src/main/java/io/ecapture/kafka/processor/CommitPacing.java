@@ -12,7 +12,8 @@ import java.util.Objects;
  * waited up to that interval plus {@code poll.ms}. A task that emitted a message instead requests
  * a commit ({@code ProcessorContext.commit()}); Streams makes requested commits in the same loop
  * iteration, right after processing and punctuation. An unlimited request would commit a
- * transaction per loop iteration under load, so requests are rate-limited by a token bucket:
+ * transaction per loop iteration under load, so requests are rate-limited by a token bucket
+ * per stream thread (its tasks share one transaction):
  * {@code burst} requests at once, then one per {@code interval}. An emit that finds the bucket
  * empty is committed by the next record's request once a token is back, or by a wall-clock
  * punctuator scheduled only while such an emit waits (a punctuator fires only when the stream
