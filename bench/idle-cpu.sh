@@ -10,6 +10,7 @@
 # On a machine where other processes make TLS calls, `up` is not idle: EMPTY_CGROUP=1 restricts
 # capture to a new, empty cgroup (`up --cgroup`), so those calls are filtered in the kernel and
 # nothing reaches the collector. The last status line tells what flowed during the run.
+# TOP_THREADS=N lists the N busiest threads of each JVM (default 8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_MEASURE="${1:-60}"
@@ -91,7 +92,7 @@ for i in "${!pids[@]}"; do
   # busiest threads: ticks used during the window, by thread name
   join <(sort "$work/threads.$i.before") <(sort "$work/threads.$i.after") \
     | awk -v hz="$hz" -v s="$SECONDS_TO_MEASURE" '{ d = $4 - $2; if (d > 0) printf "      %6.2f %%  %s\n", 100 * d / hz / s, $3 }' \
-    | sort -rn | head -8
+    | sort -rn | head -"${TOP_THREADS:-8}"
 done
 printf '  total                %6.2f %% of a core\n' \
   "$(awk -v u="$total" -v hz="$hz" -v s="$SECONDS_TO_MEASURE" 'BEGIN { print 100 * u / hz / s }')"

@@ -39,7 +39,9 @@ import java.util.concurrent.TimeUnit;
  * producer linger), {@code pwait=MS} (its main consumer's fetch.max.wait.ms), {@code clinger=MS}
  * (the collector's producer linger), {@code drain=MS} (the collector's ring-buffer drain
  * interval), {@code gwait=MS} (the gateway consumer's fetch.max.wait.ms), {@code alo} (the
- * at_least_once guarantee instead of exactly_once_v2).
+ * at_least_once guarantee instead of exactly_once_v2), {@code pace=MS} and {@code burst=N} (the
+ * processor's commit requests after an emit, {@code --commit-request-interval-ms} and {@code
+ * --commit-request-burst}; {@code pace=-1} makes none).
  */
 public final class LiveLatencyBench {
   private static final double REQUEST_RATE = 2; // one request every 500 ms
@@ -106,6 +108,8 @@ public final class LiveLatencyBench {
           + "-" + System.nanoTime()));
       builder.collectorCgroups(List.of("/" + cgroupRoot.relativize(cgroup)));
     }
+    long[] pacing = {io.ecapture.kafka.processor.CommitPacing.DEFAULT_INTERVAL.toMillis(),
+        io.ecapture.kafka.processor.CommitPacing.DEFAULT_BURST};
     for (String knob : variant.equals("defaults") ? new String[0] : variant.split(",")) {
       String[] kv = knob.split("=", 2);
       String v = kv.length > 1 ? kv[1] : "";
@@ -121,10 +125,14 @@ public final class LiveLatencyBench {
         case "gwait" -> kafka.put("fetch.max.wait.ms", v);
         case "drain" -> builder.collectorDrainInterval(Duration.ofMillis(Long.parseLong(v)));
         case "alo" -> builder.processingGuarantee("at_least_once");
+        // the processor's commit requests after an emit (CommitPacing): pace=-1 turns them off
+        case "pace" -> pacing[0] = Long.parseLong(v);
+        case "burst" -> pacing[1] = Long.parseLong(v);
         default -> throw new IllegalArgumentException("unknown knob " + kv[0] + " in " + variant);
       }
     }
-    builder.processorStreamsOverrides(streams).kafkaProperties(kafka);
+    builder.processorStreamsOverrides(streams).kafkaProperties(kafka)
+        .processorCommitPacing(io.ecapture.kafka.processor.CommitPacing.ofMillis(pacing[0], (int) pacing[1]));
     List<LatencyClient> clients = new ArrayList<>();
     HttpClient http = HttpClient.newHttpClient();
     try (Fleet fleet = Fleet.start(builder.build())) {

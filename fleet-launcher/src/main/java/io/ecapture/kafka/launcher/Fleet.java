@@ -251,6 +251,7 @@ public final class Fleet implements AutoCloseable {
         .idleFlush(config.idleFlush())
         .processingGuarantee(config.processingGuarantee())
         .limits(config.processorLimits())
+        .commitPacing(config.processorCommitPacing())
         .redaction(config.redaction())
         .streamsOverrides(overrides)
         .hostId(config.hostId())

@@ -80,6 +80,8 @@ import java.util.Objects;
  *     --no-gotls}); default {@link GoTlsConfig#defaults()} (on, running Go programs discovered)
  * @param collectorModules the collector's capture modules ({@code --modules} ...); default every
  *     module whose target exists on the host
+ * @param processorCommitPacing when the processor asks for a commit after emitting ({@code
+ *     --commit-request-interval-ms}); default {@link io.ecapture.kafka.processor.CommitPacing#DEFAULTS}
  */
 public record FleetConfig(
     Path dataDir,
@@ -111,7 +113,8 @@ public record FleetConfig(
     TopicNames topics,
     io.ecapture.kafka.forwarder.ForwarderConfig forwarder,
     GoTlsConfig collectorGoTls,
-    io.ecapture.kafka.collector.probe.ModulesConfig collectorModules) {
+    io.ecapture.kafka.collector.probe.ModulesConfig collectorModules,
+    io.ecapture.kafka.processor.CommitPacing processorCommitPacing) {
 
   public static final int DEFAULT_KAFKA_PORT = 9092;
   public static final int DEFAULT_PARTITIONS = TopicSetup.DEFAULT_PARTITIONS;
@@ -143,6 +146,7 @@ public record FleetConfig(
     collectorCgroups = List.copyOf(collectorCgroups);
     Objects.requireNonNull(podLogRoot, "podLogRoot");
     Objects.requireNonNull(processorLimits, "processorLimits");
+    Objects.requireNonNull(processorCommitPacing, "processorCommitPacing");
     Objects.requireNonNull(collectorPackets, "collectorPackets (PacketsConfig.disabled() for none)");
     Objects.requireNonNull(collectorGoTls, "collectorGoTls (GoTlsConfig.disabled() for none)");
     Objects.requireNonNull(collectorModules, "collectorModules (ModulesConfig.defaults())");
@@ -201,7 +205,8 @@ public record FleetConfig(
         + ", gatewayInsecureListen=" + gatewayInsecureListen
         + ", kafkaProperties=" + KafkaSecrets.masked(kafkaProperties)
         + ", replicationFactor=" + replicationFactor + ", minInsyncReplicas=" + minInsyncReplicas
-        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + ", forwarder=" + forwarder + ", collectorGoTls=" + collectorGoTls + ", collectorModules=" + collectorModules + "]";
+        + ", collectorPackets=" + collectorPackets + ", topics=" + topics + ", forwarder=" + forwarder + ", collectorGoTls=" + collectorGoTls + ", collectorModules=" + collectorModules
+        + ", processorCommitPacing=" + processorCommitPacing + "]";
   }
 
   /** Builds a {@link FleetConfig}; every field starts at its documented default. */
@@ -225,6 +230,8 @@ public record FleetConfig(
     private Duration brokerRestartBackoff = DEFAULT_BROKER_RESTART_BACKOFF;
     private Duration brokerRestartMaxBackoff = DEFAULT_BROKER_RESTART_MAX_BACKOFF;
     private ProcessorLimits processorLimits = ProcessorLimits.defaults();
+    private io.ecapture.kafka.processor.CommitPacing processorCommitPacing =
+        io.ecapture.kafka.processor.CommitPacing.DEFAULTS;
     private int gatewayMaxPayloadBytes = GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES;
     private Redaction redaction = Redaction.DEFAULT;
     private boolean gatewayInsecureListen;
@@ -273,6 +280,7 @@ public record FleetConfig(
       forwarder = c.forwarder;
       collectorGoTls = c.collectorGoTls;
       collectorModules = c.collectorModules;
+      processorCommitPacing = c.processorCommitPacing;
     }
 
     /** The pipeline's topic names (a prefix: {@link TopicNames#withPrefix}). */
@@ -309,6 +317,11 @@ public record FleetConfig(
     /** The collector's capture modules. */
     public Builder collectorModules(io.ecapture.kafka.collector.probe.ModulesConfig value) {
       collectorModules = value;
+      return this;
+    }
+
+    public Builder processorCommitPacing(io.ecapture.kafka.processor.CommitPacing value) {
+      processorCommitPacing = value;
       return this;
     }
 
@@ -436,7 +449,7 @@ public record FleetConfig(
           brokerRestartBackoff, brokerRestartMaxBackoff, processorLimits, gatewayMaxPayloadBytes, redaction,
           gatewayInsecureListen, kafkaProperties, replicationFactor, minInsyncReplicas,
           collectorPackets, topics, forwarder,
-          collectorGoTls, collectorModules);
+          collectorGoTls, collectorModules, processorCommitPacing);
     }
   }
 }

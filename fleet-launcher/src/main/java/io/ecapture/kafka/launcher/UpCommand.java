@@ -106,6 +106,10 @@ public final class UpCommand implements Callable<Integer> {
   @Mixin
   ProcessorLimitsOptions processorLimits = new ProcessorLimitsOptions();
 
+  /** When the processor asks for a commit after emitting, as {@code processor} takes it. */
+  @Mixin
+  io.ecapture.kafka.processor.CommitPacingOptions commitPacing = new io.ecapture.kafka.processor.CommitPacingOptions();
+
   @Option(names = "--max-payload", paramLabel = "SIZE", converter = ProcessorLimitsOptions.SizeConverter.class,
       description = "Gateway: longest event payload sent; longer ones are cut with a notice of their size, at most 30MiB. Default: ${DEFAULT-VALUE}")
   ByteSize maxPayload = ByteSize.of(GatewayConfig.DEFAULT_MAX_PAYLOAD_BYTES);
@@ -156,8 +160,7 @@ public final class UpCommand implements Callable<Integer> {
 
   @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
       description = "Processor: extra Kafka Streams / client property, repeatable, applied last (e.g. "
-          + "commit.interval.ms=100 poll.ms=100 for fewer transactions at more latency, see the README"
-          + " \"Pipeline latency\"); not for secrets")
+          + "poll.ms=500: fewer idle wake-ups, see the README \"Pipeline latency\"); not for secrets")
   Map<String, String> streamsProperties = new LinkedHashMap<>();
 
   @Option(names = "--status-interval-s", description = "Seconds between status lines (0 = none). Default: ${DEFAULT-VALUE}")
@@ -167,6 +170,7 @@ public final class UpCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     // a limit out of range is a usage error (exit 2) before anything is created or started
     io.ecapture.kafka.processor.ProcessorLimits limits = processorLimits.limits();
+    io.ecapture.kafka.processor.CommitPacing pacing;
     Redaction redaction;
     String unsafe;
     java.util.Map<String, String> kafkaProperties;
@@ -175,6 +179,7 @@ public final class UpCommand implements Callable<Integer> {
     io.ecapture.kafka.collector.probe.ModulesConfig modulesConfig;
     try {
       packetsConfig = packets.config();
+      pacing = commitPacing.pacing();
       modulesConfig = modules.config();
       kafkaProperties = kafka.properties(System.err);
       if (bootstrap == null && !kafkaProperties.isEmpty()) {
@@ -212,6 +217,7 @@ public final class UpCommand implements Callable<Integer> {
         .processingGuarantee(processingGuarantee)
         .processorStreamsOverrides(streamsProperties)
         .processorLimits(limits)
+        .processorCommitPacing(pacing)
         .gatewayMaxPayloadBytes((int) Math.min(Integer.MAX_VALUE, maxPayload.bytes()))
         .redaction(redaction)
         .gatewayInsecureListen(insecureListen)

@@ -82,6 +82,10 @@ public final class ProcessorCommand implements Callable<Integer> {
   @Mixin
   ProcessorLimitsOptions limits = new ProcessorLimitsOptions();
 
+  /** When a task asks for a commit after emitting ({@link CommitPacing}). */
+  @Mixin
+  CommitPacingOptions commitPacing = new CommitPacingOptions();
+
   @Option(names = "--streams-property", paramLabel = "KEY=VALUE",
       description = "extra Kafka Streams / client property, repeatable, applied after --command-config and "
           + "--kafka-property (e.g. consumer.session.timeout.ms=6000); not for secrets: put them in "
@@ -107,6 +111,7 @@ public final class ProcessorCommand implements Callable<Integer> {
         .redaction(Redaction.parse(redact))
         .failures(FailurePolicy.DEFAULTS.withMaxRecordAttempts(maxRecordAttempts))
         .limits(limits.limits())
+        .commitPacing(commitPacing.pacing())
         .streamsOverrides(overrides)
         .hostId(hostId)
         .topics(kafka.topics())

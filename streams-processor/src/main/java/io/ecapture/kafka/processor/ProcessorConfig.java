@@ -61,6 +61,10 @@ import org.apache.kafka.streams.StreamsConfig;
  *     protocol's message whose head arrived) of a host that sends progress marks while no mark
  *     of that host newer than the message's last data arrived ({@code --stalled-flush-ms}). Default
  *     {@link #DEFAULT_STALLED_FLUSH}.
+ * @param commitPacing under exactly_once_v2, when the processor requests a commit after emitting
+ *     parsed messages, so they reach read_committed readers without waiting for the commit
+ *     interval ({@code --commit-request-interval-ms}, {@code --commit-request-burst}). Default
+ *     {@link CommitPacing#DEFAULTS}.
  */
 public record ProcessorConfig(
     String bootstrapServers,
@@ -80,7 +84,8 @@ public record ProcessorConfig(
     Duration finishedMemory,
     String hostId,
     TopicNames topics,
-    Duration stalledFlush) {
+    Duration stalledFlush,
+    CommitPacing commitPacing) {
 
   public static final String DEFAULT_BOOTSTRAP = "127.0.0.1:9092";
   public static final String DEFAULT_APPLICATION_ID = "ecapture-processor";
@@ -110,16 +115,27 @@ public record ProcessorConfig(
   public static final int IDLE_FETCH_WAIT_MS = 1_000;
   /**
    * commit.interval.ms with exactly_once_v2 (Kafka Streams' own: 100): a parsed message is
-   * visible to read_committed readers (the gateway) only once its transaction commits, so this
-   * bounds how long it waits. bench/pipeline-latency.sh live; at_least_once keeps Streams' own.
+   * visible to read_committed readers (the gateway) only once its transaction commits. A task
+   * that emitted requests its commit at once ({@link CommitPacing}), so the interval only
+   * commits what the pacing left (state changes without output, a rate-limited emit).
+   * bench/pipeline-latency.sh live; at_least_once keeps Streams' own.
    */
-  public static final int DEFAULT_EOS_COMMIT_INTERVAL_MS = 20;
+  public static final int DEFAULT_EOS_COMMIT_INTERVAL_MS = 100;
   /**
    * poll.ms with exactly_once_v2 (Kafka Streams' own: 100): how long the stream thread blocks in
-   * poll when no record comes. A commit is only made between polls, so records processed right
-   * after a commit wait up to this long for theirs. Shorter wakes the idle thread more often.
+   * poll when no record comes; wall-clock punctuators (the idle flush, a rate-limited commit
+   * request) run only when it returns. Shorter wakes the idle thread more often
+   * (bench/idle-cpu-compare.sh: 20 ms cost 2% of a core idle).
    */
-  public static final int DEFAULT_EOS_POLL_MS = 20;
+  public static final int DEFAULT_EOS_POLL_MS = 100;
+  /**
+   * retry.backoff.ms of the main consumer (Kafka's default: 100). Its group heartbeat thread
+   * wakes every retry.backoff.ms to check whether a heartbeat (every 3 s) is due: 10 wake-ups a
+   * second of an idle processor, 0.18 % of a core (bench/idle-cpu.sh). At 500 ms it wakes twice a
+   * second; retries after an error (coordinator lookup, fetch) start at 500 ms instead of 100 ms,
+   * still within Kafka's 1 s retry.backoff.max.ms.
+   */
+  public static final int MAIN_CONSUMER_RETRY_BACKOFF_MS = 500;
   /** linger.ms of the processor's producer (Kafka Streams' own default is 100). */
   public static final int DEFAULT_PRODUCER_LINGER_MS = 20;
   /**
@@ -141,6 +157,7 @@ public record ProcessorConfig(
     Objects.requireNonNull(redaction, "redaction (Redaction.NONE to turn it off)");
     Objects.requireNonNull(failures, "failures");
     Objects.requireNonNull(topics, "topics");
+    Objects.requireNonNull(commitPacing, "commitPacing (CommitPacing.OFF to turn it off)");
     streamsOverrides = Map.copyOf(streamsOverrides);
     hostId = hostId == null || hostId.isBlank()
         ? io.ecapture.kafka.common.KafkaProcessLog.defaultHostId() : hostId.strip();
@@ -183,6 +200,15 @@ public record ProcessorConfig(
     return new Builder(this);
   }
 
+  /**
+   * The pacing the processor applies: {@link #commitPacing()} under exactly_once_v2, {@link
+   * CommitPacing#OFF} under at_least_once (a message is visible once produced).
+   */
+  public CommitPacing effectiveCommitPacing() {
+    return StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee) && commitPacing.enabled()
+        ? commitPacing : CommitPacing.OFF;
+  }
+
   /** Like the record's own, with the values of secret {@link #streamsOverrides()} masked. */
   @Override
   public String toString() {
@@ -194,7 +220,7 @@ public record ProcessorConfig(
         + ", limits=" + limits + ", streamsOverrides=" + KafkaSecrets.masked(streamsOverrides)
         + ", statusPort=" + statusPort + ", redaction=" + redaction + ", failures=" + failures
         + ", finishedMemory=" + finishedMemory + ", hostId=" + hostId + ", topics=" + topics
-        + ", stalledFlush=" + stalledFlush + "]";
+        + ", stalledFlush=" + stalledFlush + ", commitPacing=" + commitPacing + "]";
   }
 
   /** Kafka Streams properties derived from this config (no default serdes on purpose). */
@@ -207,8 +233,8 @@ public record ProcessorConfig(
     props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, streamThreads);
     props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     if (StreamsConfig.EXACTLY_ONCE_V2.equals(processingGuarantee)) {
-      // a parsed message reaches read_committed readers when its transaction commits, and a
-      // commit happens only between polls: both bound the live view's latency
+      // a parsed message reaches read_committed readers when its transaction commits; a task
+      // that emitted requests its commit (CommitPacing), the interval commits the rest
       // (bench/pipeline-latency.sh live, README "Pipeline latency")
       props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_EOS_COMMIT_INTERVAL_MS);
       props.put(StreamsConfig.POLL_MS_CONFIG, DEFAULT_EOS_POLL_MS);
@@ -219,6 +245,9 @@ public record ProcessorConfig(
     // wait for the fetch in flight, hence not longer
     props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG),
         IDLE_FETCH_WAIT_MS);
+    // the group heartbeat thread wakes every retry.backoff.ms (MAIN_CONSUMER_RETRY_BACKOFF_MS)
+    props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.RETRY_BACKOFF_MS_CONFIG),
+        MAIN_CONSUMER_RETRY_BACKOFF_MS);
     // Streams' producer lingers 100 ms by default: at a quiet host's rates every parsed message
     // waited that long (most of at_least_once's end-to-end p50). 20 ms kept the saturated
     // throughput (bench/processor.sh throughput broker); 5 ms cost about 18% of it
@@ -272,6 +301,7 @@ public record ProcessorConfig(
     private Duration stalledFlush = DEFAULT_STALLED_FLUSH;
     private String hostId;
     private TopicNames topics = TopicNames.DEFAULT;
+    private CommitPacing commitPacing = CommitPacing.DEFAULTS;
 
     private Builder() {}
 
@@ -294,6 +324,12 @@ public record ProcessorConfig(
       stalledFlush = c.stalledFlush;
       hostId = c.hostId;
       topics = c.topics;
+      commitPacing = c.commitPacing;
+    }
+
+    public Builder commitPacing(CommitPacing v) {
+      commitPacing = v;
+      return this;
     }
 
     public Builder bootstrapServers(String v) {
@@ -417,7 +453,8 @@ public record ProcessorConfig(
           finishedMemory,
           hostId,
           topics,
-          stalledFlush);
+          stalledFlush,
+          commitPacing);
     }
   }
 }

@@ -153,6 +153,22 @@ class ProcessorCommandTest {
   }
 
   @Test
+  void commitRequestOptionsReachTheConfigWithTheirDefaultsInTheHelp() {
+    ProcessorCommand command = new ProcessorCommand();
+    new CommandLine(command).parseArgs("--commit-request-interval-ms", "50", "--commit-request-burst", "2");
+    assertEquals(new CommitPacing(Duration.ofMillis(50), 2), command.config().commitPacing());
+    ProcessorCommand off = new ProcessorCommand();
+    new CommandLine(off).parseArgs("--commit-request-interval-ms", "-1");
+    assertEquals(CommitPacing.OFF, off.config().effectiveCommitPacing());
+    String help = new CommandLine(new ProcessorCommand()).getUsageMessage();
+    assertTrue(help.contains("--commit-request-interval-ms"), help);
+    assertTrue(help.contains("(default: " + CommitPacing.DEFAULT_INTERVAL.toMillis() + ")"), help);
+    assertTrue(help.contains("--commit-request-burst"), help);
+    assertEquals(2, new CommandLine(new ProcessorCommand()).execute("--commit-request-burst", "0"),
+        "a usage error, not a stack trace");
+  }
+
+  @Test
   void unknownProcessingGuaranteeIsRejected() {
     ProcessorCommand command = new ProcessorCommand();
     new CommandLine(command).parseArgs("--processing-guarantee", "exactly_once");

@@ -42,12 +42,24 @@ class ProcessorConfigTest {
   }
 
   @Test
-  void exactlyOnceCommitsAndPollsForTheLiveViewAndAtLeastOnceKeepsStreamsOwn() {
-    java.util.Properties eos = ProcessorConfig.builder().build().toStreamsProperties();
+  void exactlyOnceRequestsCommitsForTheLiveViewAndAtLeastOnceKeepsStreamsOwn() {
+    ProcessorConfig defaults = ProcessorConfig.builder().build();
+    java.util.Properties eos = defaults.toStreamsProperties();
     assertEquals("exactly_once_v2", eos.get("processing.guarantee"));
     assertEquals(ProcessorConfig.DEFAULT_EOS_COMMIT_INTERVAL_MS, eos.get("commit.interval.ms"));
     assertEquals(ProcessorConfig.DEFAULT_EOS_POLL_MS, eos.get("poll.ms"));
-    assertTrue(ProcessorConfig.DEFAULT_EOS_COMMIT_INTERVAL_MS < 100, "below Kafka Streams' own 100 ms");
+    // the live view's latency comes from the commit requested after an emit, not from a short
+    // commit interval or poll (which cost an idle processor CPU)
+    assertEquals(CommitPacing.DEFAULTS, defaults.effectiveCommitPacing());
+    assertTrue(defaults.effectiveCommitPacing().enabled());
+    assertTrue(ProcessorConfig.DEFAULT_EOS_POLL_MS >= 100, "not below Kafka Streams' own 100 ms");
+    // the idle heartbeat thread wakes every retry.backoff.ms: less often than Kafka's 100 ms
+    assertEquals(ProcessorConfig.MAIN_CONSUMER_RETRY_BACKOFF_MS, eos.get("main.consumer.retry.backoff.ms"));
+    assertTrue(ProcessorConfig.MAIN_CONSUMER_RETRY_BACKOFF_MS > 100);
+    assertEquals(CommitPacing.OFF, ProcessorConfig.builder().processingGuarantee("at_least_once").build()
+        .effectiveCommitPacing(), "at_least_once: a message is visible once produced");
+    assertEquals(CommitPacing.OFF, defaults.toBuilder().commitPacing(CommitPacing.ofMillis(-5, 1)).build()
+        .effectiveCommitPacing(), "a negative interval turns the requests off");
     java.util.Properties alo = ProcessorConfig.builder().processingGuarantee("at_least_once").build()
         .toStreamsProperties();
     assertFalse(alo.containsKey("commit.interval.ms"), "at_least_once: Streams' 30 s offset commits");

@@ -1,5 +1,6 @@
 package io.ecapture.kafka.processor.topology;
 
+import io.ecapture.kafka.processor.CommitPacing;
 import io.ecapture.kafka.processor.ProcessorConfig;
 import io.ecapture.kafka.processor.ProcessorMetrics;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -7,7 +8,9 @@ import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 
 /**
  * A new {@link ConnectionProcessor} per task, sharing only the thread-safe metrics; the time it
- * spends processing is counted per stream thread ({@link ThreadBusyTime}) for the idle flush.
+ * spends processing is counted per stream thread ({@link ThreadBusyTime}) for the idle flush, and
+ * under exactly_once_v2 a commit is requested after it emitted parsed messages ({@link
+ * CommitPacer}, {@link ProcessorConfig#commitPacing()}).
  */
 public final class ConnectionProcessorSupplier
     implements ProcessorSupplier<byte[], byte[], Object, Object> {
@@ -24,15 +27,28 @@ public final class ConnectionProcessorSupplier
     MessageExtractor extractor = new MessageExtractor(
         ProtocolRegistry.standard(config.limits(), metrics), config.limits(), metrics);
     return new Timed(new ConnectionProcessor(
-        config, metrics, new DirectionAssembler(extractor, config.limits(), metrics)));
+        config, metrics, new DirectionAssembler(extractor, config.limits(), metrics)),
+        config.effectiveCommitPacing());
   }
 
-  /** Counts the time spent in {@code process} into the thread's {@link ThreadBusyTime}. */
-  private record Timed(ConnectionProcessor processor)
-      implements Processor<byte[], byte[], Object, Object> {
+  /**
+   * Counts the time spent in {@code process} into the thread's {@link ThreadBusyTime}, and paces
+   * commit requests for what it emits.
+   */
+  private static final class Timed implements Processor<byte[], byte[], Object, Object> {
+    private final ConnectionProcessor processor;
+    private final CommitPacing pacing;
+    private CommitPacer pacer;
+
+    Timed(ConnectionProcessor processor, CommitPacing pacing) {
+      this.processor = processor;
+      this.pacing = pacing;
+    }
+
     @Override
     public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Object, Object> context) {
-      processor.init(context);
+      pacer = CommitPacer.forCurrentThread(context, pacing);
+      processor.init(pacer.context());
     }
 
     @Override
@@ -40,6 +56,7 @@ public final class ConnectionProcessorSupplier
       long started = System.nanoTime();
       try {
         processor.process(record);
+        pacer.afterWork();
       } finally {
         ThreadBusyTime.since(started);
       }

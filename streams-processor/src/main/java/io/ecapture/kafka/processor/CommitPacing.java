@@ -1,0 +1,60 @@
+package io.ecapture.kafka.processor;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * When the processor asks Kafka Streams for a commit of its own, so a parsed message reaches
+ * read_committed readers (the gateway) without waiting for {@code commit.interval.ms}.
+ *
+ * <p>Under exactly_once_v2 a parsed message is visible only once its transaction commits. Kafka
+ * Streams commits every {@code commit.interval.ms}, checked only between polls, so a message
+ * waited up to that interval plus {@code poll.ms}. A task that emitted a message instead requests
+ * a commit ({@code ProcessorContext.commit()}); Streams makes requested commits in the same loop
+ * iteration, right after processing and punctuation. An unlimited request would commit a
+ * transaction per loop iteration under load, so requests are rate-limited by a token bucket
+ * per stream thread (its tasks share one transaction):
+ * {@code burst} requests at once, then one per {@code interval}. An emit that finds the bucket
+ * empty is committed by the next record's request once a token is back, or by a wall-clock
+ * punctuator scheduled only while such an emit waits (a punctuator fires only when the stream
+ * thread wakes, so after the last record of a burst at the latest when its poll returns, {@code
+ * poll.ms}). The regular commit interval still runs as well.
+ *
+ * <p>Only used with exactly_once_v2: under at_least_once a message is visible when it is produced.
+ *
+ * @param interval a token comes back every this long: the long-run rate of requested commits
+ *     under load is at most one per interval; zero requests a commit after every emit (no
+ *     limit); negative never requests one ({@code --commit-request-interval-ms -1}, only the
+ *     commit interval commits). Default {@link #DEFAULT_INTERVAL}.
+ * @param burst requests allowed at once after a quiet time (a request and its response parsed a
+ *     few milliseconds apart are both committed at once). At least 1. Default {@value
+ *     #DEFAULT_BURST}.
+ */
+public record CommitPacing(Duration interval, int burst) {
+  /**
+   * One requested commit per 20 ms under load at most: the rate Kafka Streams itself committed
+   * at with the former 20 ms commit interval (bench/pipeline-latency.sh live; README).
+   */
+  public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(20);
+  public static final int DEFAULT_BURST = 4;
+  public static final CommitPacing DEFAULTS = new CommitPacing(DEFAULT_INTERVAL, DEFAULT_BURST);
+  /** Never requests a commit: Kafka Streams commits every commit.interval.ms only. */
+  public static final CommitPacing OFF = new CommitPacing(Duration.ofMillis(-1), 1);
+
+  public CommitPacing {
+    Objects.requireNonNull(interval, "interval");
+    if (burst < 1) {
+      throw new IllegalArgumentException("commit request burst must be >= 1: " + burst);
+    }
+  }
+
+  /** From the command line's milliseconds: negative is {@link #OFF}. */
+  public static CommitPacing ofMillis(long intervalMs, int burst) {
+    return intervalMs < 0 ? OFF : new CommitPacing(Duration.ofMillis(intervalMs), burst);
+  }
+
+  /** Whether commits are requested at all. */
+  public boolean enabled() {
+    return !interval.isNegative();
+  }
+}
