@@ -30,27 +30,50 @@ import java.util.Objects;
  *     few milliseconds apart are both committed at once). At least 1. Default {@value
  *     #DEFAULT_BURST}.
  */
-public record CommitPacing(Duration interval, int burst) {
+public record CommitPacing(Duration interval, int burst, Duration maxLag) {
   /**
    * One requested commit per 20 ms under load at most: the rate Kafka Streams itself committed
    * at with the former 20 ms commit interval (bench/pipeline-latency.sh live; README).
    */
   public static final Duration DEFAULT_INTERVAL = Duration.ofMillis(20);
   public static final int DEFAULT_BURST = 4;
+  /**
+   * Requests are for live output: a message whose input record is older than this (the record's
+   * timestamp, set by the collector, against this processor's clock) is left to the commit
+   * interval. A processor working through a backlog then commits every commit.interval.ms and
+   * writes each connection's state once per interval, not once per requested commit: in the
+   * throughput bench the 100 ms interval cost 34% less CPU per record than commits every 20 ms.
+   */
+  public static final Duration DEFAULT_MAX_LAG = Duration.ofSeconds(1);
   public static final CommitPacing DEFAULTS = new CommitPacing(DEFAULT_INTERVAL, DEFAULT_BURST);
   /** Never requests a commit: Kafka Streams commits every commit.interval.ms only. */
   public static final CommitPacing OFF = new CommitPacing(Duration.ofMillis(-1), 1);
 
   public CommitPacing {
     Objects.requireNonNull(interval, "interval");
+    Objects.requireNonNull(maxLag, "maxLag");
+    if (maxLag.isNegative()) {
+      throw new IllegalArgumentException("commit request max lag must be >= 0: " + maxLag);
+    }
     if (burst < 1) {
       throw new IllegalArgumentException("commit request burst must be >= 1: " + burst);
     }
   }
 
+  /** With the default {@link #DEFAULT_MAX_LAG}. */
+  public CommitPacing(Duration interval, int burst) {
+    this(interval, burst, DEFAULT_MAX_LAG);
+  }
+
   /** From the command line's milliseconds: negative is {@link #OFF}. */
   public static CommitPacing ofMillis(long intervalMs, int burst) {
-    return intervalMs < 0 ? OFF : new CommitPacing(Duration.ofMillis(intervalMs), burst);
+    return ofMillis(intervalMs, burst, DEFAULT_MAX_LAG.toMillis());
+  }
+
+  /** As {@link #ofMillis(long, int)} with a max lag. */
+  public static CommitPacing ofMillis(long intervalMs, int burst, long maxLagMs) {
+    return intervalMs < 0 ? OFF
+        : new CommitPacing(Duration.ofMillis(intervalMs), burst, Duration.ofMillis(maxLagMs));
   }
 
   /** Whether commits are requested at all. */

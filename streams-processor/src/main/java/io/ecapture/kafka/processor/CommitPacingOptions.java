@@ -19,8 +19,14 @@ public final class CommitPacingOptions {
           + "(default: ${DEFAULT-VALUE})")
   int burst = CommitPacing.DEFAULT_BURST;
 
+  @Option(names = "--commit-request-max-lag-ms", paramLabel = "MS",
+      description = "commits are asked for live output only: a message whose input record is older than "
+          + "MS (its timestamp against this clock) waits for commit.interval.ms, so a processor working "
+          + "through a backlog commits once per interval (default: ${DEFAULT-VALUE})")
+  long maxLagMs = CommitPacing.DEFAULT_MAX_LAG.toMillis();
+
   /** The pacing these options describe; a bad value is an IllegalArgumentException. */
   public CommitPacing pacing() {
-    return CommitPacing.ofMillis(intervalMs, burst);
+    return CommitPacing.ofMillis(intervalMs, burst, maxLagMs);
   }
 }

@@ -157,11 +157,16 @@ class ProcessorCommandTest {
     ProcessorCommand command = new ProcessorCommand();
     new CommandLine(command).parseArgs("--commit-request-interval-ms", "50", "--commit-request-burst", "2");
     assertEquals(new CommitPacing(Duration.ofMillis(50), 2), command.config().commitPacing());
+    ProcessorCommand lag = new ProcessorCommand();
+    new CommandLine(lag).parseArgs("--commit-request-max-lag-ms", "250");
+    assertEquals(Duration.ofMillis(250), lag.config().commitPacing().maxLag());
+    assertThrows(IllegalArgumentException.class, () -> CommitPacing.ofMillis(20, 1, -1));
     ProcessorCommand off = new ProcessorCommand();
     new CommandLine(off).parseArgs("--commit-request-interval-ms", "-1");
     assertEquals(CommitPacing.OFF, off.config().effectiveCommitPacing());
     String help = new CommandLine(new ProcessorCommand()).getUsageMessage();
     assertTrue(help.contains("--commit-request-interval-ms"), help);
+    assertTrue(help.contains("--commit-request-max-lag-ms"), help);
     assertTrue(help.contains("(default: " + CommitPacing.DEFAULT_INTERVAL.toMillis() + ")"), help);
     assertTrue(help.contains("--commit-request-burst"), help);
     assertEquals(2, new CommandLine(new ProcessorCommand()).execute("--commit-request-burst", "0"),

@@ -213,17 +213,8 @@ class DatabaseModulesTest {
   }
 
   private static RawEvent await(RecordingSink sink, Predicate<RawEvent> wanted) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (RawEvent e : sink.events) {
-        if (wanted.test(e)) {
-          return e;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("event not seen within " + WAIT + "; queries seen: "
-        + sink.events.stream().filter(RawEvent::hasQuery).map(e -> e.getQuery().getQuery()).limit(20).toList());
+    // the queries seen, when none matched
+    return sink.awaitFirst(wanted, WAIT, e -> e.hasQuery() ? e.getQuery().getQuery() : null);
   }
 
   static Path postgresBin() throws IOException {

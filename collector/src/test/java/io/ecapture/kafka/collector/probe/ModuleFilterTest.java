@@ -278,18 +278,8 @@ class ModuleFilterTest {
   }
 
   private static RawEvent await(RecordingSink from, Predicate<RawEvent> wanted) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (RawEvent e : from.events) {
-        if (wanted.test(e)) {
-          return e;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("event not seen within " + WAIT + "; " + from.events.size() + " events: "
-        + from.events.stream().limit(20).map(e -> e.getBodyCase() + " " + e.getProcess().getComm() + " "
-            + e.getProcess().getPid()).toList());
+    return from.awaitFirst(wanted, WAIT,
+        e -> e.getBodyCase() + " " + e.getProcess().getComm() + " " + e.getProcess().getPid());
   }
 
   /** POST /config with the collector's token, as an operator's script sends it; returns the body. */

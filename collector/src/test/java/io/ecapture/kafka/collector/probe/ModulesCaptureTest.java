@@ -244,16 +244,6 @@ class ModulesCaptureTest {
   }
 
   private static RawEvent await(Predicate<RawEvent> wanted) throws InterruptedException {
-    long deadline = System.nanoTime() + WAIT.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (RawEvent e : sink.events) {
-        if (wanted.test(e)) {
-          return e;
-        }
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("event not seen within " + WAIT + "; " + sink.events.size() + " events: "
-        + sink.events.stream().limit(20).map(e -> e.getBodyCase() + " " + e.getProcess().getComm()).toList());
+    return sink.awaitFirst(wanted, WAIT, e -> e.getBodyCase() + " " + e.getProcess().getComm());
   }
 }

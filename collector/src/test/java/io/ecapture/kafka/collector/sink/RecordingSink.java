@@ -37,6 +37,25 @@ public final class RecordingSink implements CaptureSink {
     closed = true;
   }
 
+  /**
+   * The first event that matches, waiting up to {@code max}; else an AssertionError listing (by
+   * {@code describe}) up to 20 of the events seen.
+   */
+  public RawEvent awaitFirst(Predicate<RawEvent> wanted, Duration max,
+      java.util.function.Function<RawEvent, String> describe) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (System.nanoTime() < deadline) {
+      for (RawEvent e : events) {
+        if (wanted.test(e)) {
+          return e;
+        }
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("event not seen within " + max + "; " + events.size() + " events: "
+        + events.stream().map(describe).filter(java.util.Objects::nonNull).limit(20).toList());
+  }
+
   /** Waits (bounded) until some event matches; returns the matching events so far. */
   public List<RawEvent> awaitEvents(Predicate<RawEvent> matching, Duration max) throws InterruptedException {
     long deadline = System.nanoTime() + max.toNanos();

@@ -41,6 +41,8 @@ final class CommitPacer {
   private boolean pending;
   private Cancellable retry;
   private long requested;
+  private long behind;
+  private final long maxLagMs;
 
   /**
    * A pacer sharing the calling stream thread's bucket (created with {@code pacing} on the
@@ -64,6 +66,20 @@ final class CommitPacer {
     this.context = context;
     this.bucket = bucket;
     this.enabled = bucket.pacing.enabled();
+    this.maxLagMs = bucket.pacing.maxLag().toMillis();
+  }
+
+  /**
+   * A parsed message was emitted for a record of time {@code timestamp}: it waits for a commit
+   * when it is live, i.e. its record is at most the max lag old; an older one (a backlog) is left
+   * to the commit interval (see {@link CommitPacing#DEFAULT_MAX_LAG}).
+   */
+  private void emitted(long timestamp) {
+    if (context.currentSystemTimeMs() - timestamp <= maxLagMs) {
+      pending = true;
+    } else {
+      behind++;
+    }
   }
 
   /** The context to hand the processor: records what it emits and when it punctuates. */
@@ -143,6 +159,11 @@ final class CommitPacer {
     return requested;
   }
 
+  /** Emits left to the commit interval because their record was older than the max lag (tests). */
+  long behind() {
+    return behind;
+  }
+
   /** Whether an emitted message waits for a token (tests). */
   boolean pending() {
     return pending;
@@ -153,14 +174,14 @@ final class CommitPacer {
     @Override
     public <K, V> void forward(Record<K, V> record) {
       context.forward(record);
-      pending = true;
+      emitted(record.timestamp());
     }
 
     @Override
     public <K, V> void forward(Record<K, V> record, String childName) {
       context.forward(record, childName);
       if (TopologyNames.PARSED_SINK.equals(childName)) {
-        pending = true;
+        emitted(record.timestamp());
       }
     }
 

@@ -64,6 +64,28 @@ class CommitPacerTest {
   }
 
   @Test
+  void outputOfABacklogIsLeftToTheCommitInterval() {
+    CommitPacer pacer = pacer(new CommitPacing(Duration.ofMillis(20), 4, Duration.ofSeconds(1)));
+    ProcessorContext<Object, Object> context = pacer.context();
+    // records captured a minute ago (a processor catching up): no request, no punctuator
+    context.forward(new Record<>("c", "old", T0 - 60_000), TopologyNames.PARSED_SINK);
+    pacer.afterWork();
+    assertFalse(committedAndReset());
+    assertFalse(pacer.pending());
+    assertEquals(List.of(), active());
+    assertEquals(1, pacer.behind());
+    // at the max lag it is still live; a record the processor's clock sees ahead too
+    context.forward(new Record<>("c", "edge", T0 - 1000), TopologyNames.PARSED_SINK);
+    pacer.afterWork();
+    assertTrue(committedAndReset());
+    context.forward(new Record<>("c", "skewed", T0 + 5000), TopologyNames.PARSED_SINK);
+    pacer.afterWork();
+    assertTrue(committedAndReset(), "same pass, the commit asked for covers it");
+    assertEquals(2, pacer.requested());
+    assertEquals(1, pacer.behind());
+  }
+
+  @Test
   void emitsOfOneLoopPassShareOneToken() {
     CommitPacer pacer = pacer(new CommitPacing(Duration.ofMillis(20), 1));
     ProcessorContext<Object, Object> context = pacer.context();
