@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
-import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.ProcessInfo;
@@ -19,15 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -155,22 +148,11 @@ class CommitRequestIntegrationTest {
   }
 
   private static KafkaProducer<String, byte[]> producer() {
-    return new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
+    return ProcessorTestKafka.rawProducer(kafka.bootstrapServers());
   }
 
   private static KafkaConsumer<String, ParsedMessage> readCommitted() {
-    KafkaConsumer<String, ParsedMessage> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
-        Serdes.PARSED_MESSAGE.deserializer());
-    List<TopicPartition> partitions = new ArrayList<>();
-    consumer.partitionsFor(Topics.PARSED.name())
-        .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    return consumer;
+    return ProcessorTestKafka.parsedConsumerFromBeginning(kafka.bootstrapServers());
   }
 
   /** Polls until {@code count} records arrived; fails after a generous bound (a hang, not a timing). */

@@ -9,7 +9,6 @@ import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.proto.ParsedText;
-import io.ecapture.kafka.proto.Serdes;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.ProcessInfo;
@@ -29,13 +28,10 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -186,22 +182,10 @@ class LargeMessageIntegrationTest {
   }
 
   private KafkaProducer<String, byte[]> producer() {
-    return new KafkaProducer<>(Map.of(
-        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(),
-        new org.apache.kafka.common.serialization.ByteArraySerializer());
+    return ProcessorTestKafka.rawProducer(kafka.bootstrapServers());
   }
 
   private KafkaConsumer<String, ParsedMessage> parsedConsumer() {
-    KafkaConsumer<String, ParsedMessage> consumer = new KafkaConsumer<>(Map.of(
-        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(),
-        Serdes.PARSED_MESSAGE.deserializer());
-    List<TopicPartition> partitions = new ArrayList<>();
-    consumer.partitionsFor(Topics.PARSED.name())
-        .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
-    consumer.assign(partitions);
-    consumer.seekToBeginning(partitions);
-    return consumer;
+    return ProcessorTestKafka.parsedConsumerFromBeginning(kafka.bootstrapServers());
   }
 }

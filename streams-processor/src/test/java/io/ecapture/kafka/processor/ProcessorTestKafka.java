@@ -65,6 +65,15 @@ final class ProcessorTestKafka {
 
   /** A read_committed consumer of every partition of the parsed topic, from its current end. */
   static KafkaConsumer<String, ParsedMessage> parsedConsumerFromEnd(String bootstrap) {
+    return parsedConsumer(bootstrap, true);
+  }
+
+  /** A read_committed consumer of every partition of the parsed topic, from its beginning. */
+  static KafkaConsumer<String, ParsedMessage> parsedConsumerFromBeginning(String bootstrap) {
+    return parsedConsumer(bootstrap, false);
+  }
+
+  private static KafkaConsumer<String, ParsedMessage> parsedConsumer(String bootstrap, boolean fromEnd) {
     KafkaConsumer<String, ParsedMessage> consumer = new KafkaConsumer<>(Map.of(
         ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
         ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
@@ -73,8 +82,12 @@ final class ProcessorTestKafka {
     consumer.partitionsFor(Topics.PARSED.name())
         .forEach(p -> partitions.add(new TopicPartition(p.topic(), p.partition())));
     consumer.assign(partitions);
-    consumer.seekToEnd(partitions);
-    partitions.forEach(consumer::position); // resolve the end now, before any test traffic
+    if (fromEnd) {
+      consumer.seekToEnd(partitions);
+      partitions.forEach(consumer::position); // resolve the end now, before any test traffic
+    } else {
+      consumer.seekToBeginning(partitions);
+    }
     return consumer;
   }
 
