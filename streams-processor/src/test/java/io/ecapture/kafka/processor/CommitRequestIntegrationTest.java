@@ -2,17 +2,13 @@ package io.ecapture.kafka.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.capture.ProcessInfo;
 import io.ecapture.kafka.proto.capture.RawEvent;
-import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.parsed.MessageKind;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,15 +117,7 @@ class CommitRequestIntegrationTest {
   private static void send(KafkaProducer<String, byte[]> producer, String connection, Direction direction,
       String text) throws Exception {
     long offset = direction == Direction.WRITE ? written(connection, text.length()) : read(connection, text.length());
-    byte[] payload = text.getBytes(StandardCharsets.ISO_8859_1);
-    RawEvent event = RawEvent.newBuilder()
-        .setHostId("it-host")
-        .setConnectionId(connection)
-        .setProcess(ProcessInfo.newBuilder().setPid(7).setTid(7).setComm("curl"))
-        .setWallTimeNs(System.currentTimeMillis() * 1_000_000L)
-        .setData(TlsData.newBuilder().setDirection(direction).setOffset(offset)
-            .setPayload(ByteString.copyFrom(payload)).setOriginalLength(payload.length))
-        .build();
+    RawEvent event = ProcessorTestKafka.data("it-host", connection, direction, offset, text);
     producer.send(new ProducerRecord<>(Topics.RAW.name(), connection, event.toByteArray())).get();
   }
 

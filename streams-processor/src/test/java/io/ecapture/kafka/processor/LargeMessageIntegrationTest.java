@@ -5,15 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.proto.ParsedText;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
-import io.ecapture.kafka.proto.capture.ProcessInfo;
 import io.ecapture.kafka.proto.capture.RawEvent;
-import io.ecapture.kafka.proto.capture.TlsData;
 import io.ecapture.kafka.proto.parsed.ParsedMessage;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -155,14 +152,7 @@ class LargeMessageIntegrationTest {
 
 
   private static RawEvent data(String connection, Direction direction, long offset, byte[] payload) {
-    return RawEvent.newBuilder()
-        .setHostId("it-host")
-        .setConnectionId(connection)
-        .setProcess(ProcessInfo.newBuilder().setPid(7).setTid(7).setComm("curl"))
-        .setWallTimeNs(System.currentTimeMillis() * 1_000_000L)
-        .setData(TlsData.newBuilder().setDirection(direction).setOffset(offset)
-            .setPayload(ByteString.copyFrom(payload)).setOriginalLength(payload.length))
-        .build();
+    return ProcessorTestKafka.data("it-host", connection, direction, offset, payload);
   }
 
   private static void send(KafkaProducer<String, byte[]> producer, String key, RawEvent event) {

@@ -41,14 +41,19 @@ final class ProcessorTestKafka {
 
   /** A TLS data event of connection {@code id} on {@code host} (text as ISO-8859-1 bytes). */
   static RawEvent data(String host, String id, Direction direction, long offset, String text) {
+    return data(host, id, direction, offset, text.getBytes(StandardCharsets.ISO_8859_1));
+  }
+
+  /** A TLS data event of connection {@code id} on {@code host} carrying {@code payload}. */
+  static RawEvent data(String host, String id, Direction direction, long offset, byte[] payload) {
     return RawEvent.newBuilder()
         .setHostId(host)
         .setConnectionId(id)
         .setProcess(ProcessInfo.newBuilder().setPid(9).setTid(9).setComm("curl"))
         .setWallTimeNs(System.currentTimeMillis() * 1_000_000L)
         .setData(TlsData.newBuilder().setDirection(direction).setOffset(offset)
-            .setPayload(ByteString.copyFrom(text, StandardCharsets.ISO_8859_1))
-            .setOriginalLength(text.length()))
+            .setPayload(ByteString.copyFrom(payload))
+            .setOriginalLength(payload.length))
         .build();
   }
 
