@@ -43,14 +43,9 @@ public final class RecordingSink implements CaptureSink {
    */
   public RawEvent awaitFirst(Predicate<RawEvent> wanted, Duration max,
       java.util.function.Function<RawEvent, String> describe) throws InterruptedException {
-    long deadline = System.nanoTime() + max.toNanos();
-    while (System.nanoTime() < deadline) {
-      for (RawEvent e : events) {
-        if (wanted.test(e)) {
-          return e;
-        }
-      }
-      Thread.sleep(50);
+    List<RawEvent> matching = awaitEvents(wanted, max);
+    if (!matching.isEmpty()) {
+      return matching.get(0);
     }
     throw new AssertionError("event not seen within " + max + "; " + events.size() + " events: "
         + events.stream().map(describe).filter(java.util.Objects::nonNull).limit(20).toList());
