@@ -70,6 +70,9 @@ public final class BodyDecoder {
     return whole != null ? whole : inflate(gunzipStream(data));
   }
 
+  /** gzip header flags FNAME and FCOMMENT: fields ending with a zero byte. */
+  private static final int[] ZERO_TERMINATED_FIELDS = {0x08, 0x10};
+
   /** Per thread, reset before each use: a fresh Inflater per body cost its native setup and end. */
   private static final ThreadLocal<Inflater> RAW_INFLATER = ThreadLocal.withInitial(() -> new Inflater(true));
 
@@ -93,7 +96,7 @@ public final class BodyDecoder {
     if ((flags & 0x04) != 0) { // FEXTRA
       pos += 2 + ((data[10] & 0xff) | (data[11] & 0xff) << 8);
     }
-    for (int flag : new int[] {0x08, 0x10}) { // FNAME, FCOMMENT: zero-terminated
+    for (int flag : ZERO_TERMINATED_FIELDS) {
       if ((flags & flag) != 0) {
         while (pos < n && data[pos] != 0) {
           pos++;
