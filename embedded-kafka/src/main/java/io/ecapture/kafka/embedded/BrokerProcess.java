@@ -68,11 +68,6 @@ public final class BrokerProcess implements AutoCloseable {
     return value == null || value.isBlank() ? List.of() : List.of(value.strip().split("\\s+"));
   }
 
-  /** A child broker whose controller listens on {@code port + 1}. */
-  public static BrokerProcess start(Path dataDir, String host, int port) throws IOException {
-    return start(dataDir, host, port, port + 1);
-  }
-
   /**
    * Starts the child and returns once it serves clients; its output goes to {@code broker.log}.
    *
@@ -112,10 +107,12 @@ public final class BrokerProcess implements AutoCloseable {
       while (!Files.exists(readyFile)) {
         if (!process.isAlive()) {
           throw new IllegalStateException(
-              "the Kafka broker exited with status " + process.exitValue() + " during start; see " + logFile);
+              "the Kafka broker exited with status " + process.exitValue() + " during start; see " + logFile
+                  + logTail(logFile));
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("the Kafka broker did not start within " + START_TIMEOUT + "; see " + logFile);
+          throw new IllegalStateException(
+              "the Kafka broker did not start within " + START_TIMEOUT + "; see " + logFile + logTail(logFile));
         }
         sleep(100);
       }
@@ -242,6 +239,41 @@ public final class BrokerProcess implements AutoCloseable {
   private static void writePrivate(Path file, String text) throws IOException {
     privateFile(file);
     Files.writeString(file, text);
+  }
+
+  /** Lines of the log a start error quotes: enough for Kafka's own error and its cause. */
+  static final int LOG_TAIL_LINES = 25;
+
+  private static final int LOG_TAIL_BYTES = 16 * 1024;
+
+  /**
+   * The last {@link #LOG_TAIL_LINES} lines of a broker's log, for an error about its start, each
+   * line indented under a heading; empty if there is no log. A test's broker log lives in a
+   * temporary directory that is gone by the time anyone reads the report, so a start failure
+   * carries its own evidence. Kafka masks password configs in what it logs.
+   */
+  static String logTail(Path logFile) {
+    byte[] bytes;
+    try (FileChannel channel = FileChannel.open(logFile, StandardOpenOption.READ)) {
+      long size = channel.size();
+      long from = Math.max(0, size - LOG_TAIL_BYTES);
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate((int) (size - from));
+      while (buffer.hasRemaining() && channel.read(buffer, from + buffer.position()) > 0) {
+        // read to the end
+      }
+      bytes = java.util.Arrays.copyOf(buffer.array(), buffer.position());
+    } catch (IOException e) {
+      return "";
+    }
+    List<String> lines = new String(bytes, java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    if (lines.isEmpty()) {
+      return "";
+    }
+    StringBuilder tail = new StringBuilder("; its last lines:");
+    for (String line : lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size())) {
+      tail.append("\n    ").append(line);
+    }
+    return tail.toString();
   }
 
   private static void sleep(long ms) {

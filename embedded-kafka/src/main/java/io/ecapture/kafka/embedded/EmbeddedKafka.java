@@ -54,11 +54,6 @@ public final class EmbeddedKafka implements AutoCloseable {
     return start(new Settings(dataDir, "127.0.0.1", freePort(), freePort(), Map.of()));
   }
 
-  /** Starts a broker on the given client port of 127.0.0.1; the controller uses port + 1. */
-  public static EmbeddedKafka start(Path dataDir, int port) {
-    return start(new Settings(dataDir, "127.0.0.1", port, port + 1, Map.of()));
-  }
-
   /**
    * Where the broker lives and listens.
    *
@@ -216,6 +211,29 @@ public final class EmbeddedKafka implements AutoCloseable {
   }
 
   /**
+   * For a JVM that exists to run a broker (a child, the {@code broker} command): Kafka's fatal
+   * errors end it as Kafka intends, since a broker that stopped working must not linger as a live
+   * process that serves nothing. Later {@link #trapKafkaExit()} calls then change nothing.
+   */
+  static void keepKafkaExit() {
+    EXIT_TRAPPED.set(true);
+  }
+
+  /**
+   * Ends a JVM whose broker failed to start (a port taken, a damaged log directory). Kafka's
+   * threads that did start (the controller's, its timers) are not daemons and would keep a
+   * broker that serves nothing alive until a parent gives up on it; halting skips shutdown
+   * hooks that would wait for them.
+   */
+  static void exitAfterFailedStart(Throwable failure) {
+    LOG.error("the Kafka broker failed to start", failure);
+    System.err.println("the Kafka broker failed to start: " + failure);
+    failure.printStackTrace();
+    System.err.flush();
+    Runtime.getRuntime().halt(1);
+  }
+
+  /**
    * Runs a broker until the JVM is asked to stop (SIGTERM, Ctrl-C), closing it cleanly then.
    *
    * @param readyFile if not null, written with the bootstrap address once clients are served
@@ -224,7 +242,14 @@ public final class EmbeddedKafka implements AutoCloseable {
    */
   public static void runUntilStopped(Settings settings, Path readyFile, boolean exitWithParent)
       throws IOException, InterruptedException {
-    EmbeddedKafka kafka = start(settings);
+    keepKafkaExit();
+    EmbeddedKafka kafka;
+    try {
+      kafka = start(settings);
+    } catch (RuntimeException e) {
+      exitAfterFailedStart(e);
+      return;
+    }
     java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(

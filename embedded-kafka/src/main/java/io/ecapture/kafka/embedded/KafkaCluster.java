@@ -483,10 +483,11 @@ public final class KafkaCluster implements AutoCloseable {
       while (!Files.exists(readyFile)) {
         if (!p.isAlive()) {
           throw new IllegalStateException("Kafka node " + id + " exited with status " + p.exitValue()
-              + " during start; see " + logFile);
+              + " during start; see " + logFile + BrokerProcess.logTail(logFile));
         }
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("Kafka node " + id + " did not start within " + START_TIMEOUT + "; see " + logFile);
+          throw new IllegalStateException("Kafka node " + id + " did not start within " + START_TIMEOUT + "; see "
+              + logFile + BrokerProcess.logTail(logFile));
         }
         sleep(100);
       }

@@ -63,9 +63,13 @@ public final class KafkaClusterNode {
       server.awaitShutdown();
       stopped.countDown();
     }, "node-shutdown"));
-    server.startup();
     String bootstrap = advertised(props);
-    awaitListed(bootstrap, nodeId);
+    try {
+      server.startup();
+      awaitListed(bootstrap, nodeId);
+    } catch (RuntimeException e) {
+      EmbeddedKafka.exitAfterFailedStart(e);
+    }
     Path tmp = readyFile.resolveSibling(readyFile.getFileName() + ".tmp");
     Files.writeString(tmp, bootstrap);
     Files.move(tmp, readyFile, StandardCopyOption.ATOMIC_MOVE);

@@ -53,6 +53,32 @@ class BrokerProcessTest {
     }
   }
 
+  @Test
+  void aBrokerThatCannotStartQuotesTheEndOfItsLogInTheError() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      IllegalStateException e = assertThrows(IllegalStateException.class,
+          () -> BrokerProcess.start(dir, "127.0.0.1", taken.getLocalPort(), EmbeddedKafka.freePort()));
+      assertTrue(e.getMessage().contains("during start; see " + dir.resolve("broker.log")), e.getMessage());
+      assertTrue(e.getMessage().contains("its last lines:"), e.getMessage());
+      assertTrue(e.getMessage().contains("Address already in use"), e.getMessage());
+    }
+  }
+
+  @Test
+  void theLogTailIsTheLastLinesOnly() throws IOException {
+    Path log = dir.resolve("broker.log");
+    assertEquals("", BrokerProcess.logTail(log), "no log, nothing to quote");
+    List<String> lines = new ArrayList<>();
+    for (int i = 1; i <= 100; i++) {
+      lines.add("line " + i);
+    }
+    Files.write(log, lines);
+    String tail = BrokerProcess.logTail(log);
+    assertTrue(tail.startsWith("; its last lines:\n    line " + (101 - BrokerProcess.LOG_TAIL_LINES) + "\n"), tail);
+    assertTrue(tail.endsWith("\n    line 100"), tail);
+    assertFalse(tail.contains("line " + (100 - BrokerProcess.LOG_TAIL_LINES) + "\n"), tail);
+  }
+
   /** No file or directory of the broker carries a permission bit for group or others. */
   private static void assertPrivate(Path dir) throws IOException {
     Set<PosixFilePermission> foreign = Set.of(

@@ -24,8 +24,9 @@ class EmbeddedKafkaTest {
   @Test
   void brokerServesProduceAndConsumeAndKeepsDataAcrossRestart() throws Exception {
     String value = "hello-" + System.nanoTime();
-    int port = EmbeddedKafka.freePort();
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir, port)) {
+    EmbeddedKafka.Settings settings = new EmbeddedKafka.Settings(
+        dir, "127.0.0.1", EmbeddedKafka.freePort(), EmbeddedKafka.freePort(), Map.of());
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(settings)) {
       assertTrue(Topics.create(kafka.bootstrapServers(), TOPIC, 3));
       assertEquals(3, Topics.partitions(kafka.bootstrapServers(), TOPIC));
       try (KafkaProducer<String, String> producer =
@@ -37,7 +38,7 @@ class EmbeddedKafkaTest {
       }
     }
     // same directory, same port: the record written before the restart is still there
-    try (EmbeddedKafka kafka = EmbeddedKafka.start(dir, port)) {
+    try (EmbeddedKafka kafka = EmbeddedKafka.start(settings)) {
       assertEquals(List.of(value), readAll(kafka.bootstrapServers(), TOPIC));
     }
   }
