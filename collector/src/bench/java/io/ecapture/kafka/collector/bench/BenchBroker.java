@@ -1,8 +1,8 @@
 package io.ecapture.kafka.collector.bench;
 
 import io.ecapture.kafka.embedded.BrokerProcess;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.common.TopicSetup;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 
 /**
@@ -13,11 +13,10 @@ public final class BenchBroker {
   private BenchBroker() {}
 
   public static void main(String[] args) throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    try (BrokerProcess broker = BrokerProcess.start(Path.of(args[0]), "127.0.0.1", port)) {
+    // both ports checked free: a controller on port + 1 could collide with a client's socket
+    int port = EmbeddedKafka.freePort();
+    int controllerPort = EmbeddedKafka.freePort();
+    try (BrokerProcess broker = BrokerProcess.start(Path.of(args[0]), "127.0.0.1", port, controllerPort)) {
       TopicSetup.ensureTopics(broker.bootstrapServers(), 3);
       System.out.println(broker.bootstrapServers());
       System.out.flush();

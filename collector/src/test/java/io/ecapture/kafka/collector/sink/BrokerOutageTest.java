@@ -11,8 +11,8 @@ import io.ecapture.kafka.collector.TlsTestServer;
 import io.ecapture.kafka.collector.control.CollectorStats;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.BrokerProcess;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.proto.capture.RawEvent;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -48,12 +48,11 @@ class BrokerOutageTest {
     EbpfEnvironment.requireEbpf();
     EbpfEnvironment.requireTool("openssl");
     EbpfEnvironment.requireTool("python3");
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    // both ports checked free: a controller on port + 1 could collide with a client's socket
+    int port = EmbeddedKafka.freePort();
+    int controllerPort = EmbeddedKafka.freePort();
     Path kafkaDir = dir.resolve("kafka");
-    BrokerProcess broker = BrokerProcess.start(kafkaDir, "127.0.0.1", port);
+    BrokerProcess broker = BrokerProcess.start(kafkaDir, "127.0.0.1", port, controllerPort);
     try {
       TopicSetup.ensureTopics(broker.bootstrapServers(), 3);
       TeeSink[] tee = new TeeSink[1];
@@ -87,7 +86,7 @@ class BrokerOutageTest {
           broker.kill();
           Thread.sleep(3_000);
           int duringOutage = requests.get() - beforeKill;
-          broker = BrokerProcess.start(kafkaDir, "127.0.0.1", port);
+          broker = BrokerProcess.start(kafkaDir, "127.0.0.1", port, controllerPort);
           Thread.sleep(1_500);
           traffic.set(false);
           load.join();

@@ -7,11 +7,11 @@ import com.google.protobuf.ByteString;
 import io.ecapture.kafka.collector.control.CollectorStats;
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.BrokerProcess;
+import io.ecapture.kafka.embedded.EmbeddedKafka;
 import io.ecapture.kafka.proto.Topics;
 import io.ecapture.kafka.proto.capture.Direction;
 import io.ecapture.kafka.proto.capture.RawEvent;
 import io.ecapture.kafka.proto.capture.TlsData;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,12 +98,11 @@ class SpoolPartitionOrderTest {
       CollectorStats.Snapshot stats) {}
 
   private Outcome run(Map<String, Object> overrides, Duration outage) throws Exception {
-    int port;
-    try (ServerSocket socket = new ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
+    // both ports checked free: a controller on port + 1 could collide with a client's socket
+    int port = EmbeddedKafka.freePort();
+    int controllerPort = EmbeddedKafka.freePort();
     Path kafkaDir = dir.resolve("kafka");
-    BrokerProcess broker = BrokerProcess.start(kafkaDir, "127.0.0.1", port);
+    BrokerProcess broker = BrokerProcess.start(kafkaDir, "127.0.0.1", port, controllerPort);
     try {
       TopicSetup.ensureTopics(broker.bootstrapServers(), PARTITIONS);
       List<String> connections = new ArrayList<>();
