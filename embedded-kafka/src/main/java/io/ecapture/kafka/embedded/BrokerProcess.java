@@ -43,9 +43,11 @@ public final class BrokerProcess implements AutoCloseable {
   static final String KAFKA_LOCK_FILE = ".lock";
   private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
   private static final Set<PosixFilePermission> PRIVATE_FILE = PosixFilePermissions.fromString("rw-------");
-  // Kafka's use of sun.misc.Unsafe on JDK 25; a bounded heap so a test machine keeps its memory
-  private static final List<String> CHILD_JVM_FLAGS =
-      List.of("--sun-misc-unsafe-memory-access=allow", "-Xms256m", "-Xmx1g");
+  // Kafka's use of sun.misc.Unsafe on JDK 25; a bounded heap so a test machine keeps its memory;
+  // no concurrent G1 refinement threads: idle, the primary one kept waking (0.1 % of a core) for
+  // a heap this small, whose young collections do the refinement instead
+  static final List<String> CHILD_JVM_FLAGS =
+      List.of("--sun-misc-unsafe-memory-access=allow", "-Xms256m", "-Xmx1g", "-XX:G1ConcRefinementThreads=0");
 
   /**
    * Environment variable with more JVM options for the child, after its own (a later option

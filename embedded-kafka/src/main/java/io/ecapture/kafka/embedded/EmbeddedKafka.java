@@ -29,9 +29,12 @@ import org.slf4j.LoggerFactory;
  * started from the Maven artifacts, with no ZooKeeper and no Docker.
  *
  * <p>The storage directory is formatted on first start and reused afterwards, so data survives a
- * restart on the same directory. Kafka's own fatal-error path calls {@code System.exit}; the
- * broker here traps it (see {@link #trapKafkaExit()}) so a broker failure cannot kill a JVM that
- * also hosts other components or tests. Run it in a child JVM when killing it must be honest.
+ * restart on the same directory. Kafka's own fatal-error path calls {@code System.exit}; a broker
+ * started here traps it (see {@link #trapKafkaExit()}) so a broker failure cannot kill a JVM that
+ * also hosts other components or tests. A JVM that exists to run the broker ({@link
+ * #runUntilStopped}: the child of {@link BrokerProcess}, the {@code broker} command) keeps Kafka's
+ * exit and ends when the broker fails to start, so its parent hears of it at once. Run it in a
+ * child JVM when killing it must be honest.
  */
 public final class EmbeddedKafka implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -129,10 +132,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     // commit and a metadata publication: idle CPU
     p.put("metadata.max.idle.interval.ms", "5000");
     // thread pools sized for one local node on a small machine, not a cluster member: every idle
-    // request handler, network thread and coordinator thread wakes several times a second
-    // (Kafka's defaults: 8, 3 and 4)
-    p.put("num.io.threads", "4");
-    p.put("num.network.threads", "2");
+    // request handler and network thread wakes about three times a second (a 300 ms wait), and
+    // the controller listener gets pools of the same sizes (Kafka's defaults: 8 and 3). 2 and 1
+    // took 0.2-0.45 % of a core off the idle broker (bench/idle-cpu-compare.sh, root README
+    // "Start, restart, ..."); a single node's clients are the host's own pipeline
+    p.put("num.io.threads", "2");
+    p.put("num.network.threads", "1");
     p.put("group.coordinator.threads", "1");
     // topics are created explicitly (the common module's TopicSetup) so a typo in a topic name fails loudly
     p.put("auto.create.topics.enable", "false");

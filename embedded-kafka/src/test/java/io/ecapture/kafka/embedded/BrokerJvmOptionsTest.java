@@ -21,14 +21,14 @@ class BrokerJvmOptionsTest {
   @Test
   void prefixedSystemPropertiesBecomeBrokerPropertiesThatWinOverTheDefaults() {
     Properties system = new Properties();
-    system.setProperty("ecapture.broker.num.io.threads", "2");
+    system.setProperty("ecapture.broker.num.io.threads", "3");
     system.setProperty("ecapture.broker.", "ignored: no name");
     system.setProperty("java.version", "25");
     Map<String, String> overrides = EmbeddedKafkaMain.propertyOverrides(system);
-    assertEquals(Map.of("num.io.threads", "2"), overrides);
+    assertEquals(Map.of("num.io.threads", "3"), overrides);
     Map<String, String> broker = EmbeddedKafka.brokerProperties(
         new EmbeddedKafka.Settings(Path.of("/tmp/x"), "127.0.0.1", 9092, 9093, overrides), Path.of("/tmp/x"));
-    assertEquals("2", broker.get("num.io.threads"));
-    assertEquals("2", broker.get("num.network.threads"), "the others keep their defaults");
+    assertEquals("3", broker.get("num.io.threads"), "the override wins over the default of 2");
+    assertEquals("1", broker.get("num.network.threads"), "the others keep their defaults");
   }
 }
