@@ -10,7 +10,8 @@
 # On a machine where other processes make TLS calls, `up` is not idle: EMPTY_CGROUP=1 restricts
 # capture to a new, empty cgroup (`up --cgroup`), so those calls are filtered in the kernel and
 # nothing reaches the collector. The last status line tells what flowed during the run.
-# TOP_THREADS=N lists the N busiest threads of each JVM (default 8).
+# TOP_THREADS=N lists the N busiest threads of each JVM (default 8). WINDOWS=N measures N
+# consecutive windows of SECONDS each (default 1), so one run shows the JIT's share shrink.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_TO_MEASURE="${1:-60}"
@@ -74,27 +75,34 @@ threads() {  # tid ticks name, for every thread of $1
 }
 pids=("$up_pid"); names=(launcher)
 [[ -n "$broker_pid" ]] && { pids+=("$broker_pid"); names+=(broker); }
+pct() { awk -v u="$1" -v hz="$hz" -v s="$SECONDS_TO_MEASURE" 'BEGIN { printf "%.2f", 100 * u / hz / s }'; }
 declare -A before
+for window in $(seq "${WINDOWS:-1}"); do
 for i in "${!pids[@]}"; do
   before[$i]="$(ticks "${pids[$i]}")"
   threads "${pids[$i]}" >"$work/threads.$i.before"
 done
 sleep "$SECONDS_TO_MEASURE"
 total=0
-echo "idle CPU of ecapture-kafka up over ${SECONDS_TO_MEASURE} s (after ${SETTLE} s settling; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)):"
+jit=0
+echo "idle CPU of ecapture-kafka up over ${SECONDS_TO_MEASURE} s (window ${window} of ${WINDOWS:-1}, after ${SETTLE} s settling; $(nproc) cores; load $(cut -d' ' -f1-3 /proc/loadavg)):"
 for i in "${!pids[@]}"; do
   after="$(ticks "${pids[$i]}")"
   used=$(( after - ${before[$i]} ))
   total=$(( total + used ))
   threads "${pids[$i]}" >"$work/threads.$i.after"
-  printf '  %-8s pid %-7s %6.2f %% of a core\n' "${names[$i]}" "${pids[$i]}" \
-    "$(awk -v u="$used" -v hz="$hz" -v s="$SECONDS_TO_MEASURE" 'BEGIN { print 100 * u / hz / s }')"
+  printf '  %-8s pid %-7s %6.2f %% of a core\n' "${names[$i]}" "${pids[$i]}" "$(pct "$used")"
   # busiest threads: ticks used during the window, by thread name
   join <(sort "$work/threads.$i.before") <(sort "$work/threads.$i.after") \
-    | awk -v hz="$hz" -v s="$SECONDS_TO_MEASURE" '{ d = $4 - $2; if (d > 0) printf "      %6.2f %%  %s\n", 100 * d / hz / s, $3 }' \
-    | sort -rn | head -"${TOP_THREADS:-8}"
+    | awk '{ d = $4 - $2; if (d > 0) print d, $3 }' >"$work/used.$i"
+  awk -v hz="$hz" -v s="$SECONDS_TO_MEASURE" '{ printf "      %6.2f %%  %s\n", 100 * $1 / hz / s, $2 }' \
+    "$work/used.$i" | sort -rn | head -"${TOP_THREADS:-8}"
+  jit=$(( jit + $(awk '$2 ~ /^C[12]_CompilerThre/ { t += $1 } END { print t + 0 }' "$work/used.$i") ))
 done
-printf '  total                %6.2f %% of a core\n' \
-  "$(awk -v u="$total" -v hz="$hz" -v s="$SECONDS_TO_MEASURE" 'BEGIN { print 100 * u / hz / s }')"
+printf '  total                %6.2f %% of a core\n' "$(pct "$total")"
+# the JIT compiler threads still compile code the idle loops made hot minutes after start; that
+# cost ends as the JVMs warm up (later windows, or a longer SETTLE_SECONDS, show it shrink)
+printf '  of which JIT         %6.2f %%; without it %.2f %%\n' "$(pct "$jit")" "$(pct $(( total - jit )))"
+done
 echo "last status: $(grep '^status:' "$work/up.err" | tail -1 \
   | grep -oE 'collector\[captured=[0-9]+|processor\[[A-Z_]+ in=[0-9]+ out=[0-9]+' | tr '\n' ' ')"
