@@ -123,16 +123,14 @@ public record ProcessorConfig(
   public static final int DEFAULT_EOS_COMMIT_INTERVAL_MS = 100;
   /**
    * poll.ms with exactly_once_v2 (Kafka Streams' own: 100): how long the stream thread blocks in
-   * poll when no record comes. A record ends the poll at once, and a task that emits requests its
-   * commit in the same loop iteration, so this costs the live view nothing; what waits for it are
-   * wall-clock punctuators, which run only when the poll returns: the idle flush (at most this
-   * much after it is due) and an emit beyond the commit-request burst followed by silence (up to
-   * this long instead of {@link CommitPacing#DEFAULT_INTERVAL}). Each idle wake-up of the stream
-   * thread costs CPU: at 100 ms it was 0.42 % of a core, the largest single item of an idle
-   * {@code up} (bench/idle-cpu.sh, README "Start, restart, ..."); 20 ms cost 2 %.
-   * bench/pipeline-latency.sh live showed the same p50 and p99 at 500 as at 100.
+   * poll when no record comes; wall-clock punctuators (the idle flush, a rate-limited commit
+   * request) run only when it returns. Each idle wake-up costs CPU (20 ms cost 2 % of a core; at
+   * 100 ms the stream thread is 0.42 % of a core in an idle up's first minutes, at 500 ms 0.22 %),
+   * but 500 ms also cost the live view: p99 99.9 ms against 64.3 ms and p90 75 against 50 ms
+   * (bench/pipeline-latency.sh live 60 2 defaults poll=100, README "Pipeline latency"), so it
+   * stays at 100. An idle up is under 2 % of a core once settled with it (bench/idle-cpu.sh).
    */
-  public static final int DEFAULT_EOS_POLL_MS = 500;
+  public static final int DEFAULT_EOS_POLL_MS = 100;
   /**
    * retry.backoff.ms of the main consumer (Kafka's default: 100). Its group heartbeat thread
    * wakes every retry.backoff.ms to check whether a heartbeat (every 3 s) is due: 10 wake-ups a
