@@ -36,7 +36,7 @@ public final class TextFormatter {
   }
 
   public byte[] event(ParsedMessage m, long fallbackTimeNs) {
-    StringBuilder s = new StringBuilder(256 + ParsedText.rendered(m).size());
+    StringBuilder s = new StringBuilder((int) Math.min(Integer.MAX_VALUE - 256, ParsedText.renderedSize(m)) + 256);
     long ns = m.getFirstByteTimeNs() > 0 ? m.getFirstByteTimeNs() : fallbackTimeNs;
     s.append(time(ns)).append(" host=").append(m.getHostId())
         .append(" PID:").append(Integer.toUnsignedString(m.getPid()))
