@@ -18,6 +18,10 @@ import org.junit.jupiter.api.Test;
  * into one builder, as before).
  */
 class RenderedTextTest {
+  /** A plain-text body longer than the 64 bytes below which a body is always copied. */
+  private static final String JSON =
+      "{\"a\":1,\"b\":[1,2,3],\"c\":\"0123456789012345678901234567890123456789\"}";
+
   @Test
   void bytesOfAPlainAsciiBodyGiveTheSameTextAsTheTextPath() {
     Random random = new Random(11);
@@ -66,8 +70,7 @@ class RenderedTextTest {
 
   @Test
   void twoBodiesAndTextBetween() {
-    byte[] json = "{\"a\":1,\"b\":[1,2,3],\"c\":\"0123456789012345678901234567890123456789\"}"
-        .getBytes(StandardCharsets.US_ASCII);
+    byte[] json = JSON.getBytes(StandardCharsets.US_ASCII);
     RenderedText text = new RenderedText(8);
     text.text().append("one\n");
     text.body(json, 1000);
@@ -80,8 +83,7 @@ class RenderedTextTest {
 
   @Test
   void aSharedBodyTravelsOnceAndReadersJoinItBack() {
-    byte[] json = "{\"a\":1,\"b\":[1,2,3],\"c\":\"0123456789012345678901234567890123456789\"}"
-        .getBytes(StandardCharsets.US_ASCII);
+    byte[] json = JSON.getBytes(StandardCharsets.US_ASCII);
     RenderedText text = new RenderedText(8);
     text.text().append("HTTP/1.1 200 OK\r\n\r\n");
     ParsedMessage message = text.httpBody(json, 1000).build().applyTo(ParsedMessage.newBuilder()
