@@ -203,6 +203,9 @@ public final class ProcessorThroughputBench {
       List<Run> as = new ArrayList<>();
       List<Run> bs = new ArrayList<>();
       List<Run> cs = new ArrayList<>();
+      if (!benchOverrides().isEmpty()) {
+        System.out.println("streams overrides (every variant): " + benchOverrides());
+      }
       Map<String, String> cOverrides = benchOverrides("bench.c.streams.");
       List<String> variants = cOverrides.isEmpty() ? List.of("a", "b") : List.of("a", "b", "c");
       if (!cOverrides.isEmpty()) {
@@ -460,9 +463,6 @@ public final class ProcessorThroughputBench {
       if (name.startsWith(prefix)) {
         out.put(name.substring(prefix.length()), System.getProperty(name));
       }
-    }
-    if (!out.isEmpty() && prefix.equals("bench.streams.")) {
-      System.out.println("streams overrides (every variant): " + out);
     }
     return out;
   }
