@@ -8,7 +8,7 @@
 #   bench/pipeline-latency.sh live [SECONDS [ROUNDS [VARIANT...]]]   e.g. live 60 3 defaults commit=100,poll=100
 #       issue 14's live view: 200 WebSocket clients attached (-Dclients=N via BENCH_JAVA_OPTS), a
 #       request every 500 ms for SECONDS (after 10 s warm-up), a fresh fleet per run, variants
-#       interleaved ROUNDS times; knobs: commit= poll= plinger= pwait= clinger= drain= gwait= alo
+#       interleaved ROUNDS times; knobs: commit= poll= plinger= pwait= clinger= drain= gwait= alo parts= batch=0
 #       pace= burst= (the processor's commit requests after an emit; pace=-1: none), e.g. the
 #       former defaults: live 60 3 defaults commit=20,poll=20,pace=-1
 #       (LiveLatencyBench)

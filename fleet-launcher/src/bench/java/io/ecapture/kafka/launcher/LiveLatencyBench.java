@@ -128,6 +128,16 @@ public final class LiveLatencyBench {
         // the processor's commit requests after an emit (CommitPacing): pace=-1 turns them off
         case "pace" -> pacing[0] = Long.parseLong(v);
         case "burst" -> pacing[1] = Long.parseLong(v);
+        // partitions of every pipeline topic (default 4): parts=1 puts the pair's two
+        // connections (client and server side) on one partition, as 1 run in 4 does by chance
+        case "parts" -> builder.partitions(Integer.parseInt(v));
+        // batch=0: the processor requests a commit at every emitting record, not once per polled
+        // batch (without its consumer interceptor, LastFetchedOffsets), as before 2026-12-06
+        case "batch" -> {
+          if (v.equals("0")) {
+            streams.put("main.consumer.interceptor.classes", "");
+          }
+        }
         default -> throw new IllegalArgumentException("unknown knob " + kv[0] + " in " + variant);
       }
     }
@@ -171,8 +181,16 @@ public final class LiveLatencyBench {
           percentile(sorted, 1.0)};
       System.out.printf("%-40s %5d %9d %9d %8.1f %8.1f %8.1f %8.1f %8d%n", variant, round, sorted.length,
           expected, r[0], r[1], r[2], r[3], fleet.gateway().stats().framesDropped());
-      System.out.println("    status: " + fleet.statusLine().replaceAll("gateway\\[clients=\\d+", "gateway[")
+      String status = fleet.statusLine();
+      System.out.println("    status: " + status.replaceAll("gateway\\[clients=\\d+", "gateway[")
           + "  load " + load());
+      // the collector marks each partition it wrote to in the last seconds twice a second: the
+      // pair's two connections on one partition or on two (chance, 1 in 4 with 4 partitions)
+      java.util.regex.Matcher marks = java.util.regex.Pattern.compile("progress_marks=(\\d+)").matcher(status);
+      if (marks.find()) {
+        System.out.printf("    raw partitions the pair wrote to: about %.1f (progress marks %s over %d s)%n",
+            Long.parseLong(marks.group(1)) / (2.0 * (warmup + seconds)), marks.group(1), warmup + seconds);
+      }
       return r;
     } finally {
       clients.forEach(LatencyClient::close);
