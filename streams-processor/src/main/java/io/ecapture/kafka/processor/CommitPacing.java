@@ -20,6 +20,10 @@ import java.util.Objects;
  * thread wakes, so after the last record of a burst at the latest when its poll returns, {@code
  * poll.ms}). The regular commit interval still runs as well.
  *
+ * <p>A task asks once per polled batch, at the batch's last record ({@link LastFetchedOffsets}):
+ * Kafka Streams processes one record per task per loop pass while it commits, so asking at every
+ * emitting record committed a batch's records one transaction each, in a row.
+ *
  * <p>Only used with exactly_once_v2: under at_least_once a message is visible when it is produced.
  *
  * @param interval a token comes back every this long: the long-run rate of requested commits

@@ -125,10 +125,12 @@ public record ProcessorConfig(
    * poll.ms with exactly_once_v2 (Kafka Streams' own: 100): how long the stream thread blocks in
    * poll when no record comes; wall-clock punctuators (the idle flush, a rate-limited commit
    * request) run only when it returns. Each idle wake-up costs CPU (20 ms cost 2 % of a core; at
-   * 100 ms the stream thread is 0.42 % of a core in an idle up's first minutes, at 500 ms 0.22 %),
-   * but 500 ms also cost the live view: p99 99.9 ms against 64.3 ms and p90 75 against 50 ms
-   * (bench/pipeline-latency.sh live 60 2 defaults poll=100, README "Pipeline latency"), so it
-   * stays at 100. An idle up is under 2 % of a core once settled with it (bench/idle-cpu.sh).
+   * 100 ms the stream thread is 0.42 % of a core in an idle up's first minutes, at 500 ms 0.22 %;
+   * once settled the two are the same). 500 ms once seemed to cost the live view 35 ms at the p99,
+   * but runs of both that put the bench's two connections on two partitions gave the same p99
+   * (80 ms); the slow runs had them on one partition, which LastFetchedOffsets fixed (README
+   * "Pipeline latency"). It stays at 100, Kafka Streams' own. An idle up is under 2 % of a core
+   * once settled with it (bench/idle-cpu.sh).
    */
   public static final int DEFAULT_EOS_POLL_MS = 100;
   /**
@@ -241,6 +243,11 @@ public record ProcessorConfig(
       // (bench/pipeline-latency.sh live, README "Pipeline latency")
       props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, DEFAULT_EOS_COMMIT_INTERVAL_MS);
       props.put(StreamsConfig.POLL_MS_CONFIG, DEFAULT_EOS_POLL_MS);
+      if (commitPacing.enabled()) {
+        // one requested commit per fetched batch of a task, not per record (LastFetchedOffsets)
+        props.put(StreamsConfig.mainConsumerPrefix(ConsumerConfig.INTERCEPTOR_CLASSES_CONFIG),
+            LastFetchedOffsets.class.getName());
+      }
     }
     // how long a fetch that finds nothing waits at the broker (Kafka's default: 500 ms). New
     // records answer it at once, so it costs no latency in steady state; an idle processor sends

@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor.topology;
 
 import io.ecapture.kafka.processor.CommitPacing;
+import io.ecapture.kafka.processor.LastFetchedOffsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -87,9 +88,14 @@ final class CommitPacer {
     return enabled ? new Pacing() : context;
   }
 
-  /** After the processor's {@code process} or a punctuation: requests a commit when one is due. */
+  /**
+   * After the processor's {@code process} or a punctuation: requests a commit when one is due.
+   * Not while records of the task's partition are already buffered behind the one just processed
+   * ({@link LastFetchedOffsets}): the batch's last record requests it, so a batch costs one
+   * commit, not one per emitting record.
+   */
   void afterWork() {
-    if (!pending) {
+    if (!pending || moreBuffered()) {
       return;
     }
     long now = context.currentSystemTimeMs();
@@ -105,6 +111,16 @@ final class CommitPacer {
       retry = context.schedule(Duration.ofMillis(bucket.waitMs()), PunctuationType.WALL_CLOCK_TIME,
           timestamp -> afterWork());
     }
+  }
+
+  /** Whether this thread already polled a record of the current record's partition after it. */
+  private boolean moreBuffered() {
+    Optional<RecordMetadata> current = context.recordMetadata();
+    if (current.isEmpty()) {
+      return false; // a punctuation
+    }
+    RecordMetadata record = current.get();
+    return LastFetchedOffsets.fetchedAfter(record.topic(), record.partition(), record.offset());
   }
 
   /**

@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.processor.CommitPacing;
+import io.ecapture.kafka.processor.LastFetchedOffsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.processor.api.MockProcessorContext.CapturedPunctuator;
@@ -61,6 +66,39 @@ class CommitPacerTest {
     pacer.afterWork();
     assertFalse(committedAndReset());
     assertEquals(List.of(), active(), "no punctuator while nothing waits");
+  }
+
+  @Test
+  void aBatchAlreadyPolledIsCommittedOnceAtItsLastRecord() {
+    CommitPacer pacer = pacer(new CommitPacing(Duration.ofMillis(20), 4));
+    ProcessorContext<Object, Object> context = pacer.context();
+    TopicPartition raw = new TopicPartition("ecapture.raw", 2);
+    try {
+      // the stream thread's poll returned offsets 10..13 of this task's partition
+      new LastFetchedOffsets().onConsume(new ConsumerRecords<>(Map.of(raw, java.util.stream.LongStream
+          .rangeClosed(10, 13).mapToObj(o -> new ConsumerRecord<>(raw.topic(), raw.partition(), o,
+              new byte[0], new byte[0])).toList()), Map.of()));
+      for (long offset = 10; offset < 13; offset++) {
+        mock.setRecordMetadata(raw.topic(), raw.partition(), offset);
+        mock.setCurrentSystemTimeMs(T0 + offset - 9); // a loop pass of its own, as Streams makes them
+        process(pacer, context, 1);
+        assertFalse(committedAndReset(), "offset " + offset + ": the rest of the batch is buffered");
+        assertTrue(pacer.pending());
+        assertEquals(List.of(), active(), "no punctuator: the batch's last record requests");
+      }
+      mock.setRecordMetadata(raw.topic(), raw.partition(), 13);
+      process(pacer, context, 0); // the last record emits nothing; the batch's messages still wait
+      assertTrue(committedAndReset(), "one commit for the batch");
+      assertEquals(1, pacer.requested());
+      assertFalse(pacer.pending());
+      // a record of another partition (another task of the thread) does not wait for this batch
+      mock.setRecordMetadata(raw.topic(), 3, 0);
+      process(pacer, context, 1);
+      assertTrue(committedAndReset());
+      assertEquals(2, pacer.requested());
+    } finally {
+      LastFetchedOffsets.clearForThisThread();
+    }
   }
 
   @Test
