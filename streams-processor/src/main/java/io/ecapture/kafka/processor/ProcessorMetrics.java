@@ -63,6 +63,9 @@ public final class ProcessorMetrics {
       "Stream threads that died on an exception (replaced after a backoff, or the app stopped).");
   private final LongAdder pendingRequestsDropped = counter("pending_requests_dropped",
       "Requests forgotten unanswered past the pending-request limit (their responses stay unpaired).");
+  private final LongAdder commitRequests = counter("commit_requests",
+      "Commits asked of Kafka Streams after emitting live messages (exactly_once_v2): at most one "
+          + "per polled batch of a task, rate-limited per stream thread.");
   private final LongAdder openConnections = new LongAdder();
 
   private LongAdder counter(String name, String help) {
@@ -248,6 +251,15 @@ public final class ProcessorMetrics {
 
   public long threadFailures() {
     return threadFailures.sum();
+  }
+
+  /** A task asked Kafka Streams for a commit to make what it emitted visible (CommitPacing). */
+  public void commitRequested() {
+    commitRequests.increment();
+  }
+
+  public long commitRequests() {
+    return commitRequests.sum();
   }
 
   /** The oldest unanswered request of a connection was forgotten (pending-request limit). */

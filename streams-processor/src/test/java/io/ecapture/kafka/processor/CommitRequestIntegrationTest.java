@@ -1,6 +1,7 @@
 package io.ecapture.kafka.processor;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ecapture.kafka.common.TopicSetup;
 import io.ecapture.kafka.embedded.EmbeddedKafka;
@@ -96,8 +97,36 @@ class CommitRequestIntegrationTest {
         send(producer, "c2", Direction.WRITE, "GET /later HTTP/1.1\r\nHost: it.test\r\n\r\n");
         assertEquals(List.of("/later"), paths(poll(parsed, 1)));
         assertEquals(3, handle.metrics().messagesOut());
+
+        // four records sent as one batch (two exchanges, one partition) reach the processor in
+        // one poll: one requested commit makes all four messages visible, not one per record
+        // (LastFetchedOffsets); a punctuation between two of them could add one, never three
+        long before = handle.metrics().commitRequests();
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+        sent.add(sendAsync(producer, "c3", Direction.WRITE, "GET /b1 HTTP/1.1\r\nHost: it.test\r\n\r\n"));
+        sent.add(sendAsync(producer, "c4", Direction.WRITE, "GET /b2 HTTP/1.1\r\nHost: it.test\r\n\r\n"));
+        sent.add(sendAsync(producer, "c3", Direction.READ, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"));
+        sent.add(sendAsync(producer, "c4", Direction.READ, "HTTP/1.1 204 No Content\r\n\r\n"));
+        producer.flush();
+        for (java.util.concurrent.Future<?> f : sent) {
+          f.get();
+        }
+        List<ParsedMessage> batch = poll(parsed, 4);
+        assertEquals(List.of(MessageKind.REQUEST, MessageKind.REQUEST, MessageKind.RESPONSE,
+            MessageKind.RESPONSE), batch.stream().map(ParsedMessage::getKind).toList());
+        long requests = handle.metrics().commitRequests() - before;
+        assertTrue(requests >= 1 && requests <= 2,
+            "commit requests for one polled batch of four emitting records: " + requests);
       }
     }
+  }
+
+  /** As {@link #send}, not waiting: records sent so go out in one producer batch. */
+  private static java.util.concurrent.Future<?> sendAsync(KafkaProducer<String, byte[]> producer,
+      String connection, Direction direction, String text) {
+    long offset = direction == Direction.WRITE ? written(connection, text.length()) : read(connection, text.length());
+    RawEvent event = ProcessorTestKafka.data("it-host", connection, direction, offset, text);
+    return producer.send(new ProducerRecord<>(Topics.RAW.name(), connection, event.toByteArray()));
   }
 
   private static List<String> paths(List<ParsedMessage> messages) {
@@ -116,9 +145,7 @@ class CommitRequestIntegrationTest {
 
   private static void send(KafkaProducer<String, byte[]> producer, String connection, Direction direction,
       String text) throws Exception {
-    long offset = direction == Direction.WRITE ? written(connection, text.length()) : read(connection, text.length());
-    RawEvent event = ProcessorTestKafka.data("it-host", connection, direction, offset, text);
-    producer.send(new ProducerRecord<>(Topics.RAW.name(), connection, event.toByteArray())).get();
+    sendAsync(producer, connection, direction, text).get();
   }
 
   private static final Map<String, long[]> OFFSETS = new java.util.HashMap<>();

@@ -44,6 +44,7 @@ final class CommitPacer {
   private long requested;
   private long behind;
   private final long maxLagMs;
+  private Runnable onRequest = () -> {};
 
   /**
    * A pacer sharing the calling stream thread's bucket (created with {@code pacing} on the
@@ -102,6 +103,7 @@ final class CommitPacer {
     if (bucket.take(now)) {
       pending = false;
       requested++;
+      onRequest.run();
       context.commit();
       if (retry != null) {
         retry.cancel();
@@ -168,6 +170,11 @@ final class CommitPacer {
     long waitMs() {
       return Math.max(1, intervalMs - creditMs);
     }
+  }
+
+  /** Called at each commit request (a counter of the processor's metrics). */
+  void onRequest(Runnable hook) {
+    onRequest = java.util.Objects.requireNonNull(hook, "hook");
   }
 
   /** Commits requested so far (tests). */

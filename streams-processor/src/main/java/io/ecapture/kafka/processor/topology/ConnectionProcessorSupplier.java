@@ -28,7 +28,7 @@ public final class ConnectionProcessorSupplier
         ProtocolRegistry.standard(config.limits(), metrics), config.limits(), metrics);
     return new Timed(new ConnectionProcessor(
         config, metrics, new DirectionAssembler(extractor, config.limits(), metrics)),
-        config.effectiveCommitPacing());
+        config.effectiveCommitPacing(), metrics);
   }
 
   /**
@@ -38,16 +38,19 @@ public final class ConnectionProcessorSupplier
   private static final class Timed implements Processor<byte[], byte[], Object, Object> {
     private final ConnectionProcessor processor;
     private final CommitPacing pacing;
+    private final ProcessorMetrics metrics;
     private CommitPacer pacer;
 
-    Timed(ConnectionProcessor processor, CommitPacing pacing) {
+    Timed(ConnectionProcessor processor, CommitPacing pacing, ProcessorMetrics metrics) {
       this.processor = processor;
       this.pacing = pacing;
+      this.metrics = metrics;
     }
 
     @Override
     public void init(org.apache.kafka.streams.processor.api.ProcessorContext<Object, Object> context) {
       pacer = CommitPacer.forCurrentThread(context, pacing);
+      pacer.onRequest(metrics::commitRequested);
       processor.init(pacer.context());
     }
 
